@@ -1,0 +1,428 @@
+"""The office's configuration: ``config.toml`` read once into frozen dataclasses and checked.
+
+Precedence is command-line option > environment variable (``DUBAN_CONFIG``, ``DUBAN_OUTPUT``)
+> the file > defaults. Without ``--config`` the file is ``./config.toml`` when there is one,
+else the bundled Licheng 2020 example, so a fresh install runs with no set-up. Relative paths
+in a config resolve against the config file's folder. Every error names the file and the key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from toolkit.errors import ConfigError
+from toolkit.model import Round
+from toolkit.resources import bundle_root, bundled_config, bundled_templates
+
+DEFAULT_STATUSES = (
+    ("已完成", "任务已全部完成，完成进度填 100。"),
+    ("序时推进", "按时间节点推进，进度不低于序时进度。"),
+    ("滞后", "进度落后于时间节点，须在“存在问题”中说明原因。"),
+    ("未启动", "尚未开始实施。"),
+)
+
+
+@dataclass(frozen=True)
+class Office:
+    """The supervision office that runs the cycle."""
+
+    name: str
+    short_name: str
+    district: str
+    year: int
+    contact: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class Status:
+    """One completion status a unit may report; ``rank`` 0 is the most advanced."""
+
+    name: str
+    meaning: str
+    rank: int
+
+
+@dataclass(frozen=True)
+class Unit:
+    """An organisation in the units directory."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    email: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    contact: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Leader:
+    """A district leader who can be in charge of tasks (分管领导)."""
+
+    name: str
+    title: str = ""
+    email: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Smtp:
+    """How to deliver mail; the password comes from the environment variable ``password_env``."""
+
+    host: str = "127.0.0.1"
+    port: int = 25
+    security: str = "none"
+    user: str = ""
+    password_env: str = "DUBAN_SMTP_PASSWORD"
+    sender: str = ""
+    pause_seconds: float = 0.0
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the office configures, checked and with paths resolved."""
+
+    path: Path
+    office: Office
+    tasks_path: Path
+    output_dir: Path
+    rounds: tuple[Round, ...]
+    statuses: tuple[Status, ...]
+    units: tuple[Unit, ...]
+    groups: Mapping[str, tuple[str, ...]]
+    leaders: tuple[Leader, ...]
+    leader_groups: Mapping[str, tuple[str, ...]]
+    smtp: Smtp = field(default_factory=Smtp)
+    templates_dir: Path | None = None
+    _unit_index: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    # -- units -------------------------------------------------------------------------------
+
+    def canonical_unit(self, name: str) -> str | None:
+        """Return the canonical name of a unit known by ``name`` or an alias, else None."""
+        return self._unit_index.get(name)
+
+    def unit(self, name: str) -> Unit | None:
+        """Return the directory entry of a unit, by canonical name or alias."""
+        canonical = self.canonical_unit(name)
+        if canonical is None:
+            return None
+        return next(u for u in self.units if u.name == canonical)
+
+    def is_group(self, name: str) -> bool:
+        """Tell whether ``name`` is a group label (of units or of leaders)."""
+        return name in self.groups or name in self.leader_groups
+
+    def is_known_name(self, name: str) -> bool:
+        """Tell whether ``name`` is a unit, alias, group, leader or leader group of the config."""
+        return (
+            name in self._unit_index
+            or self.is_group(name)
+            or any(name == ld.name for ld in self.leaders)
+        )
+
+    def expand_units(self, names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+        """Return ``names`` with groups replaced by their members, in order, without repeats.
+
+        A group with no members (``相关街道办事处``) cannot expand and is kept as written.
+        """
+        out: list[str] = []
+        for name in names:
+            members = self.groups.get(name)
+            for member in members if members else (name,):
+                member = self.canonical_unit(member) or member
+                if member not in out:
+                    out.append(member)
+        return tuple(out)
+
+    def expand_leaders(self, names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+        """Return leader names with leader groups (``各副区长``) replaced by their members."""
+        out: list[str] = []
+        for name in names:
+            for member in self.leader_groups.get(name) or (name,):
+                if member not in out:
+                    out.append(member)
+        return tuple(out)
+
+    # -- rounds and statuses -----------------------------------------------------------------
+
+    def round(self, round_id: str | None) -> Round:
+        """Return the round with this id, or the first round when ``round_id`` is None."""
+        if round_id is None:
+            return self.rounds[0]
+        for r in self.rounds:
+            if r.id == round_id:
+                return r
+        known = "、".join(r.id for r in self.rounds)
+        raise ConfigError(f"{self.path}: 没有报送轮次“{round_id}”；[[rounds]] 中有：{known}。")
+
+    def previous_round(self, round_id: str) -> Round | None:
+        """Return the round before ``round_id`` in the config's order, if any."""
+        ids = [r.id for r in self.rounds]
+        i = ids.index(self.round(round_id).id)
+        return self.rounds[i - 1] if i > 0 else None
+
+    @property
+    def status_names(self) -> tuple[str, ...]:
+        """The status names, most advanced first."""
+        return tuple(s.name for s in self.statuses)
+
+    def with_output(self, output_dir: Path) -> Config:
+        """Return a copy writing to ``output_dir``."""
+        from dataclasses import replace
+
+        return replace(self, output_dir=output_dir)
+
+
+# -- loading -----------------------------------------------------------------------------------
+
+
+def find_config(explicit: Path | None = None, cwd: Path | None = None) -> Path:
+    """Return the config to use: ``explicit``, else $DUBAN_CONFIG, ./config.toml, the bundled one."""
+    if explicit is not None:
+        return explicit
+    env = os.environ.get("DUBAN_CONFIG")
+    if env:
+        return Path(env)
+    local = (cwd or Path.cwd()) / "config.toml"
+    if local.is_file():
+        return local
+    return bundled_config()
+
+
+def load_config(path: Path | None = None, output_dir: Path | None = None) -> Config:
+    """Read and check a config file; ``output_dir`` (or $DUBAN_OUTPUT) overrides its output."""
+    path = find_config(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: 找不到配置文件。可用 duban init 目录 新建一个。") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: 配置文件不是 UTF-8 编码，请用 UTF-8 另存。") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: 配置文件格式有误（{e}）。") from None
+    # The bundled config's relative paths resolve against the bundle, wherever it is installed.
+    base = bundle_root() if path.resolve() == bundled_config().resolve() else path.parent
+    return _parse(raw, path, base, output_dir)
+
+
+class _Reader:
+    """Typed access to the raw TOML, raising errors that name the file and the key."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.path}: {key} {problem}")
+
+    def str(self, table: Mapping, key: str, where: str, default: str | None = None) -> str:
+        value = table.get(key, default)
+        if value is None:
+            raise self.fail(f"{where}{key}", "缺失，必须填写。")
+        if not isinstance(value, str):
+            raise self.fail(f"{where}{key}", f"应为文字，现为 {value!r}。")
+        return value.strip()
+
+    def strs(self, table: Mapping, key: str, where: str) -> tuple[str, ...]:
+        value = table.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(f"{where}{key}", f"应为文字列表，现为 {value!r}。")
+        return tuple(v.strip() for v in value if v.strip())
+
+    def table(self, raw: Mapping, key: str) -> Mapping:
+        value = raw.get(key, {})
+        if not isinstance(value, dict):
+            raise self.fail(f"[{key}]", "应为一个表（[...] 段）。")
+        return value
+
+    def tables(self, raw: Mapping, key: str) -> list[Mapping]:
+        value = raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.fail(f"[[{key}]]", "应为表数组（每项以 [[...]] 开头）。")
+        return value
+
+
+def _parse(raw: Mapping, path: Path, base: Path, output_dir: Path | None) -> Config:
+    r = _Reader(path)
+
+    office_raw = r.table(raw, "office")
+    year = office_raw.get("year")
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise r.fail("office.year", f"应为四位年份，现为 {year!r}。")
+    name = r.str(office_raw, "name", "office.")
+    office = Office(
+        name=name,
+        short_name=r.str(office_raw, "short_name", "office.", default=name),
+        district=r.str(office_raw, "district", "office.", default=""),
+        year=year,
+        contact=r.str(office_raw, "contact", "office.", default=""),
+        phone=r.str(office_raw, "phone", "office.", default=""),
+        email=r.str(office_raw, "email", "office.", default=""),
+    )
+
+    tasks_path = _resolve(base, r.str(raw, "tasks", ""))
+    out_env = os.environ.get("DUBAN_OUTPUT")
+    out = output_dir or (Path(out_env) if out_env else _resolve(base, r.str(raw, "output", "", "output")))
+
+    rounds = _parse_rounds(r, raw, year)
+    statuses = _parse_statuses(r, raw)
+    units, index = _parse_units(r, raw)
+    groups = _parse_groups(r, raw, "groups", index)
+    leaders = tuple(
+        Leader(
+            name=r.str(t, "name", f"leaders[{i}]."),
+            title=r.str(t, "title", f"leaders[{i}].", default=""),
+            email=r.strs(t, "email", f"leaders[{i}]."),
+        )
+        for i, t in enumerate(r.tables(raw, "leaders"))
+    )
+    leader_names = {ld.name for ld in leaders}
+    leader_groups = _parse_groups(r, raw, "leader_groups", None)
+    for label, members in leader_groups.items():
+        for m in members:
+            if m not in leader_names:
+                raise r.fail(f"leader_groups.{label}", f"中的“{m}”不在 [[leaders]] 中。")
+
+    smtp_raw = r.table(raw, "smtp")
+    if "password" in smtp_raw:
+        raise r.fail(
+            "smtp.password",
+            "不应写在配置文件里：请删除，把密码放在 smtp.password_env 指定的环境变量中。",
+        )
+    smtp = _parse_smtp(r, smtp_raw, office)
+
+    templates = raw.get("templates")
+    templates_dir = _resolve(base, templates) if isinstance(templates, str) else None
+    if templates_dir is None and (base / "templates").is_dir() and base != bundle_root():
+        templates_dir = base / "templates"
+
+    return Config(
+        path=path,
+        office=office,
+        tasks_path=tasks_path,
+        output_dir=out,
+        rounds=rounds,
+        statuses=statuses,
+        units=units,
+        groups=MappingProxyType(groups),
+        leaders=leaders,
+        leader_groups=MappingProxyType(leader_groups),
+        smtp=smtp,
+        templates_dir=templates_dir,
+        _unit_index=MappingProxyType(index),
+    )
+
+
+def _resolve(base: Path, value: str) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else base / p
+
+
+def _parse_rounds(r: _Reader, raw: Mapping, year: int) -> tuple[Round, ...]:
+    rounds: list[Round] = []
+    for i, t in enumerate(r.tables(raw, "rounds")):
+        where = f"rounds[{i}]."
+        rid = r.str(t, "id", where)
+        due = t.get("due")
+        if isinstance(due, str):
+            try:
+                due = dt.date.fromisoformat(due)
+            except ValueError:
+                raise r.fail(f"{where}due", f"应为日期（如 {year}-10-25），现为 {due!r}。") from None
+        if not isinstance(due, dt.date) or isinstance(due, dt.datetime):
+            raise r.fail(f"{where}due", f"应为日期（如 {year}-10-25），现为 {due!r}。")
+        if any(x.id == rid for x in rounds):
+            raise r.fail(f"{where}id", f"“{rid}”重复。")
+        rounds.append(Round(id=rid, name=r.str(t, "name", where, default=rid), due=due))
+    if not rounds:
+        raise r.fail("[[rounds]]", "至少要有一个报送轮次（id、name、due）。")
+    return tuple(rounds)
+
+
+def _parse_statuses(r: _Reader, raw: Mapping) -> tuple[Status, ...]:
+    items = r.tables(raw, "statuses")
+    if not items:
+        return tuple(Status(n, m, i) for i, (n, m) in enumerate(DEFAULT_STATUSES))
+    out = []
+    for i, t in enumerate(items):
+        name = r.str(t, "name", f"statuses[{i}].")
+        if any(s.name == name for s in out):
+            raise r.fail(f"statuses[{i}].name", f"“{name}”重复。")
+        out.append(Status(name, r.str(t, "meaning", f"statuses[{i}].", default=""), i))
+    return tuple(out)
+
+
+def _parse_units(r: _Reader, raw: Mapping) -> tuple[tuple[Unit, ...], dict[str, str]]:
+    units: list[Unit] = []
+    index: dict[str, str] = {}
+    for i, t in enumerate(r.tables(raw, "units")):
+        where = f"units[{i}]."
+        unit = Unit(
+            name=r.str(t, "name", where),
+            aliases=r.strs(t, "aliases", where),
+            email=r.strs(t, "email", where),
+            cc=r.strs(t, "cc", where),
+            contact=r.str(t, "contact", where, default=""),
+            phone=r.str(t, "phone", where, default=""),
+        )
+        for known in (unit.name, *unit.aliases):
+            if known in index and index[known] != unit.name:
+                raise r.fail(f"{where}name", f"“{known}”已用作“{index[known]}”的名称或别名。")
+            index[known] = unit.name
+        units.append(unit)
+    return tuple(units), index
+
+
+def _parse_groups(
+    r: _Reader, raw: Mapping, key: str, index: Mapping[str, str] | None
+) -> dict[str, tuple[str, ...]]:
+    groups: dict[str, tuple[str, ...]] = {}
+    for label, members in r.table(raw, key).items():
+        members = r.strs({label: members}, label, f"{key}.")
+        if index is not None:
+            if label in index:
+                raise r.fail(f"{key}.{label}", "与某单位同名：组名和单位名不能相同。")
+            for m in members:
+                if m not in index:
+                    raise r.fail(f"{key}.{label}", f"中的“{m}”不在 [[units]] 中。")
+        groups[label] = members
+    return groups
+
+
+def _parse_smtp(r: _Reader, t: Mapping, office: Office) -> Smtp:
+    security = r.str(t, "security", "smtp.", default="none").lower()
+    if security not in ("none", "starttls", "ssl"):
+        raise r.fail("smtp.security", f"应为 none、starttls 或 ssl，现为 {security!r}。")
+    port = t.get("port", {"none": 25, "starttls": 587, "ssl": 465}[security])
+    if not isinstance(port, int) or not 0 < port < 65536:
+        raise r.fail("smtp.port", f"应为端口号，现为 {port!r}。")
+    numbers = {}
+    for key, default in (("pause_seconds", 0.0), ("timeout_seconds", 30.0)):
+        value = t.get(key, default)
+        if not isinstance(value, int | float) or value < 0:
+            raise r.fail(f"smtp.{key}", f"应为不小于 0 的秒数，现为 {value!r}。")
+        numbers[key] = float(value)
+    return Smtp(
+        host=r.str(t, "host", "smtp.", default="127.0.0.1"),
+        port=port,
+        security=security,
+        user=r.str(t, "user", "smtp.", default=""),
+        password_env=r.str(t, "password_env", "smtp.", default="DUBAN_SMTP_PASSWORD"),
+        sender=r.str(t, "sender", "smtp.", default=office.email),
+        **numbers,
+    )
+
+
+def templates_search_path(config: Config) -> list[Path]:
+    """Return the template folders, the office's own first, then the bundled ones."""
+    dirs = [config.templates_dir] if config.templates_dir else []
+    return [*dirs, bundled_templates()]

@@ -1,0 +1,104 @@
+"""Plain data classes of the office's world: tasks, the task table's warnings, rounds.
+
+Readers turn files into these, writers turn these into files. No pandas here: the core model
+is a few frozen dataclasses that every module can share.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Task:
+    """One trackable task: a numbered row of the table, or a sub-item ``1.1`` of one."""
+
+    id: str
+    text: str
+    section: tuple[str, ...] = ()
+    parent: str | None = None
+    parent_text: str | None = None
+    lead: tuple[str, ...] = ()
+    lead_notes: Mapping[str, str] = field(default_factory=dict)
+    assist: tuple[str, ...] = ()
+    leaders: tuple[str, ...] = ()
+    deadline: str | None = None
+    source: str = ""
+
+    @property
+    def full_text(self) -> str:
+        """The text a unit reads: the parent's text before a sub-item's own."""
+        if self.parent_text and self.parent_text != self.text:
+            return f"{self.parent_text}{self.text}"
+        return self.text
+
+    def to_json(self) -> dict:
+        """Return the task in the shape of DESIGN §4's ``duban tasks --json``."""
+        return {
+            "id": self.id,
+            "parent": self.parent,
+            "parent_text": self.parent_text,
+            "section": list(self.section),
+            "text": self.text,
+            "lead": list(self.lead),
+            "lead_notes": dict(self.lead_notes),
+            "assist": list(self.assist),
+            "leaders": list(self.leaders),
+            "deadline": self.deadline,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class TableWarning:
+    """An anomaly found in the task table, with where it is (``file:row``)."""
+
+    source: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.message}"
+
+
+@dataclass(frozen=True)
+class TaskTable:
+    """The checked task list read from one file."""
+
+    path: str
+    tasks: tuple[Task, ...]
+    warnings: tuple[TableWarning, ...] = ()
+
+    def by_id(self) -> dict[str, Task]:
+        """Return the tasks keyed by id."""
+        return {t.id: t for t in self.tasks}
+
+    def to_json(self) -> dict:
+        """Return ``{"tasks": […], "warnings": […]}`` exactly as DESIGN §4 shows."""
+        return {
+            "tasks": [t.to_json() for t in self.tasks],
+            "warnings": [{"source": w.source, "message": w.message} for w in self.warnings],
+        }
+
+
+@dataclass(frozen=True)
+class Round:
+    """One reporting deadline (报送轮次)."""
+
+    id: str
+    name: str
+    due: dt.date
+
+    def expected_progress(self, year: int) -> float:
+        """Return the share of the year elapsed by the end of the due date, in percent (序时进度).
+
+        Cut, not rounded, to one decimal: 2020-10-25 is day 299 of 366, 81.69% → 81.6%, so a
+        unit is never told it is behind by a rounding it could not see.
+        """
+        start = dt.date(year, 1, 1)
+        days = (dt.date(year + 1, 1, 1) - start).days
+        elapsed = (self.due - start).days + 1
+        share = max(0.0, min(1.0, elapsed / days))
+        return math.floor(share * 1000) / 10
