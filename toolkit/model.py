@@ -102,3 +102,29 @@ class Round:
         elapsed = (self.due - start).days + 1
         share = max(0.0, min(1.0, elapsed / days))
         return math.floor(share * 1000) / 10
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a lead unit reported for one task in one round."""
+
+    task_id: str
+    unit: str
+    status: str = ""
+    progress: int | None = None
+    progress_text: str = ""
+    problems: str = ""
+    next_steps: str = ""
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """One tracking workbook sent to one lead unit for one round, as the ledger records it."""
+
+    round: str
+    unit: str
+    token: str
+    task_ids: tuple[str, ...]
+    task_digests: Mapping[str, str]
+    file: str
+    created_at: str

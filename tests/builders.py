@@ -1,0 +1,196 @@
+"""Builders that write task tables as .xlsx, .csv and .docx files for the tests.
+
+No binary fixture is committed: each test writes the file it needs into ``tmp_path`` with these
+functions, from plain rows of cell values. The .xlsx files are written with xlsxwriter (as
+Excel writes them: shared strings, merged ranges), so the openpyxl-based reader is tested
+against a file it did not write itself; Word merges are real ``w:vMerge``/``w:gridSpan`` cells
+made by python-docx. ``seed_rows()`` gives the real 2020 Licheng table so every format can
+carry it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from toolkit.resources import bundle_root
+
+SEED_NAME = "2020-licheng-task-breakdown.txt"
+SEED_HEADER = "序号\t具体目标任务"
+
+#: A .docx cell holding this is vertically merged with the cell above it.
+MERGE_UP = object()
+#: A .docx cell holding this is covered by the cell on its left (a horizontal span).
+MERGE_LEFT = object()
+
+Row = Sequence[Any]
+
+
+def seed_path() -> Path:
+    """Return the path of the seed task table in its text form."""
+    return bundle_root() / "examples" / SEED_NAME
+
+
+def seed_rows() -> list[list[str]]:
+    """Return the seed table's rows, tab-split, from the first header line to the end."""
+    lines = seed_path().read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(SEED_HEADER))
+    return [line.split("\t") for line in lines[start:]]
+
+
+def seed_first_line() -> int:
+    """Return the 1-based line number of the seed's first header line."""
+    lines = seed_path().read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, start=1) if line.startswith(SEED_HEADER))
+
+
+def write_xlsx(
+    path: Path,
+    rows: Iterable[Row],
+    merges: Iterable[str] = (),
+    sheet: str = "Sheet1",
+    title_rows: Iterable[Row] = (),
+    extra_sheets: Iterable[tuple[str, Iterable[Row]]] = (),
+    hidden: Iterable[str] = (),
+    very_hidden: Iterable[str] = (),
+) -> Path:
+    """Write an .xlsx: ``title_rows`` then ``rows`` on ``sheet``, then ``extra_sheets``.
+
+    ``merges`` are ranges such as ``"A2:A3"`` on ``sheet`` (counting the title rows); the value
+    already in the range's first cell is kept, as Excel does. Sheets named in ``hidden`` or
+    ``very_hidden`` get that state. Empty strings are written as empty cells; numbers, dates
+    and strings as themselves.
+    """
+    import xlsxwriter
+    from xlsxwriter.utility import xl_cell_to_rowcol
+
+    hidden, very_hidden = set(hidden), set(very_hidden)
+    workbook = xlsxwriter.Workbook(str(path))
+    wrap = workbook.add_format({"text_wrap": True})
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    sheets = [(sheet, [*title_rows, *rows], list(merges)), *((t, r, []) for t, r in extra_sheets)]
+    first_visible = None
+    for title, sheet_rows, sheet_merges in sheets:
+        ws = workbook.add_worksheet(title)
+        grid = [list(row) for row in sheet_rows]
+        for ref in sheet_merges:
+            first, last = ref.split(":")
+            (r1, c1), (r2, c2) = xl_cell_to_rowcol(first), xl_cell_to_rowcol(last)
+            ws.merge_range(r1, c1, r2, c2, "")
+            for r in range(r1, r2 + 1):
+                for c in range(c1, c2 + 1):
+                    if (r, c) != (r1, c1) and r < len(grid) and c < len(grid[r]):
+                        grid[r][c] = ""  # Excel keeps only the first cell's value
+        for r, row in enumerate(grid):
+            for c, value in enumerate(row):
+                if value is None or value == "":
+                    continue
+                if isinstance(value, str):
+                    # write_string: plain write() would turn "=…" into a formula, "http…" a link.
+                    ws.write_string(r, c, value, wrap if "\n" in value else None)
+                elif isinstance(value, dt.date):
+                    ws.write_datetime(r, c, value, date_format)
+                else:
+                    ws.write(r, c, value)
+        if title in very_hidden:
+            ws.very_hidden()
+        elif title in hidden:
+            ws.hide()
+        elif first_visible is None:
+            first_visible = ws
+    if first_visible is not None:
+        # Excel refuses a workbook whose active sheet is hidden.
+        first_visible.activate()
+        first_visible.set_first_sheet()
+    workbook.close()
+    return path
+
+
+def write_csv(
+    path: Path, rows: Iterable[Row], encoding: str = "utf-8", delimiter: str = ","
+) -> Path:
+    """Write a .csv the way Excel saves one: CRLF line ends, quotes only where needed.
+
+    ``encoding`` is ``"utf-8"``, ``"utf-8-sig"`` (with BOM, Excel's "CSV UTF-8"), ``"gbk"``
+    (Excel's "CSV" on Chinese Windows) or any other Python codec.
+    """
+    with path.open("w", encoding=encoding, newline="") as f:
+        writer = csv.writer(f, delimiter=delimiter, lineterminator="\r\n")
+        for row in rows:
+            writer.writerow(["" if value is None else value for value in row])
+    return path
+
+
+def write_docx(path: Path, tables: Iterable[Sequence[Row]], title: str | None = None) -> Path:
+    """Write a .docx holding ``tables`` (lists of rows), a title paragraph first if given.
+
+    A cell value ``MERGE_UP`` merges the cell with the one above it (Word's ``w:vMerge``);
+    ``MERGE_LEFT`` makes the cell on its left span over it (``w:gridSpan``). A ``"\\n"`` in a
+    cell's text starts a new paragraph, as pressing Enter in Word does. ``tables=[]`` gives a
+    document without any table.
+    """
+    import docx
+
+    document = docx.Document()
+    if title is not None:
+        document.add_paragraph(title)
+    for rows in tables:
+        grid = [list(row) for row in rows]
+        width = max((len(row) for row in grid), default=1)
+        grid = [row + [""] * (width - len(row)) for row in grid]
+        table = document.add_table(rows=len(grid), cols=width)
+        table.style = "Table Grid"
+        for r, row in enumerate(grid):
+            for c, value in enumerate(row):
+                if value is MERGE_UP or value is MERGE_LEFT or value in ("", None):
+                    continue
+                _set_cell_text(table.cell(r, c), str(value))
+        # Spans first, then vertical merges: python-docx resolves a covered grid column to
+        # its spanning cell, so the order keeps each merge rectangular.
+        for r, row in enumerate(grid):
+            for c0, c1 in _runs(row, MERGE_LEFT):
+                table.cell(r, c0).merge(table.cell(r, c1))
+        for c in range(width):
+            for r0, r1 in _runs([row[c] for row in grid], MERGE_UP):
+                table.cell(r0, c).merge(table.cell(r1, c))
+        document.add_paragraph("")
+    document.save(str(path))
+    return path
+
+
+def _set_cell_text(cell: Any, text: str) -> None:
+    """Put ``text`` in a python-docx cell, one paragraph per line."""
+    first, *more = text.split("\n")
+    cell.paragraphs[0].text = first
+    for line in more:
+        cell.add_paragraph(line)
+
+
+def _runs(values: Sequence[Any], sentinel: object) -> list[tuple[int, int]]:
+    """Return (first, last) index pairs of a value followed by one or more ``sentinel``s."""
+    runs = []
+    i = 0
+    while i < len(values):
+        j = i
+        while j + 1 < len(values) and values[j + 1] is sentinel:
+            j += 1
+        if j > i and values[i] is not sentinel:
+            runs.append((i, j))
+        i = j + 1
+    return runs
+
+
+def patch_zip(path: Path, member: str, edit: Callable[[str], str]) -> Path:
+    """Rewrite one XML part of a zip-based Office file with ``edit``, to forge odd files."""
+    with zipfile.ZipFile(path) as z:
+        parts = {info: z.read(info.filename) for info in z.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in parts.items():
+            if info.filename == member:
+                data = edit(data.decode("utf-8")).encode("utf-8")
+            z.writestr(info, data)
+    return path

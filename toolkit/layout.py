@@ -1,0 +1,101 @@
+"""The tracking workbook's layout (填报表): the one owner of its sheets, columns and metadata.
+
+The writer (``duban split``) and the reader (``duban collect``) both import this module, so
+they cannot drift apart: sheet names, column headers and order, which columns are locked, the
+validations, where the unit-level fields sit on ``填报说明``, and the metadata kept in a very
+hidden sheet *and* in the custom document properties (LibreOffice turns very hidden sheets into
+plain hidden ones but keeps custom properties; either copy may be lost or edited).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from toolkit.model import Task
+
+SHEET_GUIDE = "填报说明"
+SHEET_TASKS = "任务进展"
+SHEET_ASSIST = "协办任务"
+SHEET_META = "duban_meta"
+
+# Metadata keys; the custom document properties carry the same keys with this prefix.
+PROPERTY_PREFIX = "duban."
+META_KEYS = ("token", "unit", "round", "task_ids", "version")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the ``任务进展`` sheet."""
+
+    key: str
+    header: str
+    width: float
+    locked: bool
+
+
+TASK_COLUMNS: tuple[Column, ...] = (
+    Column("id", "序号", 7, True),
+    Column("text", "具体目标任务", 46, True),
+    Column("lead", "牵头责任单位", 18, True),
+    Column("assist", "协办单位", 18, True),
+    Column("leaders", "区分管领导", 11, True),
+    Column("status", "完成状态", 11, False),
+    Column("progress", "完成进度（%）", 10, False),
+    Column("progress_text", "工作进展情况", 40, False),
+    Column("problems", "存在问题", 26, False),
+    Column("next_steps", "下一步计划", 26, False),
+)
+INPUT_KEYS = tuple(c.key for c in TASK_COLUMNS if not c.locked)
+ASSIST_COLUMNS: tuple[Column, ...] = TASK_COLUMNS[:5]
+
+# Row numbers (0-based, as xlsxwriter counts) of the 任务进展 / 协办任务 sheets: a title row,
+# a note row, then the header. The reader finds the header by its names, not by position.
+TITLE_ROW = 0
+NOTE_ROW = 1
+HEADER_ROW = 2
+FIRST_DATA_ROW = 3
+
+# The unit-level fields on 填报说明: label cell, then the unlocked input cell to its right.
+UNIT_FIELDS: tuple[tuple[str, str], ...] = (
+    ("reporter", "填报人"),
+    ("phone", "联系电话"),
+    ("date", "填报日期"),
+)
+GUIDE_LABEL_COLUMN = 0  # column A holds the labels, column B the values
+
+
+def column_index(key: str) -> int:
+    """Return the 0-based column of ``key`` on the ``任务进展`` sheet."""
+    for i, column in enumerate(TASK_COLUMNS):
+        if column.key == key:
+            return i
+    raise KeyError(key)
+
+
+def task_text(task: Task) -> str:
+    """Return the task text as the workbook shows it: a sub-item after its parent's text."""
+    if task.parent_text:
+        return f"{task.parent_text}\n其中：{task.text}"
+    return task.text
+
+
+def units_text(names: tuple[str, ...], notes: dict[str, str] | None = None) -> str:
+    """Return names as one cell: ``区发改局（重点办）、区工信局``."""
+    notes = notes or {}
+    return "、".join(f"{n}（{notes[n]}）" if n in notes else n for n in names)
+
+
+def task_cells(task: Task) -> dict[str, str]:
+    """Return the locked cells of a task's row, keyed like ``TASK_COLUMNS``."""
+    return {
+        "id": task.id,
+        "text": task_text(task),
+        "lead": units_text(task.lead, dict(task.lead_notes)),
+        "assist": units_text(task.assist),
+        "leaders": "、".join(task.leaders),
+    }
+
+
+def normalize_text(text: str) -> str:
+    """Return text compared for tampering: whitespace and line breaks do not count."""
+    return "".join(str(text).split())

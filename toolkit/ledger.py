@@ -1,0 +1,197 @@
+"""The ledger: one SQLite file recording every dispatch, received file, return and delivery.
+
+This module owns the schema. The collector trusts the ledger, not the returned file: the
+dispatch token in a workbook is only a key into ``dispatches``. History is never deleted: a
+re-split marks the round's earlier dispatches superseded, a later return supersedes an earlier
+one by clearing its ``current`` flag.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from toolkit.errors import LedgerError
+from toolkit.model import Dispatch
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+-- One row per tracking workbook written by `duban split`.
+CREATE TABLE IF NOT EXISTS dispatches (
+    id INTEGER PRIMARY KEY,
+    round TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    token TEXT NOT NULL UNIQUE,
+    task_ids TEXT NOT NULL,          -- JSON list, in the workbook's order
+    task_digests TEXT NOT NULL,      -- JSON object: task id -> sha256 of the text sent
+    file TEXT NOT NULL,              -- file name under <output>/<round>/dispatch/
+    created_at TEXT NOT NULL,
+    superseded_at TEXT               -- set when the round was split again with --force
+);
+CREATE INDEX IF NOT EXISTS dispatches_round ON dispatches(round, unit);
+
+-- Every file handed to `duban collect`, archived unchanged under received/ by its sha256.
+CREATE TABLE IF NOT EXISTS received_files (
+    sha256 TEXT NOT NULL,
+    round TEXT NOT NULL,
+    original_path TEXT NOT NULL,
+    archived_path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (sha256, round)
+);
+
+-- One verdict per received file (or per Excel attachment of an .eml).
+CREATE TABLE IF NOT EXISTS returns (
+    id INTEGER PRIMARY KEY,
+    round TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    source TEXT NOT NULL,            -- what the clerk handed in (path, or path#attachment)
+    unit TEXT,                       -- NULL when the file could not be identified
+    token TEXT,
+    verified INTEGER NOT NULL DEFAULT 0,  -- 1 when identified by a token found in dispatches
+    verdict TEXT NOT NULL,           -- accepted | accepted with warnings | rejected
+    reasons TEXT NOT NULL,           -- JSON list of sentences
+    unit_fields TEXT NOT NULL DEFAULT '{}',  -- JSON: reporter, phone, date
+    saved_at TEXT,                   -- the file's own save time, from its properties
+    received_at TEXT NOT NULL,
+    current INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (round, sha256, source)
+);
+CREATE INDEX IF NOT EXISTS returns_unit ON returns(round, unit);
+
+-- The answers of each return, one per task.
+CREATE TABLE IF NOT EXISTS answers (
+    return_id INTEGER NOT NULL REFERENCES returns(id),
+    task_id TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    status TEXT NOT NULL,
+    progress INTEGER,
+    progress_text TEXT NOT NULL,
+    problems TEXT NOT NULL,
+    next_steps TEXT NOT NULL,
+    row INTEGER,
+    PRIMARY KEY (return_id, task_id)
+);
+
+-- Every message composed for a unit, and what happened when it was delivered.
+CREATE TABLE IF NOT EXISTS deliveries (
+    id INTEGER PRIMARY KEY,
+    round TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    kind TEXT NOT NULL,              -- dispatch | remind
+    message_id TEXT NOT NULL,
+    recipients TEXT NOT NULL,        -- JSON list
+    state TEXT NOT NULL,             -- pending | sending | sent | failed-temporary | failed-permanent | unknown
+    attempts INTEGER NOT NULL DEFAULT 0,
+    detail TEXT NOT NULL DEFAULT '',
+    eml_path TEXT,
+    updated_at TEXT NOT NULL,
+    UNIQUE (round, unit, kind, message_id)
+);
+"""
+
+
+def now() -> str:
+    """Return the current time as the ledger stores it (local ISO, seconds)."""
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+class Ledger:
+    """An open ledger file."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(path, timeout=30)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.executescript(SCHEMA)
+            self.db.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+            self.db.commit()
+        except sqlite3.DatabaseError as e:
+            raise LedgerError(f"{path}: 台账文件无法打开（{e}）。如文件已损坏，请从备份恢复。") from None
+
+    def close(self) -> None:
+        """Close the file."""
+        self.db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run a block in one transaction: all of it is recorded, or none."""
+        with self.db:
+            yield self.db
+
+    # -- dispatches ----------------------------------------------------------------------------
+
+    def dispatches(self, round_id: str, include_superseded: bool = False) -> list[Dispatch]:
+        """Return the round's dispatches (the current ones unless asked otherwise)."""
+        sql = "SELECT * FROM dispatches WHERE round = ?"
+        if not include_superseded:
+            sql += " AND superseded_at IS NULL"
+        return [_dispatch(r) for r in self.db.execute(sql + " ORDER BY id", (round_id,))]
+
+    def dispatch_by_token(self, token: str) -> tuple[Dispatch, bool] | None:
+        """Return the dispatch with ``token`` and whether it is still current, if any."""
+        row = self.db.execute("SELECT * FROM dispatches WHERE token = ?", (token,)).fetchone()
+        if row is None:
+            return None
+        return _dispatch(row), row["superseded_at"] is None
+
+    def record_dispatches(self, round_id: str, dispatches: Iterable[Dispatch], force: bool) -> None:
+        """Record a round's new dispatches, superseding the earlier ones when ``force``."""
+        with self.transaction() as db:
+            if force:
+                db.execute(
+                    "UPDATE dispatches SET superseded_at = ? WHERE round = ? AND superseded_at IS NULL",
+                    (now(), round_id),
+                )
+            db.executemany(
+                "INSERT INTO dispatches (round, unit, token, task_ids, task_digests, file, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        d.round,
+                        d.unit,
+                        d.token,
+                        json.dumps(list(d.task_ids), ensure_ascii=False),
+                        json.dumps(dict(d.task_digests), ensure_ascii=False),
+                        d.file,
+                        d.created_at,
+                    )
+                    for d in dispatches
+                ],
+            )
+
+
+def _dispatch(row: sqlite3.Row) -> Dispatch:
+    return Dispatch(
+        round=row["round"],
+        unit=row["unit"],
+        token=row["token"],
+        task_ids=tuple(json.loads(row["task_ids"])),
+        task_digests=json.loads(row["task_digests"]),
+        file=row["file"],
+        created_at=row["created_at"],
+    )
+
+
+def ledger_path(output_dir: Path) -> Path:
+    """Return where the ledger of an output folder lives."""
+    return output_dir / "ledger.sqlite"

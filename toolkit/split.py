@@ -1,0 +1,187 @@
+"""Splitting the task table into one tracking workbook per lead unit (``duban split``).
+
+Lead groups expand to their members, so every subdistrict office gets the tasks led by
+各街道办事处. Each workbook gets a random dispatch token, recorded in the ledger with the task
+ids and digests of the texts sent; the collector later trusts the ledger, not the file.
+Splitting a round again is explicit (``force``): the earlier workbooks are kept in a
+``dispatch-superseded-…`` folder and their dispatches marked superseded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from toolkit import layout
+from toolkit.config import Config
+from toolkit.errors import LedgerError
+from toolkit.fileio import safe_file_name
+from toolkit.ledger import Ledger, ledger_path, now
+from toolkit.model import Answer, Dispatch, Round, Task, TaskTable
+from toolkit.progress import progress
+from toolkit.tasklist import write_task_list
+from toolkit.tasktable import read_task_table
+from toolkit.tracking_writer import TrackingWorkbook, write_tracking_workbook
+
+
+@dataclass(frozen=True)
+class UnitPlan:
+    """The tasks one unit leads and assists."""
+
+    unit: str
+    lead: tuple[Task, ...]
+    assist: tuple[Task, ...]
+
+
+@dataclass(frozen=True)
+class SplitResult:
+    """What ``split`` wrote."""
+
+    round: Round
+    folder: Path
+    workbooks: tuple[tuple[UnitPlan, Path], ...]
+    table: TaskTable
+    undispatched: tuple[tuple[Task, str], ...]  # tasks (or labels) no workbook carries, and why
+    prefilled: int = 0
+
+
+def text_digest(task: Task) -> str:
+    """Return the digest of the task text a unit is sent (whitespace does not count)."""
+    return hashlib.sha256(layout.normalize_text(layout.task_text(task)).encode()).hexdigest()
+
+
+def plan_units(table: TaskTable, config: Config) -> tuple[list[UnitPlan], list[tuple[Task, str]]]:
+    """Return each lead unit's tasks (after group expansion) and the tasks nobody can receive."""
+    lead: dict[str, list[Task]] = {}
+    assist: dict[str, list[Task]] = {}
+    undispatched: list[tuple[Task, str]] = []
+    for task in table.tasks:
+        if not task.lead:
+            undispatched.append((task, "没有牵头责任单位"))
+        for unit in config.expand_units(task.lead):
+            if unit in config.groups:
+                undispatched.append((task, f"牵头单位“{unit}”是无法展开的统称"))
+                continue
+            lead.setdefault(unit, []).append(task)
+        leads = set(config.expand_units(task.lead))
+        for unit in config.expand_units(task.assist):
+            if unit not in leads and unit not in config.groups:
+                assist.setdefault(unit, []).append(task)
+    plans = [UnitPlan(u, tuple(ts), tuple(assist.get(u, ()))) for u, ts in lead.items()]
+    return plans, undispatched
+
+
+def split(
+    config: Config,
+    round_id: str | None = None,
+    tasks_path: Path | None = None,
+    force: bool = False,
+) -> SplitResult:
+    """Write one tracking workbook per lead unit for a round and record them in the ledger."""
+    rnd = config.round(round_id)
+    table = read_task_table(tasks_path or config.tasks_path, config)
+    plans, undispatched = plan_units(table, config)
+    round_dir = config.output_dir / rnd.id
+    target = round_dir / "dispatch"
+
+    with Ledger(ledger_path(config.output_dir)) as ledger:
+        earlier = ledger.dispatches(rnd.id)
+        if (earlier or _has_workbooks(target)) and not force:
+            when = earlier[0].created_at.replace("T", " ") if earlier else "此前"
+            raise LedgerError(
+                f"{target}: 第 {rnd.id} 轮已于 {when} 分发过 {len(earlier) or '若干'} 份填报表。"
+                "如确需重新生成，请加 --force（旧填报表移到 dispatch-superseded-… 文件夹保留，其令牌作废）。"
+            )
+        prefill = ledger_answers_before(ledger, config, rnd)
+        write_task_list(table, config.output_dir / "tasks.xlsx")
+        round_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".dispatch-", dir=round_dir))
+        try:
+            written, dispatches, prefilled = _write_all(config, rnd, plans, staging, prefill)
+            ledger.record_dispatches(rnd.id, dispatches, force=force)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    if target.exists():
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        target.rename(round_dir / f"dispatch-superseded-{stamp}")
+    staging.rename(target)
+    workbooks = tuple((plan, target / path.name) for plan, path in written)
+    return SplitResult(rnd, target, workbooks, table, tuple(undispatched), prefilled)
+
+
+def _has_workbooks(folder: Path) -> bool:
+    return folder.is_dir() and any(folder.glob("*.xlsx"))
+
+
+def _write_all(
+    config: Config,
+    rnd: Round,
+    plans: list[UnitPlan],
+    folder: Path,
+    prefill: Mapping[tuple[str, str], Answer],
+) -> tuple[list[tuple[UnitPlan, Path]], list[Dispatch], int]:
+    written: list[tuple[UnitPlan, Path]] = []
+    dispatches: list[Dispatch] = []
+    prefilled = 0
+    created = now()
+    for plan in progress(plans, total=len(plans), desc="生成填报表"):
+        token = secrets.token_urlsafe(16)
+        answers = {t.id: prefill[(plan.unit, t.id)] for t in plan.lead if (plan.unit, t.id) in prefill}
+        prefilled += len(answers)
+        path = folder / f"{safe_file_name(plan.unit)}.xlsx"
+        book = TrackingWorkbook(
+            unit=plan.unit,
+            round=rnd,
+            token=token,
+            lead_tasks=plan.lead,
+            assist_tasks=plan.assist,
+            statuses=config.status_names,
+            prefill=answers,
+        )
+        write_tracking_workbook(path, book, config)
+        written.append((plan, path))
+        dispatches.append(
+            Dispatch(
+                round=rnd.id,
+                unit=plan.unit,
+                token=token,
+                task_ids=tuple(t.id for t in plan.lead),
+                task_digests={t.id: text_digest(t) for t in plan.lead},
+                file=path.name,
+                created_at=created,
+            )
+        )
+    return written, dispatches, prefilled
+
+
+def ledger_answers_before(
+    ledger: Ledger, config: Config, rnd: Round
+) -> dict[tuple[str, str], Answer]:
+    """Return each (unit, task)'s last accepted answer from the rounds before ``rnd``."""
+    ids = [r.id for r in config.rounds]
+    earlier = ids[: ids.index(rnd.id)]
+    answers: dict[tuple[str, str], Answer] = {}
+    for round_id in earlier:  # later rounds overwrite earlier ones
+        rows = ledger.db.execute(
+            "SELECT a.* FROM answers a JOIN returns r ON r.id = a.return_id"
+            " WHERE r.round = ? AND r.current = 1 AND r.verdict != 'rejected'",
+            (round_id,),
+        )
+        for row in rows:
+            answers[(row["unit"], row["task_id"])] = Answer(
+                task_id=row["task_id"],
+                unit=row["unit"],
+                status=row["status"],
+                progress=row["progress"],
+                progress_text=row["progress_text"],
+                problems=row["problems"],
+                next_steps=row["next_steps"],
+            )
+    return answers

@@ -1,0 +1,91 @@
+"""The checked task list as a workbook (``<output>/tasks.xlsx``): every task, then the warnings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import xlsxwriter
+
+from toolkit.fileio import atomic_path
+from toolkit.layout import units_text
+from toolkit.model import TaskTable
+from toolkit.tracking_writer import WORKBOOK_OPTIONS
+
+COLUMNS = (
+    ("序号", 7),
+    ("上级序号", 8),
+    ("所属部分", 30),
+    ("具体目标任务", 50),
+    ("牵头责任单位", 24),
+    ("协办单位", 24),
+    ("区分管领导", 14),
+    ("完成时限", 12),
+    ("原表位置", 26),
+)
+
+
+def write_task_list(table: TaskTable, path: Path) -> None:
+    """Write the checked task list and its warnings to ``path``."""
+    with atomic_path(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+        header = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True})
+        cell = wb.add_format({"border": 1, "text_wrap": True, "valign": "top"})
+        ws = wb.add_worksheet("任务清单")
+        for c, (name, width) in enumerate(COLUMNS):
+            ws.write_string(0, c, name, header)
+            ws.set_column(c, c, width)
+        for r, task in enumerate(table.tasks, start=1):
+            values = (
+                task.id,
+                task.parent or "",
+                " / ".join(task.section),
+                f"{task.parent_text}——{task.text}" if task.parent_text else task.text,
+                units_text(task.lead, dict(task.lead_notes)),
+                units_text(task.assist),
+                "、".join(task.leaders),
+                task.deadline or "",
+                task.source,
+            )
+            for c, value in enumerate(values):
+                ws.write_string(r, c, value, cell)
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, len(table.tasks), len(COLUMNS) - 1)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.repeat_rows(0)
+        ws.fit_to_pages(1, 0)
+
+        wsw = wb.add_worksheet("警告")
+        for c, (name, width) in enumerate((("原表位置", 30), ("问题", 90))):
+            wsw.write_string(0, c, name, header)
+            wsw.set_column(c, c, width)
+        for r, warning in enumerate(table.warnings, start=1):
+            wsw.write_string(r, 0, warning.source, cell)
+            wsw.write_string(r, 1, warning.message, cell)
+        if not table.warnings:
+            wsw.write_string(1, 1, "（无）", cell)
+        wb.close()
+
+
+def summarize(table: TaskTable, config) -> str:
+    """Return a terminal summary of the checked task list and its warnings."""
+    from toolkit.split import plan_units
+
+    plans, undispatched = plan_units(table, config)
+    numbered = {t.parent or t.id for t in table.tasks}
+    subs = sum(1 for t in table.tasks if t.parent)
+    sections = {t.section for t in table.tasks}
+    leaders = {ld for t in table.tasks for ld in config.expand_leaders(t.leaders)}
+    lines = [
+        f"{table.path}：{len(numbered)} 个序号，{len(table.tasks)} 项可跟踪任务（含子项 {subs} 项），"
+        f"{len(sections)} 个部分。",
+        f"牵头单位 {len(plans)} 个（统称已展开），分管领导 {len(leaders)} 位。",
+    ]
+    for task, why in undispatched:
+        lines.append(f"无法分发：任务 {task.id}，{why}。")
+    if table.warnings:
+        lines.append(f"\n警告 {len(table.warnings)} 条：")
+        lines += [f"  {w.source}  {w.message}" for w in table.warnings]
+    else:
+        lines.append("没有警告。")
+    return "\n".join(lines)

@@ -1,0 +1,277 @@
+"""Writing one tracking workbook (填报表) for one lead unit and round, with xlsxwriter.
+
+The layout comes from ``toolkit.layout``; this module only renders it: the guide sheet with
+the unit-level fields, the task sheet with locked task cells, unlocked inputs and validations,
+the read-only assisting sheet, the metadata in a very hidden sheet and custom properties, and
+the print set-up (A4 landscape, header repeated, one page wide, page numbers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import xlsxwriter
+
+from toolkit import __version__, layout
+from toolkit.config import Config
+from toolkit.fileio import atomic_path
+from toolkit.model import Answer, Round, Task
+
+# Options every workbook duban writes is opened with: text stays text.
+WORKBOOK_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
+PROTECT_OPTIONS = {
+    "select_locked_cells": True,
+    "select_unlocked_cells": True,
+    "format_rows": True,
+    "format_columns": True,
+}
+
+
+@dataclass(frozen=True)
+class TrackingWorkbook:
+    """What goes into one unit's workbook."""
+
+    unit: str
+    round: Round
+    token: str
+    lead_tasks: tuple[Task, ...]
+    assist_tasks: tuple[Task, ...]
+    statuses: tuple[str, ...]
+    prefill: Mapping[str, Answer]
+
+
+class _Formats:
+    """The workbook's shared formats, created once per workbook."""
+
+    def __init__(self, wb: xlsxwriter.Workbook):
+        base = {"font_name": "宋体", "font_size": 11, "valign": "vcenter", "text_wrap": True}
+        bordered = {**base, "border": 1}
+        self.title = wb.add_format({**base, "font_size": 16, "bold": True, "align": "center"})
+        self.note = wb.add_format({**base, "font_size": 10, "font_color": "#595959"})
+        self.header = wb.add_format(
+            {**bordered, "bold": True, "align": "center", "bg_color": "#D9E1F2", "locked": True}
+        )
+        self.locked = wb.add_format({**bordered, "bg_color": "#F2F2F2", "valign": "top"})
+        self.locked_center = wb.add_format(
+            {**bordered, "bg_color": "#F2F2F2", "align": "center", "valign": "top"}
+        )
+        self.input = wb.add_format({**bordered, "locked": False, "valign": "top"})
+        self.input_center = wb.add_format(
+            {**bordered, "locked": False, "align": "center", "valign": "top"}
+        )
+        self.label = wb.add_format({**bordered, "bold": True, "bg_color": "#F2F2F2"})
+        self.value = wb.add_format({**bordered})
+        self.field = wb.add_format({**bordered, "locked": False, "bg_color": "#FFF2CC"})
+        self.text = wb.add_format(base)
+        self.bold = wb.add_format({**base, "bold": True})
+
+
+def write_tracking_workbook(path: Path, book: TrackingWorkbook, config: Config) -> None:
+    """Write ``book`` to ``path`` (atomically: a crash never leaves half a workbook)."""
+    with atomic_path(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+        fmt = _Formats(wb)
+        _guide_sheet(wb, fmt, book, config)
+        _task_sheet(wb, fmt, book)
+        _assist_sheet(wb, fmt, book)
+        _metadata(wb, book)
+        wb.close()
+
+
+def _print_setup(ws, last_col: int) -> None:
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.fit_to_pages(1, 0)
+    ws.center_horizontally()
+    ws.set_footer("&C第 &P 页，共 &N 页")
+
+
+def _guide_sheet(wb, fmt: _Formats, book: TrackingWorkbook, config: Config) -> None:
+    ws = wb.add_worksheet(layout.SHEET_GUIDE)
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 1, 70)
+    office = config.office
+    ws.merge_range(0, 0, 0, 1, f"{book.round.name} 目标任务进展情况填报说明", fmt.title)
+    ws.set_row(0, 30)
+    due = book.round.due
+    contact = "，".join(x for x in (office.contact, office.phone, office.email) if x)
+    info = [
+        ("填报单位", book.unit),
+        ("报送轮次", f"{book.round.name}（{book.round.id}）"),
+        ("截止日期", f"{due.year}年{due.month}月{due.day}日前"),
+        ("报送对象", f"{office.name}（{contact}）" if contact else office.name),
+        ("牵头任务", f"{len(book.lead_tasks)} 项，见“{layout.SHEET_TASKS}”表"),
+        ("协办任务", f"{len(book.assist_tasks)} 项，见“{layout.SHEET_ASSIST}”表（供了解，无需填报）"),
+    ]
+    row = 2
+    for label, value in info:
+        ws.write_string(row, 0, label, fmt.label)
+        ws.write_string(row, 1, value, fmt.value)
+        row += 1
+    row += 1
+    ws.write_string(row, 0, "填写步骤", fmt.bold)
+    row += 1
+    steps = [
+        f"1. 在“{layout.SHEET_TASKS}”表中逐项填写白色单元格：完成状态（下拉选择）、完成进度（0–100 的整数）、"
+        "工作进展情况、存在问题、下一步计划。",
+        "2. 灰色单元格（序号、任务内容、责任单位、分管领导）是下达的任务，请勿修改；如有异议请另行书面说明。",
+        "3. 状态为“滞后”的，必须在“存在问题”中说明原因；状态为“已完成”的，完成进度填 100。",
+        "4. 在本表下方黄色单元格填写填报人、联系电话和填报日期。",
+        f"5. 保存为 .xlsx（不要改为其他格式、不要加密码），于截止日期前发送给{office.short_name}。文件名可以不改。",
+    ]
+    for step in steps:
+        ws.write_string(row, 0, "", fmt.text)
+        ws.merge_range(row, 0, row, 1, step, fmt.text)
+        ws.set_row(row, 32)
+        row += 1
+    row += 1
+    ws.write_string(row, 0, "完成状态说明", fmt.bold)
+    row += 1
+    for status in config.statuses:
+        ws.write_string(row, 0, status.name, fmt.label)
+        ws.write_string(row, 1, status.meaning, fmt.value)
+        row += 1
+    row += 1
+    ws.write_string(row, 0, "填报单位信息（请填写黄色单元格）", fmt.bold)
+    row += 1
+    for _key, label in layout.UNIT_FIELDS:
+        ws.write_string(row, 0, label, fmt.label)
+        ws.write_blank(row, 1, None, fmt.field)
+        row += 1
+    _print_setup(ws, 1)
+    ws.set_portrait()
+    ws.protect("", PROTECT_OPTIONS)
+    ws.activate()
+
+
+def _write_task_rows(ws, fmt: _Formats, tasks: tuple[Task, ...], columns, prefill) -> None:
+    for r, task in enumerate(tasks, start=layout.FIRST_DATA_ROW):
+        cells = layout.task_cells(task)
+        answer = prefill.get(task.id)
+        for c, column in enumerate(columns):
+            if column.locked:
+                style = fmt.locked_center if column.key in ("id", "leaders") else fmt.locked
+                ws.write_string(r, c, cells[column.key], style)
+                continue
+            style = fmt.input_center if column.key in ("status", "progress") else fmt.input
+            value = getattr(answer, column.key, None) if answer else None
+            if value is None or value == "":
+                ws.write_blank(r, c, None, style)
+            elif column.key == "progress":
+                ws.write_number(r, c, value, style)
+            else:
+                ws.write_string(r, c, str(value), style)
+
+
+def _table_heading(ws, fmt: _Formats, title: str, note: str, columns) -> None:
+    last = len(columns) - 1
+    ws.merge_range(layout.TITLE_ROW, 0, layout.TITLE_ROW, last, title, fmt.title)
+    ws.set_row(layout.TITLE_ROW, 28)
+    ws.merge_range(layout.NOTE_ROW, 0, layout.NOTE_ROW, last, note, fmt.note)
+    for c, column in enumerate(columns):
+        ws.write_string(layout.HEADER_ROW, c, column.header, fmt.header)
+        ws.set_column(c, c, column.width)
+    ws.freeze_panes(layout.FIRST_DATA_ROW, 0)
+    ws.repeat_rows(layout.HEADER_ROW)
+    _print_setup(ws, last)
+
+
+def _task_sheet(wb, fmt: _Formats, book: TrackingWorkbook) -> None:
+    ws = wb.add_worksheet(layout.SHEET_TASKS)
+    columns = layout.TASK_COLUMNS
+    _table_heading(
+        ws,
+        fmt,
+        f"{book.unit} {book.round.name}目标任务进展情况表",
+        f"截止日期：{book.round.due.isoformat()}　灰色为下达任务（锁定），白色为填报内容。",
+        columns,
+    )
+    _write_task_rows(ws, fmt, book.lead_tasks, columns, book.prefill)
+    if book.lead_tasks:
+        first = layout.FIRST_DATA_ROW
+        last = first + len(book.lead_tasks) - 1
+        status_col = layout.column_index("status")
+        statuses = list(book.statuses)
+        ws.data_validation(
+            first, status_col, last, status_col,
+            {
+                "validate": "list",
+                "source": statuses,
+                "input_title": "完成状态",
+                "input_message": "请从下拉列表中选择",
+                "error_title": "完成状态",
+                "error_message": "请从下拉列表中选择：" + "、".join(statuses),
+            },
+        )
+        progress_col = layout.column_index("progress")
+        ws.data_validation(
+            first, progress_col, last, progress_col,
+            {
+                "validate": "integer",
+                "criteria": "between",
+                "minimum": 0,
+                "maximum": 100,
+                "input_title": "完成进度（%）",
+                "input_message": "填 0 到 100 的整数",
+                "error_title": "完成进度（%）",
+                "error_message": "完成进度应为 0 到 100 的整数。",
+            },
+        )
+    ws.protect("", PROTECT_OPTIONS)
+
+
+def _assist_sheet(wb, fmt: _Formats, book: TrackingWorkbook) -> None:
+    ws = wb.add_worksheet(layout.SHEET_ASSIST)
+    columns = layout.ASSIST_COLUMNS
+    _table_heading(
+        ws,
+        fmt,
+        f"{book.unit} 协办任务（供了解，无需填报）",
+        "以下任务由其他单位牵头，本单位协办，请主动配合牵头单位推进。",
+        columns,
+    )
+    _write_task_rows(ws, fmt, book.assist_tasks, columns, {})
+    if not book.assist_tasks:
+        ws.merge_range(
+            layout.FIRST_DATA_ROW, 0, layout.FIRST_DATA_ROW, len(columns) - 1, "（无）", fmt.locked
+        )
+    ws.protect("", PROTECT_OPTIONS)
+
+
+def metadata_values(book: TrackingWorkbook) -> dict[str, str]:
+    """Return the metadata pairs written to the hidden sheet and the document properties."""
+    return {
+        "token": book.token,
+        "unit": book.unit,
+        "round": book.round.id,
+        "task_ids": ",".join(t.id for t in book.lead_tasks),
+        "version": __version__,
+    }
+
+
+def _metadata(wb, book: TrackingWorkbook) -> None:
+    values = metadata_values(book)
+    ws = wb.add_worksheet(layout.SHEET_META)
+    for r, key in enumerate(layout.META_KEYS):
+        ws.write_string(r, 0, key)
+        ws.write_string(r, 1, values[key])
+    ws.protect("", {})
+    ws.very_hidden()
+    for key in layout.META_KEYS:
+        wb.set_custom_property(layout.PROPERTY_PREFIX + key, values[key])
+    wb.set_properties(
+        {
+            "title": f"{book.unit} {book.round.name}目标任务进展情况表",
+            "author": "duban",
+            "comments": "由 duban 生成的填报表；请勿删除隐藏的工作表。",
+            "created": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        }
+    )
