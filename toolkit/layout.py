@@ -34,16 +34,16 @@ class Column:
 
 
 TASK_COLUMNS: tuple[Column, ...] = (
-    Column("id", "序号", 7, True),
-    Column("text", "具体目标任务", 46, True),
-    Column("lead", "牵头责任单位", 18, True),
-    Column("assist", "协办单位", 18, True),
-    Column("leaders", "区分管领导", 11, True),
-    Column("status", "完成状态", 11, False),
-    Column("progress", "完成进度（%）", 10, False),
-    Column("progress_text", "工作进展情况", 40, False),
-    Column("problems", "存在问题", 26, False),
-    Column("next_steps", "下一步计划", 26, False),
+    Column("id", "序号", 6, True),
+    Column("text", "具体目标任务", 40, True),
+    Column("lead", "牵头责任单位", 15, True),
+    Column("assist", "协办单位", 16, True),
+    Column("leaders", "区分管领导", 10, True),
+    Column("status", "完成状态", 10, False),
+    Column("progress", "完成进度（%）", 9, False),
+    Column("progress_text", "工作进展情况", 36, False),
+    Column("problems", "存在问题", 22, False),
+    Column("next_steps", "下一步计划", 22, False),
 )
 INPUT_KEYS = tuple(c.key for c in TASK_COLUMNS if not c.locked)
 ASSIST_COLUMNS: tuple[Column, ...] = TASK_COLUMNS[:5]
@@ -99,3 +99,19 @@ def task_cells(task: Task) -> dict[str, str]:
 def normalize_text(text: str) -> str:
     """Return text compared for tampering: whitespace and line breaks do not count."""
     return "".join(str(text).split())
+
+
+def display_width(text: str) -> int:
+    """Return the width of ``text`` in Excel's column units: a CJK character counts two."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def row_height(cells: dict[str, str], columns: tuple[Column, ...], points_per_line: float = 14.0) -> float:
+    """Return a row height that shows every wrapped line (LibreOffice does not grow rows itself)."""
+    lines = 1
+    for column in columns:
+        text = cells.get(column.key, "")
+        usable = max(column.width - 1.5, 1)
+        n = sum(max(1, -(-display_width(part) // int(usable))) for part in str(text).split("\n"))
+        lines = max(lines, n)
+    return lines * points_per_line + 4

@@ -51,7 +51,7 @@ class _Formats:
     """The workbook's shared formats, created once per workbook."""
 
     def __init__(self, wb: xlsxwriter.Workbook):
-        base = {"font_name": "宋体", "font_size": 11, "valign": "vcenter", "text_wrap": True}
+        base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "text_wrap": True}
         bordered = {**base, "border": 1}
         self.title = wb.add_format({**base, "font_size": 16, "bold": True, "align": "center"})
         self.note = wb.add_format({**base, "font_size": 10, "font_color": "#595959"})
@@ -117,7 +117,7 @@ def _guide_sheet(wb, fmt: _Formats, book: TrackingWorkbook, config: Config) -> N
         ws.write_string(row, 1, value, fmt.value)
         row += 1
     row += 1
-    ws.write_string(row, 0, "填写步骤", fmt.bold)
+    ws.merge_range(row, 0, row, 1, "填写步骤", fmt.bold)
     row += 1
     steps = [
         f"1. 在“{layout.SHEET_TASKS}”表中逐项填写白色单元格：完成状态（下拉选择）、完成进度（0–100 的整数）、"
@@ -128,19 +128,18 @@ def _guide_sheet(wb, fmt: _Formats, book: TrackingWorkbook, config: Config) -> N
         f"5. 保存为 .xlsx（不要改为其他格式、不要加密码），于截止日期前发送给{office.short_name}。文件名可以不改。",
     ]
     for step in steps:
-        ws.write_string(row, 0, "", fmt.text)
         ws.merge_range(row, 0, row, 1, step, fmt.text)
         ws.set_row(row, 32)
         row += 1
     row += 1
-    ws.write_string(row, 0, "完成状态说明", fmt.bold)
+    ws.merge_range(row, 0, row, 1, "完成状态说明", fmt.bold)
     row += 1
     for status in config.statuses:
         ws.write_string(row, 0, status.name, fmt.label)
         ws.write_string(row, 1, status.meaning, fmt.value)
         row += 1
     row += 1
-    ws.write_string(row, 0, "填报单位信息（请填写黄色单元格）", fmt.bold)
+    ws.merge_range(row, 0, row, 1, "填报单位信息（请填写黄色单元格）", fmt.bold)
     row += 1
     for _key, label in layout.UNIT_FIELDS:
         ws.write_string(row, 0, label, fmt.label)
@@ -156,6 +155,10 @@ def _write_task_rows(ws, fmt: _Formats, tasks: tuple[Task, ...], columns, prefil
     for r, task in enumerate(tasks, start=layout.FIRST_DATA_ROW):
         cells = layout.task_cells(task)
         answer = prefill.get(task.id)
+        shown = dict(cells)
+        if answer:
+            shown.update({k: str(getattr(answer, k) or "") for k in layout.INPUT_KEYS})
+        ws.set_row(r, max(layout.row_height(shown, columns), 42 if len(columns) > 5 else 0))
         for c, column in enumerate(columns):
             if column.locked:
                 style = fmt.locked_center if column.key in ("id", "leaders") else fmt.locked
@@ -179,6 +182,7 @@ def _table_heading(ws, fmt: _Formats, title: str, note: str, columns) -> None:
     for c, column in enumerate(columns):
         ws.write_string(layout.HEADER_ROW, c, column.header, fmt.header)
         ws.set_column(c, c, column.width)
+    ws.set_row(layout.HEADER_ROW, 30)
     ws.freeze_panes(layout.FIRST_DATA_ROW, 0)
     ws.repeat_rows(layout.HEADER_ROW)
     _print_setup(ws, last)

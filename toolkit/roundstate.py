@@ -1,0 +1,124 @@
+"""The state of a round after collection: what the consolidated workbook and reports are made of.
+
+``toolkit.collect`` builds a ``RoundState`` from the ledger; the consolidated workbook
+(``toolkit.consolidated``), ``duban status``, ``duban remind`` and the reports read it. Plain
+data, no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from toolkit.model import Answer, Dispatch, Round, Task
+
+VERDICT_ACCEPTED = "accepted"
+VERDICT_WARNINGS = "accepted with warnings"
+VERDICT_REJECTED = "rejected"
+LAGGING_FLAG = "欠进度"  # claims 序时推进 with progress below the expected progress
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a returned file, with where it is."""
+
+    source: str  # the file as handed in (path, or path#attachment)
+    unit: str | None
+    message: str
+    sheet: str = ""
+    row: int | None = None
+    severity: str = "error"  # error (rejects the file) | warning
+
+
+@dataclass(frozen=True)
+class FileVerdict:
+    """The verdict on one received file."""
+
+    source: str
+    sha256: str
+    verdict: str
+    unit: str | None
+    reasons: tuple[str, ...]
+    verified: bool
+    received_at: str
+    saved_at: str | None = None
+    current: bool = False
+    archived_path: str = ""
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    """A unit's current answer for one task, with where it came from."""
+
+    answer: Answer
+    source: str
+    received_at: str
+    verified: bool
+    row: int | None = None
+
+
+@dataclass(frozen=True)
+class UnitState:
+    """Where one dispatched unit stands in the round."""
+
+    unit: str
+    state: str  # returned | missing | rejected
+    late: bool = False
+    received_at: str | None = None
+    reasons: tuple[str, ...] = ()
+    contact: str = ""
+    phone: str = ""
+    email: str = ""
+    reporter: str = ""
+    reporter_phone: str = ""
+
+
+@dataclass
+class RoundState:
+    """Everything known about a round after collection."""
+
+    round: Round
+    year: int
+    expected_progress: float
+    statuses: tuple[str, ...]  # most advanced first
+    tasks: list[Task]  # every task dispatched this round, in table order
+    dispatches: list[Dispatch]
+    answers: dict[tuple[str, str], AnswerRecord]  # (unit, task id) -> current answer
+    units: list[UnitState]
+    files: list[FileVerdict]
+    problems: list[Problem]
+    previous: dict[tuple[str, str], Answer] = field(default_factory=dict)  # last round's answers
+
+    def units_in(self, state: str) -> list[str]:
+        """Return the units whose state is ``state`` (returned, missing, rejected)."""
+        return [u.unit for u in self.units if u.state == state]
+
+    def lead_units(self, task_id: str) -> list[str]:
+        """Return the units this task was dispatched to."""
+        return [d.unit for d in self.dispatches if task_id in d.task_ids]
+
+    def rolled_up(self, task_id: str) -> str | None:
+        """Return the task's status: the least advanced of its lead units' answers, or None."""
+        ranks = {s: i for i, s in enumerate(self.statuses)}
+        found = [
+            self.answers[(u, task_id)].answer.status
+            for u in self.lead_units(task_id)
+            if (u, task_id) in self.answers
+        ]
+        if not found:
+            return None
+        return max(found, key=lambda s: ranks.get(s, len(ranks)))
+
+    def behind_schedule(self, answer: Answer) -> bool:
+        """Tell whether an answer claims 序时推进 with progress below the expected progress."""
+        return (
+            answer.status == "序时推进"
+            and answer.progress is not None
+            and answer.progress < self.expected_progress
+        )
+
+    def status_counts(self) -> dict[str, int]:
+        """Count the current answers (one per task × lead unit) by status, in status order."""
+        counts = {s: 0 for s in self.statuses}
+        for record in self.answers.values():
+            counts[record.answer.status] = counts.get(record.answer.status, 0) + 1
+        return counts
