@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from toolkit.errors import LedgerError
-from toolkit.model import Dispatch
+from toolkit.model import Dispatch, Task
 
 SCHEMA_VERSION = 1
 
@@ -36,6 +36,16 @@ CREATE TABLE IF NOT EXISTS dispatches (
     superseded_at TEXT               -- set when the round was split again with --force
 );
 CREATE INDEX IF NOT EXISTS dispatches_round ON dispatches(round, unit);
+
+-- The tasks as dispatched in each round, so collection and reports never depend on the task
+-- table still being what it was (a clerk may edit it after the split).
+CREATE TABLE IF NOT EXISTS round_tasks (
+    round TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    task_id TEXT NOT NULL,
+    task TEXT NOT NULL,              -- JSON, the shape of `duban tasks --json`
+    PRIMARY KEY (round, task_id)
+);
 
 -- Every file handed to `duban collect`, archived unchanged under received/ by its sha256.
 CREATE TABLE IF NOT EXISTS received_files (
@@ -154,9 +164,19 @@ class Ledger:
             return None
         return _dispatch(row), row["superseded_at"] is None
 
-    def record_dispatches(self, round_id: str, dispatches: Iterable[Dispatch], force: bool) -> None:
-        """Record a round's new dispatches, superseding the earlier ones when ``force``."""
+    def record_dispatches(
+        self, round_id: str, dispatches: Iterable[Dispatch], tasks: Iterable[Task], force: bool
+    ) -> None:
+        """Record a round's new dispatches and tasks, superseding the earlier ones when ``force``."""
         with self.transaction() as db:
+            db.execute("DELETE FROM round_tasks WHERE round = ?", (round_id,))
+            db.executemany(
+                "INSERT INTO round_tasks (round, position, task_id, task) VALUES (?, ?, ?, ?)",
+                [
+                    (round_id, i, t.id, json.dumps(t.to_json(), ensure_ascii=False))
+                    for i, t in enumerate(tasks)
+                ],
+            )
             if force:
                 db.execute(
                     "UPDATE dispatches SET superseded_at = ? WHERE round = ? AND superseded_at IS NULL",
@@ -178,6 +198,31 @@ class Ledger:
                     for d in dispatches
                 ],
             )
+
+
+    def round_tasks(self, round_id: str) -> list[Task]:
+        """Return the tasks as dispatched in a round, in table order."""
+        rows = self.db.execute(
+            "SELECT task FROM round_tasks WHERE round = ? ORDER BY position", (round_id,)
+        )
+        return [task_from_json(json.loads(r["task"])) for r in rows]
+
+
+def task_from_json(d: dict) -> Task:
+    """Return a Task from its ``to_json`` form."""
+    return Task(
+        id=d["id"],
+        text=d["text"],
+        section=tuple(d["section"]),
+        parent=d["parent"],
+        parent_text=d["parent_text"],
+        lead=tuple(d["lead"]),
+        lead_notes=dict(d["lead_notes"]),
+        assist=tuple(d["assist"]),
+        leaders=tuple(d["leaders"]),
+        deadline=d["deadline"],
+        source=d["source"],
+    )
 
 
 def _dispatch(row: sqlite3.Row) -> Dispatch:

@@ -104,7 +104,7 @@ def split(
         staging = Path(tempfile.mkdtemp(prefix=".dispatch-", dir=round_dir))
         try:
             written, dispatches, prefilled = _write_all(config, rnd, plans, staging, prefill)
-            ledger.record_dispatches(rnd.id, dispatches, force=force)
+            ledger.record_dispatches(rnd.id, dispatches, table.tasks, force=force)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
