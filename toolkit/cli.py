@@ -103,6 +103,78 @@ def split(ctx: click.Context, round_id: str | None, tasks_path: Path | None, for
 
 
 @cli.command()
+@click.option("--round", "round_id", help="报送轮次，默认第一个轮次。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果（只输出 JSON）。")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.pass_context
+def collect(ctx: click.Context, round_id: str | None, as_json: bool, paths: tuple[Path, ...]) -> None:
+    """回收并核对各单位报回的填报表（含 .eml 邮件附件），更新汇总表。"""
+    from toolkit.collect import collect as run_collect
+    from toolkit.state import format_status
+
+    config = _config(ctx)
+    result = run_collect(config, list(paths), round_id)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
+    else:
+        for v in result.verdicts:
+            label = {"accepted": "通过", "accepted with warnings": "通过（有提示）", "rejected": "退回"}[v.verdict]
+            click.echo(f"[{label}] {v.source}" + (f" — {v.unit}" if v.unit else ""))
+            for reason in v.reasons:
+                click.echo(f"    {reason}")
+        for note in result.skipped:
+            click.echo(f"[跳过] {note}")
+        click.echo("")
+        click.echo(format_status(result.state))
+        click.echo(f"\n汇总表：{result.workbook}")
+    for warning in result.warnings:
+        click.echo(f"提示：{warning}", err=True)
+    if not result.verdicts:
+        raise click.ClickException("没有找到任何回执文件（.xlsx、.xlsm、.xls 或 .eml）。")
+
+
+@cli.command()
+@click.option("--round", "round_id", help="报送轮次，默认第一个轮次。")
+@click.pass_context
+def status(ctx: click.Context, round_id: str | None) -> None:
+    """显示本轮报送情况：已报、未报、退回，各状态数量。"""
+    from toolkit.ledger import Ledger, ledger_path
+    from toolkit.state import format_status, round_state
+
+    config = _config(ctx)
+    rnd = config.round(round_id)
+    with Ledger(ledger_path(config.output_dir)) as ledger:
+        state = round_state(config, ledger, rnd)
+    if not state.dispatches:
+        raise click.ClickException(f"第 {rnd.id} 轮还没有分发记录。请先运行 duban split --round {rnd.id}。")
+    click.echo(format_status(state))
+
+
+@cli.command()
+@click.option("--seed", default=2020, show_default=True, help="模拟回执的随机种子。")
+@click.pass_context
+def demo(ctx: click.Context, seed: int) -> None:
+    """用内置示例演示整个流程：拆分、模拟回执、回收汇总（在 output/demo 中）。"""
+    from toolkit.demo import run_demo
+    from toolkit.state import format_status
+
+    config = _config(ctx)
+    result = run_demo(config, seed)
+    for r in result.rounds:
+        sim = r.simulation
+        click.echo(
+            f"第 {r.split.round.id} 轮：下发 {len(r.split.workbooks)} 份；模拟回执：按时 {len(sim.on_time)}、"
+            f"逾期 {len(sim.late)}、未报 {len(sim.missing)}、改动任务内容 {len(sim.tampered)}、"
+            f"LibreOffice 另存 {len(sim.resaved)}、邮件附件 {len(sim.mailed)}、重复报送 {len(sim.twice)}。"
+        )
+        click.echo(format_status(r.collected.state))
+        click.echo("")
+    click.echo("生成的文件：")
+    for label, path in result.artefacts:
+        click.echo(f"  {label}：{path}")
+
+
+@cli.command()
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
 def init(folder: Path) -> None:
     """新建一个督查室工作文件夹（config.toml、模板、示例表）。"""

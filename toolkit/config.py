@@ -271,7 +271,9 @@ def _parse(raw: Mapping, path: Path, base: Path, output_dir: Path | None) -> Con
 
     tasks_path = _resolve(base, r.str(raw, "tasks", ""))
     out_env = os.environ.get("DUBAN_OUTPUT")
-    out = output_dir or (Path(out_env) if out_env else _resolve(base, r.str(raw, "output", "", "output")))
+    out = output_dir or (
+        Path(out_env) if out_env else _resolve(base, r.str(raw, "output", "", "output"))
+    )
 
     rounds = _parse_rounds(r, raw, year)
     statuses = _parse_statuses(r, raw)
@@ -337,7 +339,9 @@ def _parse_rounds(r: _Reader, raw: Mapping, year: int) -> tuple[Round, ...]:
             try:
                 due = dt.date.fromisoformat(due)
             except ValueError:
-                raise r.fail(f"{where}due", f"应为日期（如 {year}-10-25），现为 {due!r}。") from None
+                raise r.fail(
+                    f"{where}due", f"应为日期（如 {year}-10-25），现为 {due!r}。"
+                ) from None
         if not isinstance(due, dt.date) or isinstance(due, dt.datetime):
             raise r.fail(f"{where}due", f"应为日期（如 {year}-10-25），现为 {due!r}。")
         if any(x.id == rid for x in rounds):

@@ -106,7 +106,9 @@ def display_width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
-def row_height(cells: dict[str, str], columns: tuple[Column, ...], points_per_line: float = 14.0) -> float:
+def row_height(
+    cells: dict[str, str], columns: tuple[Column, ...], points_per_line: float = 14.0
+) -> float:
     """Return a row height that shows every wrapped line (LibreOffice does not grow rows itself)."""
     lines = 1
     for column in columns:

@@ -130,7 +130,9 @@ class Ledger:
             )
             self.db.commit()
         except sqlite3.DatabaseError as e:
-            raise LedgerError(f"{path}: 台账文件无法打开（{e}）。如文件已损坏，请从备份恢复。") from None
+            raise LedgerError(
+                f"{path}: 台账文件无法打开（{e}）。如文件已损坏，请从备份恢复。"
+            ) from None
 
     def close(self) -> None:
         """Close the file."""
@@ -199,13 +201,86 @@ class Ledger:
                 ],
             )
 
-
     def round_tasks(self, round_id: str) -> list[Task]:
         """Return the tasks as dispatched in a round, in table order."""
         rows = self.db.execute(
             "SELECT task FROM round_tasks WHERE round = ? ORDER BY position", (round_id,)
         )
         return [task_from_json(json.loads(r["task"])) for r in rows]
+
+    # -- received files and returns ------------------------------------------------------------
+
+    def record_received(
+        self, sha256: str, round_id: str, original: str, archived: str, size: int
+    ) -> None:
+        """Record a file as received (once per content and round)."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO received_files VALUES (?, ?, ?, ?, ?, ?)",
+                (sha256, round_id, original, archived, size, now()),
+            )
+
+    def return_by_content(self, round_id: str, sha256: str) -> sqlite3.Row | None:
+        """Return the recorded verdict on content already collected in this round, if any."""
+        return self.db.execute(
+            "SELECT * FROM returns WHERE round = ? AND sha256 = ? ORDER BY id LIMIT 1",
+            (round_id, sha256),
+        ).fetchone()
+
+    def record_return(self, values: dict, answers: list[tuple]) -> int:
+        """Record one verdict and its answers in one transaction; return its id."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "INSERT INTO returns (round, sha256, source, unit, token, verified, verdict, reasons,"
+                " unit_fields, saved_at, received_at)"
+                " VALUES (:round, :sha256, :source, :unit, :token, :verified, :verdict, :reasons,"
+                " :unit_fields, :saved_at, :received_at)",
+                values,
+            )
+            return_id = cur.lastrowid
+            db.executemany(
+                "INSERT INTO answers (return_id, task_id, unit, status, progress, progress_text,"
+                " problems, next_steps, row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(return_id, *a) for a in answers],
+            )
+            return return_id
+
+    def refresh_current(self, round_id: str) -> None:
+        """Make each unit's latest accepted return current: by its save time, then arrival."""
+        with self.transaction() as db:
+            db.execute("UPDATE returns SET current = 0 WHERE round = ?", (round_id,))
+            db.execute(
+                """
+                UPDATE returns SET current = 1 WHERE id IN (
+                    SELECT id FROM (
+                        SELECT id, ROW_NUMBER() OVER (
+                            PARTITION BY unit
+                            ORDER BY COALESCE(saved_at, '') DESC, received_at DESC, id DESC
+                        ) AS n
+                        FROM returns
+                        WHERE round = ? AND unit IS NOT NULL AND verdict != 'rejected'
+                    ) WHERE n = 1
+                )
+                """,
+                (round_id,),
+            )
+
+    def returns(self, round_id: str) -> list[sqlite3.Row]:
+        """Return every verdict recorded for a round, oldest first."""
+        return list(
+            self.db.execute("SELECT * FROM returns WHERE round = ? ORDER BY id", (round_id,))
+        )
+
+    def current_answers(self, round_id: str) -> list[sqlite3.Row]:
+        """Return the answers of the round's current returns, with their return's details."""
+        return list(
+            self.db.execute(
+                "SELECT a.*, r.source, r.received_at, r.verified FROM answers a"
+                " JOIN returns r ON r.id = a.return_id"
+                " WHERE r.round = ? AND r.current = 1 ORDER BY r.id, a.row",
+                (round_id,),
+            )
+        )
 
 
 def task_from_json(d: dict) -> Task:

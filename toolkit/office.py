@@ -17,10 +17,16 @@ def init_office(folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     created = [config]
     shutil.copyfile(bundled_config(), config)
-    for name, source in (("templates", bundled_templates()), ("examples", bundle_root() / "examples")):
+    for name, source in (
+        ("templates", bundled_templates()),
+        ("examples", bundle_root() / "examples"),
+    ):
         target = folder / name
         shutil.copytree(
-            source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", "*.py*")
+            source,
+            target,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns("__pycache__", "*.py*"),
         )
         created.append(target)
     (folder / "output").mkdir(exist_ok=True)

@@ -133,7 +133,9 @@ def _write_all(
     created = now()
     for plan in progress(plans, total=len(plans), desc="生成填报表"):
         token = secrets.token_urlsafe(16)
-        answers = {t.id: prefill[(plan.unit, t.id)] for t in plan.lead if (plan.unit, t.id) in prefill}
+        answers = {
+            t.id: prefill[(plan.unit, t.id)] for t in plan.lead if (plan.unit, t.id) in prefill
+        }
         prefilled += len(answers)
         path = folder / f"{safe_file_name(plan.unit)}.xlsx"
         book = TrackingWorkbook(

@@ -28,7 +28,9 @@ def write_task_list(table: TaskTable, path: Path) -> None:
     """Write the checked task list and its warnings to ``path``."""
     with atomic_path(path) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
-        header = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True})
+        header = wb.add_format(
+            {"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True}
+        )
         cell = wb.add_format({"border": 1, "text_wrap": True, "valign": "top"})
         ws = wb.add_worksheet("任务清单")
         for c, (name, width) in enumerate(COLUMNS):

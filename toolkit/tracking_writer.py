@@ -109,7 +109,10 @@ def _guide_sheet(wb, fmt: _Formats, book: TrackingWorkbook, config: Config) -> N
         ("截止日期", f"{due.year}年{due.month}月{due.day}日前"),
         ("报送对象", f"{office.name}（{contact}）" if contact else office.name),
         ("牵头任务", f"{len(book.lead_tasks)} 项，见“{layout.SHEET_TASKS}”表"),
-        ("协办任务", f"{len(book.assist_tasks)} 项，见“{layout.SHEET_ASSIST}”表（供了解，无需填报）"),
+        (
+            "协办任务",
+            f"{len(book.assist_tasks)} 项，见“{layout.SHEET_ASSIST}”表（供了解，无需填报）",
+        ),
     ]
     row = 2
     for label, value in info:
@@ -205,7 +208,10 @@ def _task_sheet(wb, fmt: _Formats, book: TrackingWorkbook) -> None:
         status_col = layout.column_index("status")
         statuses = list(book.statuses)
         ws.data_validation(
-            first, status_col, last, status_col,
+            first,
+            status_col,
+            last,
+            status_col,
             {
                 "validate": "list",
                 "source": statuses,
@@ -217,7 +223,10 @@ def _task_sheet(wb, fmt: _Formats, book: TrackingWorkbook) -> None:
         )
         progress_col = layout.column_index("progress")
         ws.data_validation(
-            first, progress_col, last, progress_col,
+            first,
+            progress_col,
+            last,
+            progress_col,
             {
                 "validate": "integer",
                 "criteria": "between",

@@ -155,7 +155,8 @@ class _Builder:
 
     def data_row(self, cols: _Columns, cells: list[str], source: str) -> None:
         values = {
-            role: cols.get(cells, role) for role in ("id", "text", "lead", "assist", "leader", "deadline")
+            role: cols.get(cells, role)
+            for role in ("id", "text", "lead", "assist", "leader", "deadline")
         }
         values["sub"] = cols.sub(cells)
         number = _normalize_id(values["id"])
@@ -174,7 +175,9 @@ class _Builder:
             n = 2
             while f"{number}#{n}" in self.seen_ids:
                 n += 1
-            self.warn(source, f"序号 {number} 重复（第一次出现在 {first}），本行记为 {number}#{n}。")
+            self.warn(
+                source, f"序号 {number} 重复（第一次出现在 {first}），本行记为 {number}#{n}。"
+            )
             number = f"{number}#{n}"
         self.seen_ids[number] = source
         if not values["text"]:
@@ -196,7 +199,9 @@ class _Builder:
             self.above.update({k: v for k, v in inherited.items()})
             self.add_sub_item(current, inherited, source)
         elif values["text"] and values["text"] != self.above.get("text"):
-            self.warn(source, f"这一行没有序号，按任务 {current.id} 的子项处理：{values['text'][:30]}")
+            self.warn(
+                source, f"这一行没有序号，按任务 {current.id} 的子项处理：{values['text'][:30]}"
+            )
             inherited["sub"] = values["text"]
             inherited["text"] = current.text
             self.above.update(inherited)
@@ -245,7 +250,10 @@ class _Builder:
                 if name in parsed.notes:
                     notes[canonical] = parsed.notes[name]
                 if not self.known(name):
-                    self.warn(source, f"{role}“{name}”不在 config.toml 的单位名录中{_closest(name, self.unit_names())}。")
+                    self.warn(
+                        source,
+                        f"{role}“{name}”不在 config.toml 的单位名录中{_closest(name, self.unit_names())}。",
+                    )
         return names, notes
 
     def unit_names(self) -> list[str]:
@@ -261,7 +269,10 @@ class _Builder:
                 if name not in out:
                     out.append(name)
                 if name not in known:
-                    self.warn(source, f"分管领导“{name}”不在 config.toml 的领导名单中{_closest(name, known)}。")
+                    self.warn(
+                        source,
+                        f"分管领导“{name}”不在 config.toml 的领导名单中{_closest(name, known)}。",
+                    )
         return out
 
     def freeze(self, draft: _Draft) -> Task:
@@ -280,7 +291,10 @@ class _Builder:
             self.warn(source, f"任务 {draft.id} 没有牵头责任单位，无法分发，请补充。")
         for name in lead:
             if name in self.config.groups and not self.config.groups[name]:
-                self.warn(source, f"任务 {draft.id} 的牵头单位“{name}”是统称，无法展开到具体单位，请指定。")
+                self.warn(
+                    source,
+                    f"任务 {draft.id} 的牵头单位“{name}”是统称，无法展开到具体单位，请指定。",
+                )
         if not leaders:
             self.warn(source, f"任务 {draft.id} 没有区分管领导。")
         return Task(
@@ -334,11 +348,17 @@ def build_task_table(rows: list[RawRow], config: Config, file_name: str) -> Task
         builder.columns_single = columns.single_unit_column or builder.columns_single
         for source, cells in body:
             nonempty = [c for c in cells if c]
-            if len(nonempty) == 1 and (heading := _section(nonempty[0])) and not _normalize_id(
-                columns.get(cells, "id")
-            ).isdigit():
+            if (
+                len(nonempty) == 1
+                and (heading := _section(nonempty[0]))
+                and not _normalize_id(columns.get(cells, "id")).isdigit()
+            ):
                 builder.section_row(*heading)
-            elif len(nonempty) == 1 and cells.index(nonempty[0]) == columns.roles.get("id", 0) and not _normalize_id(nonempty[0]).replace(".", "").isdigit():
+            elif (
+                len(nonempty) == 1
+                and cells.index(nonempty[0]) == columns.roles.get("id", 0)
+                and not _normalize_id(nonempty[0]).replace(".", "").isdigit()
+            ):
                 builder.warn(source, f"无法识别的行（不是任务也不是标题）：{nonempty[0][:60]}")
             else:
                 builder.data_row(columns, cells, source)

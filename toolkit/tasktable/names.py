@@ -18,13 +18,44 @@ OPEN, CLOSE = "(（", ")）"
 
 # How an organisation's name ends (DESIGN §4); a fragment ending otherwise continues.
 ORG_SUFFIXES = (
-    "局", "办", "委", "会", "联", "协", "部", "处", "室", "馆", "中心", "队", "院", "所", "站",
-    "集团", "公司", "指挥部", "政府", "单位", "办事处", "分局", "部门", "小组", "团区委",
+    "局",
+    "办",
+    "委",
+    "会",
+    "联",
+    "协",
+    "部",
+    "处",
+    "室",
+    "馆",
+    "中心",
+    "队",
+    "院",
+    "所",
+    "站",
+    "集团",
+    "公司",
+    "指挥部",
+    "政府",
+    "单位",
+    "办事处",
+    "分局",
+    "部门",
+    "小组",
+    "团区委",
 )
 # A fragment starting so cannot be a name of its own: it ends the previous one.
 CONTINUATIONS = (
-    "管委会", "成员单位", "项目", "地块", "办公室", "指挥部", "分指挥部", "工作领导小组",
-    "各责任单位", "有关单位",
+    "管委会",
+    "成员单位",
+    "项目",
+    "地块",
+    "办公室",
+    "指挥部",
+    "分指挥部",
+    "工作领导小组",
+    "各责任单位",
+    "有关单位",
 )
 _LATIN_OR_DIGITS = re.compile(r"^[A-Za-z0-9０-９Ａ-Ｚａ-ｚ.\-]+$")
 
@@ -121,7 +152,9 @@ def parse_units(cell: str, known: Callable[[str], bool]) -> ParsedUnits:
             if result.names:
                 last = result.names[-1]
                 note = _strip_parens(token)
-                result.notes[last] = f"{result.notes[last]}；{note}" if last in result.notes else note
+                result.notes[last] = (
+                    f"{result.notes[last]}；{note}" if last in result.notes else note
+                )
             continue
         name, note = _split_trailing_qualifier(token, known)
         if name not in result.names:

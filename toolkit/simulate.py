@@ -1,0 +1,261 @@
+"""Simulated returns for the demo and the tests: units answering the way real units do.
+
+Most answer on time, some late, two never answer, one edits a task's text (and is rejected),
+one re-saves its workbook with LibreOffice when it is installed, one sends its return as a
+saved mail, one writes a status with a stray space, one answers twice (the second supersedes
+the first). Statuses, progress and texts vary, deterministically for a given seed. The
+simulator returns exactly what it wrote, so a test can compare the 汇总表 cell for cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from toolkit import layout
+from toolkit.config import Config
+from toolkit.ledger import Ledger, ledger_path
+from toolkit.model import Answer, Round
+
+PROGRESS_TEXTS = (
+    "已制定工作方案，明确责任分工和时间节点，各项工作按计划推进。",
+    "召开专题推进会{n}次，协调解决具体问题，阶段性目标已完成。",
+    "已完成前期调研和方案论证，正在组织实施，累计完成年度目标的{p}%。",
+    "建立周调度机制，逐项跟踪落实，主要指标达到序时要求。",
+    "会同协办单位开展联合督导{n}次，相关工作有序推进。",
+)
+PROBLEMS = (
+    "受疫情影响，部分项目施工进度滞后。",
+    "征迁工作难度较大，个别地块尚未完成交地。",
+    "资金拨付进度慢，项目推进受到一定影响。",
+    "上级审批手续尚未办结，影响后续工作开展。",
+)
+NEXT_STEPS = (
+    "加大协调力度，倒排工期，确保年底前完成目标任务。",
+    "继续跟踪推进，及时报送进展情况。",
+    "争取上级支持，加快办理相关手续。",
+)
+REPORTERS = ("林晓燕", "陈志明", "黄丽华", "王建国", "张伟", "李婷婷", "吴海峰", "郑美玲")
+
+
+@dataclass
+class Simulation:
+    """What the simulated units did."""
+
+    round: Round
+    folder: Path
+    answers: dict[tuple[str, str], Answer] = field(default_factory=dict)  # what should be current
+    on_time: list[str] = field(default_factory=list)
+    late: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    tampered: list[str] = field(default_factory=list)
+    resaved: list[str] = field(default_factory=list)
+    mailed: list[str] = field(default_factory=list)
+    twice: list[str] = field(default_factory=list)
+    variant: list[str] = field(default_factory=list)
+
+
+def _answer(
+    rng: random.Random, unit: str, task_id: str, expected: float, previous: Answer | None
+) -> Answer:
+    if previous is not None and previous.status == "已完成":
+        return previous
+    roll = rng.random()
+    floor = previous.progress if previous and previous.progress is not None else 0
+    if roll < 0.25:
+        status, progress = "已完成", 100
+    elif roll < 0.78:
+        status = "序时推进"
+        progress = max(floor, rng.randint(int(expected) - 12, 99))
+    elif roll < 0.92:
+        status = "滞后"
+        progress = max(floor, rng.randint(20, 70))
+    else:
+        status, progress = "未启动", 0
+    text = rng.choice(PROGRESS_TEXTS).format(n=rng.randint(2, 9), p=progress)
+    return Answer(
+        task_id=task_id,
+        unit=unit,
+        status=status,
+        progress=progress,
+        progress_text=text,
+        problems=rng.choice(PROBLEMS) if status == "滞后" else "",
+        next_steps=rng.choice(NEXT_STEPS),
+    )
+
+
+def fill_workbook(
+    source: Path,
+    target: Path,
+    answers: list[Answer],
+    reporter: str,
+    phone: str,
+    status_text: dict[str, str] | None = None,
+    tamper: str | None = None,
+) -> None:
+    """Fill a dispatched workbook's input cells as a unit would, and save it as ``target``."""
+    wb = load_workbook(source)
+    ws = wb[layout.SHEET_TASKS]
+    by_id = {a.task_id: a for a in answers}
+    col = {key: layout.column_index(key) + 1 for key in ("id", "text", *layout.INPUT_KEYS)}
+    for r in range(layout.FIRST_DATA_ROW + 1, ws.max_row + 1):
+        task_id = ws.cell(r, col["id"]).value
+        answer = by_id.get(str(task_id))
+        if answer is None:
+            continue
+        if tamper == answer.task_id:
+            ws.cell(r, col["text"]).value = str(ws.cell(r, col["text"]).value) + "（力争完成）"
+        status = (status_text or {}).get(answer.task_id, answer.status)
+        ws.cell(r, col["status"]).value = status
+        ws.cell(r, col["progress"]).value = answer.progress
+        ws.cell(r, col["progress_text"]).value = answer.progress_text
+        ws.cell(r, col["problems"]).value = answer.problems or None
+        ws.cell(r, col["next_steps"]).value = answer.next_steps
+    guide = wb[layout.SHEET_GUIDE]
+    labels = {label: key for key, label in layout.UNIT_FIELDS}
+    values = {"reporter": reporter, "phone": phone, "date": dt.date.today().isoformat()}
+    for r in range(1, guide.max_row + 1):
+        key = labels.get(str(guide.cell(r, 1).value or "").strip())
+        if key:
+            guide.cell(r, 2).value = values[key]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(target)
+
+
+def libreoffice_resave(path: Path) -> bool:
+    """Re-save ``path`` in place with LibreOffice Calc, as a clerk's office suite would."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        profile = Path(tmp) / "profile"
+        out = Path(tmp) / "out"
+        cmd = [
+            soffice,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(out),
+            str(path),
+        ]
+        done = subprocess.run(cmd, capture_output=True, timeout=180)
+        result = out / path.name
+        if done.returncode != 0 or not result.exists():
+            return False
+        shutil.copyfile(result, path)
+    return True
+
+
+def _arrive(path: Path, when: dt.datetime) -> None:
+    stamp = when.timestamp()
+    os.utime(path, (stamp, stamp))
+
+
+def _as_mail(workbook: Path, unit: str, office_email: str, when: dt.datetime) -> Path:
+    msg = EmailMessage()
+    msg["From"] = f"{unit} <reply@example.org>"
+    msg["To"] = office_email or "office@example.org"
+    msg["Subject"] = f"{unit}目标任务进展情况报送"
+    msg["Date"] = when.astimezone().strftime("%a, %d %b %Y %H:%M:%S %z")
+    msg.set_content(f"督查室：\n\n附件为{unit}的填报表，请查收。\n")
+    msg.add_attachment(
+        workbook.read_bytes(),
+        maintype="application",
+        subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename=workbook.name,
+    )
+    eml = workbook.with_suffix(".eml")
+    eml.write_bytes(msg.as_bytes())
+    workbook.unlink()
+    return eml
+
+
+def simulate_returns(
+    config: Config,
+    round_id: str,
+    folder: Path,
+    seed: int = 2020,
+    previous: dict[tuple[str, str], Answer] | None = None,
+) -> Simulation:
+    """Write simulated returns of a dispatched round into ``folder``."""
+    rnd = config.round(round_id)
+    rng = random.Random(f"{seed}:{rnd.id}")
+    with Ledger(ledger_path(config.output_dir)) as ledger:
+        dispatches = ledger.dispatches(rnd.id)
+    sim = Simulation(rnd, folder)
+    dispatch_dir = config.output_dir / rnd.id / "dispatch"
+    units = [d.unit for d in dispatches]
+    roles = (
+        "missing",
+        "missing",
+        "tampered",
+        "resaved",
+        "mailed",
+        "twice",
+        "variant",
+        "late",
+        "late",
+        "late",
+    )
+    picks = rng.sample(units, k=min(len(units), len(roles)))
+    role_of = dict(zip(picks, roles, strict=False))
+    expected = rnd.expected_progress(config.office.year)
+    due = dt.datetime.combine(rnd.due, dt.time(17, 0))
+    for d in dispatches:
+        role = role_of.get(d.unit, "on_time")
+        if role == "missing":
+            sim.missing.append(d.unit)
+            continue
+        answers = [
+            _answer(rng, d.unit, t, expected, (previous or {}).get((d.unit, t))) for t in d.task_ids
+        ]
+        reporter, phone = rng.choice(REPORTERS), f"0595-2{rng.randint(1000000, 9999999)}"
+        target = folder / d.file
+        status_text = {}
+        if role == "variant" and answers:
+            status_text = {answers[0].task_id: " ".join(answers[0].status)}  # 序 时 推 进
+        tamper = answers[0].task_id if role == "tampered" and answers else None
+        fill_workbook(dispatch_dir / d.file, target, answers, reporter, phone, status_text, tamper)
+        arrival = due - dt.timedelta(days=rng.randint(0, 6), hours=rng.randint(0, 8))
+        if role == "late":
+            arrival = due + dt.timedelta(days=rng.randint(1, 5))
+            sim.late.append(d.unit)
+        if role == "twice":
+            # A first answer, then a corrected one a day later: the second supersedes it.
+            first = [
+                Answer(a.task_id, a.unit, "滞后", 10, "初步统计。", "数据尚在核实。", a.next_steps)
+                for a in answers
+            ]
+            early = folder / "第一次报送" / d.file
+            fill_workbook(dispatch_dir / d.file, early, first, reporter, phone)
+            _arrive(early, arrival - dt.timedelta(days=2))
+            sim.twice.append(d.unit)
+        _arrive(target, arrival)
+        if role == "tampered":
+            sim.tampered.append(d.unit)
+            continue  # rejected: its answers never become current
+        if role == "resaved":
+            if libreoffice_resave(target):
+                sim.resaved.append(d.unit)
+            _arrive(target, arrival)
+        if role == "mailed":
+            _arrive(_as_mail(target, d.unit, config.office.email, arrival), arrival)
+            sim.mailed.append(d.unit)
+        if role not in ("late",):
+            sim.on_time.append(d.unit)
+        for a in answers:
+            sim.answers[(d.unit, a.task_id)] = a
+        if role == "variant":
+            sim.variant.append(d.unit)
+    return sim

@@ -1,0 +1,176 @@
+"""Building a round's state from the ledger: the one view collect, status, reports and mail share."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from toolkit.config import Config
+from toolkit.ledger import Ledger
+from toolkit.model import Answer, Round
+from toolkit.roundstate import (
+    AnswerRecord,
+    FileVerdict,
+    Problem,
+    RoundState,
+    UnitState,
+)
+
+
+def _answer(row) -> Answer:
+    return Answer(
+        task_id=row["task_id"],
+        unit=row["unit"],
+        status=row["status"],
+        progress=row["progress"],
+        progress_text=row["progress_text"],
+        problems=row["problems"],
+        next_steps=row["next_steps"],
+    )
+
+
+def is_late(received_at: str | None, rnd: Round) -> bool:
+    """Tell whether a return arrived after the round's due date."""
+    if not received_at:
+        return False
+    return dt.datetime.fromisoformat(received_at).date() > rnd.due
+
+
+def round_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
+    """Return everything the ledger knows about ``rnd``."""
+    dispatches = ledger.dispatches(rnd.id)
+    answers = {
+        (row["unit"], row["task_id"]): AnswerRecord(
+            answer=_answer(row),
+            source=row["source"],
+            received_at=row["received_at"],
+            verified=bool(row["verified"]),
+            row=row["row"],
+        )
+        for row in ledger.current_answers(rnd.id)
+    }
+    returns = ledger.returns(rnd.id)
+    files: list[FileVerdict] = []
+    problems: list[Problem] = []
+    for r in returns:
+        reasons = json.loads(r["reasons"])
+        files.append(
+            FileVerdict(
+                source=r["source"],
+                sha256=r["sha256"],
+                verdict=r["verdict"],
+                unit=r["unit"],
+                reasons=tuple(x["message"] for x in reasons),
+                verified=bool(r["verified"]),
+                received_at=r["received_at"],
+                saved_at=r["saved_at"],
+                current=bool(r["current"]),
+            )
+        )
+        for x in reasons:
+            problems.append(
+                Problem(
+                    source=r["source"],
+                    unit=r["unit"],
+                    message=x["message"],
+                    sheet=x.get("sheet", ""),
+                    row=x.get("row"),
+                    severity=x.get("severity", "error"),
+                )
+            )
+
+    units: list[UnitState] = []
+    for d in dispatches:
+        mine = [r for r in returns if r["unit"] == d.unit]
+        current = next((r for r in mine if r["current"]), None)
+        directory = config.unit(d.unit)
+        contact = {
+            "contact": directory.contact if directory else "",
+            "phone": directory.phone if directory else "",
+            "email": "、".join(directory.email) if directory else "",
+        }
+        if current is not None:
+            fields = json.loads(current["unit_fields"] or "{}")
+            units.append(
+                UnitState(
+                    d.unit,
+                    "returned",
+                    late=is_late(current["received_at"], rnd),
+                    received_at=current["received_at"],
+                    reporter=fields.get("reporter", ""),
+                    reporter_phone=fields.get("phone", ""),
+                    **contact,
+                )
+            )
+        elif mine:
+            last = mine[-1]
+            reasons = tuple(
+                x["message"] for x in json.loads(last["reasons"]) if x.get("severity") != "warning"
+            )
+            units.append(
+                UnitState(
+                    d.unit,
+                    "rejected",
+                    late=is_late(last["received_at"], rnd),
+                    received_at=last["received_at"],
+                    reasons=reasons,
+                    **contact,
+                )
+            )
+        else:
+            units.append(UnitState(d.unit, "missing", **contact))
+
+    previous: dict[tuple[str, str], Answer] = {}
+    before = config.previous_round(rnd.id)
+    if before is not None:
+        previous = {
+            (row["unit"], row["task_id"]): _answer(row) for row in ledger.current_answers(before.id)
+        }
+
+    return RoundState(
+        round=rnd,
+        year=config.office.year,
+        expected_progress=rnd.expected_progress(config.office.year),
+        statuses=config.status_names,
+        tasks=ledger.round_tasks(rnd.id),
+        dispatches=dispatches,
+        answers=answers,
+        units=units,
+        files=files,
+        problems=problems,
+        previous=previous,
+    )
+
+
+def format_status(state: RoundState) -> str:
+    """Return a terminal overview of a round, readable at a glance."""
+    rnd = state.round
+    total = len(state.units)
+    returned = state.units_in("returned")
+    missing = state.units_in("missing")
+    rejected = state.units_in("rejected")
+    late = [u.unit for u in state.units if u.late and u.state == "returned"]
+    rate = f"{100 * len(returned) / total:.1f}%" if total else "—"
+    lines = [
+        f"第 {rnd.id} 轮（{rnd.name}，截止 {rnd.due}，序时进度 {state.expected_progress}%）",
+        f"  下发 {total} 个单位：已报 {len(returned)}（报送率 {rate}，其中逾期 {len(late)}）、"
+        f"未报 {len(missing)}、退回 {len(rejected)}",
+    ]
+    counts = state.status_counts()
+    answered = sum(counts.values())
+    pairs = sum(len(d.task_ids) for d in state.dispatches)
+    lines.append(
+        f"  回复 {answered}/{pairs} 项（任务×牵头单位）："
+        + "，".join(f"{name} {n}" for name, n in counts.items())
+    )
+    behind = sum(1 for r in state.answers.values() if state.behind_schedule(r.answer))
+    if behind:
+        lines.append(f"  自报“序时推进”但进度低于序时进度的（欠进度）：{behind} 项")
+    if missing:
+        lines.append("  未报：" + "、".join(missing))
+    if late:
+        lines.append("  逾期：" + "、".join(late))
+    for u in state.units:
+        if u.state == "rejected":
+            lines.append(f"  退回：{u.unit} — {'；'.join(u.reasons)[:200]}")
+    return "\n".join(lines)

@@ -1,0 +1,121 @@
+"""Checking what a unit wrote in its return: status, progress and the texts.
+
+Pure functions over raw cell values (a returned workbook is untrusted: values come as whatever
+the unit's office suite stored). Each check yields ``Finding``s — an error rejects the return,
+a warning lets it through flagged — in sentences a clerk can forward to the unit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from toolkit.model import Answer
+
+_PERCENT = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*[%％]?$")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem with a value, and whether it rejects the return."""
+
+    message: str
+    severity: str = "error"  # error | warning
+    row: int | None = None
+
+
+def clean_text(value: object) -> str:
+    """Return a cell's value as text: stripped, control characters removed, never a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return _CONTROL.sub("", str(value)).strip()
+
+
+def parse_status(value: object, statuses: tuple[str, ...]) -> tuple[str | None, Finding | None]:
+    """Return the configured status a cell means, and a finding when it is not exact."""
+    text = clean_text(value)
+    if not text:
+        return None, Finding("未填写完成状态")
+    if text in statuses:
+        return text, None
+    squeezed = "".join(text.split())
+    for status in statuses:
+        if squeezed == status:
+            return status, Finding(f"完成状态“{text}”按“{status}”处理", "warning")
+    return None, Finding(f"完成状态“{text}”不在可选范围内（{'、'.join(statuses)}）")
+
+
+def parse_progress(value: object, percent_format: bool) -> tuple[int | None, Finding | None]:
+    """Return progress as a whole number 0–100 from 80, 80.0, "80%", or 0.8 formatted as percent."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, Finding("未填写完成进度")
+    if isinstance(value, bool):
+        return None, Finding(f"完成进度“{value}”不是 0–100 的整数")
+    if isinstance(value, int | float):
+        number = float(value) * (100 if percent_format else 1)
+    else:
+        text = clean_text(value).translate(_FULLWIDTH).replace(" ", "")
+        m = _PERCENT.match(text)
+        if not m:
+            return None, Finding(f"完成进度“{clean_text(value)}”不是 0–100 的整数")
+        number = float(m.group(1))
+    rounded = round(number)
+    if not 0 <= rounded <= 100:
+        return None, Finding(f"完成进度 {number:g} 超出 0–100 的范围")
+    if abs(number - rounded) > 1e-6:
+        return rounded, Finding(f"完成进度 {number:g} 不是整数，按 {rounded} 处理", "warning")
+    return rounded, None
+
+
+def check_answer(
+    task_id: str,
+    unit: str,
+    values: dict[str, object],
+    percent_format: bool,
+    statuses: tuple[str, ...],
+    row: int | None = None,
+) -> tuple[Answer, list[Finding]]:
+    """Return the answer a row holds and every finding on it."""
+    where = f"第 {row} 行（任务 {task_id}）" if row else f"任务 {task_id}"
+    findings: list[Finding] = []
+
+    def add(f: Finding | None) -> None:
+        if f is not None:
+            findings.append(Finding(f"{where}：{f.message}。", f.severity, row))
+
+    status, finding = parse_status(values.get("status"), statuses)
+    add(finding)
+    progress, finding = parse_progress(values.get("progress"), percent_format)
+    if (
+        progress is None
+        and status == statuses[-1]
+        and finding
+        and finding.message == "未填写完成进度"
+    ):
+        progress, finding = 0, None  # not started: 0 goes without saying
+    add(finding)
+    progress_text = clean_text(values.get("progress_text"))
+    problems = clean_text(values.get("problems"))
+    next_steps = clean_text(values.get("next_steps"))
+    if not progress_text:
+        add(Finding("未填写工作进展情况"))
+    if status == "滞后" and not problems:
+        add(Finding("状态为“滞后”，但未在“存在问题”中说明原因"))
+    if status == "已完成" and progress is not None and progress != 100:
+        add(Finding(f"状态为“已完成”，完成进度应为 100，现为 {progress}"))
+    if progress == 100 and status and status != "已完成":
+        add(Finding(f"完成进度为 100，但状态为“{status}”", "warning"))
+    answer = Answer(
+        task_id=task_id,
+        unit=unit,
+        status=status or "",
+        progress=progress,
+        progress_text=progress_text,
+        problems=problems,
+        next_steps=next_steps,
+    )
+    return answer, findings
