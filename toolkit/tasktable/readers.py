@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -63,7 +64,7 @@ def read_rows(path: Path) -> list[RawRow]:
 
 
 def decode_text(path: Path) -> str:
-    """Return the text of ``path``, trying UTF-8 (with or without BOM), then GB18030 (GBK)."""
+    """Return the text of ``path``: UTF-16 with a BOM, UTF-8 (BOM or not), else GB18030 (GBK)."""
     data = path.read_bytes()
     # Excel's "Unicode 文本" export is UTF-16 with a BOM; GB18030 would decode it into garbage
     # instead of failing, so it has to be recognised before the fallbacks.
@@ -126,14 +127,10 @@ def read_xlsx(path: Path) -> list[RawRow]:
 
 def _sheet_rows(path: Path, ws: Worksheet) -> Iterator[RawRow]:
     """Yield the rows of one worksheet up to its last non-empty row and column."""
-    covered: set[tuple[int, int]] = set()
-    for merged in ws.merged_cells.ranges:
-        for row in range(merged.min_row, merged.max_row + 1):
-            for col in range(merged.min_col, merged.max_col + 1):
-                if (row, col) != (merged.min_row, merged.min_col):
-                    covered.add((row, col))
+    # openpyxl (in normal, not read-only, mode) already turns every cell a merge covers into
+    # an empty MergedCell, even when the file holds a stray value there.
     grid = [
-        ["" if (cell.row, cell.column) in covered else _xlsx_text(cell) for cell in row]
+        [_xlsx_text(cell) for cell in row]
         for row in ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=ws.max_column)
     ]
     # Formatting alone stretches a sheet's dimensions; only cells holding text count.
@@ -165,7 +162,21 @@ def _xlsx_text(cell: Cell | MergedCell) -> str:
         return value.isoformat()
     if isinstance(value, dt.time):
         return value.isoformat(timespec="minutes" if value.second == 0 else "seconds")
-    return clean_cell(str(value))
+    return clean_cell(_unescape_ooxml(str(value)))
+
+
+# Excel stores control characters in cell text as "_xHHHH_" (a CR is "_x000D_", common in
+# text pasted from Windows); openpyxl leaves them encoded. Only control characters are decoded:
+# openpyxl has already turned Excel's escaped literal "_x005F_xHHHH_" into "_xHHHH_", so any
+# other such sequence is text someone typed.
+_OOXML_ESCAPE = re.compile(r"_x(00[01][0-9A-Fa-f])_")
+
+
+def _unescape_ooxml(text: str) -> str:
+    """Return ``text`` with Excel's ``_xHHHH_`` escapes of control characters decoded."""
+    if "_x" not in text:
+        return text
+    return _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
 def _number_text(value: float) -> str:
