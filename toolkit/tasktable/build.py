@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from toolkit.config import Config
@@ -69,6 +70,7 @@ class _Columns:
     roles: dict[str, int]
     subtext: list[int] = field(default_factory=list)
     single_unit_column: bool = False
+    width: int = 0  # cells up to the header's last named one (备注 and the like count)
 
     def get(self, cells: list[str], role: str) -> str:
         i = self.roles.get(role)
@@ -94,7 +96,8 @@ def _match_header(cells: list[str]) -> _Columns | None:
     if not subtext and after < len(cells) and not cells[after] and after < max(roles.values()):
         subtext.append(after)
     single = "assist" not in roles and _header_key(cells[roles["lead"]]) == "责任单位"
-    return _Columns(roles, subtext, single)
+    width = max(i for i, cell in enumerate(cells) if cell) + 1
+    return _Columns(roles, subtext, single, width)
 
 
 def _widen(columns: _Columns, rows: list[list[str]]) -> _Columns:
@@ -102,16 +105,19 @@ def _widen(columns: _Columns, rows: list[list[str]]) -> _Columns:
 
     The seed's first table has an extra sub-item column that its header does not name: the
     data rows carry six cells under five names. The extra columns sit after the task text.
+    Only when most rows are wider: a stray remark beside one row must not shift the table, and
+    a column the header names (备注) is not an extra one.
     """
-    named = max(columns.roles.values()) + 1
-    width = max((max((i for i, c in enumerate(r) if c), default=-1) + 1 for r in rows), default=0)
-    extra = width - named
-    if extra <= 0:
+    named = max(columns.width, max(columns.roles.values()) + 1)
+    widths = [max((i for i, c in enumerate(r) if c), default=-1) + 1 for r in rows]
+    wider = [w for w in widths if w > named]
+    if not wider or 2 * len(wider) <= len(widths):
         return columns
+    extra = Counter(wider).most_common(1)[0][0] - named
     text = columns.roles["text"]
     roles = {role: (i + extra if i > text else i) for role, i in columns.roles.items()}
     subtext = [text + 1 + k for k in range(extra)]
-    return _Columns(roles, subtext, columns.single_unit_column)
+    return _Columns(roles, subtext, columns.single_unit_column, columns.width + extra)
 
 
 @dataclass
@@ -159,6 +165,9 @@ class _Builder:
             for role in ("id", "text", "lead", "assist", "leader", "deadline")
         }
         values["sub"] = cols.sub(cells)
+        stray = [c for i, c in enumerate(cells) if c and i >= cols.width]
+        if stray:
+            self.warn(source, f"这一行在表头各列之外还有内容，未读取：{'；'.join(stray)[:60]}")
         number = _normalize_id(values["id"])
         if number:
             self.numbered_row(number, values, source)

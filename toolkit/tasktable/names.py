@@ -135,7 +135,12 @@ def join_fragments(tokens: list[str], known: Callable[[str], bool]) -> list[str]
                 current = joined
                 i += 1
                 continue
-            if known(current) or current.endswith(ORG_SUFFIXES):
+            # ``区发改局（区审改办）`` ends in its qualifier: it is complete when its head is.
+            if (
+                known(current)
+                or current.endswith(ORG_SUFFIXES)
+                or _split_trailing_qualifier(current, known)[1] is not None
+            ):
                 break
             current = joined
             i += 1

@@ -1,0 +1,256 @@
+"""Tests for ``toolkit.config``: the bundled example, path resolution, precedence, bad configs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from toolkit.config import find_config, load_config
+from toolkit.errors import ConfigError
+from toolkit.resources import bundle_root, bundled_config
+
+SUBDISTRICTS = [
+    "海滨街道办事处",
+    "临江街道办事处",
+    "鲤中街道办事处",
+    "开元街道办事处",
+    "浮桥街道办事处",
+    "江南街道办事处",
+    "金龙街道办事处",
+    "常泰街道办事处",
+]
+
+MINIMAL = """\
+tasks = "tables/分解表.txt"
+output = "out"
+
+[office]
+name = "某区政府督查室"
+year = 2021
+
+[[rounds]]
+id = "2021-06"
+due = 2021-06-25
+
+[[units]]
+name = "区发改局"
+aliases = ["区发展和改革局"]
+
+[[units]]
+name = "区财政局"
+
+[groups]
+"各部门" = ["区发改局", "区财政局"]
+"""
+
+
+def write_config(folder: Path, text: str = MINIMAL) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_bundled_config_loads_the_licheng_example(tmp_path: Path) -> None:
+    config = load_config(None, tmp_path / "out")
+    assert config.path.resolve() == bundled_config().resolve()
+    assert config.office.year == 2020
+    assert config.office.district == "鲤城区"
+    assert [(r.id, r.due) for r in config.rounds] == [
+        ("2020-10", dt.date(2020, 10, 25)),
+        ("2020-12", dt.date(2020, 12, 25)),
+    ]
+    assert config.status_names == ("已完成", "序时推进", "滞后", "未启动")
+    assert config.tasks_path == bundle_root() / "examples" / "2020-licheng-task-breakdown.txt"
+    assert config.tasks_path.is_file()
+    assert config.output_dir == tmp_path / "out"
+    # Nothing real is ever mailed: every address is on the reserved example domain.
+    addresses = [a for u in config.units for a in (*u.email, *u.cc)]
+    addresses += [a for ld in config.leaders for a in ld.email] + [config.office.email]
+    assert addresses and all(a.endswith("@example.org") for a in addresses if a)
+
+
+def test_bundled_groups(tmp_path: Path) -> None:
+    config = load_config(None, tmp_path / "out")
+    assert sorted(config.groups["各街道办事处"]) == sorted(SUBDISTRICTS)
+    assert config.expand_units(["各街道办事处"]) == config.groups["各街道办事处"]
+    departments = config.groups["区政府各部门"]
+    assert "区发改局" in departments and "区政府办" in departments
+    assert not set(departments) & set(SUBDISTRICTS) and "高新区管委会" not in departments
+    # Labels that cannot expand are groups without members, kept as written.
+    assert config.groups["相关街道办事处"] == ()
+    assert config.expand_units(["相关街道办事处"]) == ("相关街道办事处",)
+    deputies = config.leader_groups["各副区长"]
+    assert "陈斌" in deputies and len(deputies) >= 2
+    assert set(deputies) <= {ld.name for ld in config.leaders}
+    assert config.expand_leaders(["各副区长", "洪金城"]) == (*deputies, "洪金城")
+
+
+def test_aliases_map_to_the_canonical_unit(tmp_path: Path) -> None:
+    config = load_config(None, tmp_path / "out")
+    assert config.canonical_unit("区发展和改革局") == "区发改局"
+    assert config.unit("海滨街道").name == "海滨街道办事处"
+    assert config.canonical_unit("区发政局") is None
+
+
+def test_relative_paths_resolve_against_the_config_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DUBAN_OUTPUT")
+    path = write_config(tmp_path / "office")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    config = load_config(Path("../office/config.toml"))
+    assert config.tasks_path.resolve() == (tmp_path / "office" / "tables" / "分解表.txt").resolve()
+    assert config.output_dir.resolve() == (tmp_path / "office" / "out").resolve()
+    assert config.path.resolve() == path.resolve()
+    # Defaults of an office's minimal config.
+    assert config.round(None).name == "2021-06"
+    assert config.status_names == ("已完成", "序时推进", "滞后", "未启动")
+
+
+def test_output_precedence_option_then_environment_then_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_config(tmp_path / "office")
+    monkeypatch.delenv("DUBAN_OUTPUT")
+    assert load_config(path).output_dir == tmp_path / "office" / "out"
+    monkeypatch.setenv("DUBAN_OUTPUT", str(tmp_path / "from-env"))
+    assert load_config(path).output_dir == tmp_path / "from-env"
+    assert load_config(path, tmp_path / "from-option").output_dir == tmp_path / "from-option"
+
+
+def test_cli_output_option_beats_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli
+) -> None:
+    monkeypatch.setenv("DUBAN_OUTPUT", str(tmp_path / "from-env"))
+    result = run_cli("--output", tmp_path / "from-option", "tasks")
+    assert result.exit_code == 0
+    assert (tmp_path / "from-option" / "tasks.xlsx").is_file()
+    assert not (tmp_path / "from-env").exists()
+    result = run_cli("tasks")
+    assert (tmp_path / "from-env" / "tasks.xlsx").is_file()
+
+
+def test_find_config_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert find_config(None, cwd=empty) == bundled_config()
+    local = write_config(tmp_path / "office")
+    assert find_config(None, cwd=local.parent) == local
+    monkeypatch.setenv("DUBAN_CONFIG", str(tmp_path / "env.toml"))
+    assert find_config(None, cwd=local.parent) == tmp_path / "env.toml"
+    assert find_config(tmp_path / "explicit.toml", cwd=local.parent) == tmp_path / "explicit.toml"
+
+
+def test_load_config_uses_the_local_config_toml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_config(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert load_config().office.year == 2021
+
+
+def test_missing_config_file_names_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"nowhere\.toml.*duban init"):
+        load_config(tmp_path / "nowhere.toml")
+
+
+BUNDLED = bundled_config().read_text(encoding="utf-8")
+
+
+def _replace(old: str, new: str, count: int = 1) -> str:
+    assert old in BUNDLED, old
+    return BUNDLED.replace(old, new, count)
+
+
+BAD_CONFIGS = {
+    "bad TOML": (_replace("year = 2020", "year = "), ["line"]),
+    "missing office.year": (_replace("year = 2020\n", ""), ["office.year"]),
+    "year not a number": (_replace("year = 2020", 'year = "今年"'), ["office.year", "今年"]),
+    "missing office.name": (_replace('name = "泉州市鲤城区人民政府督查室"\n', ""), ["office.name"]),
+    "bad due date": (
+        _replace("due = 2020-12-25", 'due = "12月25日"'),
+        ["rounds[1].due", "12月25日"],
+    ),
+    "impossible due date": (_replace("due = 2020-12-25", 'due = "2020-13-25"'), ["rounds[1].due"]),
+    "duplicate round id": (
+        _replace('id = "2020-12"', 'id = "2020-10"'),
+        ["rounds[1].id", "2020-10"],
+    ),
+    "no rounds": (
+        _replace('[[rounds]]\nid = "2020-10"', '[[xrounds]]\nid = "2020-10"').replace(
+            '[[rounds]]\nid = "2020-12"', '[[xrounds]]\nid = "2020-12"'
+        ),
+        ["[[rounds]]"],
+    ),
+    "group member not a unit": (
+        _replace('"各街道办事处" = ["海滨街道办事处"', '"各街道办事处" = ["海边街道办事处"'),
+        ["groups.各街道办事处", "海边街道办事处"],
+    ),
+    "group named like a unit": (
+        _replace('"区直各单位" = []', '"区财政局" = []'),
+        ["groups.区财政局"],
+    ),
+    "leader group member not a leader": (
+        _replace('"各副区长" = ["陈斌"', '"各副区长" = ["陈彬"'),
+        ["leader_groups.各副区长", "陈彬"],
+    ),
+    "smtp.password present": (
+        _replace('user = ""', 'user = ""\npassword = "secret"'),
+        ["smtp.password", "password_env"],
+    ),
+    "bad smtp.security": (_replace('security = "none"', 'security = "tls"'), ["smtp.security"]),
+    "statuses not a list of tables": (
+        'statuses = ["已完成", "滞后"]\n' + BUNDLED.replace("[[statuses]]", "[[xstatuses]]"),
+        ["[[statuses]]"],
+    ),
+    "duplicate status": (
+        _replace('name = "滞后"', 'name = "已完成"'),
+        ["statuses[2].name", "已完成"],
+    ),
+    "alias used twice": (
+        _replace('aliases = ["海滨街道"]', 'aliases = ["海滨街道", "临江街道"]'),
+        ["临江街道"],
+    ),
+    "unit without a name": (_replace('name = "区财政局"\n', ""), ["units[", "].name"]),
+    "units email not text": (_replace('email = ["czj@example.org"]', "email = 3"), ["email"]),
+}
+
+
+@pytest.mark.parametrize("text, keys", BAD_CONFIGS.values(), ids=BAD_CONFIGS.keys())
+def test_bad_config_names_the_file_and_the_key(tmp_path: Path, text: str, keys: list[str]) -> None:
+    path = write_config(tmp_path, text)
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path}: ")
+    assert "config.toml" in message
+    for key in keys:
+        assert key in message
+
+
+def test_bad_config_is_a_one_line_cli_error(tmp_path: Path, run_cli) -> None:
+    path = write_config(tmp_path, BAD_CONFIGS["smtp.password present"][0])
+    result = run_cli("--config", path, "tasks", catch_exceptions=True)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {path}: smtp.password")
+    assert "Traceback" not in result.output
+
+
+def test_config_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(MINIMAL.encode("gbk"))
+    with pytest.raises(ConfigError, match="UTF-8"):
+        load_config(path)
+
+
+def test_unknown_round(tmp_path: Path) -> None:
+    config = load_config(None, tmp_path)
+    with pytest.raises(ConfigError, match="2021-01.*2020-10"):
+        config.round("2021-01")
+    assert config.previous_round("2020-12").id == "2020-10"
+    assert config.previous_round("2020-10") is None
