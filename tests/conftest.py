@@ -65,7 +65,13 @@ def run_cli() -> Callable[..., Result]:
     runner = CliRunner()
 
     def invoke(*args: str | Path, catch_exceptions: bool = False) -> Result:
-        return runner.invoke(cli, [str(a) for a in args], obj={}, catch_exceptions=catch_exceptions)
+        return runner.invoke(
+            cli,
+            [str(a) for a in args],
+            obj={},
+            catch_exceptions=catch_exceptions,
+            prog_name="duban",
+        )
 
     return invoke
 

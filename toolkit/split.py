@@ -110,7 +110,12 @@ def split(
             raise
     if target.exists():
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        target.rename(round_dir / f"dispatch-superseded-{stamp}")
+        superseded = round_dir / f"dispatch-superseded-{stamp}"
+        n = 2
+        while superseded.exists():  # split twice within a second
+            superseded = round_dir / f"dispatch-superseded-{stamp}-{n}"
+            n += 1
+        target.rename(superseded)
     staging.rename(target)
     workbooks = tuple((plan, target / path.name) for plan, path in written)
     return SplitResult(rnd, target, workbooks, table, tuple(undispatched), prefilled)

@@ -1,0 +1,169 @@
+"""Tests for the ``duban`` command line, end to end: help, tasks, split, init, ``python -m``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from toolkit.cli import cli
+
+COMMANDS = sorted(cli.commands)
+
+
+def test_help(run_cli) -> None:
+    result = run_cli("--help")
+    assert result.exit_code == 0
+    for name in ("tasks", "split", "init"):
+        assert name in result.stdout
+    for option in ("--config", "--output", "--verbose"):
+        assert option in result.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(run_cli, command: str) -> None:
+    result = run_cli(command, "--help")
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"Usage: duban {command}")
+    assert "Traceback" not in result.output
+
+
+def test_unknown_command_is_a_usage_error(run_cli) -> None:
+    result = run_cli("splt", catch_exceptions=True)
+    assert result.exit_code == 2
+    assert "splt" in result.stderr
+
+
+def test_version(run_cli) -> None:
+    from toolkit import __version__
+
+    result = run_cli("--version")
+    assert result.exit_code == 0 and __version__ in result.stdout
+
+
+def test_tasks_json_prints_only_json(run_cli, tmp_path: Path) -> None:
+    result = run_cli("--output", tmp_path, "tasks", "--json")
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    data = json.loads(result.stdout)
+    assert len(data["tasks"]) == 118
+    assert [w["message"] for w in data["warnings"]] == [
+        "任务 1.1 没有区分管领导。",
+        "任务 1.2 没有区分管领导。",
+    ]
+
+
+def test_tasks_with_another_table(run_cli, tmp_path: Path) -> None:
+    table = tmp_path / "表.txt"
+    table.write_text(
+        "序号\t具体目标任务\t牵头单位\t分管领导\n1\t任务一。\t区发改局\t陈 斌\n", encoding="utf-8"
+    )
+    result = run_cli("--output", tmp_path / "out", "tasks", "--tasks", table, "--json")
+    assert result.exit_code == 0
+    tasks = json.loads(result.stdout)["tasks"]
+    assert [(t["id"], t["lead"], t["source"]) for t in tasks] == [("1", ["区发改局"], "表.txt:2")]
+
+
+def test_split_end_to_end(run_cli, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_cli("--output", out, "split")
+    assert result.exit_code == 0
+    folder = out / "2020-10" / "dispatch"
+    workbooks = sorted(folder.glob("*.xlsx"))
+    assert len(workbooks) == 69
+    assert (
+        "2020-10" in result.stdout
+        and "69 份填报表" in result.stdout
+        and str(folder) in result.stdout
+    )
+    assert (out / "ledger.sqlite").is_file() and (out / "tasks.xlsx").is_file()
+    wb = openpyxl.load_workbook(folder / "海滨街道办事处.xlsx")
+    assert [wb["任务进展"].cell(r, 1).value for r in range(4, 9)] == [
+        "108",
+        "110",
+        "112",
+        "113",
+        "117",
+    ]
+
+    later = run_cli("--output", out, "split", "--round", "2020-12")
+    assert later.exit_code == 0
+    assert len(list((out / "2020-12" / "dispatch").glob("*.xlsx"))) == 69
+
+    unknown = run_cli("--output", out, "split", "--round", "2021-01", catch_exceptions=True)
+    assert unknown.exit_code == 1 and "2021-01" in unknown.stderr and "2020-10" in unknown.stderr
+
+    again = run_cli("--output", out, "split", "--force")
+    assert again.exit_code == 0
+    assert len(list((out / "2020-10").glob("dispatch-superseded-*/*.xlsx"))) == 69
+
+
+def test_init_creates_an_office_folder_that_runs(
+    run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DUBAN_OUTPUT")
+    office = tmp_path / "我的督查室"
+    result = run_cli("init", office)
+    assert result.exit_code == 0
+    assert (office / "config.toml").is_file()
+    assert (office / "templates").is_dir()
+    assert (office / "examples" / "2020-licheng-task-breakdown.txt").is_file()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    tasks = run_cli("--config", office / "config.toml", "tasks")
+    assert tasks.exit_code == 0
+    assert "118 项可跟踪任务" in tasks.stdout
+    # The copied config's relative paths resolve against the new folder, not the bundle.
+    assert (office / "output" / "tasks.xlsx").is_file()
+    assert not (elsewhere / "output").exists()
+    # Editing the office's own table changes what duban reads.
+    table = office / "examples" / "2020-licheng-task-breakdown.txt"
+    table.write_text(
+        table.read_text(encoding="utf-8").replace("区发改局 (重点办)", "区发改局 (项目办)"),
+        encoding="utf-8",
+    )
+    edited = json.loads(run_cli("--config", office / "config.toml", "tasks", "--json").stdout)
+    assert {t["id"]: t["lead_notes"] for t in edited["tasks"]}["11"] == {"区发改局": "项目办"}
+
+
+def test_init_refuses_to_overwrite(run_cli, tmp_path: Path) -> None:
+    office = tmp_path / "office"
+    assert run_cli("init", office).exit_code == 0
+    (office / "config.toml").write_text("# mine\n", encoding="utf-8")
+    result = run_cli("init", office, catch_exceptions=True)
+    assert result.exit_code == 1 and "config.toml" in result.stderr
+    assert (office / "config.toml").read_text(encoding="utf-8") == "# mine\n"
+
+
+def test_local_config_toml_is_used(
+    run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DUBAN_OUTPUT")
+    assert run_cli("init", tmp_path).exit_code == 0
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("tasks").exit_code == 0
+    assert (tmp_path / "output" / "tasks.xlsx").is_file()
+
+
+def test_python_m_toolkit(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "toolkit", "--help"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--config" in done.stdout and "split" in done.stdout
+
+
+def test_duban_console_script(tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("duban")
+    if not script.exists():
+        pytest.skip("the duban console script is not installed beside this Python")
+    done = subprocess.run(
+        [str(script), "--output", str(tmp_path), "tasks", "--json"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)["tasks"]) == 118
