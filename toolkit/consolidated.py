@@ -159,12 +159,7 @@ def write_consolidated(path: Path, state: RoundState, config: Config) -> list[st
 
 
 class _Index:
-    """The round state indexed once, so that every sheet is one linear pass.
-
-    ``RoundState.lead_units`` scans every dispatch per call, which is quadratic over a whole
-    round; the same rules (dispatch order, least advanced answer) are applied here from a map
-    built in one pass.
-    """
+    """The round state's derived views, computed once so that every sheet is one linear pass."""
 
     def __init__(self, state: RoundState):
         self.state = state
@@ -173,48 +168,20 @@ class _Index:
         # the collector validates them), so that every table's columns add up.
         extra = {r.answer.status for r in state.answers.values()} - set(state.statuses)
         self.statuses = [*state.statuses, *sorted(extra)]
-        self.lead: dict[str, list[str]] = {}
-        for d in state.dispatches:
-            for task_id in d.task_ids:
-                units = self.lead.setdefault(task_id, [])
-                if d.unit not in units:
-                    units.append(d.unit)
         self.unit_states = {u.unit: u for u in state.units}
         self.units = list(self.unit_states)
         for d in state.dispatches:
             if d.unit not in self.unit_states:
                 self.unit_states[d.unit] = UnitState(d.unit, "missing")
                 self.units.append(d.unit)
-        self.rolled = {t.id: self.rolled_up(t.id) for t in state.tasks}
+        self.lead_units = state.lead_units
+        self.task_answers = state.task_answers
+        self.least_advanced = state.least_advanced
+        self.rolled = {t.id: state.rolled_up(t.id) for t in state.tasks}
         self.lagging = {
-            t.id: any(state.behind_schedule(a) for a in self.task_answers(t.id))
+            t.id: any(state.behind_schedule(a) for a in state.task_answers(t.id))
             for t in state.tasks
         }
-
-    def lead_units(self, task_id: str) -> list[str]:
-        return self.lead.get(task_id, [])
-
-    def least_advanced(self, statuses: Iterable[str]) -> str | None:
-        found = list(statuses)
-        if not found:
-            return None
-        return max(found, key=lambda s: self.ranks.get(s, len(self.ranks)))
-
-    def rolled_up(self, task_id: str) -> str | None:
-        answers = self.state.answers
-        return self.least_advanced(
-            answers[(u, task_id)].answer.status
-            for u in self.lead_units(task_id)
-            if (u, task_id) in answers
-        )
-
-    def task_answers(self, task_id: str) -> list[Answer]:
-        answers = self.state.answers
-        return [
-            answers[(u, task_id)].answer
-            for u in self.lead_units(task_id)
-            if (u, task_id) in answers
-        ]
 
 
 def _average(answers: Iterable[Answer]) -> float | None:
@@ -831,7 +798,7 @@ def _change(state: RoundState, index: _Index, task: Task) -> tuple[str, int]:
         return "上轮无报送", 0
     if not now:
         return "本轮未报送", -1
-    old = index.least_advanced(a.status for a in before) or ""
+    old = index.least_advanced([a.status for a in before]) or ""
     new = index.rolled[task.id] or ""
     ranks = index.ranks
     r_old, r_new = ranks.get(old, len(ranks)), ranks.get(new, len(ranks))

@@ -8,6 +8,7 @@ data, no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from toolkit.model import Answer, Dispatch, Round, Task
 
@@ -92,21 +93,39 @@ class RoundState:
         """Return the units whose state is ``state`` (returned, missing, rejected)."""
         return [u.unit for u in self.units if u.state == state]
 
-    def lead_units(self, task_id: str) -> list[str]:
-        """Return the units this task was dispatched to."""
-        return [d.unit for d in self.dispatches if task_id in d.task_ids]
+    @cached_property
+    def _lead_index(self) -> dict[str, list[str]]:
+        index: dict[str, list[str]] = {}
+        for d in self.dispatches:
+            for task_id in d.task_ids:
+                units = index.setdefault(task_id, [])
+                if d.unit not in units:
+                    units.append(d.unit)
+        return index
 
-    def rolled_up(self, task_id: str) -> str | None:
-        """Return the task's status: the least advanced of its lead units' answers, or None."""
-        ranks = {s: i for i, s in enumerate(self.statuses)}
-        found = [
-            self.answers[(u, task_id)].answer.status
+    def lead_units(self, task_id: str) -> list[str]:
+        """Return the units this task was dispatched to, in dispatch order."""
+        return self._lead_index.get(task_id, [])
+
+    def task_answers(self, task_id: str) -> list[Answer]:
+        """Return the current answers of a task's lead units (units that answered)."""
+        return [
+            self.answers[(u, task_id)].answer
             for u in self.lead_units(task_id)
             if (u, task_id) in self.answers
         ]
-        if not found:
-            return None
-        return max(found, key=lambda s: ranks.get(s, len(ranks)))
+
+    def least_advanced(self, statuses: list[str]) -> str | None:
+        """Return the least advanced of ``statuses`` (unknown ones count as least), or None."""
+        ranks = {s: i for i, s in enumerate(self.statuses)}
+        return max(statuses, key=lambda s: ranks.get(s, len(ranks))) if statuses else None
+
+    def rolled_up(self, task_id: str) -> str | None:
+        """Return the task's status: the least advanced of its lead units' answers, or None.
+
+        Units that have not answered do not count; the per-unit views show them as 未报送.
+        """
+        return self.least_advanced([a.status for a in self.task_answers(task_id)])
 
     def behind_schedule(self, answer: Answer) -> bool:
         """Tell whether an answer claims 序时推进 with progress below the expected progress."""
