@@ -318,8 +318,9 @@ class _Judge:
             if _text_digest_of(row.values.get("text")) != dispatch.task_digests.get(task_id):
                 written = clean_text(row.values.get("text"))
                 sent = layout.task_text(self.tasks[task_id]) if task_id in self.tasks else ""
+                now_part, sent_part = _difference(written, sent)
                 j.error(
-                    f"任务 {task_id} 的任务内容被修改：现为“{_quote(written)}”，下发时为“{_quote(sent)}”。"
+                    f"任务 {task_id} 的任务内容被修改：现为“{now_part}”，下发时为“{sent_part}”。"
                     "任务内容不得修改，如有异议请另行书面说明。",
                     row.row,
                 )
@@ -360,9 +361,25 @@ def _text_digest_of(value: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _quote(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit] + "…"
+def _difference(written: str, sent: str, context: int = 12, limit: int = 80) -> tuple[str, str]:
+    """Return the changed part of each text, with a little context, for quoting to the unit."""
+    a, b = " ".join(written.split()), " ".join(sent.split())
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    lo = max(0, start - context)
+
+    def cut(text: str) -> str:
+        hi = min(len(text), len(text) - end + context)
+        part = text[lo:hi]
+        if len(part) > limit:
+            part = part[:limit] + "…"
+        return ("…" if lo > 0 else "") + part + ("…" if hi < len(text) else "")
+
+    return cut(a), cut(b)
 
 
 # -- the run -----------------------------------------------------------------------------------
