@@ -15,7 +15,7 @@ _PACKAGE = Path(__file__).resolve().parent
 def bundle_root() -> Path:
     """Return the folder holding the bundled ``examples/`` and ``templates/``."""
     checkout = _PACKAGE.parent
-    if (checkout / "examples").is_dir() and (checkout / "templates").is_dir():
+    if (checkout / "config.toml").is_file() and (checkout / "examples").is_dir():
         return checkout
     return _PACKAGE
 

@@ -136,13 +136,14 @@ def _write_all(
     dispatches: list[Dispatch] = []
     prefilled = 0
     created = now()
+    taken: set[str] = set()
     for plan in progress(plans, total=len(plans), desc="生成填报表"):
         token = secrets.token_urlsafe(16)
         answers = {
             t.id: prefill[(plan.unit, t.id)] for t in plan.lead if (plan.unit, t.id) in prefill
         }
         prefilled += len(answers)
-        path = folder / f"{safe_file_name(plan.unit)}.xlsx"
+        path = folder / _unique_name(safe_file_name(plan.unit), taken)
         book = TrackingWorkbook(
             unit=plan.unit,
             round=rnd,
@@ -166,6 +167,15 @@ def _write_all(
             )
         )
     return written, dispatches, prefilled
+
+
+def _unique_name(stem: str, taken: set[str]) -> str:
+    """Return ``<stem>.xlsx``, numbered when two units clean up to the same file name."""
+    name, n = f"{stem}.xlsx", 2
+    while name.casefold() in taken:
+        name, n = f"{stem}_{n}.xlsx", n + 1
+    taken.add(name.casefold())
+    return name
 
 
 def ledger_answers_before(
