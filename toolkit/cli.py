@@ -185,6 +185,107 @@ def init(folder: Path) -> None:
     click.echo(f"请编辑 {folder / 'config.toml'}，然后在该文件夹中运行 duban tasks。")
 
 
+@cli.command()
+@click.option("--round", "round_id", help="报送轮次，默认第一个轮次。")
+@click.option("--unit", "units", multiple=True, help="只处理这个单位（可重复）；默认本轮所有单位。")
+@click.option("--send", is_flag=True, help="真正发送；不加则只写入发件箱 outbox/ 供检查。")
+@click.option(
+    "--limit", type=click.IntRange(min=1), help="本次最多处理几封（其余下次运行再处理）。"
+)
+@click.option(
+    "--retry",
+    is_flag=True,
+    help="重发 --unit 所指单位“结果不明”或“发送失败”的邮件（先向对方核实确未收到）。",
+)
+@click.pass_context
+def mail(
+    ctx: click.Context,
+    round_id: str | None,
+    units: tuple[str, ...],
+    send: bool,
+    limit: int | None,
+    retry: bool,
+) -> None:
+    """把填报表发给各牵头单位（默认只写入发件箱，加 --send 才发送）。"""
+    from toolkit.mail import mail_round
+
+    config = _config(ctx)
+    _echo_mail_result(
+        mail_round(config, round_id, list(units) or None, send=send, limit=limit, retry=retry)
+    )
+
+
+@cli.command()
+@click.option("--round", "round_id", help="报送轮次，默认第一个轮次。")
+@click.option(
+    "--unit", "units", multiple=True, help="只催这个单位（可重复）；默认所有未报送或被退回的单位。"
+)
+@click.option("--send", is_flag=True, help="真正发送；不加则只写入发件箱 outbox-remind/ 供检查。")
+@click.option(
+    "--limit", type=click.IntRange(min=1), help="本次最多处理几封（其余下次运行再处理）。"
+)
+@click.option(
+    "--retry", is_flag=True, help="重发 --unit 所指单位当天“结果不明”或“发送失败”的催报（先核实）。"
+)
+@click.pass_context
+def remind(
+    ctx: click.Context,
+    round_id: str | None,
+    units: tuple[str, ...],
+    send: bool,
+    limit: int | None,
+    retry: bool,
+) -> None:
+    """给未报送或被退回的单位发催报邮件（默认只写入发件箱，加 --send 才发送）。"""
+    from toolkit.mail import remind_round
+
+    config = _config(ctx)
+    _echo_mail_result(
+        remind_round(
+            config, round_id, send=send, units=list(units) or None, limit=limit, retry=retry
+        )
+    )
+
+
+def _echo_mail_result(result) -> None:
+    """Print one line per unit and the totals; fail (exit 1) when a unit needs the clerk."""
+    from toolkit import mail as m
+
+    what = "填报表邮件" if result.kind == m.DISPATCH else "催报邮件"
+    mode = "发送" if result.send else "试运行，只写入发件箱，未发送（加 --send 才发送）"
+    click.echo(f"第 {result.round.id} 轮{what}（{mode}）：")
+    for o in result.outcomes:
+        if o.outcome == m.ALREADY_SENT:
+            continue
+        why = {"missing": "未报送", "rejected": "被退回"}.get(o.remind_state, "")
+        if o.reasons:
+            why += "：" + "；".join(o.reasons)
+        line = f"  {o.unit}{f'（{why}）' if why else ''}：{m.OUTCOME_WORDS[o.outcome]}"
+        click.echo(line + (f"——{o.detail}" if o.detail else ""), err=o.outcome in m.TROUBLE)
+    counts = [
+        ("写入发件箱", m.WRITTEN),
+        ("已发送", m.SENT),
+        ("此前已发送", m.ALREADY_SENT),
+        ("暂时失败", m.FAILED_TEMPORARY),
+        ("发送失败", m.FAILED_PERMANENT),
+        ("结果不明", m.UNKNOWN),
+        ("无法发送", m.ERROR),
+        ("本次未处理", m.NOT_ATTEMPTED),
+    ]
+    click.echo(
+        "合计：" + "，".join(f"{w} {result.count(k)}" for w, k in counts if result.count(k)) + "。"
+        if result.outcomes
+        else "合计：没有需要处理的单位。"
+    )
+    if not result.send and result.count(m.WRITTEN):
+        click.echo(f"发件箱：{result.outbox}")
+    for problem in result.problems:
+        click.echo(problem, err=True)
+    if not result.ok:
+        trouble = sum(result.count(k) for k in m.TROUBLE)
+        raise click.ClickException(f"{trouble} 个单位的邮件需要处理（见上）。")
+
+
 def main() -> None:
     """Run the command line."""
     cli(prog_name="duban", obj={})

@@ -83,6 +83,7 @@ class Smtp:
     sender: str = ""
     pause_seconds: float = 0.0
     timeout_seconds: float = 30.0
+    ca_file: str = ""  # a CA certificate to trust (private or test server); relative to the config
 
 
 @dataclass(frozen=True)
@@ -422,6 +423,7 @@ def _parse_smtp(r: _Reader, t: Mapping, office: Office) -> Smtp:
         user=r.str(t, "user", "smtp.", default=""),
         password_env=r.str(t, "password_env", "smtp.", default="DUBAN_SMTP_PASSWORD"),
         sender=r.str(t, "sender", "smtp.", default=office.email),
+        ca_file=r.str(t, "ca_file", "smtp.", default=""),
         **numbers,
     )
 

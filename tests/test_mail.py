@@ -1,0 +1,983 @@
+"""Mail and reminders against a real SMTP server (aiosmtpd on 127.0.0.1).
+
+The server is started per test with a handler that keeps every message it accepted, and can be
+told to misbehave: refuse messages after the k-th, drop the connection (or stall) after the
+final dot, refuse a recipient. The tests read back what the server received — headers, the
+decoded Chinese subject and attachment name, the attachment bytes — and what the ledger says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import email
+import hashlib
+import ipaddress
+import json
+import re
+import shutil
+import socket
+import sqlite3
+import ssl
+import subprocess
+from collections.abc import Iterator
+from email.header import decode_header, make_header
+from email.message import EmailMessage
+from email.policy import compat32
+from email.policy import default as default_policy
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from click.testing import CliRunner
+
+from toolkit import mail as m
+from toolkit.cli import cli
+from toolkit.config import Config, load_config
+from toolkit.errors import MailError
+from toolkit.ledger import Ledger, ledger_path
+from toolkit.mail import mail_round, remind_round
+from toolkit.mail_compose import attachment_name
+from toolkit.resources import bundled_config
+from toolkit.split import split
+
+ROUND = "2020-10"
+OFFICE = "duchashi@example.org"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BEFORE_DUE = dt.date(2020, 10, 20)
+LATE = dt.date(2020, 10, 28)  # three days after the due date 2020-10-25
+LONG_UNIT = "站前大道西侧棚户区（石结构房屋）改造及基础设施建设项目指挥部"
+
+
+# -- the SMTP server ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Received:
+    """One message as the server accepted it."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    content: bytes
+    tls: bool
+    authenticated: bool
+
+    @property
+    def message(self) -> EmailMessage:
+        return email.message_from_bytes(self.content, policy=default_policy)  # type: ignore[return-value]
+
+    @property
+    def unit(self) -> str:
+        """The display name of the first To address.
+
+        Decoded with ``decode_header``: the ``email.policy.default`` parser puts a space
+        between adjacent encoded-words of a display name (RFC 2047 says to drop it), so a long
+        unit name folded over two lines would read back as ``…指挥 部``; mail clients read it
+        whole.
+        """
+        raw = email.message_from_bytes(self.content, policy=compat32)["To"]
+        return str(make_header(decode_header(raw))).split(" <")[0]
+
+
+class Recorder:
+    """An aiosmtpd handler that keeps what it accepts and misbehaves when told to."""
+
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self.accept: int | None = None  # accept this many messages, answer ``failure`` after
+        self.failure = "451 4.3.0 Try again later"
+        self.break_after_dot: set[int] = set()  # indexes (in received) whose reply never comes
+        self.break_mode = "close"  # close | stall
+        self.refuse_rcpt: dict[str, str] = {}
+        self.stall_rcpt: set[str] = set()  # answer these RCPTs too late (before DATA)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse_rcpt:
+            return self.refuse_rcpt[address]
+        if address in self.stall_rcpt:
+            self.stall_rcpt.discard(address)
+            await asyncio.sleep(1.5)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.accept is not None and len(self.received) >= self.accept:
+            return self.failure
+        index = len(self.received)
+        self.received.append(
+            Received(
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                envelope.original_content,
+                tls=server.transport.get_extra_info("ssl_object") is not None,
+                authenticated=bool(session.authenticated),
+            )
+        )
+        if index in self.break_after_dot:
+            if self.break_mode == "close":  # the connection breaks before the reply
+                server.transport.abort()
+            else:  # the reply comes after the client has given up
+                await asyncio.sleep(1.5)
+        return "250 2.0.0 OK"
+
+    def units(self) -> list[str]:
+        """Return the unit (To display name) of each received message, in order."""
+        return [r.unit for r in self.received]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def start_server() -> Iterator:
+    """Start aiosmtpd on a free port of 127.0.0.1: ``start_server(**smtp_options)``."""
+    controllers: list[Controller] = []
+
+    def start(**options) -> tuple[Controller, Recorder]:
+        handler = Recorder()
+        controller = Controller(handler, hostname="127.0.0.1", port=_free_port(), **options)
+        controller.start()
+        controllers.append(controller)
+        return controller, handler
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+@pytest.fixture
+def server(start_server) -> tuple[Controller, Recorder]:
+    """A plain SMTP server that accepts everything."""
+    return start_server()
+
+
+# -- a dispatched round ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _dispatched_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("mail-split") / "out"
+    split(load_config(bundled_config(), out))
+    return out
+
+
+@pytest.fixture
+def dispatched(tmp_path: Path, _dispatched_output: Path) -> Config:
+    """The bundled example with round 2020-10 split, writing to ``tmp_path/out``."""
+    out = tmp_path / "out"
+    shutil.copytree(_dispatched_output, out)
+    return load_config(bundled_config(), out)
+
+
+def with_smtp(config: Config, controller: Controller | None = None, **changes) -> Config:
+    """Return ``config`` with its [smtp] settings changed (pointed at ``controller``)."""
+    if controller is not None:
+        changes = {"host": "127.0.0.1", "port": controller.port, **changes}
+    changes.setdefault("timeout_seconds", 5.0)
+    changes.setdefault("pause_seconds", 0.0)
+    return dataclasses.replace(config, smtp=dataclasses.replace(config.smtp, **changes))
+
+
+def with_unit(config: Config, name: str, **changes) -> Config:
+    """Return ``config`` with the directory entry of unit ``name`` changed."""
+    units = tuple(dataclasses.replace(u, **changes) if u.name == name else u for u in config.units)
+    return dataclasses.replace(config, units=units)
+
+
+def dispatch_files(config: Config) -> dict[str, Path]:
+    """Return each dispatched unit's workbook."""
+    with sqlite3.connect(ledger_path(config.output_dir)) as db:
+        rows = db.execute(
+            "SELECT unit, file FROM dispatches WHERE round = ? AND superseded_at IS NULL", (ROUND,)
+        ).fetchall()
+    return {unit: config.output_dir / ROUND / "dispatch" / file for unit, file in rows}
+
+
+def deliveries(config: Config, kind: str = "dispatch") -> dict[str, sqlite3.Row]:
+    """Return the ledger's delivery rows of a kind, by unit (the latest row of each)."""
+    db = sqlite3.connect(ledger_path(config.output_dir))
+    db.row_factory = sqlite3.Row
+    rows = db.execute("SELECT * FROM deliveries WHERE kind = ? ORDER BY id", (kind,)).fetchall()
+    db.close()
+    return {r["unit"]: r for r in rows}
+
+
+def attachment(msg: EmailMessage) -> EmailMessage:
+    (part,) = list(msg.iter_attachments())
+    return part  # type: ignore[return-value]
+
+
+def disposition_line(filename: str) -> str:
+    return "Content-Disposition: attachment; filename*=utf-8''" + quote(filename, safe="")
+
+
+# -- dry run: the outbox --------------------------------------------------------------------------
+
+
+def test_dry_run_writes_one_eml_per_unit_and_sends_nothing(dispatched, server):
+    controller, handler = server
+    config = with_smtp(dispatched, controller)
+    files = dispatch_files(config)
+
+    result = mail_round(config, today=BEFORE_DUE)
+
+    assert result.ok and not result.send
+    assert result.count(m.WRITTEN) == len(files) == 69
+    assert handler.received == []  # the dry run is the library's default, not only the CLI's
+    outbox = config.output_dir / ROUND / "outbox"
+    assert sorted(p.stem for p in outbox.glob("*.eml")) == sorted(files)
+    for unit, workbook in files.items():
+        raw = (outbox / f"{unit}.eml").read_bytes()
+        assert b"filename*0" not in raw  # never split into RFC 2231 continuations
+        msg = email.message_from_bytes(raw, policy=default_policy)
+        part = attachment(msg)
+        assert part.get_content_type() == XLSX
+        assert part.get_filename() == attachment_name(ROUND, unit)
+        assert part.get_content() == workbook.read_bytes()
+    assert {r["state"] for r in deliveries(config).values()} == {"pending"}
+
+
+def test_outbox_message_headers_and_body(dispatched):
+    mail_round(dispatched, today=BEFORE_DUE)
+    eml = dispatched.output_dir / ROUND / "outbox" / "区发改局.eml"
+    raw = eml.read_bytes()
+    lines = raw.decode("ascii").split("\r\n")  # all ASCII, CRLF line ends
+    assert disposition_line("2020-10_区发改局.xlsx") in lines
+    assert (
+        "Content-Disposition: attachment; "
+        "filename*=utf-8''2020-10_%E5%8C%BA%E5%8F%91%E6%94%B9%E5%B1%80.xlsx"
+    ) in lines
+
+    msg = email.message_from_bytes(raw, policy=default_policy)
+    assert (
+        msg["Subject"]
+        == "关于报送2020年鲤城区《政府工作报告》目标任务推进情况的通知（2020年10月报送）"
+    )
+    assert [(a.display_name, a.addr_spec) for a in msg["To"].addresses] == [
+        ("区发改局", "fgj@example.org")
+    ]
+    assert msg["From"].addresses[0].addr_spec == OFFICE
+    assert msg["From"].addresses[0].display_name == "泉州市鲤城区人民政府督查室"
+    assert msg["Bcc"] == OFFICE
+    assert msg["Date"].datetime is not None
+    unit_hash = hashlib.sha1("区发改局".encode()).hexdigest()[:16]
+    assert re.fullmatch(
+        rf"<duban\.2020-10\.dispatch\.[0-9a-f]{{8}}\.{unit_hash}@example\.org>", msg["Message-ID"]
+    )
+
+    body = msg.get_body().get_content()
+    assert body.startswith("区发改局：")
+    assert "19 项目标任务" in body  # the unit leads 19 tasks in the 2020 table
+    assert "2020年10月25日前" in body
+    assert "duchashi@example.org" in body and "0595-00000000" in body
+    assert "2020-10_区发改局.xlsx" in body
+    assert "{{" not in body and "{%" not in body
+
+
+def test_long_unit_name_gets_a_short_attachment_name_on_one_line(dispatched):
+    mail_round(dispatched, units=[LONG_UNIT])
+    raw = (dispatched.output_dir / ROUND / "outbox" / f"{LONG_UNIT}.eml").read_bytes()
+    name = attachment_name(ROUND, LONG_UNIT)
+    assert name == "2020-10_站前大道西侧棚户区（石结构房屋）改造及基础设施….xlsx"
+    assert disposition_line(name) in raw.decode("ascii").split("\r\n")
+    part = attachment(email.message_from_bytes(raw, policy=default_policy))
+    assert part.get_filename() == name
+
+
+def test_message_ids_are_deterministic_per_round_and_unit(dispatched):
+    mail_round(dispatched)
+    first = {u: r["message_id"] for u, r in deliveries(dispatched).items()}
+    shutil.rmtree(dispatched.output_dir / ROUND / "outbox")
+    mail_round(dispatched)
+    again = deliveries(dispatched)
+    assert {u: r["message_id"] for u, r in again.items()} == first
+    assert len(set(first.values())) == len(first)
+    assert all(mid.isascii() for mid in first.values())
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"email": ()}, "没有填写 email"),
+        ({"email": ("发改局@example.org",)}, "含有中文或全角字符"),
+        ({"email": ("fgj＠example.org",)}, "含有中文或全角字符"),
+        ({"email": ("fgj-example.org",)}, "不是有效的邮箱地址"),
+        ({"cc": ("主任@例子.中国",)}, "含有中文或全角字符"),
+    ],
+    ids=["no-address", "chinese-local-part", "full-width-at", "no-at", "chinese-cc"],
+)
+def test_a_unit_without_a_usable_address_is_an_error_and_the_batch_goes_on(
+    dispatched, server, changes, expected
+):
+    controller, handler = server
+    config = with_smtp(with_unit(dispatched, "区发改局", **changes), controller)
+    units = ["区财政局", "区发改局", "区工信局"]
+
+    for send in (False, True):
+        result = mail_round(config, units=units, send=send)
+        assert not result.ok
+        assert [(o.unit, o.outcome) for o in result.outcomes] == [
+            ("区财政局", m.SENT if send else m.WRITTEN),
+            ("区发改局", m.ERROR),
+            ("区工信局", m.SENT if send else m.WRITTEN),
+        ]
+        assert expected in result.outcomes[1].detail
+    assert handler.units() == ["区财政局", "区工信局"]  # every other unit got its message
+    assert not (config.output_dir / ROUND / "outbox" / "区发改局.eml").exists()
+
+
+def test_a_non_ascii_sender_stops_before_anything(dispatched):
+    config = with_smtp(dispatched, sender="督查室@example.org")
+    with pytest.raises(MailError, match="smtp.sender"):
+        mail_round(config)
+
+
+def test_units_can_be_chosen_by_name_or_alias_and_unknown_names_are_refused(dispatched):
+    result = mail_round(dispatched, units=["区发展和改革局", "区财政局"])
+    assert [o.unit for o in result.outcomes] == ["区发改局", "区财政局"]
+    with pytest.raises(MailError, match="区不存在局"):
+        mail_round(dispatched, units=["区不存在局"])
+
+
+def test_mail_before_split_is_a_clear_error(tmp_path):
+    with pytest.raises(MailError, match="duban split"):
+        mail_round(load_config(bundled_config(), tmp_path / "out"))
+
+
+# -- templates ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "expected"),
+    [
+        ("{{ unit }}：\n\n请于{{ round.due|cn_date }}前报送。{{ unti }}\n", 3, "unti"),
+        ("{{ unit }}：\n{% if %}\n", 2, "语法"),
+        ("{{ unit }}：\n\n\n{{ office.nmae }}\n", 4, "nmae"),
+    ],
+    ids=["undefined-variable", "syntax", "undefined-attribute"],
+)
+def test_a_template_error_names_the_template_and_the_line(
+    dispatched, tmp_path, text, line, expected
+):
+    folder = tmp_path / "office-templates"
+    folder.mkdir()
+    (folder / "mail_dispatch_body.txt.j2").write_text(text, encoding="utf-8")
+    config = dataclasses.replace(dispatched, templates_dir=folder)
+    with pytest.raises(MailError) as caught:
+        mail_round(config)
+    message = str(caught.value)
+    assert str(folder / "mail_dispatch_body.txt.j2") in message
+    assert f"第 {line} 行" in message
+    assert expected in message
+    assert not (config.output_dir / ROUND / "outbox").exists()  # nothing half-written
+
+
+def test_an_office_template_overrides_the_bundled_one(dispatched, tmp_path):
+    folder = tmp_path / "office-templates"
+    folder.mkdir()
+    (folder / "mail_dispatch_subject.txt.j2").write_text(
+        "请{{ unit }}报送{{ round.name }}进展\n", encoding="utf-8"
+    )
+    config = dataclasses.replace(dispatched, templates_dir=folder)
+    mail_round(config, units=["区财政局"])
+    msg = email.message_from_bytes(
+        (config.output_dir / ROUND / "outbox" / "区财政局.eml").read_bytes(), policy=default_policy
+    )
+    assert msg["Subject"] == "请区财政局报送2020年10月报送进展"
+    assert msg.get_body().get_content().startswith("区财政局：")  # the bundled body
+
+
+# -- sending ---------------------------------------------------------------------------------------
+
+
+def test_send_delivers_every_message_once_with_what_was_dispatched(dispatched, server):
+    controller, handler = server
+    config = with_smtp(dispatched, controller)
+    files = dispatch_files(config)
+
+    result = mail_round(config, send=True, today=BEFORE_DUE)
+
+    assert result.ok and result.count(m.SENT) == 69
+    assert sorted(handler.units()) == sorted(files)
+    for received in handler.received:
+        msg = received.message
+        unit = received.unit
+        assert received.mail_from == OFFICE
+        assert received.rcpt_tos == [config.unit(unit).email[0], OFFICE]  # To, then the Bcc
+        assert msg["Bcc"] is None  # the Bcc is in the envelope, not in the message
+        assert msg["Subject"].startswith("关于报送2020年鲤城区《政府工作报告》")
+        assert msg["Message-ID"] == deliveries(config)[unit]["message_id"]
+        part = attachment(msg)
+        assert part.get_filename() == attachment_name(ROUND, unit)
+        assert part.get_content() == files[unit].read_bytes()
+        assert disposition_line(attachment_name(ROUND, unit)).encode() in received.content
+    rows = deliveries(config)
+    assert {r["state"] for r in rows.values()} == {"sent"}
+    assert {r["attempts"] for r in rows.values()} == {1}
+
+    again = mail_round(config, send=True)
+    assert again.ok and again.count(m.ALREADY_SENT) == 69
+    assert len(handler.received) == 69
+
+
+def test_cc_goes_to_the_envelope_and_the_header(dispatched, server):
+    controller, handler = server
+    config = with_smtp(with_unit(dispatched, "区财政局", cc=("leader@example.org",)), controller)
+    mail_round(config, units=["区财政局"], send=True)
+    (received,) = handler.received
+    assert received.rcpt_tos == ["czj@example.org", "leader@example.org", OFFICE]
+    assert received.message["Cc"] == "leader@example.org"
+
+
+@pytest.mark.parametrize(
+    "failure",
+    ["451 4.3.0 Try again later", "421 4.3.2 Service shutting down"],
+    ids=["451", "421-and-close"],
+)
+def test_a_failure_mid_batch_is_finished_by_a_rerun_without_duplicates(dispatched, server, failure):
+    controller, handler = server
+    config = with_smtp(dispatched, controller)
+    handler.accept, handler.failure = 5, failure
+
+    first = mail_round(config, send=True)
+
+    assert not first.ok
+    assert first.count(m.SENT) == 5 and first.count(m.FAILED_TEMPORARY) == 64
+    assert failure.split()[0] in next(
+        o.detail for o in first.outcomes if o.outcome == m.FAILED_TEMPORARY
+    )
+    sent_first = set(handler.units())
+    assert len(sent_first) == 5
+
+    handler.accept = None
+    second = mail_round(config, send=True)
+
+    assert second.ok
+    assert second.count(m.SENT) == 64 and second.count(m.ALREADY_SENT) == 5
+    units = handler.units()
+    assert len(units) == len(set(units)) == 69  # every unit once, none twice
+    assert set(units[5:]) == set(dispatch_files(config)) - sent_first
+    ids = [r.message["Message-ID"] for r in handler.received]
+    assert len(set(ids)) == 69
+    rows = deliveries(config)
+    assert {r["state"] for r in rows.values()} == {"sent"}
+    assert sorted(r["attempts"] for r in rows.values()) == [1] * 5 + [2] * 64
+
+
+@pytest.mark.parametrize("mode", ["close", "stall"])
+def test_a_connection_lost_after_the_final_dot_is_unknown_and_never_resent(
+    dispatched, server, mode
+):
+    controller, handler = server
+    units = ["区发改局", "区财政局", "区工信局"]
+    config = with_smtp(dispatched, controller, timeout_seconds=0.5)
+    handler.break_after_dot, handler.break_mode = {1}, mode
+
+    first = mail_round(config, units=units, send=True)
+
+    assert [(o.unit, o.outcome) for o in first.outcomes] == [
+        ("区发改局", m.SENT),
+        ("区财政局", m.UNKNOWN),
+        ("区工信局", m.SENT),  # the batch went on over a new connection
+    ]
+    assert "服务器可能已收下" in first.outcomes[1].detail
+    assert handler.units() == units  # the server did get it
+    assert deliveries(config)["区财政局"]["state"] == "unknown"
+
+    handler.break_after_dot = set()
+    second = mail_round(config, send=True)
+    assert second.units(m.UNKNOWN) == ["区财政局"]  # listed again for the clerk, not resent
+    assert not second.ok
+    assert handler.units().count("区财政局") == 1
+    assert len(handler.received) == 69
+
+    with pytest.raises(MailError, match="--unit"):
+        mail_round(config, send=True, retry=True)
+    third = mail_round(config, units=["区财政局"], send=True, retry=True)  # the clerk checked
+    assert third.ok and third.units(m.SENT) == ["区财政局"]
+    assert handler.units().count("区财政局") == 2
+
+
+def test_a_timeout_before_data_is_temporary_and_resent(dispatched, server):
+    controller, handler = server
+    config = with_smtp(dispatched, controller, timeout_seconds=0.5)
+    handler.stall_rcpt = {"czj@example.org"}
+    units = ["区发改局", "区财政局", "区工信局"]
+
+    first = mail_round(config, units=units, send=True)
+
+    assert [(o.unit, o.outcome) for o in first.outcomes] == [
+        ("区发改局", m.SENT),
+        ("区财政局", m.FAILED_TEMPORARY),
+        ("区工信局", m.SENT),
+    ]
+    assert "邮件未发出" in first.outcomes[1].detail
+    assert handler.units() == ["区发改局", "区工信局"]
+    second = mail_round(config, units=units, send=True)
+    assert second.ok and second.units(m.SENT) == ["区财政局"]
+    assert handler.units() == ["区发改局", "区工信局", "区财政局"]
+
+
+def test_pause_between_messages(dispatched, server, monkeypatch):
+    controller, handler = server
+    pauses: list[float] = []
+    monkeypatch.setattr(m.time, "sleep", pauses.append)
+    config = with_smtp(dispatched, controller, pause_seconds=2.5)
+    mail_round(config, units=["区发改局", "区财政局", "区工信局"], send=True)
+    assert pauses == [2.5, 2.5] and len(handler.received) == 3
+
+
+def test_a_message_left_sending_by_a_crash_becomes_unknown(dispatched, server):
+    controller, handler = server
+    config = with_smtp(dispatched, controller)
+    mail_round(config, units=["区发改局", "区财政局"])  # recorded as pending
+    with sqlite3.connect(ledger_path(config.output_dir)) as db:
+        db.execute("UPDATE deliveries SET state = 'sending' WHERE unit = '区发改局'")
+
+    result = mail_round(config, units=["区发改局", "区财政局"], send=True)
+
+    assert [(o.unit, o.outcome) for o in result.outcomes] == [
+        ("区发改局", m.UNKNOWN),
+        ("区财政局", m.SENT),
+    ]
+    assert handler.units() == ["区财政局"]
+    assert deliveries(config)["区发改局"]["state"] == "unknown"
+
+
+def test_a_refused_address_fails_that_unit_only_until_it_is_corrected(dispatched, server):
+    controller, handler = server
+    config = with_smtp(dispatched, controller)
+    handler.refuse_rcpt = {"fgj@example.org": "550 5.1.1 No such user"}
+
+    first = mail_round(config, units=["区发改局", "区财政局"], send=True)
+
+    assert [(o.unit, o.outcome) for o in first.outcomes] == [
+        ("区发改局", m.FAILED_PERMANENT),
+        ("区财政局", m.SENT),
+    ]
+    assert "fgj@example.org（550 5.1.1 No such user）" in first.outcomes[0].detail
+    assert handler.received[0].rcpt_tos == [OFFICE]  # only the office's copy went
+
+    again = mail_round(config, units=["区发改局", "区财政局"], send=True)
+    assert again.units(m.FAILED_PERMANENT) == ["区发改局"]  # not retried with the same address
+    assert len(handler.received) == 2
+
+    corrected = with_unit(config, "区发改局", email=("fgj2@example.org",))
+    fixed = mail_round(corrected, units=["区发改局"], send=True)
+    assert fixed.ok and fixed.units(m.SENT) == ["区发改局"]
+    assert handler.received[-1].rcpt_tos == ["fgj2@example.org", OFFICE]
+
+
+def test_one_refused_address_of_several_still_counts_as_sent(dispatched, server):
+    controller, handler = server
+    config = with_smtp(
+        with_unit(dispatched, "区发改局", email=("fgj@example.org", "old@example.org")), controller
+    )
+    handler.refuse_rcpt = {"old@example.org": "550 5.1.1 No such user"}
+    result = mail_round(config, units=["区发改局"], send=True)
+    (outcome,) = result.outcomes
+    assert outcome.outcome == m.SENT and "old@example.org" in outcome.detail
+    assert handler.received[0].rcpt_tos == ["fgj@example.org", OFFICE]
+
+
+def test_messages_over_the_servers_size_are_errors_before_anything_is_sent(
+    dispatched, start_server
+):
+    units = ["区发改局", "区档案馆"]  # 19 tasks and 1 task: workbooks of different sizes
+    mail_round(dispatched, units=units)
+    outbox = dispatched.output_dir / ROUND / "outbox"
+    big, small = ((outbox / f"{u}.eml").stat().st_size for u in units)
+    assert big > small + 1000
+    controller, handler = start_server(data_size_limit=(big + small) // 2)
+
+    result = mail_round(with_smtp(dispatched, controller), units=units, send=True)
+
+    assert [(o.unit, o.outcome) for o in result.outcomes] == [
+        ("区发改局", m.ERROR),
+        ("区档案馆", m.SENT),
+    ]
+    assert "超过服务器" in result.outcomes[0].detail
+    assert handler.units() == ["区档案馆"]
+
+
+def test_limit_sends_the_first_n_and_a_rerun_the_rest(dispatched, server):
+    controller, handler = server
+    config = with_smtp(dispatched, controller)
+    first = mail_round(config, send=True, limit=3)
+    assert first.ok and first.count(m.SENT) == 3 and first.count(m.NOT_ATTEMPTED) == 66
+    rest = mail_round(config, send=True)
+    assert rest.count(m.SENT) == 66 and rest.count(m.ALREADY_SENT) == 3
+    assert len(handler.received) == len(set(handler.units())) == 69
+
+
+def test_a_round_split_again_is_mailed_again(dispatched, server):
+    controller, handler = server
+    config = with_smtp(dispatched, controller)
+    mail_round(config, units=["区发改局"], send=True)
+    split(config, force=True)
+    result = mail_round(config, units=["区发改局"], send=True)
+    assert result.units(m.SENT) == ["区发改局"]
+    first, second = handler.received
+    assert first.message["Message-ID"] != second.message["Message-ID"]
+    assert (
+        attachment(second.message).get_content() == dispatch_files(config)["区发改局"].read_bytes()
+    )
+
+
+def test_an_unreachable_server_stops_before_anything(dispatched):
+    config = with_smtp(dispatched, port=_free_port(), timeout_seconds=1.0)
+    with pytest.raises(MailError, match="无法连接邮件服务器"):
+        mail_round(config, send=True)
+    assert deliveries(config) == {}
+
+
+def test_the_password_comes_from_the_environment_only(dispatched, monkeypatch):
+    monkeypatch.delenv("DUBAN_TEST_SMTP_PASSWORD", raising=False)
+    config = with_smtp(dispatched, user="duchashi", password_env="DUBAN_TEST_SMTP_PASSWORD")
+    with pytest.raises(MailError, match="DUBAN_TEST_SMTP_PASSWORD"):
+        mail_round(config, send=True)
+
+
+# -- TLS ------------------------------------------------------------------------------------------
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """Write a throw-away certificate for 127.0.0.1 and its key; return (cert, key)."""
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    try:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+    except ImportError:
+        if shutil.which("openssl") is None:
+            pytest.skip("neither the cryptography package nor openssl is available")
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+             "-nodes", "-keyout", str(key_path), "-out", str(cert_path), "-days", "1",
+             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        return cert_path, key_path
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "duban test 127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def _server_tls(cert: Path, key: Path) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def _authenticator(server, session, envelope, mechanism, auth_data):
+    ok = (
+        isinstance(auth_data, LoginPassword)
+        and auth_data.login == b"duchashi"
+        and auth_data.password == b"s3cret"
+    )
+    return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_tls_with_a_throw_away_certificate_and_login(
+    dispatched, start_server, tmp_path, monkeypatch, security
+):
+    cert, key = _self_signed(tmp_path)
+    tls = _server_tls(cert, key)
+    if security == "starttls":
+        options = {"tls_context": tls, "require_starttls": True}
+    else:  # aiosmtpd 1.4.6 does not count implicit TLS as TLS for AUTH
+        options = {"ssl_context": tls, "auth_require_tls": False}
+    controller, handler = start_server(authenticator=_authenticator, auth_required=True, **options)
+    monkeypatch.setenv("DUBAN_TEST_SMTP_PASSWORD", "s3cret")
+    config = with_smtp(
+        dispatched, controller, security=security, user="duchashi",
+        password_env="DUBAN_TEST_SMTP_PASSWORD", ca_file=str(cert),
+    )  # fmt: skip
+
+    result = mail_round(config, units=["区发改局", "区财政局"], send=True)
+
+    assert result.ok and result.units(m.SENT) == ["区发改局", "区财政局"]
+    assert [(r.tls, r.authenticated) for r in handler.received] == [(True, True)] * 2
+    msg = handler.received[0].message
+    assert msg["Subject"].startswith("关于报送2020年鲤城区")
+    assert attachment(msg).get_content() == dispatch_files(config)["区发改局"].read_bytes()
+
+    untrusted = with_smtp(config, controller, ca_file="")  # certificates are always verified
+    with pytest.raises(MailError, match="证书无法验证"):
+        mail_round(untrusted, units=["区工信局"], send=True)
+    monkeypatch.setenv("DUBAN_TEST_SMTP_PASSWORD", "wrong")
+    with pytest.raises(MailError, match="拒绝登录"):
+        mail_round(config, units=["区工信局"], send=True)
+    assert len(handler.received) == 2
+
+
+# -- reminders --------------------------------------------------------------------------------------
+
+
+def add_return(
+    config: Config,
+    unit: str,
+    verdict: str,
+    reasons: list[str] = (),
+    received_at: str = "2020-10-24T09:30:00",
+) -> None:
+    """Record a collected return in the ledger as the collector does, then its current flags.
+
+    Reasons are stored as the collector stores them (message, severity); warnings are not
+    reasons to reject and must not be quoted in a reminder.
+    """
+    problems = [{"message": r, "severity": "error"} for r in reasons]
+    problems.append({"message": "“填报日期”未填写。", "severity": "warning"})
+    with Ledger(ledger_path(config.output_dir)) as ledger:
+        with ledger.transaction() as db:
+            db.execute(
+                "INSERT INTO returns (round, sha256, source, unit, verified, verdict, reasons,"
+                " received_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?)",
+                (
+                    ROUND,
+                    hashlib.sha256(f"{unit}{received_at}{verdict}".encode()).hexdigest(),
+                    f"/in/{unit}-{received_at}.xlsx",
+                    unit,
+                    verdict,
+                    json.dumps(problems, ensure_ascii=False),
+                    received_at,
+                ),
+            )
+        ledger.refresh_current(ROUND)  # the latest accepted return of each unit is current
+
+
+REASONS_ICT = [
+    "任务 5 的“完成进度”为 120，应为 0–100 的整数（任务进展表第 6 行）。",
+    "任务 7 状态为“滞后”，但“存在问题”未填写。",
+]
+
+
+@pytest.fixture
+def collected(dispatched) -> Config:
+    """The dispatched round after some returns were collected."""
+    add_return(dispatched, "区发改局", "accepted")
+    add_return(dispatched, "区财政局", "accepted with warnings")
+    add_return(
+        dispatched,
+        "区工信局",
+        "rejected",
+        REASONS_ICT,
+        received_at="2020-10-26T10:00:00",
+    )
+    add_return(
+        dispatched,
+        "区商务局",
+        "rejected",
+        ["文件已加密。"],
+        received_at="2020-10-20T08:00:00",
+    )
+    add_return(dispatched, "区商务局", "accepted", received_at="2020-10-23T08:00:00")
+    add_return(
+        dispatched,
+        "区科技局",
+        "rejected",
+        ["旧的原因。"],
+        received_at="2020-10-19T08:00:00",
+    )
+    add_return(
+        dispatched,
+        "区科技局",
+        "rejected",
+        ["不是本轮的填报表。"],
+        received_at="2020-10-22T08:00:00",
+    )
+    return dispatched
+
+
+def test_remind_addresses_exactly_the_missing_and_rejected_units(collected):
+    result = remind_round(collected, today=LATE)
+
+    answered = {"区发改局", "区财政局", "区商务局"}
+    assert {o.unit for o in result.outcomes} == set(dispatch_files(collected)) - answered
+    assert result.count(m.WRITTEN) == 66
+    states = {o.unit: (o.remind_state, o.reasons) for o in result.outcomes}
+    assert states["区工信局"] == ("rejected", tuple(REASONS_ICT))
+    assert states["区科技局"] == ("rejected", ("不是本轮的填报表。",))  # the latest rejection
+    assert states["区人社局"] == ("missing", ())
+
+    outbox = collected.output_dir / ROUND / "outbox-remind" / "2020-10-28"
+    rejected = email.message_from_bytes(
+        (outbox / "区工信局.eml").read_bytes(), policy=default_policy
+    )
+    assert rejected["Subject"].startswith("关于重新报送2020年鲤城区")
+    body = rejected.get_body().get_content()
+    assert "于2020年10月26日报送" in body and "未通过审核" in body
+    for i, reason in enumerate(REASONS_ICT, start=1):
+        assert f"{i}. {reason}" in body
+    assert "截止日期为2020年10月25日，现已逾期 3 天" in body
+    assert attachment(rejected).get_content() == dispatch_files(collected)["区工信局"].read_bytes()
+
+    missing = email.message_from_bytes(
+        (outbox / "区人社局.eml").read_bytes(), policy=default_policy
+    )
+    assert missing["Subject"].startswith("关于尽快报送")
+    body = missing.get_body().get_content()
+    assert "尚未收到" in body and "现已逾期 3 天" in body
+    assert "未通过审核" not in body
+
+
+def test_a_reminder_before_the_due_date_does_not_say_late(collected):
+    remind_round(collected, today=BEFORE_DUE, units=["区人社局"])
+    eml = collected.output_dir / ROUND / "outbox-remind" / "2020-10-20" / "区人社局.eml"
+    body = (
+        email.message_from_bytes(eml.read_bytes(), policy=default_policy).get_body().get_content()
+    )
+    assert "逾期" not in body and "于截止日期前" in body
+
+
+def test_remind_send_once_a_day(collected, server):
+    controller, handler = server
+    config = with_smtp(collected, controller)
+
+    first = remind_round(config, send=True, today=LATE)
+    assert first.ok and first.count(m.SENT) == 66
+    assert "区发改局" not in handler.units()
+    again = remind_round(config, send=True, today=LATE)
+    assert again.count(m.ALREADY_SENT) == 66 and len(handler.received) == 66
+
+    add_return(config, "区人社局", "accepted", received_at="2020-10-28T16:00:00")
+    next_day = remind_round(config, send=True, today=LATE + dt.timedelta(days=1))
+    assert next_day.count(m.SENT) == 65 and "区人社局" not in next_day.units(m.SENT)
+    assert len(handler.received) == 131
+    assert {r["kind"] for r in deliveries(config, "remind").values()} == {"remind"}
+
+
+# -- the command line ---------------------------------------------------------------------------------
+
+
+def write_config(tmp_path: Path, port: int | None = None, drop: str | None = None) -> Path:
+    """Write a copy of the bundled config for the CLI, pointed at a server, minus a line."""
+    text = bundled_config().read_text(encoding="utf-8")
+    tasks = bundled_config().parent / "examples" / "2020-licheng-task-breakdown.txt"
+    text = re.sub(r'(?m)^tasks = "[^"]*"', f'tasks = "{tasks.as_posix()}"', text)
+    if port is not None:
+        text = re.sub(r"(?m)^port = 25$", f"port = {port}\ntimeout_seconds = 5", text)
+        text = re.sub(r"(?m)^timeout_seconds = 30\n", "", text)
+    if drop is not None:
+        assert drop in text
+        text = text.replace(drop, "")
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run(*args: str | Path):
+    return CliRunner().invoke(cli, [str(a) for a in args], obj={}, catch_exceptions=False)
+
+
+def test_cli_mail_dry_run_then_send_then_rerun(dispatched, server, tmp_path):
+    controller, handler = server
+    config_file = write_config(tmp_path, controller.port)
+    out = dispatched.output_dir
+
+    dry = run("--config", config_file, "--output", out, "mail", "--round", ROUND)
+    assert dry.exit_code == 0, dry.output
+    assert "写入发件箱 69" in dry.output and "未发送" in dry.output
+    assert len(list((out / ROUND / "outbox").glob("*.eml"))) == 69
+    assert handler.received == []
+
+    sent = run("--config", config_file, "--output", out, "mail", "--round", ROUND, "--send")
+    assert sent.exit_code == 0, sent.output
+    assert "已发送 69" in sent.output
+    assert "区发改局：已发送" in sent.output
+    assert len(handler.received) == 69
+
+    rerun = run("--config", config_file, "--output", out, "mail", "--send")
+    assert rerun.exit_code == 0
+    assert "此前已发送 69" in rerun.output
+    assert len(handler.received) == 69
+
+
+def test_cli_mail_fails_when_a_unit_has_no_address(dispatched, server, tmp_path):
+    controller, handler = server
+    config_file = write_config(tmp_path, controller.port, drop='email = ["fgj@example.org"]')
+    result = run("--config", config_file, "--output", dispatched.output_dir, "mail", "--send")
+    assert result.exit_code == 1
+    assert "区发改局：无法发送" in result.output and "没有填写 email" in result.output
+    assert "1 个单位的邮件需要处理" in result.output
+    assert len(handler.received) == 68
+
+
+def test_cli_mail_limit_unit_and_unknown_unit(dispatched, server, tmp_path):
+    controller, handler = server
+    config_file = write_config(tmp_path, controller.port)
+    out = dispatched.output_dir
+    result = run(
+        "--config",
+        config_file,
+        "--output",
+        out,
+        "mail",
+        "--unit",
+        "区发改局",
+        "--unit",
+        "区财政局",
+        "--send",
+        "--limit",
+        "1",
+    )
+    assert result.exit_code == 0, result.output
+    assert "已发送 1" in result.output and "本次未处理 1" in result.output
+    assert handler.units() == ["区发改局"]
+    bad = run("--config", config_file, "--output", out, "mail", "--unit", "区不存在局")
+    assert bad.exit_code == 1 and "区不存在局" in bad.output
+
+
+def test_cli_remind(collected, server, tmp_path):
+    controller, handler = server
+    config_file = write_config(tmp_path, controller.port)
+    result = run("--config", config_file, "--output", collected.output_dir, "remind", "--send")
+    assert result.exit_code == 0, result.output
+    assert "已发送 66" in result.output
+    assert "区工信局（被退回：任务 5 的“完成进度”为 120" in result.output
+    assert "区人社局（未报送）：已发送" in result.output
+    assert len(handler.received) == 66
+
+
+@pytest.mark.parametrize("command", ["mail", "remind"])
+def test_cli_help(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0 and "--send" in result.output
