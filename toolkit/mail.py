@@ -5,6 +5,7 @@ One message per unit: its dispatched tracking workbook attached, subject and bod
 written to the outbox first — ``<output>/<round>/outbox/<unit>.eml`` for the dispatch,
 ``<output>/<round>/outbox-remind/<YYYY-MM-DD>/<unit>.eml`` for the reminders of a day — and is
 sent only when asked (``send=True``; the dry run is the default here, not only in the CLI).
+An ``.eml`` is named as the unit's workbook in ``dispatch/``.
 
 Each message is a row of the ledger's ``deliveries`` table, keyed by its deterministic
 Message-ID, whose state moves pending → sending (committed *before* the SMTP transaction) →
@@ -36,7 +37,7 @@ from typing import Any
 
 from toolkit.config import Config
 from toolkit.errors import MailError
-from toolkit.fileio import atomic_path, safe_file_name
+from toolkit.fileio import atomic_path
 from toolkit.ledger import Ledger, ledger_path, now
 from toolkit.mail_compose import (
     address_problem,
@@ -344,7 +345,8 @@ def _run(
             attachment_filename=name,
             msg_id=plan.msg_id,
         )
-        eml_path = outbox / f"{safe_file_name(plan.unit)}.eml"
+        # Named as the unit's workbook, which split keeps unique within the round.
+        eml_path = outbox / f"{Path(plan.dispatch.file).stem}.eml"
         item = _Ready(plan, msg, envelope_recipients(msg), to + cc, eml_path)
         if send:
             item.wire = wire_bytes(msg)
