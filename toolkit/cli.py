@@ -252,7 +252,7 @@ def _echo_mail_result(result) -> None:
     from toolkit import mail as m
 
     what = "填报表邮件" if result.kind == m.DISPATCH else "催报邮件"
-    mode = "发送" if result.send else "试运行，只写入发件箱，未发送（加 --send 才发送）"
+    mode = "发送" if result.send else "试运行：只写入发件箱，未发送，加 --send 才发送"
     click.echo(f"第 {result.round.id} 轮{what}（{mode}）：")
     for o in result.outcomes:
         if o.outcome == m.ALREADY_SENT:
