@@ -1,0 +1,965 @@
+"""Reading returned workbooks without trusting them (``toolkit.returns``, ``toolkit.safety``).
+
+Every hostile file is built here in code, with tiny limits so bombs build fast; nothing binary
+is committed. Each case asserts the reason a clerk reads and that it is reached quickly. The
+friendly cases fill a real dispatched workbook with openpyxl, the way a unit's office suite
+would, and read it back.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import multiprocessing
+import os
+import signal
+import struct
+import subprocess
+import sys
+import time
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from pathlib import Path
+
+import msoffcrypto
+import openpyxl
+import pytest
+import xlsxwriter
+from defusedxml import DefusedXmlException
+from openpyxl.packaging.custom import CustomPropertyList
+
+from toolkit import layout, returns
+from toolkit.config import load_config
+from toolkit.returns import (
+    Limits,
+    RejectedReturn,
+    ReturnWorkbook,
+    eml_attachments,
+    preflight,
+    read_return,
+    read_returns_isolated,
+)
+from toolkit.split import SplitResult, split
+
+FAST = 3.0  # seconds: every hostile file is settled well within this
+TINY = Limits(
+    max_file_bytes=2_000_000,
+    max_part_bytes=1_000_000,
+    max_total_bytes=3_000_000,
+    max_ratio=50.0,
+    max_entries=40,
+    max_shared_strings_bytes=500_000,
+    max_rows=100,
+    timeout_seconds=5.0,
+)
+SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+# --- builders --------------------------------------------------------------------------------
+
+
+def task_workbook(
+    rows: list[list[object]] | None = None,
+    *,
+    sheet: str = layout.SHEET_TASKS,
+    header_at: int = 2,
+    write: Callable[[xlsxwriter.Workbook, object], None] | None = None,
+    name: str = "book.xlsx",
+) -> bytes:
+    """Return an .xlsx whose task sheet has the layout's header at row ``header_at`` (0-based)."""
+    out = io.BytesIO()
+    wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False})
+    ws = wb.add_worksheet(sheet)
+    ws.write_string(0, 0, "标题")
+    for c, column in enumerate(layout.TASK_COLUMNS):
+        ws.write_string(header_at, c, column.header)
+    for r, row in enumerate(rows or [], start=header_at + 1):
+        for c, value in enumerate(row):
+            if value is not None:
+                ws.write(r, c, value)
+    if write:
+        write(wb, ws)
+    if name.endswith(".xlsm"):
+        wb.add_vba_project(io.BytesIO(b"not really VBA"), is_stream=True)
+    wb.close()
+    return out.getvalue()
+
+
+def task_row(task_id: str, status: str = "序时推进", progress: object = 80) -> list[object]:
+    return [task_id, f"任务{task_id}", "区工信局", "", "陈斌", status, progress, "进展", "", ""]
+
+
+def rezip(
+    data: bytes,
+    replace: dict[str, bytes] | None = None,
+    add: dict[str, bytes] | None = None,
+    drop: tuple[str, ...] = (),
+) -> bytes:
+    """Return the package with members replaced, added or dropped."""
+    replace, add = replace or {}, add or {}
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename in drop:
+                continue
+            target.writestr(info.filename, replace.get(info.filename, source.read(info.filename)))
+        for name, content in add.items():
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+def member(data: bytes, name: str) -> bytes:
+    return zipfile.ZipFile(io.BytesIO(data)).read(name)
+
+
+def lie_about_size(data: bytes, name: str, declared: int) -> bytes:
+    """Return the zip with ``name``'s uncompressed size declared as ``declared`` everywhere."""
+    raw = bytearray(data)
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(name)
+    struct.pack_into("<I", raw, info.header_offset + 22, declared)  # local header
+    end = raw.rfind(b"PK\x05\x06")
+    count, _size, offset = struct.unpack_from("<HII", raw, end + 10)
+    for _ in range(count):  # central directory
+        name_len, extra_len, comment_len = struct.unpack_from("<HHH", raw, offset + 28)
+        if raw[offset + 46 : offset + 46 + name_len].decode() == name:
+            struct.pack_into("<I", raw, offset + 24, declared)
+        offset += 46 + name_len + extra_len + comment_len
+    return bytes(raw)
+
+
+def ole_file(streams: dict[str, bytes]) -> bytes:
+    """Return a minimal OLE2 compound file (version 3) holding ``streams`` (each >= 4096 bytes)."""
+    sector = 512
+    free, end_chain, fat_sect, no_stream = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+    entries = [(name, data + b"\0" * (-len(data) % sector)) for name, data in streams.items()]
+    fat = [fat_sect, end_chain]  # sector 0: the FAT, sector 1: the directory
+    starts = []
+    for _name, data in entries:
+        starts.append(len(fat))
+        n = len(data) // sector
+        fat += [len(fat) + i + 1 for i in range(n - 1)] + [end_chain]
+    assert len(fat) <= sector // 4
+    fat += [free] * (sector // 4 - len(fat))
+
+    def entry(name: str, kind: int, child: int, right: int, start: int, size: int) -> bytes:
+        encoded = (name + "\0").encode("utf-16-le")
+        return (
+            encoded.ljust(64, b"\0")
+            + struct.pack("<HBB", len(encoded), kind, 1)
+            + struct.pack("<III", no_stream, right, child)
+            + b"\0" * 36
+            + struct.pack("<IQ", start, size)
+        )
+
+    directory = entry("Root Entry", 5, 1 if entries else no_stream, no_stream, end_chain, 0)
+    for i, (name, _data) in enumerate(entries):
+        right = i + 2 if i + 1 < len(entries) else no_stream
+        directory += entry(name, 2, no_stream, right, starts[i], len(streams[name]))
+    directory = directory.ljust(sector * ((len(directory) + sector - 1) // sector), b"\0")
+    while len(directory) < sector:
+        directory += entry("", 0, no_stream, no_stream, 0, 0)
+    assert len(directory) == sector
+    header = (
+        bytes.fromhex("D0CF11E0A1B11AE1")
+        + b"\0" * 16
+        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+        + b"\0" * 6
+        + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, end_chain, 0, end_chain, 0)
+        + struct.pack("<I", 0)
+        + struct.pack("<I", free) * 108
+    )
+    assert len(header) == sector
+    body = b"".join(struct.pack("<I", x) for x in fat) + directory
+    return header + body + b"".join(data for _name, data in entries)
+
+
+def biff_workbook(encrypted: bool = False) -> bytes:
+    """Return a Workbook stream: BOF, an optional FilePass (RC4), EOF, padding."""
+    bof = struct.pack("<HH", 0x0809, 16) + struct.pack("<HHHHII", 0x0600, 0x0005, 0, 0, 0, 0)
+    filepass = struct.pack("<HHH", 0x002F, 2, 1) if encrypted else b""
+    eof = struct.pack("<HH", 0x000A, 0)
+    return (bof + filepass + eof).ljust(4096, b"\0")
+
+
+def settle(call: Callable[[], object]) -> tuple[object, float]:
+    """Return what ``call`` returns or raises, and the seconds it took."""
+    start = time.perf_counter()
+    try:
+        result: object = call()
+    except RejectedReturn as e:
+        result = e
+    return result, time.perf_counter() - start
+
+
+def rejected(data: bytes | Path, name: str = "单位.xlsx", limits: Limits = TINY) -> str:
+    """Return the clerk's sentence for a file that must be rejected, fast, before and by reading."""
+    with pytest.raises(RejectedReturn) as first:
+        preflight(data, name, limits)
+    result, seconds = settle(lambda: read_return(data, name, limits))
+    assert isinstance(result, RejectedReturn), result
+    assert seconds < FAST, f"took {seconds:.2f}s"
+    message = str(result)
+    assert message == str(first.value)
+    assert name in message
+    return message
+
+
+# --- hostile files ---------------------------------------------------------------------------
+
+
+def test_zip_bomb_of_zeros_is_rejected_by_its_ratio():
+    bomb = rezip(task_workbook(), add={"xl/media/image1.png": b"\0" * 900_000})
+    assert len(bomb) < 20_000
+    assert "压缩比异常" in rejected(bomb) and "压缩炸弹" in rejected(bomb)
+
+
+def test_member_larger_than_the_part_limit_is_rejected():
+    noise = os.urandom(600_000).hex().encode()  # 1.2 MB that does not compress away
+    message = rejected(rezip(task_workbook(), add={"xl/media/noise.bin": noise}))
+    assert "xl/media/noise.bin" in message and "超过上限" in message
+
+
+def test_total_uncompressed_size_is_capped():
+    parts = {f"xl/media/n{i}.bin": os.urandom(400_000).hex().encode()[:800_000] for i in range(4)}
+    assert "解压后超过" in rejected(rezip(task_workbook(), add=parts), limits=TINY)
+
+
+def test_a_declared_size_that_lies_is_caught_without_inflating_the_rest():
+    # 5 MB of zeros inside, declared as 1,000 bytes: zipfile stops at 1,000 and the CRC fails
+    sheet = b"<worksheet xmlns='%s'><sheetData/></worksheet>" % SHEET_NS.encode()
+    sheet += b" " * 5_000_000
+    liar = lie_about_size(
+        rezip(task_workbook(), replace={"xl/worksheets/sheet1.xml": sheet}),
+        "xl/worksheets/sheet1.xml",
+        1_000,
+    )
+    limits = Limits(max_ratio=1e9)
+    info = zipfile.ZipFile(io.BytesIO(liar)).getinfo("xl/worksheets/sheet1.xml")
+    assert info.file_size == 1_000
+    assert "已损坏" in rejected(liar, limits=limits)
+
+
+def test_too_many_entries():
+    many = rezip(task_workbook(), add={f"customXml/item{i}.xml": b"<a/>" for i in range(50)})
+    message = rejected(many)
+    assert "部件" in message and "超过上限 40" in message
+
+
+def test_oversized_shared_strings_are_refused_before_openpyxl_reads_them():
+    data = task_workbook([task_row("1")])
+    strings = member(data, "xl/sharedStrings.xml")
+    padded = strings.replace(
+        b"</sst>", os.urandom(300_000).hex().encode().join([b"<si><t>", b"</t></si>"]) + b"</sst>"
+    )
+    message = rejected(rezip(data, replace={"xl/sharedStrings.xml": padded}))
+    assert "共享字符串" in message
+
+
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(
+        b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
+        for i in range(1, 10)
+    )
+    + b"]>\n"
+)
+XXE = b'<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n'
+
+
+@pytest.mark.parametrize(
+    "part, prolog",
+    [
+        ("xl/workbook.xml", BILLION_LAUGHS),
+        ("xl/worksheets/sheet1.xml", BILLION_LAUGHS),
+        ("xl/sharedStrings.xml", XXE),
+        ("docProps/core.xml", XXE),
+    ],
+)
+def test_xml_bombs_and_external_entities_are_rejected_unexpanded(part: str, prolog: bytes):
+    data = task_workbook([task_row("1")])
+    body = member(data, part).split(b"?>", 1)[1]
+    entity = b"&lol9;" if prolog is BILLION_LAUGHS else b"&e;"
+    body = body.replace(b"</sst>", b"<si><t>" + entity + b"</t></si></sst>", 1)
+    hostile = rezip(data, replace={part: prolog + body})
+    message = rejected(hostile)
+    assert "DTD/实体声明" in message and part in message
+
+
+def test_openpyxl_itself_refuses_entities_because_defusedxml_is_active():
+    """The second layer: even past the pre-flight, worksheets are parsed by defusedxml."""
+    data = task_workbook([task_row("1")])
+    body = member(data, "xl/worksheets/sheet1.xml").split(b"?>", 1)[1]
+    hostile = rezip(data, replace={"xl/worksheets/sheet1.xml": BILLION_LAUGHS + body})
+    start = time.perf_counter()
+    with pytest.raises(ValueError) as refused:  # openpyxl wraps it while sizing the sheet
+        wb = openpyxl.load_workbook(io.BytesIO(hostile), read_only=True, data_only=True)
+        list(wb[layout.SHEET_TASKS].iter_rows(values_only=True))
+    assert isinstance(refused.value.__cause__, DefusedXmlException)
+    assert time.perf_counter() - start < FAST
+
+
+def test_start_up_refuses_an_openpyxl_without_defusedxml():
+    code = (
+        "from toolkit.errors import ToolkitError\n"
+        "from toolkit.returns import require_safe_xml\n"
+        "try:\n    require_safe_xml()\nexcept ToolkitError as e:\n    print('refused', e)\n"
+    )
+    env = {**os.environ, "OPENPYXL_DEFUSEDXML": "False"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert "refused" in done.stdout and "OPENPYXL_DEFUSEDXML" in done.stdout
+    returns.require_safe_xml()  # and this process is protected
+
+
+def test_password_protected_workbook_asks_to_remove_the_password():
+    encrypted = io.BytesIO()
+    msoffcrypto.OfficeFile(io.BytesIO(task_workbook([task_row("1")]))).encrypt("1234", encrypted)
+    message = rejected(encrypted.getvalue())
+    assert "设有密码" in message and "请去掉密码后重新发送" in message
+
+
+def test_legacy_xls_asks_for_the_xlsx_that_was_sent():
+    message = rejected(ole_file({"Workbook": biff_workbook()}), name="单位.xls")
+    assert "旧版 .xls" in message and "请发回下发的 .xlsx 文件" in message
+
+
+def test_password_protected_legacy_xls_asks_for_both():
+    message = rejected(ole_file({"Workbook": biff_workbook(encrypted=True)}), name="单位.xls")
+    assert "设有密码" in message and ".xlsx" in message
+
+
+def test_an_old_word_document_is_named_as_such():
+    assert "Word 文件（.doc）" in rejected(ole_file({"WordDocument": b"\0" * 4096}))
+
+
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "这是 PDF 文件"),
+        ("序号,完成状态\n1,已完成\n".encode("gbk"), "这是文本文件"),
+        ("序号\t完成状态\n1\t已完成\n".encode(), "这是文本文件"),
+        (b"<html><body><table><tr><td>1</td></tr></table></body></html>", "网页（HTML）"),
+        (b"", "文件是空的"),
+        (b"\x00\x01\x02\x03garbage" * 10, "无法识别的文件格式"),
+        (b"PK\x03\x04" + b"\0" * 100, "已损坏"),
+    ],
+)
+def test_files_that_are_not_workbooks_say_what_they_are(content: bytes, reason: str):
+    assert reason in rejected(content)
+
+
+def test_word_docx_renamed_xlsx():
+    import docx
+
+    out = io.BytesIO()
+    document = docx.Document()
+    document.add_paragraph("进展情况")
+    document.save(out)
+    assert "这是 Word 文件" in rejected(out.getvalue())
+
+
+def test_corrupt_zips_are_rejected():
+    data = task_workbook([task_row("1")])
+    assert "已损坏" in rejected(data[: len(data) // 2])  # cut in transit: no central directory
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo("xl/worksheets/sheet1.xml")
+    flipped = bytearray(data)
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra) + 20
+    flipped[start : start + 8] = bytes(b ^ 0xFF for b in flipped[start : start + 8])
+    assert "已损坏" in rejected(bytes(flipped))
+
+
+def test_a_zip_without_a_workbook():
+    assert "缺少 xl/workbook.xml" in rejected(rezip(task_workbook(), drop=("xl/workbook.xml",)))
+
+
+def sheet_with(rows_xml: bytes) -> bytes:
+    sheet = b'<?xml version="1.0"?><worksheet xmlns="%s"><sheetData>%s</sheetData></worksheet>'
+    return rezip(
+        task_workbook(), replace={"xl/worksheets/sheet1.xml": sheet % (SHEET_NS.encode(), rows_xml)}
+    )
+
+
+def test_a_row_wider_than_excel_allows_is_refused_before_openpyxl_parses_it():
+    # openpyxl parses every cell of a row whatever max_col says: 2 M cells cost it 9 s and 840 MB
+    wide = (
+        b'<row r="1">'
+        + b"".join(b"<c><v>%d</v></c>" % (i * 7919 % 100_003) for i in range(20_000))
+        + b"</row>"
+    )
+    message = rejected(sheet_with(wide), limits=Limits())
+    assert "超过 16,384 个单元格" in message
+
+
+def test_a_text_longer_than_any_cell_is_refused_before_parsing():
+    text = "".join(chr(0x4E00 + i * 7919 % 20_000) for i in range(1_000_001)).encode()
+    big = b'<row r="1"><c t="inlineStr"><is><t>' + text + b"</t></is></c></row>"
+    assert "一段文字超过" in rejected(sheet_with(big), limits=Limits())
+
+
+def test_a_sheet_with_more_cells_than_any_return_is_refused():
+    rows = b"".join(
+        b'<row r="%d">' % r + b"<c/>" * 300 + b"</row>" for r in range(1, 4_000)
+    )  # 1.2 M cells, every row legal
+    assert "单元格超过 1,000,000 个" in rejected(sheet_with(rows), limits=Limits(max_ratio=1e9))
+
+
+def test_oversized_file_is_refused_before_it_is_read(tmp_path: Path):
+    path = tmp_path / "大文件.xlsx"
+    path.write_bytes(b"PK\x03\x04" + b"\0" * 2_100_000)
+    message = rejected(path, name="大文件.xlsx")
+    assert "文件过大" in message
+
+
+# --- lying dimensions, many rows, formulas, macros, long cells -----------------------------------
+
+
+def with_dimension(data: bytes, ref: str) -> bytes:
+    sheet = member(data, "xl/worksheets/sheet1.xml")
+    start = sheet.index(b"<dimension")
+    end = sheet.index(b"/>", start) + 2
+    return rezip(
+        data,
+        replace={
+            "xl/worksheets/sheet1.xml": sheet[:start]
+            + b'<dimension ref="%s"/>' % ref.encode()
+            + sheet[end:]
+        },
+    )
+
+
+def test_a_dimension_claiming_the_whole_sheet_reads_only_real_rows():
+    data = with_dimension(task_workbook([task_row(str(i)) for i in range(1, 6)]), "A1:XFD1048576")
+    book, seconds = settle(lambda: read_return(data, "单位.xlsx", Limits()))
+    assert isinstance(book, ReturnWorkbook)
+    assert [r.values["id"] for r in book.rows] == ["1", "2", "3", "4", "5"]
+    assert seconds < 1.0
+
+
+def test_a_wps_dimension_of_a1_still_reads_every_row():
+    data = with_dimension(task_workbook([task_row(str(i)) for i in range(1, 31)]), "A1")
+    book = read_return(data, "wps.xlsx")
+    assert len(book.rows) == 30 and book.rows[-1].values["id"] == "30"
+    assert book.rows[-1].values["status"] == "序时推进"
+
+
+def test_rows_beyond_max_rows_are_not_read():
+    def many(wb: xlsxwriter.Workbook, ws: object) -> None:
+        for r in range(3, 10_003):
+            ws.write_string(r, 0, str(r - 2))
+            ws.write_string(r, 5, "序时推进")
+
+    data = task_workbook(write=many)
+    book, seconds = settle(lambda: read_return(data, "万行.xlsx", TINY))
+    assert isinstance(book, ReturnWorkbook)
+    assert len(book.rows) == TINY.max_rows
+    assert book.rows[-1].row == book.header_row + TINY.max_rows
+    assert any("超出读取上限" in n for n in book.notes)
+    assert seconds < 1.0
+
+
+def test_a_cell_far_below_does_not_make_the_reader_walk_a_million_rows():
+    def far(wb: xlsxwriter.Workbook, ws: object) -> None:
+        ws.write_string(3, 0, "1")
+        ws.write_string(1_048_575, 0, "far away")
+
+    book, seconds = settle(lambda: read_return(task_workbook(write=far), "远.xlsx", Limits()))
+    assert isinstance(book, ReturnWorkbook)
+    assert [r.values["id"] for r in book.rows] == ["1"]
+    assert seconds < 1.0
+
+
+def test_formulas_come_back_as_their_cached_values_and_text_stays_text():
+    def formulas(wb: xlsxwriter.Workbook, ws: object) -> None:
+        ws.write_formula(
+            3, 7, '=HYPERLINK("http://example.invalid/x","点此查看")', None, "点此查看"
+        )
+        ws.write_formula(3, 8, "=cmd|' /C calc'!A0", None, 0)
+        ws.write_formula(4, 7, "=1+1")  # no cached value at all
+        ws.write_string(4, 8, "=cmd|' /C calc'!A0")  # typed as text: data, as typed
+
+    data = task_workbook([task_row("1"), task_row("2")], write=formulas)
+    book = read_return(data, "公式.xlsx")
+    first, second = book.rows
+    assert first.values["progress_text"] == "点此查看"
+    assert first.values["problems"] == 0
+    assert second.values["progress_text"] in (None, 0)
+    assert second.values["problems"] == "=cmd|' /C calc'!A0"
+    assert any("H4" in n and "含公式" in n and "不会执行" in n for n in book.notes)
+
+
+def test_xlsm_is_read_for_values_and_flagged():
+    data = task_workbook([task_row("1")], name="book.xlsm")
+    assert "xl/vbaProject.bin" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    book = read_return(data, "宏.xlsm")
+    assert book.macro_enabled and book.rows[0].values["id"] == "1"
+    assert any("宏" in n and "不会运行" in n for n in book.notes)
+    assert not read_return(task_workbook([task_row("1")]), "plain.xlsx").macro_enabled
+
+
+def test_an_xls_name_on_an_xlsx_body_is_read(tmp_path: Path):
+    path = tmp_path / "改了扩展名.xls"
+    path.write_bytes(task_workbook([task_row("7")]))
+    assert read_return(path, str(path)).rows[0].values["id"] == "7"
+
+
+def test_a_cell_over_32767_characters_is_cut_with_a_note():
+    data = task_workbook([task_row("1")[:7] + ["PLACEHOLDER"]])
+    long_text = "".join(
+        chr(0x4E00 + i * 7919 % 20_000) for i in range(40_000)
+    )  # real text, not "长" * n
+    strings = member(data, "xl/sharedStrings.xml").replace(b"PLACEHOLDER", long_text.encode())
+    book = read_return(rezip(data, replace={"xl/sharedStrings.xml": strings}), "长文本.xlsx")
+    assert len(book.rows[0].values["progress_text"]) == 32_767
+    assert any("第 4 行“工作进展情况”" in n and "已截断" in n for n in book.notes)
+
+
+def test_headers_are_found_by_name_wherever_they_sit():
+    def odd_header(wb: xlsxwriter.Workbook, ws: object) -> None:
+        ws.write_string(6, 6, "完成进度\n(%)")  # a retyped header: line break, half-width brackets
+        ws.write_string(6, 1, " 具体目标\n任务 ")
+
+    def extra_column(wb: xlsxwriter.Workbook, ws: object) -> None:
+        ws.write_string(2, 10, "完成状态")  # the same header twice: the first one counts
+        ws.write_string(2, 11, "完成进度（说明）")  # an added column that only looks alike
+        ws.write_string(3, 11, "见附件")
+
+    book = read_return(task_workbook([task_row("1")], write=extra_column), "z.xlsx")
+    assert book.rows[0].values["status"] == "序时推进" and book.rows[0].values["progress"] == 80
+    assert any("两列“完成状态”" in n for n in book.notes)
+
+    data = task_workbook([], header_at=6, write=odd_header)
+    book = read_return(data, "x.xlsx")
+    assert book.header_row == 7 and book.missing_columns == ()
+    buried = task_workbook([], header_at=20)  # below the 15 rows searched
+    book = read_return(buried, "y.xlsx")
+    assert book.header_row is None and "序号" in book.missing_columns
+    assert any("没有找到任务表头" in n for n in book.notes)
+
+
+def test_rows_pasted_into_a_new_file_are_found_on_another_sheet():
+    data = task_workbook([task_row("3")], sheet="Sheet1")
+    book = read_return(data, "新建.xlsx")
+    assert book.tasks_sheet == "Sheet1" and book.rows[0].values["id"] == "3"
+    assert book.metadata == {} and book.metadata_sources == ()
+    assert any("Sheet1" in n for n in book.notes)
+
+
+# --- real dispatched workbooks, filled in --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dispatched(tmp_path_factory: pytest.TempPathFactory) -> SplitResult:
+    """The example's first round, split once for the module."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("DUBAN_CONFIG", raising=False)
+        return split(load_config(None, tmp_path_factory.mktemp("returns") / "out"))
+
+
+def workbook_for(result: SplitResult, unit: str) -> Path:
+    return next(path for plan, path in result.workbooks if plan.unit == unit)
+
+
+ANSWERS = [
+    ("已完成", 100, "已全部完成。", "", ""),
+    ("序时推进", 0.8, "按计划推进。", "", "继续推进"),
+    ("滞后", "60%", "进度偏慢。", "资金未到位", "协调资金"),
+]
+
+
+def fill(
+    source: Path, target: Path, edit: Callable[[openpyxl.Workbook], None] | None = None
+) -> dict[str, list]:
+    """Fill the unlocked cells as a unit would, save to ``target``; return what was written."""
+    wb = openpyxl.load_workbook(source)
+    guide = wb[layout.SHEET_GUIDE]
+    for row in guide.iter_rows(min_col=1, max_col=2):
+        label = row[0].value
+        if label == "填报人":
+            row[1].value = "张三"
+        elif label == "联系电话":
+            row[1].value = 13800000000
+        elif label == "填报日期":
+            row[1].value = "2020-10-20"
+    ws = wb[layout.SHEET_TASKS]
+    written: dict[str, list] = {}
+    first = layout.FIRST_DATA_ROW + 1
+    for r in range(first, ws.max_row + 1):
+        task_id = ws.cell(r, 1).value
+        answer = ANSWERS[(r - first) % len(ANSWERS)]
+        for key, value in zip(layout.INPUT_KEYS, answer, strict=True):
+            cell = ws.cell(r, layout.column_index(key) + 1)
+            cell.value = value
+            if key == "progress" and value == 0.8:
+                cell.number_format = "0%"
+        written[task_id] = list(answer)
+    if edit:
+        edit(wb)
+    wb.save(target)
+    return written
+
+
+def test_a_filled_dispatched_workbook_reads_back(dispatched: SplitResult, tmp_path: Path):
+    source = workbook_for(dispatched, "区工信局")
+    written = fill(source, tmp_path / "区工信局.xlsx")
+    book = read_return(tmp_path / "区工信局.xlsx", "区工信局.xlsx")
+    plan = next(p for p, path in dispatched.workbooks if path == source)
+    assert book.metadata["unit"] == "区工信局" and book.metadata["round"] == "2020-10"
+    assert book.metadata["task_ids"] == ",".join(t.id for t in plan.lead)
+    assert len(book.metadata["token"]) > 10
+    assert book.metadata_sources == ("properties", "sheet") and book.metadata_conflicts == ()
+    assert book.unit_fields == {"reporter": "张三", "phone": "13800000000", "date": "2020-10-20"}
+    assert book.tasks_sheet == layout.SHEET_TASKS and book.header_row == layout.HEADER_ROW + 1
+    assert book.missing_columns == () and not book.macro_enabled and book.saved_at
+    assert [r.values["id"] for r in book.rows] == [t.id for t in plan.lead]
+    for row in book.rows:
+        assert [row.values[k] for k in layout.INPUT_KEYS] == [
+            v or None for v in written[row.values["id"]]
+        ]
+        assert row.percent_format == (row.values["progress"] == 0.8)
+        assert not row.hidden
+    assert book.rows[0].values["text"] == layout.task_text(plan.lead[0])
+
+
+def test_reordered_and_inserted_columns_still_read(dispatched: SplitResult, tmp_path: Path):
+    def shuffle(wb: openpyxl.Workbook) -> None:
+        ws = wb[layout.SHEET_TASKS]
+        ws.insert_cols(2)  # a unit's own 备注 column
+        ws.cell(layout.HEADER_ROW + 1, 2).value = "备注"
+        status, progress = layout.column_index("status") + 2, layout.column_index("progress") + 2
+        for r in range(layout.HEADER_ROW + 1, ws.max_row + 1):
+            a, b = ws.cell(r, status), ws.cell(r, progress)
+            a.value, b.value = b.value, a.value
+            a.number_format, b.number_format = b.number_format, a.number_format
+
+    written = fill(workbook_for(dispatched, "区工信局"), tmp_path / "r.xlsx", shuffle)
+    book = read_return(tmp_path / "r.xlsx", "r.xlsx")
+    assert book.missing_columns == ()
+    for row in book.rows:
+        assert row.values["status"] == written[row.values["id"]][0]
+        assert row.percent_format == (row.values["progress"] == 0.8)
+
+
+def test_hidden_reordered_rows_with_blank_rows_between(dispatched: SplitResult, tmp_path: Path):
+    def rearrange(wb: openpyxl.Workbook) -> None:
+        ws = wb[layout.SHEET_TASKS]
+        first = layout.FIRST_DATA_ROW + 1
+        rows = [[c.value for c in row] for row in ws.iter_rows(min_row=first)]
+        ws.delete_rows(first, len(rows))
+        for i, values in enumerate(reversed(rows)):
+            for c, value in enumerate(values, start=1):
+                ws.cell(first + 2 * i, c).value = value
+        ws.row_dimensions[first + 2].hidden = True
+
+    written = fill(workbook_for(dispatched, "区工信局"), tmp_path / "h.xlsx", rearrange)
+    book = read_return(tmp_path / "h.xlsx", "h.xlsx")
+    ids = [r.values["id"] for r in book.rows]
+    assert ids == list(reversed(list(written)))
+    first = layout.FIRST_DATA_ROW + 1
+    assert [r.row for r in book.rows] == [first + 2 * i for i in range(len(ids))]
+    assert [r.hidden for r in book.rows] == [r.row == first + 2 for r in book.rows]
+
+
+def test_meta_sheet_deleted_properties_still_found(dispatched: SplitResult, tmp_path: Path):
+    def drop_sheet(wb: openpyxl.Workbook) -> None:
+        del wb[layout.SHEET_META]
+
+    fill(workbook_for(dispatched, "区工信局"), tmp_path / "a.xlsx", drop_sheet)
+    book = read_return(tmp_path / "a.xlsx", "a.xlsx")
+    assert book.metadata_sources == ("properties",) and book.metadata["unit"] == "区工信局"
+    assert set(book.metadata) == set(layout.META_KEYS)
+
+
+def drop_properties(wb: openpyxl.Workbook) -> None:
+    wb.custom_doc_props = CustomPropertyList()
+
+
+def test_properties_deleted_sheet_still_found(dispatched: SplitResult, tmp_path: Path):
+    fill(workbook_for(dispatched, "区工信局"), tmp_path / "b.xlsx", drop_properties)
+    book = read_return(tmp_path / "b.xlsx", "b.xlsx")
+    assert book.metadata_sources == ("sheet",) and book.metadata["unit"] == "区工信局"
+    assert set(book.metadata) == set(layout.META_KEYS)
+
+
+def test_both_copies_deleted_leaves_no_metadata(dispatched: SplitResult, tmp_path: Path):
+    def drop_both(wb: openpyxl.Workbook) -> None:
+        drop_properties(wb)
+        del wb[layout.SHEET_META]
+
+    fill(workbook_for(dispatched, "区工信局"), tmp_path / "c.xlsx", drop_both)
+    book = read_return(tmp_path / "c.xlsx", "c.xlsx")
+    assert book.metadata == {} and book.metadata_sources == () and book.rows
+
+
+def test_copies_that_disagree_are_both_reported(dispatched: SplitResult, tmp_path: Path):
+    def edit_sheet(wb: openpyxl.Workbook) -> None:
+        ws = wb[layout.SHEET_META]
+        for row in ws.iter_rows():
+            if row[0].value == "unit":
+                row[1].value = "区发改局"
+        for prop in wb.custom_doc_props.props:  # LibreOffice turns numbers into floats
+            if prop.name == "duban.version":
+                prop.value = "0.1.0"
+
+    fill(workbook_for(dispatched, "区工信局"), tmp_path / "d.xlsx", edit_sheet)
+    book = read_return(tmp_path / "d.xlsx", "d.xlsx")
+    assert book.metadata["unit"] == "区工信局"
+    (conflict,) = book.metadata_conflicts
+    assert "unit" in conflict and "区工信局" in conflict and "区发改局" in conflict
+
+
+@pytest.mark.soffice
+def test_a_libreoffice_resave_reads_back_the_same(
+    dispatched: SplitResult, tmp_path: Path, soffice: Callable[..., list[Path]]
+):
+    filled = tmp_path / "filled" / "区工信局.xlsx"
+    filled.parent.mkdir()
+    fill(workbook_for(dispatched, "区工信局"), filled)
+    (resaved,) = soffice([filled], "xlsx", tmp_path / "lo")
+    before, after = read_return(filled, "before"), read_return(resaved, "after")
+    assert after.metadata == before.metadata and after.metadata_conflicts == ()
+    assert after.metadata_sources == (
+        "properties",
+        "sheet",
+    )  # very hidden became hidden: still read
+    assert after.unit_fields == before.unit_fields
+    assert [(r.row, r.values, r.percent_format) for r in after.rows] == [
+        (r.row, r.values, r.percent_format) for r in before.rows
+    ]
+
+
+def test_rows_and_cells_without_references_are_numbered_as_openpyxl_numbers_them():
+    # some generators omit r= on rows and cells; the hidden flag must land on the right row
+    def row(*cells: str, hidden: bool = False) -> bytes:
+        inline = b"".join(b'<c t="inlineStr"><is><t>%s</t></is></c>' % c.encode() for c in cells)
+        return (b'<row hidden="1">' if hidden else b"<row>") + inline + b"</row>"
+
+    header = row(*(c.header for c in layout.TASK_COLUMNS))
+    rows = row("标题") + header + row("1", "甲") + row("2", "乙", hidden=True) + row("3", "丙")
+    book = read_return(sheet_with(rows), "无引用.xlsx")
+    assert book.header_row == 2
+    assert [(r.row, r.values["id"], r.hidden) for r in book.rows] == [
+        (3, "1", False),
+        (4, "2", True),
+        (5, "3", False),
+    ]
+
+
+def test_float_properties_come_back_as_the_strings_written():
+    data = task_workbook([task_row("1")])
+    custom = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+        b'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+        b'<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="duban.task_ids">'
+        b"<vt:r8>5.0</vt:r8></property></Properties>"
+    )
+    book = read_return(rezip(data, add={"docProps/custom.xml": custom}), "f.xlsx")
+    assert book.metadata == {"task_ids": "5"} and book.metadata_sources == ("properties",)
+
+
+# --- isolation -------------------------------------------------------------------------------
+
+
+def memory_bomb() -> tuple[bytes, Limits]:
+    """A workbook of 99,000 shared strings of 2,500 characters, and limits that let it through.
+
+    Every pre-flight bound holds (the strings are few enough and short enough); it is the
+    parser's list of 250 MB of strings that outgrows a worker allowed 40 MB more than it started
+    with.
+    """
+    data = task_workbook([task_row("1")])
+    strings = member(data, "xl/sharedStrings.xml")
+    padding = (b"<si><t>" + b"a" * 2_500 + b"</t></si>") * 99_000
+    limits = Limits(
+        max_part_bytes=300_000_000,
+        max_total_bytes=400_000_000,
+        max_shared_strings_bytes=300_000_000,
+        max_ratio=1e9,
+        memory_bytes=40_000_000,
+        timeout_seconds=20.0,
+    )
+    return rezip(
+        data, replace={"xl/sharedStrings.xml": strings.replace(b"</sst>", padding + b"</sst>")}
+    ), limits
+
+
+def memory_bomb_batch() -> list[str]:
+    """Read five good files and the bomb in capped workers; return one line per result."""
+    bomb, limits = memory_bomb()
+    items: list[tuple[bytes | Path, str]] = [
+        (task_workbook([task_row(str(i))]), f"{i}.xlsx") for i in range(5)
+    ]
+    items.insert(2, (bomb, "炸弹.xlsx"))
+    del bomb
+    lines = []
+    for name, result in read_returns_isolated(items, limits, workers=2):
+        if isinstance(result, RejectedReturn):
+            lines.append(f"{name} rejected {result.reason}")
+        else:
+            lines.append(f"{name} read {result.rows[0].values['id']}")
+    return lines
+
+
+def test_a_memory_bomb_costs_only_its_own_file_and_order_is_kept():
+    # In a fresh interpreter: a forked worker may also fill whatever heap its parent had freed,
+    # and after hundreds of tests that is more than this test's 40 MB allowance.
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import test_returns as t\n"
+        "print('\\n'.join(t.memory_bomb_batch()))\n"
+    )
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(Path(__file__).parent)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert time.perf_counter() - start < 20, done.stderr
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == [
+        "0.xlsx",
+        "1.xlsx",
+        "炸弹.xlsx",
+        "2.xlsx",
+        "3.xlsx",
+        "4.xlsx",
+    ]
+    assert "内存" in lines.pop(2) and [line.split(" read ")[1] for line in lines] == list("01234")
+
+
+def test_a_worker_that_dies_or_hangs_is_replaced(monkeypatch: pytest.MonkeyPatch):
+    real = returns.read_return
+
+    def stand_in(data: bytes | Path, source: str, limits: Limits = TINY) -> ReturnWorkbook:
+        if source == "die.xlsx":
+            os.kill(os.getpid(), signal.SIGKILL)
+        if source == "hang.xlsx":
+            time.sleep(60)
+        return real(data, source, limits)
+
+    monkeypatch.setattr(returns, "read_return", stand_in)
+    good = task_workbook([task_row("1")])
+    names = ["a.xlsx", "die.xlsx", "b.xlsx", "hang.xlsx", "c.xlsx", "d.xlsx"]
+    limits = Limits(timeout_seconds=1.0)
+    start = time.perf_counter()
+    got = dict(read_returns_isolated([(good, n) for n in names], limits, workers=2))
+    assert time.perf_counter() - start < 10
+    assert list(got) == names
+    assert "异常退出" in str(got["die.xlsx"]) and "读取超时" in str(got["hang.xlsx"])
+    assert all(isinstance(got[n], ReturnWorkbook) for n in ("a.xlsx", "b.xlsx", "c.xlsx", "d.xlsx"))
+
+
+def test_isolated_results_stream_and_rejections_keep_their_reason(tmp_path: Path):
+    path = tmp_path / "进展.xlsx"
+    path.write_bytes(task_workbook([task_row("9")]))
+    items: list[tuple[bytes | Path, str]] = [(path, str(path)), (b"%PDF-1.4", "x.pdf")] * 3
+    stream = read_returns_isolated(items, TINY, workers=2)
+    assert isinstance(stream, Iterator)
+    first = next(stream)
+    assert first[0] == str(path) and first[1].rows[0].values["id"] == "9"
+    rest = list(stream)
+    assert [n for n, _ in rest] == [n for _, n in items[1:]]
+    assert "PDF" in str(rest[0][1])
+
+
+def test_leaving_an_isolated_batch_early_stops_its_workers():
+    items: list[tuple[bytes | Path, str]] = [
+        (task_workbook([task_row("1")]), f"{i}.xlsx") for i in range(6)
+    ]
+    stream = read_returns_isolated(items, TINY, workers=2)
+    assert next(stream)[0] == "0.xlsx"
+    assert multiprocessing.active_children()
+    stream.close()
+    assert multiprocessing.active_children() == []
+
+
+# --- mail ----------------------------------------------------------------------------------------
+
+
+XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def test_eml_attachments_with_chinese_names_come_back_byte_identical(tmp_path: Path):
+    book = task_workbook([task_row("1")])
+    other = task_workbook([task_row("2")])
+    message = EmailMessage()
+    message["Subject"] = "区工信局 2020年10月 进展情况"
+    message["From"] = "unit@example.org"
+    message["To"] = "office@example.org"
+    message.set_content("附件为填报表，请查收。")
+    message.add_attachment(book, *XLSX_TYPE, filename="区工信局-2020年10月填报表.xlsx")
+    message.add_attachment(other, "application", "octet-stream", filename="数据.bin")  # sniffed
+    message.add_attachment(b"%PDF-1.4", "application", "pdf", filename="说明.pdf")
+    path = tmp_path / "来信.eml"
+    path.write_bytes(message.as_bytes(policy=default_policy))
+    assert b"filename*=" in path.read_bytes()  # RFC 2231 on the wire
+    got = eml_attachments(path, TINY)
+    assert got == [("区工信局-2020年10月填报表.xlsx", book), ("数据.bin", other)]
+
+
+def test_eml_encoded_word_names_and_forwarded_mail(tmp_path: Path):
+    book = task_workbook([task_row("1")])
+    inner = EmailMessage()
+    inner["Subject"] = "原始来信"
+    inner.set_content("见附件")
+    inner.add_attachment(book, *XLSX_TYPE, filename="placeholder.xlsx")
+    del inner.get_payload()[1]["Content-Disposition"]
+    # Outlook and Foxmail put an RFC 2047 encoded word inside the quoted filename
+    inner.get_payload()[1]["Content-Disposition"] = (
+        'attachment; filename="=?GB2312?B?x/i5pNDFvtYueGxzeA==?="'
+    )
+    outer = EmailMessage()
+    outer["Subject"] = "Fwd: 原始来信"
+    outer.set_content("转发")
+    outer.add_attachment(inner)
+    path = tmp_path / "转发.eml"
+    path.write_bytes(outer.as_bytes(policy=default_policy))
+    assert eml_attachments(path, TINY) == [("区工信局.xlsx", book)]
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8"])
+def test_eml_with_raw_8bit_names_in_the_header(tmp_path: Path, encoding: str):
+    # some domestic mailers write the file name's bytes straight into the header
+    book = task_workbook([task_row("1")])
+    name = "区工信局.xlsx".encode(encoding)
+    raw = (
+        b"From: unit@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=BB\r\n\r\n--BB\r\n"
+        b"Content-Type: text/plain\r\n\r\nhi\r\n--BB\r\n"
+        b'Content-Type: application/vnd.ms-excel; name="' + name + b'"\r\n'
+        b'Content-Disposition: attachment; filename="' + name + b'"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(book) + b"\r\n--BB--\r\n"
+    )
+    path = tmp_path / "raw.eml"
+    path.write_bytes(raw)
+    assert eml_attachments(path, TINY) == [("区工信局.xlsx", book)]
+
+
+def test_an_oversized_eml_is_refused(tmp_path: Path):
+    path = tmp_path / "大.eml"
+    path.write_bytes(b"Subject: x\r\n\r\n" + b"a" * (TINY.max_file_bytes * 3 + 10))
+    with pytest.raises(RejectedReturn, match="邮件文件过大"):
+        eml_attachments(path, TINY)
+
+
+def test_rejected_return_survives_pickling():
+    import pickle
+
+    error = pickle.loads(pickle.dumps(RejectedReturn("a.xlsx", "原因。")))
+    assert (
+        str(error) == "“a.xlsx”：原因。" and error.source == "a.xlsx" and error.reason == "原因。"
+    )
+
+
+def test_compressed_size_ratio_ignores_small_members():
+    # a 60 KB run of spaces compresses ~1000x but is under 64 KB: real files have such parts
+    data = rezip(task_workbook([task_row("1")]), add={"xl/media/blank.bin": b" " * 60_000})
+    assert read_return(data, "ok.xlsx", TINY).rows
+    assert len(zlib.compress(b" " * 60_000)) < 1_000  # a ratio far above 50, yet accepted

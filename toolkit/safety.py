@@ -1,0 +1,711 @@
+"""The first and second lines of defence against hostile returns: pre-flight and isolation.
+
+A returned workbook is untrusted. Before any parser sees it, ``inspect_package`` sniffs its
+magic bytes (not its extension) and tells a password-protected or legacy Office file, a PDF, a
+Word file or plain text from a workbook. For a zip it checks the directory (entry count, each
+member's declared uncompressed size, the total, the compression ratio, the shared strings,
+duplicate names, the required ``xl/workbook.xml``; zipfile refuses to inflate a member past its
+declared size, so the declared sizes are a real bound), then inflates every member once: the
+CRCs, and one streaming pass over every XML part that refuses any DTD (billion laughs, external
+entities) and bounds nesting, children per element, text per element and cells per sheet, so
+no parser is ever handed a shape that makes it allocate without end. The same pass notes what
+read-only openpyxl does not expose (hidden rows, formula cells). ``require_safe_xml`` asserts
+that openpyxl parses with defusedxml. ``run_isolated`` is the second line: each file is read in
+a forked worker whose address space is capped and whose time is bounded; a worker that dies or
+overruns costs only its file, and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import resource
+import time
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import IO, Any
+from xml.parsers import expat
+
+from toolkit.errors import ToolkitError
+
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+SMALL_MEMBER = 64 * 1024  # the ratio check ignores members smaller than this
+MAX_SHEETS = 255
+CHUNK = 1 << 20
+
+_RESAVE = "请在 Excel/WPS 中打开确认后重新保存，再发送。"
+TIMEOUT_REASON = "读取超时（超过 {seconds:g} 秒），可能是损坏或恶意文件，已跳过。" + _RESAVE
+MEMORY_REASON = "读取时占用内存过多，可能是损坏或恶意文件，已跳过。" + _RESAVE
+DIED_REASON = "读取进程异常退出，可能是损坏或恶意文件，已跳过。" + _RESAVE
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on one returned file; the defaults suit real returns, tests pass tiny ones."""
+
+    max_file_bytes: int = 20_000_000
+    max_part_bytes: int = 50_000_000  # uncompressed size of any one zip member
+    max_total_bytes: int = 150_000_000  # sum of uncompressed sizes
+    max_ratio: float = 100.0  # uncompressed/compressed, per member of at least 64 KB
+    max_entries: int = 1_000
+    max_shared_strings_bytes: int = 20_000_000
+    max_rows: int = 5_000  # rows read below the 任务进展 header
+    max_cols: int = 30
+    max_cell_chars: int = 32_767
+    timeout_seconds: float = 30.0
+    memory_bytes: int = 1_500_000_000  # address space a worker may add to what it inherits
+
+
+class RejectedReturn(ToolkitError):
+    """A returned file that cannot be read; ``str(e)`` names the file and says what to do."""
+
+    def __init__(self, source: str, reason: str):
+        super().__init__(source, reason)
+        self.source = source
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"“{self.source}”：{self.reason}"
+
+
+@dataclass
+class Package:
+    """A zip package that passed pre-flight, ready for the workbook reader."""
+
+    name: str
+    data: bytes
+    zip: zipfile.ZipFile
+    names: frozenset[str]
+    macro_enabled: bool
+    sheets: dict[str, SheetFacts] = field(default_factory=dict)  # worksheet part -> its facts
+    notes: list[str] = field(default_factory=list)
+
+
+# --- defusedxml ---------------------------------------------------------------------------
+
+
+def xml_safety_problem() -> str | None:
+    """Return why openpyxl would parse XML without defusedxml, or None when it is protected."""
+    try:
+        import defusedxml  # noqa: F401
+    except ImportError:
+        return "未安装 defusedxml（必需的依赖），无法安全读取回收的表格。请执行 pip install defusedxml。"
+    import openpyxl
+    from openpyxl.xml import functions
+
+    if not getattr(openpyxl, "DEFUSEDXML", False):
+        return (
+            "openpyxl 未启用 defusedxml（环境变量 OPENPYXL_DEFUSEDXML="
+            f"{os.environ.get('OPENPYXL_DEFUSEDXML', '')!r}），无法安全读取回收的表格。"
+            "请取消该环境变量后重试。"
+        )
+    if not functions.iterparse.__module__.startswith("defusedxml"):
+        return "openpyxl 的 XML 解析器不是 defusedxml，无法安全读取回收的表格。"
+    return None
+
+
+def require_safe_xml() -> None:
+    """Raise ``ToolkitError`` unless openpyxl parses worksheets with defusedxml."""
+    problem = xml_safety_problem()
+    if problem:
+        raise ToolkitError(problem)
+
+
+# --- pre-flight -----------------------------------------------------------------------------
+
+
+def load_bytes(data: bytes | Path | str, name: str, limits: Limits) -> bytes:
+    """Return the file's bytes, refusing one larger than ``limits.max_file_bytes``."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        content = bytes(data)
+    else:
+        path = Path(data)
+        try:
+            with path.open("rb") as fh:
+                content = fh.read(limits.max_file_bytes + 1)
+        except OSError as e:
+            raise RejectedReturn(name, f"无法打开文件（{e.strerror or e}）。") from None
+    if len(content) > limits.max_file_bytes:
+        raise RejectedReturn(
+            name,
+            f"文件过大（超过 {_mb(limits.max_file_bytes)}），不像是填报表，已跳过。"
+            "请删除无关内容后重新发送下发的 .xlsx 文件。",
+        )
+    return content
+
+
+def preflight(data: bytes | Path, name: str, limits: Limits) -> None:
+    """Check a returned file before any parser reads it; raise ``RejectedReturn`` if unsafe."""
+    inspect_package(data, name, limits).zip.close()
+
+
+def inspect_package(data: bytes | Path, name: str, limits: Limits) -> Package:
+    """Return the checked package of a returned file, or raise ``RejectedReturn``."""
+    require_safe_xml()
+    try:
+        return _inspect(data, name, limits)
+    except MemoryError:
+        raise RejectedReturn(name, MEMORY_REASON) from None
+
+
+def _inspect(data: bytes | Path, name: str, limits: Limits) -> Package:
+    content = load_bytes(data, name, limits)
+    if not content:
+        raise RejectedReturn(name, "文件是空的（0 字节），可能发送时出错。请重新发送填报表。")
+    if content.startswith(OLE_MAGIC):
+        raise RejectedReturn(name, _ole_reason(content))
+    if not content.startswith(ZIP_MAGICS):
+        raise RejectedReturn(name, _foreign_reason(content))
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        infos = archive.infolist()
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        ValueError,
+        EOFError,
+        OSError,
+        NotImplementedError,
+    ):
+        raise RejectedReturn(name, _CORRUPT) from None
+    try:
+        package = _check_directory(archive, infos, name, content, limits)
+        _check_members(archive, infos, package, limits)
+    except BaseException:
+        archive.close()
+        raise
+    return package
+
+
+_CORRUPT = "文件已损坏，无法解压读取。" + _RESAVE
+_WRONG_KIND = "请发回下发的 .xlsx 填报表。"
+
+
+def _check_directory(
+    archive: zipfile.ZipFile,
+    infos: list[zipfile.ZipInfo],
+    name: str,
+    content: bytes,
+    limits: Limits,
+) -> Package:
+    if len(infos) > limits.max_entries:
+        raise RejectedReturn(
+            name,
+            f"压缩包内有 {len(infos)} 个部件，超过上限 {limits.max_entries}，"
+            "不像是正常的填报表（可能是恶意文件），已跳过。" + _WRONG_KIND,
+        )
+    seen: set[str] = set()
+    total = 0
+    for info in infos:
+        key = info.filename.replace("\\", "/").lstrip("/").lower()
+        if key in seen:
+            raise RejectedReturn(
+                name, f"文件结构异常（部件 {info.filename} 重复出现），已跳过。" + _WRONG_KIND
+            )
+        seen.add(key)
+        if info.flag_bits & 0x1:
+            raise RejectedReturn(name, "文件内部经过加密，无法读取。请去掉密码后重新发送。")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise RejectedReturn(
+                name, "文件使用了不支持的压缩方式，不是 Excel/WPS 保存的表格。" + _WRONG_KIND
+            )
+        if info.file_size > limits.max_part_bytes:
+            raise RejectedReturn(
+                name,
+                f"部件 {info.filename} 解压后有 {_mb(info.file_size)}，超过上限 "
+                f"{_mb(limits.max_part_bytes)}，可能是“压缩炸弹”，已跳过。" + _WRONG_KIND,
+            )
+        total += info.file_size
+        if total > limits.max_total_bytes:
+            raise RejectedReturn(
+                name,
+                f"文件解压后超过 {_mb(limits.max_total_bytes)}，可能是“压缩炸弹”，已跳过。"
+                + _WRONG_KIND,
+            )
+        if info.file_size >= SMALL_MEMBER and info.file_size > limits.max_ratio * max(
+            info.compress_size, 1
+        ):
+            raise RejectedReturn(
+                name,
+                f"部件 {info.filename} 的压缩比异常（{info.file_size // max(info.compress_size, 1)} 倍），"
+                "可能是“压缩炸弹”，已跳过。" + _WRONG_KIND,
+            )
+        if key.endswith("sharedstrings.xml") and info.file_size > limits.max_shared_strings_bytes:
+            raise RejectedReturn(
+                name,
+                f"文字内容过多（共享字符串 {_mb(info.file_size)}，上限 "
+                f"{_mb(limits.max_shared_strings_bytes)}），不像是填报表，已跳过。" + _WRONG_KIND,
+            )
+    names = frozenset(i.filename for i in infos)
+    if "xl/workbook.xml" not in names:
+        raise RejectedReturn(name, _zip_kind_reason(archive, names))
+    if "[Content_Types].xml" not in names:
+        raise RejectedReturn(name, _CORRUPT)
+    macro = any(n.lower().endswith("vbaproject.bin") for n in names)
+    if not macro:
+        try:
+            macro = b"macroEnabled" in archive.read("[Content_Types].xml")
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+            raise RejectedReturn(name, _CORRUPT) from None
+    return Package(name, content, archive, names, macro)
+
+
+def _check_members(
+    archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], package: Package, limits: Limits
+) -> None:
+    """Inflate every member once (sizes are already bounded): CRCs, and the shape of the XML."""
+    name = package.name
+    for info in infos:
+        try:
+            with archive.open(info) as fh:
+                if info.filename.lower().endswith((".xml", ".rels")):
+                    facts = _XmlShape(
+                        info.filename, name, limits.max_rows + ROWS_ABOVE_HEADER
+                    ).scan(fh)
+                    if facts is not None:
+                        package.sheets[info.filename] = facts
+                while fh.read(CHUNK):  # the rest, for the CRC
+                    pass
+        except (RejectedReturn, MemoryError):
+            raise
+        except Exception:  # BadZipFile (CRC, a size lie), zlib.error, EOFError: a damaged stream
+            raise RejectedReturn(name, _CORRUPT) from None
+
+
+# How many children one element may have: Excel's own limits where it has them, and a bound
+# far above what any real return holds elsewhere (a parser builds every child it is given).
+MAX_CHILDREN = {
+    "sheetData": 1_048_576,  # rows
+    "row": 16_384,  # cells
+    "sheets": MAX_SHEETS,
+    "si": 32_767,  # rich-text runs of one string: no more than its characters
+    "is": 32_767,
+}
+DEFAULT_MAX_CHILDREN = 100_000
+MAX_DEPTH = 64
+MAX_ELEMENTS = 1_000_000  # parts parsed whole (styles, workbook, shared strings…), not worksheets
+MAX_SHEET_CELLS = 1_000_000  # a tracking return has a few thousand
+MAX_TEXT = 1_000_000  # characters in one element; a cell holds at most 32,767
+STREAMED_ROOTS = ("worksheet", "dialogsheet")  # read-only openpyxl streams these row by row
+ROWS_ABOVE_HEADER = 100  # facts are kept for max_rows + this many rows of each sheet
+FORMULAS_KEPT = 100
+
+
+@dataclass
+class SheetFacts:
+    """What read-only openpyxl does not tell about a worksheet, for its first ``rows_kept`` rows."""
+
+    rows_kept: int
+    hidden: set[int] = field(default_factory=set)
+    formulas: list[tuple[int, str]] = field(default_factory=list)  # (row, cell), the first 100
+    valued: set[int] = field(default_factory=set)  # rows with a stored value in some cell
+    valued_below: bool = False  # a value in a row below ``rows_kept``
+    cells: int = 0
+
+
+class _XmlShape:
+    """One streaming pass over an XML part that builds nothing and bounds what a parser would.
+
+    Expat is driven directly, with every DTD refused at its first token (as defusedxml does),
+    because this pass sees every byte of every part and the handlers are the whole cost: about
+    twice as fast as a parser target behind ElementTree. For a worksheet it also gathers the
+    ``SheetFacts`` so the reader needs no second pass.
+    """
+
+    def __init__(self, member: str, name: str, rows_kept: int):
+        self.member, self.name, self.rows_kept = member, name, rows_kept
+        self.tags: list[str] = []  # the open elements' local names
+        self.counts: list[int] = []  # children seen so far, per open element
+        self.elements = 0
+        self.text = 0
+        self.facts: SheetFacts | None = None
+        self.row = 0
+        self.cell = ""
+
+    def scan(self, fh: IO[bytes]) -> SheetFacts | None:
+        parser = expat.ParserCreate(namespace_separator="}")
+        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        parser.StartDoctypeDeclHandler = self._dtd
+        parser.EntityDeclHandler = self._dtd
+        parser.UnparsedEntityDeclHandler = self._dtd
+        parser.ExternalEntityRefHandler = self._dtd
+        parser.StartElementHandler = self._start
+        parser.EndElementHandler = self._end
+        parser.CharacterDataHandler = self._data
+        parser.buffer_text = True
+        try:
+            while chunk := fh.read(CHUNK):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+        except expat.ExpatError as e:
+            if e.code == expat.errors.codes[expat.errors.XML_ERROR_NO_MEMORY]:
+                raise MemoryError from None
+            return None  # ill-formed: openpyxl says so if it needs this part
+        return self.facts
+
+    def _dtd(self, *args: object) -> None:
+        raise RejectedReturn(
+            self.name,
+            f"部件 {self.member} 含有 DTD/实体声明（正常的 Excel/WPS 文件不会有），"
+            "可能是恶意文件（XML 炸弹或外部实体），已跳过。" + _WRONG_KIND,
+        )
+
+    def _start(self, tag: str, attrib: dict[str, str]) -> None:
+        local = tag.rsplit("}", 1)[-1]
+        tags = self.tags
+        if not tags:
+            if local in STREAMED_ROOTS:
+                self.facts = SheetFacts(self.rows_kept)
+        else:
+            self.counts[-1] += 1
+            parent = tags[-1]
+            if self.counts[-1] > MAX_CHILDREN.get(parent, DEFAULT_MAX_CHILDREN):
+                raise RejectedReturn(self.name, _shape_reason(self.member, parent, self.counts[-1]))
+            if self.facts is not None:
+                self._sheet(local, parent, attrib)
+        self.elements += 1
+        if len(tags) >= MAX_DEPTH or (self.facts is None and self.elements > MAX_ELEMENTS):
+            self._reject("层级或元素过多")
+        tags.append(local)
+        self.counts.append(0)
+        self.text = 0
+
+    def _sheet(self, local: str, parent: str, attrib: dict[str, str]) -> None:
+        facts = self.facts
+        assert facts is not None
+        if local == "row" and parent == "sheetData":
+            # numbered as openpyxl numbers rows: r when given (even "5.0"), else the next one
+            try:
+                self.row = int(float(attrib["r"]))
+            except (KeyError, ValueError):
+                self.row += 1
+            if self.row <= facts.rows_kept and attrib.get("hidden") in ("1", "true"):
+                facts.hidden.add(self.row)
+        elif local == "c" and parent == "row":
+            facts.cells += 1
+            if facts.cells > MAX_SHEET_CELLS:
+                self._reject(f"单元格超过 {MAX_SHEET_CELLS:,} 个，不像是填报表")
+            self.cell = attrib.get("r", "")
+        elif parent == "c":
+            if local == "f" and self.row <= facts.rows_kept and len(facts.formulas) < FORMULAS_KEPT:
+                facts.formulas.append((self.row, self.cell or f"第 {self.row} 行"))
+            elif local in ("v", "is"):
+                if self.row <= facts.rows_kept:
+                    facts.valued.add(self.row)
+                else:
+                    facts.valued_below = True
+
+    def _end(self, tag: str) -> None:
+        self.tags.pop()
+        self.counts.pop()
+        self.text = 0
+
+    def _data(self, text: str) -> None:
+        self.text += len(text)
+        if self.text > MAX_TEXT:
+            self._reject(f"一段文字超过 {MAX_TEXT:,} 个字符")
+
+    def _reject(self, what: str) -> None:
+        raise RejectedReturn(
+            self.name,
+            f"部件 {self.member} 结构异常（{what}），可能是恶意文件，已跳过。" + _WRONG_KIND,
+        )
+
+
+def _shape_reason(member: str, parent: str, count: int) -> str:
+    if parent == "row":
+        return (
+            f"部件 {member} 中有一行超过 {count - 1:,} 个单元格（Excel 最多 16,384 列），"
+            "结构异常，可能是恶意文件，已跳过。" + _WRONG_KIND
+        )
+    if parent == "sheets":
+        return f"工作表数量异常（超过 {MAX_SHEETS} 个），已跳过。" + _WRONG_KIND
+    return (
+        f"部件 {member} 结构异常（“{parent}”下元素超过 {count - 1:,} 个），"
+        "可能是恶意文件，已跳过。" + _WRONG_KIND
+    )
+
+
+def _zip_kind_reason(archive: zipfile.ZipFile, names: frozenset[str]) -> str:
+    if "word/document.xml" in names:
+        return "这是 Word 文件（.docx），不是 Excel 填报表。" + _WRONG_KIND
+    if "ppt/presentation.xml" in names:
+        return "这是 PowerPoint 文件，不是 Excel 填报表。" + _WRONG_KIND
+    if "mimetype" in names:
+        try:
+            kind = archive.read("mimetype")[:100]
+        except Exception:
+            kind = b""
+        if b"spreadsheet" in kind:
+            return "这是 .ods 格式的表格。请在 WPS/LibreOffice 中“另存为”Excel 2007-365（.xlsx）格式后发送。"
+        return "这是 OpenDocument 文档，不是 Excel 填报表。" + _WRONG_KIND
+    return "这是压缩包或其他格式的文件，不是 Excel 填报表（缺少 xl/workbook.xml）。" + _WRONG_KIND
+
+
+def _ole_reason(content: bytes) -> str:
+    """Say what an OLE2 (legacy Office or encrypted) file is, with msoffcrypto's help."""
+    import msoffcrypto
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(content))
+        streams = {"/".join(s).lower() for s in ole.listdir(streams=True, storages=False)}
+        ole.close()
+    except Exception:
+        return "这是损坏或无法识别的旧版 Office 文件。" + _WRONG_KIND
+    encrypted = "encryptedpackage" in streams or "encryptioninfo" in streams
+    if not encrypted:
+        try:
+            encrypted = bool(msoffcrypto.OfficeFile(io.BytesIO(content)).is_encrypted())
+        except Exception:
+            encrypted = False
+    legacy_workbook = "workbook" in streams or "book" in streams
+    if encrypted and legacy_workbook:
+        return "文件设有密码，且是旧版 .xls 格式。请去掉密码、发回下发的 .xlsx 文件。"
+    if encrypted:
+        return "文件设有密码，无法读取。请去掉密码后重新发送（文件→信息→保护工作簿→用密码进行加密，清空密码后保存）。"
+    if legacy_workbook:
+        return "文件是旧版 .xls/.et 格式，无法核对。请发回下发的 .xlsx 文件（不要另存为 .xls）。"
+    if "worddocument" in streams:
+        return "这是 Word 文件（.doc），不是 Excel 填报表。" + _WRONG_KIND
+    return "这是无法识别的旧版 Office 文件，不是 Excel 填报表。" + _WRONG_KIND
+
+
+_FOREIGN_MAGICS: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "这是 PDF 文件，不是 Excel 填报表。"),
+    (b"Rar!", "这是 RAR 压缩包，不是 Excel 填报表。请直接发送 .xlsx 文件，不要压缩。"),
+    (b"7z\xbc\xaf\x27\x1c", "这是 7z 压缩包，不是 Excel 填报表。请直接发送 .xlsx 文件，不要压缩。"),
+    (b"\x1f\x8b", "这是 gz 压缩包，不是 Excel 填报表。请直接发送 .xlsx 文件，不要压缩。"),
+    (b"\x89PNG", "这是图片，不是 Excel 填报表。"),
+    (b"\xff\xd8\xff", "这是图片，不是 Excel 填报表。"),
+    (b"GIF8", "这是图片，不是 Excel 填报表。"),
+    (b"{\\rtf", "这是 RTF（Word）文档，不是 Excel 填报表。"),
+)
+
+
+def _foreign_reason(content: bytes) -> str:
+    for magic, reason in _FOREIGN_MAGICS:
+        if content.startswith(magic):
+            return reason + _WRONG_KIND
+    head = content[:4096]
+    for bom in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
+        head = head.removeprefix(bom)
+    lowered = head.lstrip().lower().replace(b"\x00", b"")
+    if (
+        lowered.startswith((b"<html", b"<!doctype html", b"<table", b"<meta"))
+        or b"<html" in lowered[:512]
+    ):
+        return "这是网页（HTML）格式的表格，不是真正的 Excel 文件。请在 Excel/WPS 中“另存为”.xlsx 后发送。"
+    if lowered.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in lowered:
+        return "这是“XML 电子表格 2003”格式。请在 Excel/WPS 中“另存为”.xlsx 后发送。"
+    if b"\x00" not in head[:1024] and _is_text(head):
+        return "这是文本文件（可能是 CSV 或记事本文件），不是 Excel 填报表。" + _WRONG_KIND
+    return "无法识别的文件格式，不是 Excel 填报表。" + _WRONG_KIND
+
+
+def _is_text(head: bytes) -> bool:
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            head.decode(encoding)
+            return True
+        except UnicodeDecodeError:
+            # a multi-byte character cut at the 4 KB boundary is still text
+            try:
+                head[:-3].decode(encoding)
+                return True
+            except UnicodeDecodeError:
+                continue
+    return False
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB" if n >= 100_000 else f"{n:,} 字节"
+
+
+# --- isolation ------------------------------------------------------------------------------
+
+Reader = Callable[[Any, str, Limits], Any]
+
+
+def _address_space() -> int | None:
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _cap_memory(memory_bytes: int) -> None:
+    """Cap this process's address space: what it inherited from the fork plus ``memory_bytes``.
+
+    A forked worker inherits its parent's mappings (hundreds of MB once numpy or threads are
+    around), so an absolute cap would be meaningless or fatal depending on the parent; the
+    headroom is what bounds the parser. Free heap inherited from the parent is reused without
+    counting, so the real allowance is ``memory_bytes`` plus whatever the parent had freed.
+    """
+    current = _address_space()
+    cap = memory_bytes if current is None else current + memory_bytes
+    try:
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (ValueError, OSError):  # not enforceable here (e.g. macOS): the timeout still holds
+        pass
+
+
+def _worker_main(conn: Connection, reader: Reader, limits: Limits) -> None:
+    _cap_memory(limits.memory_bytes)
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        index, data, name = message
+        failed = False
+        try:
+            result = reader(data, name, limits)
+        except RejectedReturn as e:
+            result = e
+        except MemoryError:
+            result, failed = RejectedReturn(name, MEMORY_REASON), True
+        except Exception as e:  # a file that trips a parser bug is still only one rejected file
+            result = RejectedReturn(
+                name, f"无法读取（{type(e).__name__}: {str(e)[:200]}），文件可能已损坏。"
+            )
+        del data
+        try:
+            conn.send((index, result))
+        except MemoryError:
+            conn.send((index, RejectedReturn(name, MEMORY_REASON)))
+            failed = True
+        if failed:  # the heap may be in a poor state: let the parent start a fresh worker
+            return
+
+
+class _Worker:
+    """One forked reader process and the file it is working on."""
+
+    RECYCLE_AFTER = 200  # files; a fresh worker returns the heap the parsers fragmented
+
+    def __init__(self, ctx: Any, reader: Reader, limits: Limits):
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, args=(child, reader, limits), daemon=True)
+        self.process.start()
+        child.close()
+        self.index: int | None = None
+        self.deadline = 0.0
+        self.done = 0
+
+    def assign(self, index: int, data: Any, name: str, timeout: float) -> bool:
+        try:
+            self.conn.send((index, data, name))
+        except (BrokenPipeError, OSError):
+            return False
+        self.index = index
+        self.deadline = time.monotonic() + timeout
+        return True
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except (BrokenPipeError, OSError):
+            pass
+        self.process.join(timeout=1.0)
+        self.kill()
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5.0)
+        self.conn.close()
+
+
+def run_isolated(
+    reader: Reader,
+    items: Sequence[tuple[Any, str]],
+    limits: Limits,
+    workers: int | None = None,
+) -> Iterator[tuple[str, Any]]:
+    """Yield ``(name, reader(data, name, limits) or RejectedReturn)`` in input order.
+
+    Each call runs in a forked worker with capped memory and ``limits.timeout_seconds``; a
+    worker that dies or overruns is replaced and its file rejected. At most a few results wait
+    to be yielded, so a batch never holds every workbook in memory at once.
+    """
+    count = workers or min(2, os.cpu_count() or 1)
+    count = max(1, min(count, len(items) or 1))
+    window = 2 * count
+    ctx = multiprocessing.get_context("fork")
+    pool: list[_Worker] = []
+    results: dict[int, Any] = {}
+    next_in = next_out = 0
+    try:
+        pool = [_Worker(ctx, reader, limits) for _ in range(count)]
+        while next_out < len(items):
+            for i in range(len(pool)):
+                if pool[i].index is not None or next_in >= min(len(items), next_out + window):
+                    continue
+                data, name = items[next_in]
+                if not pool[i].assign(next_in, data, name, limits.timeout_seconds):
+                    pool[i].kill()  # died while idle: replace it and try once more
+                    pool[i] = _Worker(ctx, reader, limits)
+                    if not pool[i].assign(next_in, data, name, limits.timeout_seconds):
+                        results[next_in] = RejectedReturn(name, DIED_REASON)
+                next_in += 1
+            while next_out in results:
+                yield items[next_out][1], results.pop(next_out)
+                next_out += 1
+            busy = [w for w in pool if w.index is not None]
+            if not busy:
+                continue
+            timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
+            wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout)
+            for i, worker in enumerate(pool):
+                if worker.index is None:
+                    continue
+                outcome = _collect(worker, items[worker.index][1], limits)
+                if outcome is None:
+                    continue
+                index, result, healthy = outcome
+                results[index] = result
+                worker.index = None
+                worker.done += 1
+                if not healthy:
+                    worker.kill()
+                    pool[i] = _Worker(ctx, reader, limits)
+                elif worker.done >= _Worker.RECYCLE_AFTER:
+                    worker.stop()
+                    pool[i] = _Worker(ctx, reader, limits)
+    finally:
+        for worker in pool:
+            worker.stop()
+
+
+def _collect(worker: _Worker, name: str, limits: Limits) -> tuple[int, Any, bool] | None:
+    """Return ``(index, result, worker still healthy)`` if the worker's file is settled."""
+    index = worker.index
+    assert index is not None
+    try:
+        if worker.conn.poll():
+            got_index, result = worker.conn.recv()
+            healthy = not (isinstance(result, RejectedReturn) and result.reason == MEMORY_REASON)
+            return got_index, result, healthy
+    except (EOFError, OSError):
+        return index, RejectedReturn(name, DIED_REASON), False
+    if not worker.process.is_alive():
+        return index, RejectedReturn(name, DIED_REASON), False
+    if time.monotonic() >= worker.deadline:
+        return (
+            index,
+            RejectedReturn(name, TIMEOUT_REASON.format(seconds=limits.timeout_seconds)),
+            False,
+        )
+    return None
