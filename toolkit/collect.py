@@ -465,7 +465,7 @@ def _record(
         unit_fields: dict = {}
     else:
         j = judge.judge(result)
-        saved_at = result.saved_at
+        saved_at = _as_utc(result.saved_at)
         unit_fields = {k: clean_text(v) for k, v in result.unit_fields.items()}
     reasons = [
         {
@@ -492,6 +492,24 @@ def _record(
         },
         j.answers if j.verdict != VERDICT_REJECTED else [],
     )
+
+
+def _as_utc(saved_at: str | None) -> str | None:
+    """Return a save time in UTC, so the ledger's text comparison orders moments.
+
+    A suite may write ``dcterms:modified`` with an offset (``…T10:00:00+08:00``); compared as
+    text it would sort after ``…T05:00:00+00:00`` though it is three hours earlier. A time
+    without an offset is UTC, as W3CDTF in the document properties assumes.
+    """
+    if not saved_at:
+        return saved_at
+    try:
+        when = dt.datetime.fromisoformat(saved_at)
+    except ValueError:
+        return saved_at
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).isoformat()
 
 
 def _verdict_from_row(row, source: str) -> FileVerdict:

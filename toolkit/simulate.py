@@ -226,13 +226,12 @@ def simulate_returns(
         if role == "variant" and answers:
             status_text = {answers[0].task_id: " ".join(answers[0].status)}  # 序 时 推 进
         tamper = answers[0].task_id if role == "tampered" and answers else None
-        fill_workbook(dispatch_dir / d.file, target, answers, reporter, phone, status_text, tamper)
         arrival = due - dt.timedelta(days=rng.randint(0, 6), hours=rng.randint(0, 8))
         if role == "late":
             arrival = due + dt.timedelta(days=rng.randint(1, 5))
             sim.late.append(d.unit)
         if role == "twice":
-            # A first answer, then a corrected one a day later: the second supersedes it.
+            # A first answer, then a corrected one two days later: the second supersedes it.
             first = [
                 Answer(a.task_id, a.unit, "滞后", 10, "初步统计。", "数据尚在核实。", a.next_steps)
                 for a in answers
@@ -241,6 +240,8 @@ def simulate_returns(
             fill_workbook(dispatch_dir / d.file, early, first, reporter, phone)
             _arrive(early, arrival - dt.timedelta(days=2))
             sim.twice.append(d.unit)
+        # Written after the first return, so its own save time is never the earlier one.
+        fill_workbook(dispatch_dir / d.file, target, answers, reporter, phone, status_text, tamper)
         _arrive(target, arrival)
         if role == "tampered":
             sim.tampered.append(d.unit)

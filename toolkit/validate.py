@@ -40,12 +40,13 @@ def parse_status(value: object, statuses: tuple[str, ...]) -> tuple[str | None, 
     text = clean_text(value)
     if not text:
         return None, Finding("未填写完成状态")
-    if text in statuses:
+    typed = _CONTROL.sub("", str(value))  # as typed, spaces kept, so the unit sees what differs
+    if text in statuses and typed == text:
         return text, None
     squeezed = "".join(text.split())
     for status in statuses:
         if squeezed == status:
-            return status, Finding(f"完成状态“{text}”按“{status}”处理", "warning")
+            return status, Finding(f"完成状态“{typed}”按“{status}”处理", "warning")
     return None, Finding(f"完成状态“{text}”不在可选范围内（{'、'.join(statuses)}）")
 
 

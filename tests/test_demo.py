@@ -1,0 +1,162 @@
+"""``duban demo``: the whole cycle on the bundled example, checked against what the simulator wrote.
+
+The demo runs once for the module. Its first round's simulated units are compared with the
+consolidated workbook (汇总表) read back with openpyxl: every answer the simulator wrote is in
+分单位明细 cell for cell, the counts add up, and the units that did not answer, or tampered with
+a task, are shown as missing or rejected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import shutil
+from collections import Counter
+from pathlib import Path
+from types import SimpleNamespace
+
+import openpyxl
+import openpyxl.writer.excel as openpyxl_writer
+import pytest
+
+from toolkit import consolidated
+from toolkit.config import load_config
+from toolkit.demo import DemoResult, DemoRound, run_demo
+from toolkit.ledger import Ledger, ledger_path
+
+FIELDS = ("status", "progress", "progress_text", "problems", "next_steps")
+
+
+class _Ticking(dt.datetime):
+    """A clock a second further on at every call: each openpyxl save gets its own time."""
+
+    ticks = itertools.count()
+
+    @classmethod
+    def now(cls, tz=None):
+        return dt.datetime(2020, 10, 20, tzinfo=tz) + dt.timedelta(seconds=next(cls.ticks))
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
+    out = tmp_path_factory.mktemp("demo") / "out"
+    # A return's own save time decides which of a unit's two returns is current. On a real
+    # machine two saves a few milliseconds apart may fall in different seconds, or not; here
+    # every save is a second after the one before, so that order is never left to chance.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            openpyxl_writer, "datetime", SimpleNamespace(datetime=_Ticking, timezone=dt.timezone)
+        )
+        return run_demo(load_config(None, out))
+
+
+@pytest.fixture(scope="module")
+def first(demo: DemoResult) -> DemoRound:
+    return demo.rounds[0]
+
+
+def sheet_rows(workbook: Path, sheet: str, columns) -> list[dict]:
+    wb = openpyxl.load_workbook(workbook, read_only=True)
+    keys = [c.key for c in columns]
+    rows = [
+        {k: "" if v is None else v for k, v in zip(keys, values, strict=False)}
+        for values in wb[sheet].iter_rows(min_row=consolidated.FIRST_DATA_ROW + 1, values_only=True)
+    ]
+    wb.close()
+    return rows
+
+
+@pytest.fixture(scope="module")
+def detail(first: DemoRound) -> dict[tuple[str, str], dict]:
+    rows = sheet_rows(
+        first.collected.workbook, consolidated.SHEET_DETAIL, consolidated.DETAIL_COLUMNS
+    )
+    return {(r["unit"], str(r["id"])): r for r in rows if r["unit"]}
+
+
+def test_every_simulated_answer_is_in_the_detail_sheet_cell_for_cell(first: DemoRound, detail):
+    answers = first.simulation.answers
+    assert len(answers) > 200
+    for (unit, task_id), answer in answers.items():
+        row = detail[(unit, task_id)]
+        assert {k: row[k] for k in FIELDS} == {
+            "status": answer.status,
+            "progress": answer.progress,
+            "progress_text": answer.progress_text,
+            "problems": answer.problems,
+            "next_steps": answer.next_steps,
+        }, (unit, task_id)
+        assert row["source"], (unit, task_id)
+    answered = {key for key, row in detail.items() if row["status"] != consolidated.NOT_REPORTED}
+    assert answered == set(answers)
+
+
+def test_the_counts_are_what_the_simulator_wrote(demo: DemoResult, first: DemoRound):
+    report = first.collected.to_json()
+    wrote = Counter(a.status for a in first.simulation.answers.values())
+    assert report["status_counts"] == {s: wrote[s] for s in demo.rounds[0].collected.state.statuses}
+    sim = first.simulation
+    answered = {unit for unit, _task in sim.answers}
+    assert set(report["units"]["returned"]) == answered
+    assert set(report["units"]["missing"]) == set(sim.missing) and len(sim.missing) == 2
+    assert set(report["units"]["rejected"]) == set(sim.tampered) and len(sim.tampered) == 1
+    assert len(first.split.workbooks) == len(answered) + 3
+
+
+def test_missing_and_tampered_units_are_shown_as_such(first: DemoRound, detail):
+    sim = first.simulation
+    for unit in (*sim.missing, *sim.tampered):
+        mine = [row for (u, _t), row in detail.items() if u == unit]
+        assert mine and {row["status"] for row in mine} == {consolidated.NOT_REPORTED}
+    listed = {
+        r["unit"]: r
+        for r in sheet_rows(
+            first.collected.workbook, consolidated.SHEET_UNITS, consolidated.UNIT_COLUMNS
+        )
+        if r["unit"]
+    }
+    for unit in sim.missing:
+        assert listed[unit]["state"] == "未报送"
+    (tampered,) = sim.tampered
+    assert listed[tampered]["state"] == "被退回"
+    assert (
+        "任务内容被修改" in listed[tampered]["reasons"]
+        and "（力争完成）" in listed[tampered]["reasons"]
+    )
+    for unit in sim.late:
+        assert listed[unit]["state"] == "逾期报送"
+
+
+def test_the_odd_returns_are_collected(first: DemoRound, detail):
+    sim = first.simulation
+    verdicts = {v.unit: v for v in first.collected.verdicts if v.unit and v.current}
+    (mailed,) = sim.mailed
+    assert ".eml#" in verdicts[mailed].source
+    (variant,) = sim.variant
+    assert verdicts[variant].verdict == "accepted with warnings"
+    assert any("处理" in r for r in verdicts[variant].reasons)
+    (twice,) = sim.twice
+    with Ledger(ledger_path(first.collected.workbook.parent.parent)) as ledger:
+        history = [r for r in ledger.returns(first.split.round.id) if r["unit"] == twice]
+    assert sorted(r["current"] for r in history) == [0, 1]
+    assert "第一次报送" not in next(r["source"] for r in history if r["current"])
+    if shutil.which("soffice"):
+        (resaved,) = sim.resaved
+        assert verdicts[resaved].verdict == "accepted" and verdicts[resaved].verified
+
+
+def test_status_of_the_demo_round(demo: DemoResult, first: DemoRound, run_cli):
+    result = run_cli("--output", demo.folder, "status")
+    assert result.exit_code == 0
+    sim = first.simulation
+    total = len(first.split.workbooks)
+    returned = total - len(sim.missing) - len(sim.tampered)
+    assert f"下发 {total} 个单位：已报 {returned}" in result.stdout
+    assert f"未报 {len(sim.missing)}、退回 {len(sim.tampered)}" in result.stdout
+    assert f"其中逾期 {len(sim.late)}" in result.stdout
+
+
+def test_the_artefacts_it_names_exist(demo: DemoResult):
+    assert demo.artefacts
+    for _label, path in demo.artefacts:
+        assert path.exists(), path
