@@ -412,28 +412,36 @@ def collect(
         to_read: list[Incoming] = []
         seen_now: dict[str, str] = {}
         order: list[tuple[str, Incoming | str]] = []
-        for item in _gather(files, rnd, ledger, round_dir / "received", limits):
-            if isinstance(item, tuple):
-                order.append(("refused", item))  # type: ignore[arg-type]
-                continue
-            if item.sha256 in seen_now or ledger.return_by_content(rnd.id, item.sha256) is not None:
-                order.append(("known", item))
-                continue
-            seen_now[item.sha256] = item.source
-            to_read.append(item)
-            order.append(("new", item))
+        # Every file is recorded as received (one commit for all, before any is parsed), then
+        # every verdict (one commit for all): a commit per file costs more than reading it.
+        with ledger.batch():
+            for item in _gather(files, rnd, ledger, round_dir / "received", limits):
+                if isinstance(item, tuple):
+                    order.append(("refused", item))  # type: ignore[arg-type]
+                    continue
+                if (
+                    item.sha256 in seen_now
+                    or ledger.return_by_content(rnd.id, item.sha256) is not None
+                ):
+                    order.append(("known", item))
+                    continue
+                seen_now[item.sha256] = item.source
+                to_read.append(item)
+                order.append(("new", item))
 
-        results: dict[str, ReturnWorkbook | RejectedReturn] = {}
         reads = read_returns_isolated(
             [(i.path if i.path is not None else i.data, i.source) for i in to_read],  # type: ignore[misc]
             limits,
             workers,
         )
-        for source, result in progress(reads, total=len(to_read), desc="核对回执"):
-            results[source] = result
-            item = next(i for i in to_read if i.source == source)
-            _record(ledger, judge, rnd, item, result)
-        ledger.refresh_current(rnd.id)
+        by_source: dict[str, Incoming] = {}
+        for i in to_read:
+            by_source.setdefault(i.source, i)
+        with ledger.batch():
+            # Each result is recorded and dropped: the batch never holds every workbook.
+            for source, result in progress(reads, total=len(to_read), desc="核对回执"):
+                _record(ledger, judge, rnd, by_source[source], result)
+            ledger.refresh_current(rnd.id)
 
         for kind, item in order:
             if kind == "refused":
