@@ -151,10 +151,38 @@ def status(ctx: click.Context, round_id: str | None) -> None:
 
 
 @cli.command()
+@click.option("--round", "round_id", help="报送轮次，默认第一个轮次。")
+@click.pass_context
+def report(ctx: click.Context, round_id: str | None) -> None:
+    """写出本轮情况报告（summary.docx、summary.md）和各分管领导专报（briefs/）。"""
+    from toolkit.report import BRIEFS_FOLDER, write_round_report
+
+    config = _config(ctx)
+    paths = write_round_report(config, round_id)
+    briefs = [p for p in paths if p.parent.name == BRIEFS_FOLDER]
+    for path in paths:
+        if path.parent.name != BRIEFS_FOLDER:
+            click.echo(f"已写出：{path}")
+    if briefs:
+        click.echo(f"已写出 {len(briefs)} 份分管领导专报：{briefs[0].parent}")
+
+
+@cli.command("year-end")
+@click.pass_context
+def year_end(ctx: click.Context) -> None:
+    """写出年度汇总表（年度汇总表.xlsx）和年度总结（年度总结.docx），汇总已分发的各轮。"""
+    from toolkit.yearend import write_year_end
+
+    config = _config(ctx)
+    for path in write_year_end(config):
+        click.echo(f"已写出：{path}")
+
+
+@cli.command()
 @click.option("--seed", default=2020, show_default=True, help="模拟回执的随机种子。")
 @click.pass_context
 def demo(ctx: click.Context, seed: int) -> None:
-    """用内置示例演示整个流程：拆分、模拟回执、回收汇总（在 output/demo 中）。"""
+    """用内置示例演示整个流程：两轮拆分、模拟回执、回收汇总、报告，以及年度汇总（在 output/demo 中）。"""
     from toolkit.demo import run_demo
     from toolkit.state import format_status
 

@@ -1,8 +1,11 @@
 """The whole cycle on the bundled example with one command (``duban demo``).
 
-Splits the example's first round, simulates the units' returns (``toolkit.simulate``), collects
-them and says where every artefact is. It works in ``<output>/demo/``, which it owns and clears
-first, so it can be run again and never touches a real round's files or ledger.
+Runs two rounds of the example: split the first round, simulate the units' returns
+(``toolkit.simulate``), collect them and write the round's reports; then split the second
+round — its workbooks prefilled with the first round's accepted answers — simulate returns that
+build on those answers, collect and report again; finally write the year-end summary. It says
+where every artefact is. It works in ``<output>/demo/``, which it owns and clears first, so it
+can be run again and never touches a real round's files or ledger.
 """
 
 from __future__ import annotations
@@ -13,8 +16,13 @@ from pathlib import Path
 
 from toolkit.collect import CollectResult, collect
 from toolkit.config import Config
+from toolkit.model import Answer, Round
+from toolkit.report import BRIEFS_FOLDER, write_round_report
 from toolkit.simulate import Simulation, simulate_returns
 from toolkit.split import SplitResult, split
+from toolkit.yearend import write_year_end
+
+DEMO_ROUNDS = 2
 
 
 @dataclass
@@ -24,6 +32,7 @@ class DemoRound:
     split: SplitResult
     simulation: Simulation
     collected: CollectResult
+    reports: list[Path] = field(default_factory=list)
 
 
 @dataclass
@@ -33,27 +42,52 @@ class DemoResult:
     folder: Path
     rounds: list[DemoRound] = field(default_factory=list)
     artefacts: list[tuple[str, Path]] = field(default_factory=list)
+    year_end: list[Path] = field(default_factory=list)
 
 
 def run_demo(config: Config, seed: int = 2020) -> DemoResult:
-    """Run split → simulated returns → collect on the bundled example, in ``<output>/demo``."""
+    """Run two rounds of split → simulated returns → collect → report, then the year end."""
     folder = config.output_dir / "demo"
     if folder.exists():
         shutil.rmtree(folder)
     demo = config.with_output(folder)
     result = DemoResult(folder)
-    rnd = demo.rounds[0]
-    split_result = split(demo, rnd.id)
-    returns = folder / rnd.id / "returns-simulated"
-    simulation = simulate_returns(demo, rnd.id, returns, seed=seed)
-    collected = collect(demo, [returns], rnd.id)
-    result.rounds.append(DemoRound(split_result, simulation, collected))
-    result.artefacts += [
-        ("任务清单（已检查）", folder / "tasks.xlsx"),
-        (f"{rnd.name} 填报表（{len(split_result.workbooks)} 份）", split_result.folder),
-        (f"{rnd.name} 模拟回执", returns),
-        (f"{rnd.name} 收到的原件（按内容存档）", folder / rnd.id / "received"),
-        (f"{rnd.name} 汇总表", collected.workbook),
-        ("台账", folder / "ledger.sqlite"),
-    ]
+    result.artefacts.append(("任务清单（已检查）", folder / "tasks.xlsx"))
+    previous: dict[tuple[str, str], Answer] | None = None
+    for rnd in demo.rounds[:DEMO_ROUNDS]:
+        done = _run_round(demo, rnd, seed, previous)
+        result.rounds.append(done)
+        result.artefacts += _round_artefacts(folder, rnd, done)
+        previous = {key: record.answer for key, record in done.collected.state.answers.items()}
+    result.year_end = write_year_end(demo)
+    result.artefacts += [("年度汇总", path) for path in result.year_end]
+    result.artefacts.append(("台账", folder / "ledger.sqlite"))
     return result
+
+
+def _run_round(
+    config: Config, rnd: Round, seed: int, previous: dict[tuple[str, str], Answer] | None
+) -> DemoRound:
+    split_result = split(config, rnd.id)
+    returns = config.output_dir / rnd.id / "returns-simulated"
+    simulation = simulate_returns(config, rnd.id, returns, seed=seed, previous=previous)
+    collected = collect(config, [returns], rnd.id)
+    reports = write_round_report(config, rnd.id)
+    return DemoRound(split_result, simulation, collected, reports)
+
+
+def _round_artefacts(folder: Path, rnd: Round, done: DemoRound) -> list[tuple[str, Path]]:
+    prefilled = f"，已用上一轮回复预填 {done.split.prefilled} 行" if done.split.prefilled else ""
+    briefs = [p for p in done.reports if p.parent.name == BRIEFS_FOLDER]
+    summary = [p for p in done.reports if p.parent.name != BRIEFS_FOLDER]
+    return [
+        (f"{rnd.name} 填报表（{len(done.split.workbooks)} 份{prefilled}）", done.split.folder),
+        (f"{rnd.name} 模拟回执", folder / rnd.id / "returns-simulated"),
+        (f"{rnd.name} 收到的原件（按内容存档）", folder / rnd.id / "received"),
+        (f"{rnd.name} 汇总表", done.collected.workbook),
+        *((f"{rnd.name} 情况报告", p) for p in summary),
+        (
+            f"{rnd.name} 分管领导专报（{len(briefs)} 份）",
+            briefs[0].parent if briefs else folder / rnd.id / BRIEFS_FOLDER,
+        ),
+    ]

@@ -1,0 +1,634 @@
+"""Tests for the round reports: the summary (.docx, .md) and the leaders' briefs.
+
+One two-round demo (split → simulated returns → collect → report, twice, then the year end) is
+run once and shared by this module and ``test_yearend.py``. Each test reads the generated Word
+documents back with python-docx and compares them with the 汇总表 (read with openpyxl) and the
+round state, as a clerk checking the report against the workbook would. The autoescape round
+trip renders a hand-built round whose units typed markup, a field and control characters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from docx import Document
+from docx.shared import Mm, Pt
+
+from toolkit import layout
+from toolkit.config import Config, load_config
+from toolkit.demo import DemoResult, run_demo
+from toolkit.errors import ToolkitError
+from toolkit.ledger import Ledger, ledger_path
+from toolkit.model import Answer, Dispatch, Round, Task
+from toolkit.report import (
+    BRIEFS_FOLDER,
+    brief_context,
+    md_escape,
+    summary_context,
+    summary_markdown,
+)
+from toolkit.report_docx import render_docx
+from toolkit.report_figures import round_figures
+from toolkit.resources import bundle_root, bundled_config, bundled_templates
+from toolkit.roundstate import AnswerRecord, RoundState, UnitState
+from toolkit.state import round_state
+
+_SHARED: dict[str, Any] = {}
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+STATUS_SENTENCE = re.compile(r"本轮(\d+)项任务中，(.*?)。")
+
+
+def shared_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, DemoResult]:
+    """Run the two-round demo once per test session (this module and test_yearend share it)."""
+    if "demo" not in _SHARED:
+        out = tmp_path_factory.mktemp("report-demo")
+        config = load_config(bundled_config(), out)
+        _SHARED["demo"] = (config.with_output(out / "demo"), run_demo(config))
+    return _SHARED["demo"]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, DemoResult]:
+    return shared_demo(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def states(demo) -> dict[str, RoundState]:
+    config, _ = demo
+    with Ledger(ledger_path(config.output_dir)) as ledger:
+        return {r.id: round_state(config, ledger, r) for r in config.rounds}
+
+
+def round_ids(config: Config) -> list[str]:
+    return [r.id for r in config.rounds]
+
+
+def paragraphs(path: Path) -> list[str]:
+    return [p.text.replace("\u200b", "") for p in Document(str(path)).paragraphs]
+
+
+def table_rows(table) -> list[list[str]]:
+    """Return a table's data rows (the header left out) as cell texts."""
+    return [[c.text.replace("\u200b", "") for c in row.cells] for row in table.rows[1:]]
+
+
+def counts_in(sentence: str, measure: str = "项") -> dict[str, int]:
+    """Return ``{status: n}`` from ``已完成24项，占20.3%；…；4项未报送，占3.4%``."""
+    found = {s: int(n) for s, n in re.findall(rf"([^\d；，、：（）]+?)(\d+){measure}", sentence)}
+    for n in re.findall(rf"(\d+){measure}未报送", sentence):
+        found["未报送"] = int(n)
+    return {k: v for k, v in found.items() if not k.startswith("占")}
+
+
+def overview_counts(workbook: Path) -> dict[str, Any]:
+    """Read the 汇总表's 总览: its status table (填报条数, 任务数), 欠进度 and return figures."""
+    ws = openpyxl.load_workbook(workbook)["总览"]
+    rows = list(ws.iter_rows(values_only=True))
+    start = next(
+        i for i, r in enumerate(rows) if r[:4] == ("完成状态", "填报条数", "占比", "任务数")
+    )
+    pairs, tasks = {}, {}
+    for r in rows[start + 1 :]:
+        if r[0] == "合计":
+            break
+        pairs[r[0]], tasks[r[0]] = r[1], r[3]
+    lagging = next(r for r in rows if r[0] == "其中欠进度")
+    units_header = next(i for i, r in enumerate(rows) if r[1] == "应报送单位")
+    return {
+        "pairs": pairs,
+        "tasks": tasks,
+        "lagging_pairs": lagging[1],
+        "lagging_tasks": lagging[3],
+        "units": dict(zip(rows[units_header][1:6], rows[units_header + 1][1:6], strict=True)),
+    }
+
+
+def task_sheet(workbook: Path) -> dict[str, dict[str, Any]]:
+    """Read the 汇总表's 任务汇总 sheet: task id → its cells by header."""
+    ws = openpyxl.load_workbook(workbook)["任务汇总"]
+    rows = list(ws.iter_rows(values_only=True))
+    header = rows[layout.HEADER_ROW]
+    return {
+        str(r[0]): dict(zip(header, r, strict=False))
+        for r in rows[layout.FIRST_DATA_ROW :]
+        if r[0] is not None
+    }
+
+
+# -- the demo lists everything ----------------------------------------------------------------
+
+
+def test_demo_runs_two_rounds_and_lists_every_artefact(demo) -> None:
+    config, result = demo
+    assert [r.split.round.id for r in result.rounds] == round_ids(config)[:2]
+    paths = [p for _, p in result.artefacts]
+    for path in paths:
+        assert path.exists(), path
+    for rnd in config.rounds[:2]:
+        folder = config.output_dir / rnd.id
+        assert folder / "summary.docx" in paths
+        assert folder / "summary.md" in paths
+        assert folder / BRIEFS_FOLDER in paths
+        assert folder / "汇总表.xlsx" in paths
+    assert config.output_dir / "year-end" / "年度汇总表.xlsx" in paths
+    assert config.output_dir / "year-end" / "年度总结.docx" in paths
+
+
+# -- the summary's figures equal the 汇总表's -------------------------------------------------
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_summary_figures_equal_the_consolidated_workbook(demo, states, index: int) -> None:
+    config, _ = demo
+    rid = round_ids(config)[index]
+    state = states[rid]
+    folder = config.output_dir / rid
+    sheet = overview_counts(folder / "汇总表.xlsx")
+    text = "\n".join(paragraphs(folder / "summary.docx"))
+
+    total, sentence = STATUS_SENTENCE.search(text).groups()
+    assert int(total) == len(state.tasks) == sum(sheet["tasks"].values())
+    assert counts_in(sentence) == {k: v for k, v in sheet["tasks"].items() if v or k != "未报送"}
+    shares = re.findall(r"占(\d+\.\d)%", sentence)
+    assert shares[0] == f"{100 * sheet['tasks']['已完成'] / len(state.tasks):.1f}"
+    assert f"其中{sheet['lagging_tasks']}项任务有牵头单位自报“序时推进”" in text
+
+    pairs = re.search(r"按填报条数统计.*?共(\d+)条：(.*?)；其中欠进度(\d+)条", text)
+    assert int(pairs.group(1)) == sum(sheet["pairs"].values())
+    assert counts_in(pairs.group(2), "条") == sheet["pairs"]
+    assert int(pairs.group(3)) == sheet["lagging_pairs"]
+    answered = {k: v for k, v in sheet["pairs"].items() if k != "未报送"}
+    assert answered == state.status_counts()
+
+    units = sheet["units"]
+    assert f"本轮共向{units['应报送单位']}个牵头单位下发填报表" in text
+    assert f"已报送并通过核对的{units['已报送']}个" in text
+    assert f"未报送{units['未报送']}个；被退回{units['被退回']}个" in text
+    assert f"{units['逾期报送']}个在截止日期后报送" in text
+    assert f"序时进度（截至报送截止日全年时间进度）为{state.expected_progress:g}%" in text
+
+
+def test_summary_sections_equal_the_consolidated_workbook(demo) -> None:
+    config, _ = demo
+    folder = config.output_dir / round_ids(config)[0]
+    ws = openpyxl.load_workbook(folder / "汇总表.xlsx")["总览"]
+    rows = list(ws.iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if r[0] == "部分")
+    header = rows[start]
+    text = paragraphs(folder / "summary.docx")
+    for r in rows[start + 1 :]:
+        if not r[0] or not isinstance(r[1], int):
+            break
+        name = r[0].strip("\u3000")
+        stripped = re.sub(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)", "", name)
+        if r[0].startswith("\u3000"):
+            line = next(p for p in text if re.match(rf"\d+\.{re.escape(stripped)}：", p))
+        else:
+            at = text.index(next(p for p in text if p.endswith(stripped) and p.startswith("（")))
+            line = text[at + 1]
+        assert f"共{r[1]}项" in line
+        shown = counts_in(line.split("其中", 1)[1].split("；")[0])
+        expected = {h: n for h, n in zip(header[2:7], r[2:7], strict=True) if n}
+        expected.setdefault("已完成", 0)
+        assert shown == expected, name
+        assert (f"欠进度{r[7]}项" in line) == bool(r[7])
+
+
+# -- the tables -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_lagging_table_lists_the_lagging_and_behind_tasks(demo, states, index: int) -> None:
+    config, _ = demo
+    rid = round_ids(config)[index]
+    state = states[rid]
+    folder = config.output_dir / rid
+    expected = [
+        task_id
+        for task_id, row in task_sheet(folder / "汇总表.xlsx").items()
+        if row["汇总状态"] == "滞后" or row["欠进度"] == "欠进度"
+    ]
+    assert expected
+    doc = Document(str(folder / "summary.docx"))
+    rows = table_rows(doc.tables[0])
+    assert [r[0] for r in rows] == expected
+    by_id = {t.id: t for t in state.tasks}
+    for task_id, text, status, units, leaders, problems in rows:
+        task = by_id[task_id]
+        assert text == layout.task_text(task)
+        assert status.split("\n")[0] == (state.rolled_up(task_id) or "未报送")
+        for unit in state.lead_units(task_id):
+            assert unit in units
+            record = state.answers.get((unit, task_id))
+            if record and record.answer.problems:
+                assert f"{unit}：{record.answer.problems}" in problems
+        assert leaders.split("\n") == list(config.expand_leaders(task.leaders)) or (
+            leaders == "—" and not task.leaders
+        )
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_summary_names_the_missing_rejected_and_late_units(demo, states, index: int) -> None:
+    config, _ = demo
+    rid = round_ids(config)[index]
+    state = states[rid]
+    text = paragraphs(config.output_dir / rid / "summary.docx")
+    missing = state.units_in("missing")
+    rejected = state.units_in("rejected")
+    assert missing and rejected
+    line = next(p for p in text if p.startswith("未报送的单位"))
+    assert line == f"未报送的单位{len(missing)}个：{'、'.join(missing)}。"
+    assert any(p.startswith(f"被退回的单位{len(rejected)}个") for p in text)
+    for unit in rejected:
+        reason = next(p for p in text if p.startswith(f"{unit}："))
+        assert "任务内容被修改" in reason
+    late = [u.unit for u in state.units if u.late]
+    assert f"在截止日期后报送的单位{len(late)}个：{'、'.join(late)}。" in text
+
+
+def test_first_round_has_no_comparison_second_round_has_one(demo) -> None:
+    config, _ = demo
+    first, second = (config.output_dir / r for r in round_ids(config)[:2])
+    assert "五、与上轮相比" not in paragraphs(first / "summary.docx")
+    assert len(Document(str(first / "summary.docx")).tables) == 1
+    text = paragraphs(second / "summary.docx")
+    assert "五、与上轮相比" in text
+    assert any(p.startswith(f"与{config.rounds[0].name}相比") for p in text)
+
+
+def test_second_round_lists_what_fell_back_as_the_workbook_shows(demo) -> None:
+    config, _ = demo
+    folder = config.output_dir / round_ids(config)[1]
+    sheet = task_sheet(folder / "汇总表.xlsx")
+
+    def fell(change: str) -> bool:
+        return (
+            change.startswith("状态下降")
+            or change == "本轮未报送"
+            or (change.startswith("状态持平") and "进度-" in change)
+        )
+
+    expected = [task_id for task_id, row in sheet.items() if fell(row["较上轮"] or "")]
+    assert expected
+    doc = Document(str(folder / "summary.docx"))
+    rows = table_rows(doc.tables[1])
+    assert [r[0] for r in rows] == expected
+    text = "\n".join(paragraphs(folder / "summary.docx"))
+    assert f"状态下降或进度回落的任务{len(expected)}项" in text
+    for task_id, _text, change, _units in rows:
+        if sheet[task_id]["较上轮"].startswith("状态下降"):
+            before, after = re.search(r"：(.+)→(.+?)(?:\n|$)", sheet[task_id]["较上轮"]).groups()
+            assert f"{before}→{after}" in change
+
+
+def test_markdown_has_the_same_content(demo) -> None:
+    config, _ = demo
+    folder = config.output_dir / round_ids(config)[1]
+    md = (folder / "summary.md").read_text(encoding="utf-8")
+    docx_text = paragraphs(folder / "summary.docx")
+    for para in docx_text:
+        if para and not para.startswith(("一、", "二、", "三、", "四、", "五、")):
+            assert md_escape(para) in md, para
+    for row in table_rows(Document(str(folder / "summary.docx")).tables[0]):
+        assert f"| {row[0]} | " in md
+    assert "\u200b" not in md
+
+
+# -- the leaders' briefs ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_each_leader_has_a_brief_with_exactly_their_tasks(demo, states, index: int) -> None:
+    config, _ = demo
+    rid = round_ids(config)[index]
+    state = states[rid]
+    folder = config.output_dir / rid
+    named = {
+        name
+        for row in table_rows(Document(str(folder / "summary.docx")).tables[0])
+        for name in row[4].split("\n")
+        if name != "—"
+    }
+    expected: dict[str, list[str]] = {}
+    for task in state.tasks:
+        for leader in config.expand_leaders(task.leaders):
+            expected.setdefault(leader, []).append(task.id)
+    assert named <= set(expected)
+    assert {p.stem for p in (folder / BRIEFS_FOLDER).glob("*.docx")} == set(expected)
+    for leader, ids in expected.items():
+        doc = Document(str(folder / BRIEFS_FOLDER / f"{leader}.docx"))
+        assert leader in doc.paragraphs[0].text
+        assert [r[0] for r in table_rows(doc.tables[0])] == ids, leader
+
+
+def test_group_label_tasks_are_in_every_deputys_brief(demo, states) -> None:
+    config, _ = demo
+    rid = round_ids(config)[0]
+    grouped = [t.id for t in states[rid].tasks if "各副区长" in t.leaders]
+    assert grouped
+    for deputy in config.leader_groups["各副区长"]:
+        doc = Document(str(config.output_dir / rid / BRIEFS_FOLDER / f"{deputy}.docx"))
+        ids = [r[0] for r in table_rows(doc.tables[0])]
+        assert set(grouped) <= set(ids)
+    assert not (config.output_dir / rid / BRIEFS_FOLDER / "各副区长.docx").exists()
+
+
+def test_brief_figures_count_the_leaders_tasks(demo, states) -> None:
+    config, _ = demo
+    rid = round_ids(config)[1]
+    state = states[rid]
+    leader = "陈斌"
+    mine = [t for t in state.tasks if leader in config.expand_leaders(t.leaders)]
+    text = paragraphs(config.output_dir / rid / BRIEFS_FOLDER / f"{leader}.docx")
+    line = next(p for p in text if p.startswith(f"{leader}副区长分管的{len(mine)}项任务中"))
+    shown = counts_in(line.split("中，", 1)[1].split("。")[0])
+    expected: dict[str, int] = {}
+    for t in mine:
+        status = state.rolled_up(t.id) or "未报送"
+        expected[status] = expected.get(status, 0) + 1
+    assert {k: v for k, v in shown.items() if v} == expected
+
+
+# -- rounds that build on each other ----------------------------------------------------------
+
+
+def test_round_two_workbooks_carry_round_one_answers(demo, states) -> None:
+    config, result = demo
+    first = states[round_ids(config)[0]]
+    second = result.rounds[1].split
+    assert second.prefilled == len(first.answers)
+    keys = ("status", "progress", "progress_text", "problems", "next_steps")
+    cols = {k: layout.column_index(k) for k in ("id", *keys)}
+    checked = 0
+    for plan, path in second.workbooks:
+        ws = openpyxl.load_workbook(path)[layout.SHEET_TASKS]
+        for row in ws.iter_rows(min_row=layout.FIRST_DATA_ROW + 1, values_only=True):
+            task_id = str(row[cols["id"]])
+            record = first.answers.get((plan.unit, task_id))
+            if record is None:
+                assert all(row[cols[k]] in (None, "") for k in keys), (plan.unit, task_id)
+                continue
+            answer = record.answer
+            assert row[cols["status"]] == answer.status
+            assert row[cols["progress"]] == answer.progress
+            assert row[cols["progress_text"]] == answer.progress_text
+            assert (row[cols["problems"]] or "") == answer.problems
+            assert row[cols["next_steps"]] == answer.next_steps
+            checked += 1
+    assert checked == len(first.answers)
+
+
+# -- official style ---------------------------------------------------------------------------
+
+
+def east_asia(style) -> str | None:
+    return style.element.rPr.rFonts.get(f"{{{W}}}eastAsia")
+
+
+@pytest.mark.parametrize("name", ["summary.docx", "brief.docx", "year_end.docx"])
+def test_templates_follow_the_official_format(name: str) -> None:
+    doc = Document(str(bundled_templates() / name))
+    section = doc.sections[0]
+
+    def mm(length: int) -> float:
+        return round(length / Mm(1), 1)
+
+    assert (mm(section.page_width), mm(section.page_height)) == (210, 297)
+    assert (mm(section.top_margin), mm(section.left_margin)) == (37, 28)
+    assert mm(section.page_width - section.left_margin - section.right_margin) == 156
+    styles = doc.styles
+    normal = styles["Normal"]
+    assert east_asia(normal) == "仿宋_GB2312" and normal.font.size == Pt(16)
+    assert normal.paragraph_format.line_spacing == Pt(28)
+    assert east_asia(styles["Heading 1"]) == "黑体"
+    assert east_asia(styles["Heading 2"]) == "楷体_GB2312"
+    title = styles["公文标题"]
+    assert east_asia(title) == "方正小标宋简体" and title.font.size == Pt(22)
+    assert doc.paragraphs[0].style.name == "公文标题"
+    with zipfile.ZipFile(bundled_templates() / name) as z:
+        fonts = z.read("word/fontTable.xml").decode()
+        footers = [z.read(n).decode() for n in z.namelist() if n.startswith("word/footer")]
+        settings = z.read("word/settings.xml").decode()
+    assert re.search(r'w:name="方正小标宋简体"><w:altName w:val="宋体"/>', fonts)
+    assert re.search(r'w:name="仿宋_GB2312"><w:altName w:val="仿宋"/>', fonts)
+    assert len(footers) == 2 and all(" PAGE " in f for f in footers)
+    assert "evenAndOddHeaders" in settings
+
+
+def test_committed_templates_are_what_the_script_builds(tmp_path: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "build_templates", bundle_root() / "templates" / "build_templates.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for built in module.main(tmp_path):
+        with (
+            zipfile.ZipFile(built) as new,
+            zipfile.ZipFile(bundled_templates() / built.name) as old,
+        ):
+            for part in ("word/document.xml", "word/styles.xml", "word/footer1.xml"):
+                assert new.read(part) == old.read(part), (
+                    f"{built.name} {part}: run build_templates.py"
+                )
+
+
+# -- text from returns is data ----------------------------------------------------------------
+
+HOSTILE = [
+    "A & B <公司>",
+    '</w:t></w:r><w:fldSimple w:instr=" HYPERLINK &quot;http://evil&quot; ">'
+    "<w:r><w:t>点此</w:t></w:r></w:fldSimple><w:r><w:t>",
+    "{{ office }} {% if 1 %}模板{% endif %} {_{ 不变",
+    "Excel \"引号\" '单引号' 50% | *星* `码`",
+]
+CONTROLS = "\x07响铃\x0c换页\x01\x1b\x0b"
+
+
+def hostile_state() -> RoundState:
+    rnd = Round("2020-10", "2020年10月报送", dt.date(2020, 10, 25))
+    tasks = [
+        Task(
+            "1",
+            "地区生产总值增长 2.5%。",
+            ("一、主要预期目标",),
+            lead=("区发改局",),
+            leaders=("陈斌",),
+        ),
+        Task(
+            "2",
+            "进出口总额增长 2%。",
+            ("一、主要预期目标",),
+            lead=("区商务局",),
+            leaders=("各副区长",),
+        ),
+    ]
+    dispatches = [
+        Dispatch(rnd.id, "区发改局", "t1", ("1",), {}, "a.xlsx", "2020-10-01T09:00:00"),
+        Dispatch(rnd.id, "区商务局", "t2", ("2",), {}, "b.xlsx", "2020-10-01T09:00:00"),
+    ]
+    problems = "\n".join(HOSTILE) + CONTROLS
+    answers = {
+        ("区发改局", "1"): AnswerRecord(
+            Answer("1", "区发改局", "滞后", 40, HOSTILE[0], problems, HOSTILE[2]),
+            "a.xlsx",
+            "2020-10-24T10:00:00",
+            True,
+        ),
+        ("区商务局", "2"): AnswerRecord(
+            Answer("2", "区商务局", "序时推进", 50, "推进中", HOSTILE[1], ""),
+            "b.xlsx",
+            "2020-10-24T10:00:00",
+            True,
+        ),
+    }
+    units = [
+        UnitState("区发改局", "returned", received_at="2020-10-24T10:00:00"),
+        UnitState("区商务局", "returned", received_at="2020-10-24T10:00:00"),
+    ]
+    return RoundState(
+        rnd,
+        2020,
+        81.6,
+        ("已完成", "序时推进", "滞后", "未启动"),
+        tasks,
+        dispatches,
+        answers,
+        units,
+        [],
+        [],
+    )
+
+
+def test_text_from_returns_round_trips_and_adds_no_field(tmp_path: Path) -> None:
+    config = load_config(bundled_config(), tmp_path)
+    figures = round_figures(hostile_state(), config)
+    today = dt.date(2020, 10, 26)
+    summary = render_docx(
+        config, "summary.docx", summary_context(figures, config, today), tmp_path / "s.docx"
+    )
+    brief = render_docx(
+        config, "brief.docx", brief_context(figures, config, "陈斌", today), tmp_path / "b.docx"
+    )
+    for path in (summary, brief):
+        doc = Document(str(path))
+        cells = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
+        for text in HOSTILE:
+            assert text in cells, text
+        assert "响铃换页" in cells
+        assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", cells)
+        with zipfile.ZipFile(path) as z:
+            body = z.read("word/document.xml").decode()
+        for tag in ("fldSimple", "instrText", "fldChar", "hyperlink"):
+            assert not doc.element.body.findall(f".//{{{W}}}{tag}"), tag
+            assert f"<w:{tag}" not in body
+        assert "&lt;w:fldSimple" in body and "A &amp; B &lt;公司&gt;" in body
+    md = summary_markdown(summary_context(figures, config, today))
+    assert "A & B \\<公司\\>" in md and "\\|" in md and "\\*星\\*" in md
+    assert "\\<w:fldSimple" in md and not re.search(r"(?<!\\)<w:fldSimple", md)
+
+
+def test_a_template_error_names_the_template(tmp_path: Path) -> None:
+    office = tmp_path / "templates"
+    office.mkdir()
+    doc = Document()
+    doc.add_paragraph("{{ no_such_value }}")
+    doc.save(str(office / "summary.docx"))
+    config = dataclasses.replace(load_config(bundled_config(), tmp_path), templates_dir=office)
+    figures = round_figures(hostile_state(), config)
+    context = summary_context(figures, config, dt.date(2020, 10, 26))
+    with pytest.raises(ToolkitError, match=re.escape(str(office / "summary.docx"))):
+        render_docx(config, "summary.docx", context, tmp_path / "s.docx")
+
+
+def test_the_offices_own_template_wins(tmp_path: Path) -> None:
+    office = tmp_path / "templates"
+    office.mkdir()
+    doc = Document()
+    doc.add_paragraph("自定义：{{ title_subject }}")
+    doc.save(str(office / "summary.docx"))
+    config = dataclasses.replace(load_config(bundled_config(), tmp_path), templates_dir=office)
+    figures = round_figures(hostile_state(), config)
+    context = summary_context(figures, config, dt.date(2020, 10, 26))
+    out = render_docx(config, "summary.docx", context, tmp_path / "s.docx")
+    assert paragraphs(out) == ["自定义：2020年10月报送目标任务推进情况报告"]
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+def test_report_command_writes_the_round(demo, run_cli, tmp_path: Path) -> None:
+    config, _ = demo
+    out = tmp_path / "copy"
+    shutil.copytree(config.output_dir, out)
+    rid = round_ids(config)[1]
+    (out / rid / "summary.docx").unlink()
+    shutil.rmtree(out / rid / BRIEFS_FOLDER)
+    result = run_cli("--config", bundled_config(), "--output", out, "report", "--round", rid)
+    assert result.exit_code == 0
+    assert f"已写出：{out / rid / 'summary.docx'}" in result.output
+    assert "份分管领导专报" in result.output
+    assert (out / rid / "summary.docx").exists()
+    assert len(list((out / rid / BRIEFS_FOLDER).glob("*.docx"))) == len(
+        list((config.output_dir / rid / BRIEFS_FOLDER).glob("*.docx"))
+    )
+
+
+def test_report_without_a_dispatch_is_a_clear_error(run_cli, tmp_path: Path) -> None:
+    result = run_cli(
+        "--config", bundled_config(), "--output", tmp_path, "report", catch_exceptions=True
+    )
+    assert result.exit_code == 1
+    assert "还没有分发记录" in result.output and "duban split" in result.output
+
+
+def test_write_round_report_returns_every_file(demo) -> None:
+    config, result = demo
+    paths = result.rounds[0].reports
+    folder = config.output_dir / round_ids(config)[0]
+    assert paths[:2] == [folder / "summary.docx", folder / "summary.md"]
+    assert all(p.exists() for p in paths)
+
+
+# -- LibreOffice renders every document --------------------------------------------------------
+
+
+@pytest.mark.soffice
+def test_libreoffice_renders_every_document(demo, soffice, tmp_path: Path) -> None:
+    config, _ = demo
+    staged = tmp_path / "in"
+    staged.mkdir()
+    sources = []
+    for rid in round_ids(config)[:2]:
+        folder = config.output_dir / rid
+        sources += [(folder / "summary.docx", f"{rid}-summary.docx")]
+        sources += [(p, f"{rid}-{p.name}") for p in sorted((folder / BRIEFS_FOLDER).glob("*.docx"))]
+    year_end = config.output_dir / "year-end"
+    sources += [
+        (year_end / "年度总结.docx", "年度总结.docx"),
+        (year_end / "年度汇总表.xlsx", "年度汇总表.xlsx"),
+    ]
+    files = []
+    for source, name in sources:
+        shutil.copyfile(source, staged / name)
+        files.append(staged / name)
+    pdfs = soffice(files, "pdf", tmp_path / "pdf")
+    for pdf in pdfs:
+        assert pdf.exists() and pdf.stat().st_size > 0, pdf
+    if shutil.which("pdftotext"):
+        first = tmp_path / "pdf" / f"{round_ids(config)[0]}-summary.pdf"
+        text = subprocess.run(["pdftotext", str(first), "-"], capture_output=True, text=True).stdout
+        assert config.office.name in text
+        assert "一、总体情况" in text and "表1" in text
+        numbers = [int(n) for n in re.findall(r"—\s*(\d+)\s*—", text)]
+        assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) > 1

@@ -1,0 +1,301 @@
+"""The figures of a round, computed once from its ``RoundState`` for the summary and the briefs.
+
+Counting follows the consolidated workbook (汇总表, ``toolkit.consolidated``) exactly, so the
+report and the workbook never disagree:
+
+* **tasks** (任务数, what the summary's sentences use): each task counts once, with its rolled-up
+  status — the least advanced of its lead units' current answers; a task none of whose lead
+  units answered counts as 未报送. This is the 总览 sheet's 任务数 column.
+* **answers** (填报条数): each task × lead unit counts once; pairs without a current answer are
+  未报送. This is the 总览 sheet's 填报条数 column.
+* a task is 欠进度 when any lead unit's answer claims 序时推进 with progress below the round's
+  expected progress (``RoundState.behind_schedule``).
+* the change since the previous round compares the least advanced status of the lead units'
+  previous answers with this round's rolled-up status, and the averages of their progress.
+
+Plain data, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from toolkit.config import Config
+from toolkit.model import Answer, Task
+from toolkit.roundstate import LAGGING_FLAG, RoundState, UnitState
+
+NOT_REPORTED = "未报送"  # as the 汇总表 shows a task or task × unit without a current answer
+NO_SECTION = "（未分部分）"
+BEHIND = "序时推进"  # the status that can be 欠进度 (RoundState.behind_schedule)
+
+_NUMBERING = re.compile(
+    r"^\s*(?:[一二三四五六七八九十百]+[、.．]|[（(][一二三四五六七八九十百]+[）)]|\d+[.．、])\s*"
+)
+
+
+def strip_numbering(heading: str) -> str:
+    """Return a section heading without its own numbering (``二、``, ``（三）``, ``4.``)."""
+    return _NUMBERING.sub("", heading).strip() or heading
+
+
+@dataclass
+class Tally:
+    """Tasks (or answers) counted by status, with how many are 欠进度."""
+
+    statuses: tuple[str, ...]
+    total: int = 0
+    lagging: int = 0
+    by_status: Counter = field(default_factory=Counter)
+
+    def add(self, status: str | None, lagging: bool = False) -> None:
+        """Count one task (or answer) with this status (None: not reported)."""
+        self.total += 1
+        self.by_status[status or NOT_REPORTED] += 1
+        self.lagging += bool(lagging)
+
+    def count(self, status: str) -> int:
+        """Return how many have ``status``."""
+        return self.by_status.get(status, 0)
+
+    @property
+    def names(self) -> list[str]:
+        """Every status counted, configured ones first, 未报送 last."""
+        extra = [s for s in self.by_status if s not in self.statuses and s != NOT_REPORTED]
+        return [*self.statuses, *extra, NOT_REPORTED]
+
+    @property
+    def done(self) -> int:
+        """How many have the most advanced status (已完成)."""
+        return self.count(self.statuses[0]) if self.statuses else 0
+
+
+def percent(n: int | float, total: int | float) -> str:
+    """Return ``n`` of ``total`` as the documents write it: ``25.4%`` (``0%`` of nothing)."""
+    if not total:
+        return "0%"
+    return f"{100 * n / total:.1f}%"
+
+
+@dataclass(frozen=True)
+class UnitAnswer:
+    """One lead unit's part in a task this round."""
+
+    unit: str
+    answer: Answer | None
+    unit_state: str  # returned | missing | rejected
+    behind: bool
+
+    @property
+    def status(self) -> str:
+        """The unit's status for the task, or why there is none."""
+        if self.answer is not None:
+            return self.answer.status
+        return "被退回，未采用" if self.unit_state == "rejected" else NOT_REPORTED
+
+    def line(self) -> str:
+        """Return ``区发改局：序时推进 60%（欠进度）``."""
+        text = f"{self.unit}：{self.status}"
+        if self.answer is not None and self.answer.progress is not None:
+            text += f" {self.answer.progress}%"
+        if self.behind:
+            text += f"（{LAGGING_FLAG}）"
+        return text
+
+
+@dataclass(frozen=True)
+class Change:
+    """How a task moved since the previous round."""
+
+    before: str | None  # least advanced status of the previous answers; None: none
+    after: str | None  # this round's rolled-up status; None: not reported
+    direction: int  # +1 up, -1 down, 0 level (status first, then progress)
+    delta: float | None  # change of the average progress, in points
+    text: str  # as the 汇总表's 较上轮 column writes it, on one line
+
+
+@dataclass(frozen=True)
+class TaskFigures:
+    """One task this round: its rolled-up status, progress, units and change."""
+
+    task: Task
+    status: str  # rolled up, or 未报送
+    progress: float | None  # average of the lead units' progress
+    lagging: bool
+    units: tuple[UnitAnswer, ...]
+    leaders: tuple[str, ...]  # expanded (各副区长 → each deputy)
+    change: Change | None  # None in a round without a previous one
+
+    @property
+    def problems(self) -> list[str]:
+        """The lead units' own 存在问题, each as ``单位：问题``."""
+        return [
+            f"{u.unit}：{u.answer.problems}"
+            for u in self.units
+            if u.answer is not None and u.answer.problems.strip()
+        ]
+
+
+@dataclass
+class RoundFigures:
+    """Everything the summary and the briefs say about a round."""
+
+    state: RoundState
+    tasks: list[TaskFigures]
+    overall: Tally  # tasks, rolled up
+    answers: Tally  # task × lead unit
+    sections: list[tuple[int, str, Tally]]  # (depth, heading, tally), parents before parts
+    leaders: dict[str, list[TaskFigures]]  # leader → tasks, config order then the rest
+    unleaded: list[TaskFigures]  # tasks with no leader in charge
+    units: list[UnitState]
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        """The configured statuses, most advanced first."""
+        return self.state.statuses
+
+    def units_in(self, state: str) -> list[UnitState]:
+        """Return the units whose state is ``state`` (returned, missing, rejected)."""
+        return [u for u in self.units if u.state == state]
+
+    @property
+    def late(self) -> list[UnitState]:
+        """The units whose current return arrived after the due date."""
+        return [u for u in self.units if u.state == "returned" and u.late]
+
+    @property
+    def compared(self) -> bool:
+        """Whether there is a previous round to compare with."""
+        return bool(self.state.previous)
+
+
+def round_figures(state: RoundState, config: Config) -> RoundFigures:
+    """Compute a round's figures from its state, with the 汇总表's roll-up (``RoundState``)."""
+    ranks = {s: i for i, s in enumerate(state.statuses)}
+    unit_states = {u.unit: u for u in state.units}
+    units = list(state.units)
+    for d in state.dispatches:
+        if d.unit not in unit_states:
+            unit_states[d.unit] = UnitState(d.unit, "missing")
+            units.append(unit_states[d.unit])
+
+    tasks: list[TaskFigures] = []
+    for task in state.tasks:
+        parts = []
+        for unit in state.lead_units(task.id):
+            record = state.answers.get((unit, task.id))
+            answer = record.answer if record else None
+            parts.append(
+                UnitAnswer(
+                    unit,
+                    answer,
+                    unit_states[unit].state,
+                    answer is not None and state.behind_schedule(answer),
+                )
+            )
+        answered = state.task_answers(task.id)
+        rolled = state.rolled_up(task.id)
+        change = None
+        if state.previous:
+            before = [
+                state.previous[(p.unit, task.id)]
+                for p in parts
+                if (p.unit, task.id) in state.previous
+            ]
+            change = _change(before, answered, rolled, state.least_advanced, ranks)
+        tasks.append(
+            TaskFigures(
+                task=task,
+                status=rolled or NOT_REPORTED,
+                progress=average(answered),
+                lagging=any(p.behind for p in parts),
+                units=tuple(parts),
+                leaders=config.expand_leaders(task.leaders),
+                change=change,
+            )
+        )
+
+    overall = Tally(state.statuses)
+    for t in tasks:
+        overall.add(None if t.status == NOT_REPORTED else t.status, t.lagging)
+    answers = Tally(state.statuses)
+    for t in tasks:
+        for p in t.units:
+            answers.add(p.answer.status if p.answer else None, p.behind)
+
+    leaders: dict[str, list[TaskFigures]] = {}
+    unleaded: list[TaskFigures] = []
+    for t in tasks:
+        if not t.leaders:
+            unleaded.append(t)
+        for name in t.leaders:
+            leaders.setdefault(name, []).append(t)
+    known = [ld.name for ld in config.leaders if ld.name in leaders]
+    ordered = {name: leaders[name] for name in (*known, *(n for n in leaders if n not in known))}
+
+    return RoundFigures(
+        state=state,
+        tasks=tasks,
+        overall=overall,
+        answers=answers,
+        sections=_sections(tasks, state.statuses),
+        leaders=ordered,
+        unleaded=unleaded,
+        units=units,
+    )
+
+
+def average(answers: list[Answer]) -> float | None:
+    """Return the average progress of answers that give one, to one decimal."""
+    values = [a.progress for a in answers if a.progress is not None]
+    if not values:
+        return None
+    return round(sum(values) / len(values), 1)
+
+
+def _change(before, answered, rolled, least_advanced, ranks) -> Change:
+    if not before:
+        return Change(None, rolled, 0, None, "上轮无报送")
+    if not answered:
+        return Change(least_advanced([a.status for a in before]), None, -1, None, "本轮未报送")
+    old = least_advanced([a.status for a in before]) or ""
+    new = rolled or ""
+    r_old, r_new = ranks.get(old, len(ranks)), ranks.get(new, len(ranks))
+    if r_new < r_old:
+        parts, direction = [f"状态上升：{old}→{new}"], 1
+    elif r_new > r_old:
+        parts, direction = [f"状态下降：{old}→{new}"], -1
+    else:
+        parts, direction = [f"状态持平：{new}"], 0
+    old_avg, new_avg = average(before), average(answered)
+    delta = None
+    if old_avg is not None and new_avg is not None:
+        delta = round(new_avg - old_avg, 1)
+        parts.append(f"进度{delta:+g}" if delta else "进度持平")
+        if direction == 0 and delta:
+            direction = 1 if delta > 0 else -1
+    return Change(old, new, direction, delta, "，".join(parts))
+
+
+def _sections(tasks: list[TaskFigures], statuses: tuple[str, ...]) -> list[tuple[int, str, Tally]]:
+    tallies: dict[tuple[str, ...], Tally] = {}
+    children: dict[tuple[str, ...], list[tuple[str, ...]]] = {(): []}
+    for t in tasks:
+        section = t.task.section or (NO_SECTION,)
+        for depth in range(1, len(section) + 1):
+            key = section[:depth]
+            if key not in tallies:
+                tallies[key] = Tally(statuses)
+                children[key] = []
+                children[key[:-1]].append(key)
+            tallies[key].add(None if t.status == NOT_REPORTED else t.status, t.lagging)
+    rows: list[tuple[int, str, Tally]] = []
+
+    def walk(key: tuple[str, ...]) -> None:
+        for child in children[key]:
+            rows.append((len(child), child[-1], tallies[child]))
+            walk(child)
+
+    walk(())
+    return rows

@@ -1,0 +1,167 @@
+"""The sentences of the reports: figures written out as an office writes them.
+
+Pure functions from tallies and task figures to Chinese text in official style
+(“118项任务中，已完成30项，占25.4%；…”). The summary, the leaders' briefs and the year-end
+summary all word their figures here, so the same number always reads the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from toolkit.report_figures import NOT_REPORTED, Change, Tally, TaskFigures, percent
+from toolkit.roundstate import LAGGING_FLAG
+
+NUMERALS = "一二三四五六七八九十"
+STATUS_LAGGING = "滞后"
+STATUS_NOT_STARTED = "未启动"
+
+
+def chinese_number(n: int) -> str:
+    """Return 1–99 as Chinese numerals (``十一``, ``二十``) for heading numbers."""
+    if n <= 10:
+        return NUMERALS[n - 1]
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 1 else NUMERALS[tens - 1]
+    return f"{head}十{NUMERALS[ones - 1] if ones else ''}"
+
+
+def short(text: str, limit: int = 40) -> str:
+    """Return ``text`` on one line, cut to ``limit`` characters with an ellipsis."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[:limit] + "……"
+
+
+# A zero-width space after each 、 of a list of numbers: without it LibreOffice treats
+# ``7、9、10、…`` as one word and strands it on a line of its own.
+BREAK = "\u200b"
+
+
+def ids(tasks: Iterable[TaskFigures]) -> str:
+    """Return task numbers as a list in a sentence: ``3、5、12``."""
+    return f"、{BREAK}".join(t.task.id for t in tasks)
+
+
+def status_counts(tally: Tally, measure: str = "项", with_share: bool = True) -> str:
+    """Return ``已完成30项，占25.4%；…；8项未报送，占6.8%`` for every status."""
+    parts = []
+    for status in tally.names:
+        n = tally.count(status)
+        if status == NOT_REPORTED:
+            if not n:
+                continue
+            text = f"{n}{measure}未报送"
+        else:
+            text = f"{status}{n}{measure}"
+        if with_share:
+            text += f"，占{percent(n, tally.total)}"
+        parts.append(text)
+    return "；".join(parts)
+
+
+def brief_counts(tally: Tally, measure: str = "项") -> str:
+    """Return ``共11项，其中已完成3项、序时推进5项、滞后2项；完成率27.3%`` (zeros left out)."""
+    parts = [
+        f"{status}{tally.count(status)}{measure}"
+        for status in tally.names
+        if tally.count(status) or status == tally.names[0]
+    ]
+    text = f"共{tally.total}{measure}，其中{'、'.join(parts)}；完成率{percent(tally.done, tally.total)}"
+    if tally.lagging:
+        text += f"；{LAGGING_FLAG}{tally.lagging}{measure}"
+    return text
+
+
+def tasks_sentence(tally: Tally, prefix: str = "本轮") -> str:
+    """Return the overall sentence: ``本轮118项任务中，已完成X项，占Y%；…。``"""
+    return f"{prefix}{tally.total}项任务中，{status_counts(tally)}。"
+
+
+def lagging_sentence(n: int, expected: float, measure: str = "项任务") -> str:
+    """Return the sentence on 欠进度 (claims 序时推进 below the expected progress)."""
+    if not n:
+        return f"自报“序时推进”的，完成进度均不低于序时进度（{expected:g}%）。"
+    return (
+        f"其中{n}{measure}有牵头单位自报“序时推进”但完成进度低于序时进度（{expected:g}%），"
+        f"列为“{LAGGING_FLAG}”。"
+    )
+
+
+def answers_sentence(tally: Tally) -> str:
+    """Return the sentence counting task × lead unit answers (填报条数)."""
+    counts = "、".join(
+        f"{'未报送' if s == NOT_REPORTED else s}{tally.count(s)}条"
+        for s in tally.names
+        if tally.count(s) or s != NOT_REPORTED
+    )
+    return (
+        f"按填报条数统计（每项任务的每个牵头单位各计一条），共{tally.total}条：{counts}；"
+        f"其中{LAGGING_FLAG}{tally.lagging}条。"
+    )
+
+
+def unit_list(names: Sequence[str]) -> str:
+    """Return unit names as a sentence list."""
+    return "、".join(names)
+
+
+def progress_text(value: float | None) -> str:
+    """Return a progress figure as ``60%`` / ``62.5%``, or ``—``."""
+    return "—" if value is None else f"{value:g}%"
+
+
+def status_lines(t: TaskFigures, with_change: bool = True) -> list[str]:
+    """Return a task's status cell: the rolled-up status, its progress, 欠进度, the change."""
+    out = [t.status]
+    if t.progress is not None:
+        out.append(f"进度{t.progress:g}%")
+    if t.lagging:
+        out.append(f"（{LAGGING_FLAG}）")
+    if with_change and t.change is not None:
+        out += change_lines(t.change)
+    return out
+
+
+def change_lines(change: Change) -> list[str]:
+    """Return the change since the previous round, short enough for a narrow cell."""
+    if change.before is None or change.after is None:
+        return [change.text]
+    lines = [
+        "较上轮：",
+        f"{change.before}→{change.after}" if change.before != change.after else "状态持平",
+    ]
+    if change.delta is not None:
+        lines.append(f"进度{change.delta:+g}" if change.delta else "进度持平")
+    return lines
+
+
+def problem_lines(t: TaskFigures) -> list[str]:
+    """Return the lead units' own 存在问题 for a cell, or a dash when none was written."""
+    return t.problems or ["—"]
+
+
+def unit_lines(t: TaskFigures) -> list[str]:
+    """Return each lead unit's status for a cell."""
+    return [u.line() for u in t.units] or ["（未下发）"]
+
+
+def attention_sentences(tasks: Sequence[TaskFigures], fallen: bool) -> list[str]:
+    """Return what needs attention among ``tasks``: 滞后, 欠进度, 未启动, 未报送, fallen back."""
+    groups = [
+        (f"汇总状态为“{STATUS_LAGGING}”的", [t for t in tasks if t.status == STATUS_LAGGING]),
+        (f"存在“{LAGGING_FLAG}”的", [t for t in tasks if t.lagging]),
+        (
+            f"汇总状态为“{STATUS_NOT_STARTED}”的",
+            [t for t in tasks if t.status == STATUS_NOT_STARTED],
+        ),
+        ("各牵头单位均未报送的", [t for t in tasks if t.status == NOT_REPORTED]),
+    ]
+    if fallen:
+        groups.append(
+            (
+                "较上轮状态下降或进度回落的",
+                [t for t in tasks if t.change is not None and t.change.direction < 0],
+            )
+        )
+    out = [f"{label}{len(found)}项：序号{ids(found)}。" for label, found in groups if found]
+    return out or ["没有滞后、欠进度、未启动或未报送的任务。"]
