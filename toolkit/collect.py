@@ -214,10 +214,8 @@ class _Judge:
         if dispatch is None:
             return j
         j.unit = dispatch.unit
-        for note in book.notes:
+        for note in book.notes:  # macros ignored, formulas read as values, text cut, …
             j.warn(note)
-        if book.macro_enabled:
-            j.warn("文件含宏（.xlsm），只读取了单元格的值，宏未运行。")
         self.verify(book, dispatch, j)
         self.validate(book, dispatch, j)
         return j
