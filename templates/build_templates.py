@@ -454,7 +454,7 @@ LAGGING_COLUMNS = [
     ("具体目标任务", 40, ["{{ t.text }}"], S_TABLE),
     ("汇总状态", 17, lines("t.status_lines"), S_TABLE_CENTER),
     ("牵头单位及报送情况", 40, lines("t.units"), S_TABLE),
-    ("分管领导", 14, lines("t.leader_lines"), S_TABLE_CENTER),
+    ("分管\n领导", 14, lines("t.leader_lines"), S_TABLE_CENTER),
     ("存在问题", 35, lines("t.problems"), S_TABLE),
 ]
 
@@ -560,7 +560,7 @@ def build_year_end() -> object:
             ("具体目标任务", 44, ["{{ t.text }}"], S_TABLE),
             ("最终状态", 18, lines("t.status_lines"), S_TABLE_CENTER),
             ("牵头单位", 31, ["{{ t.lead }}"], S_TABLE),
-            ("分管领导", 14, lines("t.leader_lines"), S_TABLE_CENTER),
+            ("分管\n领导", 14, lines("t.leader_lines"), S_TABLE_CENTER),
             ("存在问题", 39, lines("t.problems"), S_TABLE),
         ],
         "{%tr for t in unfinished %}",

@@ -385,7 +385,7 @@ def _tally_sheet(
 ) -> None:
     statuses = list(figures.config.status_names)
     columns = [
-        Column("name", label, 36, True),
+        Column("name", label, 42, True),
         Column("total", "任务数", 8, True),
         *(Column(s, s, 8, True) for s in statuses),
         Column(NOT_REPORTED, NOT_REPORTED, 8, True),
