@@ -79,9 +79,12 @@ def round_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
                 )
             )
 
+    by_unit: dict[str, list] = {}  # each unit's returns, oldest first: one pass, not one a unit
+    for r in returns:
+        by_unit.setdefault(r["unit"], []).append(r)
     units: list[UnitState] = []
     for d in dispatches:
-        mine = [r for r in returns if r["unit"] == d.unit]
+        mine = by_unit.get(d.unit, [])
         current = next((r for r in mine if r["current"]), None)
         directory = config.unit(d.unit)
         contact = {
