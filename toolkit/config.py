@@ -13,6 +13,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 
@@ -115,7 +116,20 @@ class Config:
         canonical = self.canonical_unit(name)
         if canonical is None:
             return None
-        return next(u for u in self.units if u.name == canonical)
+        return self._units_by_name[canonical]
+
+    @cached_property
+    def _units_by_name(self) -> Mapping[str, Unit]:
+        # Computed on first use (a frozen dataclass may cache in its __dict__): the state of a
+        # round with 2,000 units looks each one up, and a scan per lookup is quadratic.
+        by_name: dict[str, Unit] = {}
+        for u in self.units:
+            by_name.setdefault(u.name, u)  # the first entry, as a scan would find
+        return MappingProxyType(by_name)
+
+    @cached_property
+    def _leader_names(self) -> frozenset[str]:
+        return frozenset(ld.name for ld in self.leaders)
 
     def is_group(self, name: str) -> bool:
         """Tell whether ``name`` is a group label (of units or of leaders)."""
@@ -123,11 +137,7 @@ class Config:
 
     def is_known_name(self, name: str) -> bool:
         """Tell whether ``name`` is a unit, alias, group, leader or leader group of the config."""
-        return (
-            name in self._unit_index
-            or self.is_group(name)
-            or any(name == ld.name for ld in self.leaders)
-        )
+        return name in self._unit_index or self.is_group(name) or name in self._leader_names
 
     def expand_units(self, names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
         """Return ``names`` with groups replaced by their members, in order, without repeats.

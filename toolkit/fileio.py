@@ -42,3 +42,26 @@ def atomic_path(path: Path) -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def write_atomically(path: Path, data: bytes | memoryview) -> None:
+    """Write ``data`` to ``path`` through a temporary file renamed into place, like ``atomic_path``.
+
+    For content built in memory: the temporary file is written through the descriptor that
+    created it, so a workbook costs one file creation and one rename.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=".~", suffix=path.suffix, dir=path.parent)
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        try:
+            os.replace(tmp, path)
+        except PermissionError:
+            raise WorkbookError(
+                f"{path}: 无法写入，文件可能正在 Excel/WPS 中打开。请关闭该文件后重试。"
+            ) from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()

