@@ -114,10 +114,26 @@ def _mail_date(path: Path, limit: int) -> str | None:
     return when.isoformat(timespec="seconds")
 
 
-def find_inputs(paths: list[Path]) -> tuple[list[Path], list[str]]:
+# Folders and files under the output folder that duban writes itself: never returns.
+OWN_FOLDERS = ("dispatch", "received", "outbox", "briefs", "year-end")
+OWN_FILES = (CONSOLIDATED_NAME, "tasks.xlsx")
+
+
+def _written_by_duban(path: Path, output_dir: Path | None) -> bool:
+    if output_dir is None:
+        return False
+    try:
+        parts = path.resolve().relative_to(output_dir.resolve()).parts
+    except ValueError:
+        return False
+    return path.name in OWN_FILES or any(p.startswith(OWN_FOLDERS) for p in parts[:-1])
+
+
+def find_inputs(paths: list[Path], output_dir: Path | None = None) -> tuple[list[Path], list[str]]:
     """Return the files to collect under ``paths`` (recursively) and what was left out and why."""
     files: list[Path] = []
     skipped: list[str] = []
+    own = 0
     for root in paths:
         if not root.exists():
             skipped.append(f"{root}: 找不到这个文件或文件夹。")
@@ -127,8 +143,14 @@ def find_inputs(paths: list[Path]) -> tuple[list[Path], list[str]]:
             suffix = p.suffix.lower()
             if p.name.startswith("~$"):
                 skipped.append(f"{p}: Excel 的临时锁文件，已跳过。")
+            elif p != root and _written_by_duban(p, output_dir):
+                own += 1
             elif suffix in EXCEL_SUFFIXES or suffix == ".eml" or p == root:
                 files.append(p)
+    if own:
+        skipped.append(
+            f"输出文件夹中 duban 自己生成的 {own} 个文件（下发表、存档、汇总表等）不是回执，已跳过。"
+        )
     return files, skipped
 
 
@@ -397,7 +419,7 @@ def collect(
     limits = limits or Limits()
     rnd = config.round(round_id)
     round_dir = config.output_dir / rnd.id
-    files, skipped = find_inputs(paths)
+    files, skipped = find_inputs(paths, config.output_dir)
     verdicts: list[FileVerdict] = []
     with Ledger(ledger_path(config.output_dir)) as ledger:
         if not ledger.dispatches(rnd.id):
