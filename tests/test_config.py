@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -181,11 +182,11 @@ BAD_CONFIGS = {
         _replace('id = "2020-12"', 'id = "2020-10"'),
         ["rounds[1].id", "2020-10"],
     ),
-    "no rounds": (
+    "a misspelt section": (
         _replace('[[rounds]]\nid = "2020-10"', '[[xrounds]]\nid = "2020-10"').replace(
             '[[rounds]]\nid = "2020-12"', '[[xrounds]]\nid = "2020-12"'
         ),
-        ["[[rounds]]"],
+        ["xrounds", "rounds"],
     ),
     "group member not a unit": (
         _replace('"各街道办事处" = ["海滨街道办事处"', '"各街道办事处" = ["海边街道办事处"'),
@@ -205,12 +206,21 @@ BAD_CONFIGS = {
     ),
     "bad smtp.security": (_replace('security = "none"', 'security = "tls"'), ["smtp.security"]),
     "statuses not a list of tables": (
-        'statuses = ["已完成", "滞后"]\n' + BUNDLED.replace("[[statuses]]", "[[xstatuses]]"),
+        'statuses = ["已完成", "滞后"]\n'
+        + re.sub(r"\[\[statuses\]\]\nname = \"[^\"]+\"\nmeaning = \"[^\"]+\"\n", "", BUNDLED),
         ["[[statuses]]"],
     ),
     "duplicate status": (
         _replace('name = "滞后"', 'name = "已完成"'),
         ["statuses[2].name", "已完成"],
+    ),
+    "no rounds": (
+        re.sub(r"\[\[rounds\]\]\nid = \"[^\"]+\"\nname = \"[^\"]+\"\ndue = [0-9-]+\n", "", BUNDLED),
+        ["[[rounds]]"],
+    ),
+    "misspelt key in a unit": (
+        _replace('email = ["czj@example.org"]', 'emial = ["czj@example.org"]'),
+        ["units[", "emial", "email"],
     ),
     "alias used twice": (
         _replace('aliases = ["海滨街道"]', 'aliases = ["海滨街道", "临江街道"]'),

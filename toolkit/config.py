@@ -9,6 +9,7 @@ in a config resolve against the config file's folder. Every error names the file
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 import tomllib
 from collections.abc import Mapping
@@ -262,8 +263,66 @@ class _Reader:
         return value
 
 
+# The keys each part of the file may hold: a typo (``[leader_group]``) is an error, not a
+# silently ignored section.
+KNOWN_KEYS: dict[str, tuple[str, ...]] = {
+    "": (
+        "tasks",
+        "output",
+        "templates",
+        "office",
+        "rounds",
+        "statuses",
+        "units",
+        "groups",
+        "leaders",
+        "leader_groups",
+        "smtp",
+    ),
+    "office": ("name", "short_name", "district", "year", "contact", "phone", "email"),
+    "rounds": ("id", "name", "due"),
+    "statuses": ("name", "meaning"),
+    "units": ("name", "aliases", "email", "cc", "contact", "phone"),
+    "leaders": ("name", "title", "email"),
+    "smtp": (
+        "host",
+        "port",
+        "security",
+        "user",
+        "password_env",
+        "sender",
+        "pause_seconds",
+        "timeout_seconds",
+        "ca_file",
+        "password",
+    ),
+}
+
+
+def _check_keys(r: _Reader, raw: Mapping) -> None:
+    def check(table: Mapping, part: str, where: str) -> None:
+        allowed = KNOWN_KEYS[part]
+        for key in table:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1)
+                hint = f"，是否应为“{close[0]}”" if close else ""
+                raise r.fail(f"{where}{key}", f"不是可识别的配置项{hint}。")
+
+    check(raw, "", "")
+    for part in ("office", "smtp"):
+        if isinstance(raw.get(part), dict):
+            check(raw[part], part, f"{part}.")
+    for part in ("rounds", "statuses", "units", "leaders"):
+        items = raw.get(part)
+        if isinstance(items, list):
+            for i, item in enumerate(items):
+                if isinstance(item, dict):
+                    check(item, part, f"{part}[{i}].")
+
+
 def _parse(raw: Mapping, path: Path, base: Path, output_dir: Path | None) -> Config:
     r = _Reader(path)
+    _check_keys(r, raw)
 
     office_raw = r.table(raw, "office")
     year = office_raw.get("year")
