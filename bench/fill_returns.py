@@ -5,6 +5,7 @@ cells are filled (status, progress, 工作进展情况, 存在问题 when 滞后
 fields on 填报说明 are filled, and it is saved under the returns folder with the same file name
 — exactly what ``toolkit.simulate.fill_workbook`` does, so the returns carry the metadata both
 ways (hidden sheet and document properties) as a real return re-saved by an office suite does.
+Each arrives (its file time) in the days before the deadline, one in thirty a little late.
 Most answers are clean; about one unit in fifty writes a status with stray spaces
 (``序 时 推 进``), which the collector accepts with a warning. Deterministic for a seed.
 
@@ -17,6 +18,7 @@ runs in a process pool; it is preparation, never timed.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import random
 from concurrent.futures import ProcessPoolExecutor
@@ -56,8 +58,8 @@ def answers_for(unit: str, task_ids: tuple[str, ...], expected: float, seed: int
     return answers
 
 
-def _fill_one(job: tuple[Path, Path, str, tuple[str, ...], float, int]) -> str:
-    source, target, unit, task_ids, expected, seed = job
+def _fill_one(job: tuple[Path, Path, str, tuple[str, ...], float, int, dt.datetime]) -> str:
+    source, target, unit, task_ids, expected, seed, due = job
     rng = random.Random(f"{seed}:{unit}:fields")
     answers = answers_for(unit, task_ids, expected, seed)
     status_text = {}
@@ -66,6 +68,12 @@ def _fill_one(job: tuple[Path, Path, str, tuple[str, ...], float, int]) -> str:
     reporter = rng.choice(REPORTERS)
     phone = f"0595-2{rng.randint(1000000, 9999999)}"
     fill_workbook(source, target, answers, reporter, phone, status_text)
+    # Sent in the days before the deadline (the collector takes a file's time as its arrival);
+    # about one unit in thirty is a few days late.
+    arrival = due - dt.timedelta(days=rng.randint(0, 9), hours=rng.randint(0, 8))
+    if rng.random() < 0.03:
+        arrival = due + dt.timedelta(days=rng.randint(1, 5))
+    os.utime(target, (arrival.timestamp(), arrival.timestamp()))
     return target.name
 
 
@@ -85,8 +93,9 @@ def fill_round(
     dispatch_dir = config.output_dir / rnd.id / "dispatch"
     returns.mkdir(parents=True, exist_ok=True)
     expected = rnd.expected_progress(config.office.year)
+    due = dt.datetime.combine(rnd.due, dt.time(17, 0))
     jobs = [
-        (dispatch_dir / d.file, returns / d.file, d.unit, d.task_ids, expected, seed)
+        (dispatch_dir / d.file, returns / d.file, d.unit, d.task_ids, expected, seed, due)
         for d in dispatches
     ]
     workers = workers or min(len(jobs), os.cpu_count() or 1)

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import policy
 from email.parser import BytesParser
+from functools import cached_property
 from pathlib import Path
 
 from toolkit import layout
@@ -227,8 +228,16 @@ class _Judge:
         self.config = config
         self.round = rnd
         self.ledger = ledger
-        self.dispatches = ledger.dispatches(rnd.id)
-        self.tasks: dict[str, Task] = {t.id: t for t in ledger.round_tasks(rnd.id)}
+
+    # Loaded on first use: only a return without metadata needs every dispatch, only a changed
+    # task text needs the tasks; at 20,000 tasks they would otherwise stay in memory all run.
+    @cached_property
+    def dispatches(self) -> list[Dispatch]:
+        return self.ledger.dispatches(self.round.id)
+
+    @cached_property
+    def tasks(self) -> dict[str, Task]:
+        return {t.id: t for t in self.ledger.round_tasks(self.round.id)}
 
     def judge(self, book: ReturnWorkbook) -> _Judgement:
         j = _Judgement()

@@ -43,6 +43,7 @@ NO_SECTION = "（未分部分）"
 MAX_ROWS = 1_048_576
 MAX_CELL_CHARS = 32_767  # counted in UTF-16 units, as Excel counts
 MAX_ROW_HEIGHT = 409.0
+CONSTANT_MEMORY_ROWS = 20_000  # task and task × unit rows past which rows are streamed to disk
 CUT_MARK = "……（超过 Excel 单元格字数上限，以下已截断）"
 
 # Table sheets: a title row, a note row, then the header (as in the tracking workbooks).
@@ -134,8 +135,15 @@ def write_consolidated(path: Path, state: RoundState, config: Config) -> list[st
     """Write the round's consolidated workbook (汇总表) atomically; return warnings (e.g. text cut)."""
     warnings: list[str] = []
     index = _Index(state)
+    options = dict(WORKBOOK_OPTIONS)
+    rows = len(state.tasks) + sum(len(d.task_ids) for d in state.dispatches)
+    if rows > CONSTANT_MEMORY_ROWS:
+        # A big round's rows go to disk as they are written (every sheet is written top to
+        # bottom) instead of sitting in memory, ~2 kB a row; its strings are then stored in
+        # the cells rather than in a shared table (the same values, a larger file).
+        options["constant_memory"] = True
     with atomic_path(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+        wb = xlsxwriter.Workbook(str(tmp), options)
         fmt = _Formats(wb, state.statuses)
         cut = _Cutter(warnings)
         _overview_sheet(wb, _Formats(wb, state.statuses, "vcenter"), state, config, index)
@@ -379,6 +387,8 @@ class _Heights:
     text repeats on every lead unit's row, and short answers repeat across the round.
     """
 
+    LIMIT = 20_000  # remembered texts
+
     def __init__(self, columns: Sequence[Column]):
         self.columns = {c.key: (c,) for c in columns}
         self.seen: dict[tuple[str, str], float] = {}
@@ -393,6 +403,8 @@ class _Heights:
             cell_height = seen.get((key, text))
             if cell_height is None:
                 cell_height = layout.row_height({key: text}, self.columns[key])
+                if len(seen) >= self.LIMIT:  # answers rarely repeat: keep the memory bounded
+                    seen.clear()
                 seen[(key, text)] = cell_height
             if cell_height > height:
                 height = cell_height

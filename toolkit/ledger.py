@@ -238,7 +238,8 @@ class Ledger:
         rows = self.db.execute(
             "SELECT task FROM round_tasks WHERE round = ? ORDER BY position", (round_id,)
         )
-        return [task_from_json(json.loads(r["task"])) for r in rows]
+        strings: dict[str, str] = {}  # one copy of each unit, leader and section name
+        return [task_from_json(json.loads(r["task"]), strings) for r in rows]
 
     # -- received files and returns ------------------------------------------------------------
 
@@ -315,18 +316,28 @@ class Ledger:
         )
 
 
-def task_from_json(d: dict) -> Task:
-    """Return a Task from its ``to_json`` form."""
+def task_from_json(d: dict, strings: dict[str, str] | None = None) -> Task:
+    """Return a Task from its ``to_json`` form.
+
+    ``strings``, shared across a table's tasks, keeps one copy of each name: a unit named in
+    thousands of tasks is then one string, not thousands (20,000 tasks hold ~100,000 names).
+    """
+
+    def names(values: list[str]) -> tuple[str, ...]:
+        if strings is None:
+            return tuple(values)
+        return tuple(strings.setdefault(v, v) for v in values)
+
     return Task(
         id=d["id"],
         text=d["text"],
-        section=tuple(d["section"]),
+        section=names(d["section"]),
         parent=d["parent"],
         parent_text=d["parent_text"],
-        lead=tuple(d["lead"]),
+        lead=names(d["lead"]),
         lead_notes=dict(d["lead_notes"]),
-        assist=tuple(d["assist"]),
-        leaders=tuple(d["leaders"]),
+        assist=names(d["assist"]),
+        leaders=names(d["leaders"]),
         deadline=d["deadline"],
         source=d["source"],
     )

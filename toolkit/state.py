@@ -17,15 +17,18 @@ from toolkit.roundstate import (
 )
 
 
-def _answer(row) -> Answer:
+def _answer(row, strings: dict[str, str] | None = None) -> Answer:
+    # ``strings`` keeps one copy of each repeated text (units, statuses, the stock phrases a
+    # unit repeats): a province's round holds ~50,000 answers, each read as fresh strings.
+    same = ({} if strings is None else strings).setdefault
     return Answer(
         task_id=row["task_id"],
-        unit=row["unit"],
-        status=row["status"],
+        unit=same(row["unit"], row["unit"]),
+        status=same(row["status"], row["status"]),
         progress=row["progress"],
-        progress_text=row["progress_text"],
-        problems=row["problems"],
-        next_steps=row["next_steps"],
+        progress_text=same(row["progress_text"], row["progress_text"]),
+        problems=same(row["problems"], row["problems"]),
+        next_steps=same(row["next_steps"], row["next_steps"]),
     )
 
 
@@ -39,16 +42,17 @@ def is_late(received_at: str | None, rnd: Round) -> bool:
 def round_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
     """Return everything the ledger knows about ``rnd``."""
     dispatches = ledger.dispatches(rnd.id)
-    answers = {
-        (row["unit"], row["task_id"]): AnswerRecord(
-            answer=_answer(row),
-            source=row["source"],
-            received_at=row["received_at"],
+    strings: dict[str, str] = {}
+    answers = {}
+    for row in ledger.current_answers(rnd.id):
+        answer = _answer(row, strings)
+        answers[(answer.unit, row["task_id"])] = AnswerRecord(
+            answer=answer,
+            source=strings.setdefault(row["source"], row["source"]),
+            received_at=strings.setdefault(row["received_at"], row["received_at"]),
             verified=bool(row["verified"]),
             row=row["row"],
         )
-        for row in ledger.current_answers(rnd.id)
-    }
     returns = ledger.returns(rnd.id)
     files: list[FileVerdict] = []
     problems: list[Problem] = []
@@ -127,7 +131,8 @@ def round_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
     before = config.previous_round(rnd.id)
     if before is not None:
         previous = {
-            (row["unit"], row["task_id"]): _answer(row) for row in ledger.current_answers(before.id)
+            (row["unit"], row["task_id"]): _answer(row, strings)
+            for row in ledger.current_answers(before.id)
         }
 
     return RoundState(
