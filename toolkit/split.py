@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import multiprocessing
+import os
 import secrets
 import shutil
 import tempfile
@@ -134,12 +136,12 @@ def _write_all(
 ) -> tuple[list[tuple[UnitPlan, Path]], list[Dispatch], int]:
     written: list[tuple[UnitPlan, Path]] = []
     dispatches: list[Dispatch] = []
+    books: list[tuple[Path, TrackingWorkbook]] = []
     prefilled = 0
     created = now()
     taken: set[str] = set()
-    rows = RowCache()  # a task's row is the same in every workbook that carries it
     digests: dict[str, str] = {}
-    for plan in progress(plans, total=len(plans), desc="生成填报表"):
+    for plan in plans:
         token = secrets.token_urlsafe(16)
         answers = {
             t.id: prefill[(plan.unit, t.id)] for t in plan.lead if (plan.unit, t.id) in prefill
@@ -155,7 +157,7 @@ def _write_all(
             statuses=config.status_names,
             prefill=answers,
         )
-        write_tracking_workbook(path, book, config, rows)
+        books.append((path, book))
         written.append((plan, path))
         for t in plan.lead:
             if t.id not in digests:
@@ -171,7 +173,62 @@ def _write_all(
                 created_at=created,
             )
         )
+    _write_books(books, config)
     return written, dispatches, prefilled
+
+
+POOL_MIN_WORKBOOKS = 40  # below this, starting worker processes costs more than it saves
+_BOOKS: list[tuple[Path, TrackingWorkbook]] = []  # what forked workers write, by index
+_CONFIG: list[Config] = []
+
+
+def split_workers(count: int) -> int:
+    """Return how many processes write ``count`` workbooks: ``$DUBAN_WORKERS``, else the cores.
+
+    Writing a workbook is CPU-bound Python (xlsxwriter), so a second core nearly halves a
+    large split; a small one is not worth the start of a pool.
+    """
+    env = os.environ.get("DUBAN_WORKERS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        wanted = int(env)
+    else:
+        wanted = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        wanted = min(wanted or 1, 4)
+        if count < POOL_MIN_WORKBOOKS:
+            wanted = 1
+    return max(1, min(wanted, count))
+
+
+def _write_books(books: list[tuple[Path, TrackingWorkbook]], config: Config) -> None:
+    """Write every workbook, in forked worker processes when there are many and cores to use."""
+    workers = split_workers(len(books))
+    if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        rows = RowCache()  # a task's row is the same in every workbook that carries it
+        for path, book in progress(books, total=len(books), desc="生成填报表"):
+            write_tracking_workbook(path, book, config, rows)
+        return
+    # Forked workers inherit the books and the config: nothing is pickled but an index. The
+    # ledger stays untouched in the parent (a child never uses the connection it inherits).
+    _BOOKS[:], _CONFIG[:] = books, [config]
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            done = pool.imap_unordered(_write_book, range(len(books)), chunksize=4)
+            for _ in progress(done, total=len(books), desc="生成填报表"):
+                pass
+    finally:
+        _BOOKS.clear()
+        _CONFIG.clear()
+
+
+_WORKER_ROWS: list[RowCache] = []
+
+
+def _write_book(index: int) -> int:
+    if not _WORKER_ROWS:
+        _WORKER_ROWS.append(RowCache())
+    path, book = _BOOKS[index]
+    write_tracking_workbook(path, book, _CONFIG[0], _WORKER_ROWS[0])
+    return index
 
 
 def _unique_name(stem: str, taken: set[str]) -> str:

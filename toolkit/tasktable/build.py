@@ -40,6 +40,8 @@ _SECTION_2 = re.compile(r"^[（(]\s*([一二三四五六七八九十百]+)\s*[)�
 
 
 def _clean(cell: str) -> str:
+    if not cell:
+        return cell
     text = _TAGS.sub("", cell.replace("\r", ""))
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return "\n".join(line for line in lines if line)

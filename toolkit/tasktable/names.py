@@ -68,8 +68,14 @@ class ParsedUnits:
     notes: dict[str, str] = field(default_factory=dict)
 
 
+_SEPARATOR_RUNS = re.compile("[" + re.escape("".join(sorted(SEPARATORS))) + "]+")
+
+
 def tokenize(cell: str) -> list[str]:
     """Split a cell on separators, keeping anything inside parentheses whole."""
+    if not any(ch in cell for ch in OPEN):
+        # Nothing to keep whole: the runs between separators (a regex split, in C).
+        return [t for t in _SEPARATOR_RUNS.split(cell) if t]
     tokens: list[str] = []
     current: list[str] = []
     depth = 0
