@@ -73,7 +73,7 @@ def test_bench_run_tiny(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
     assert "| tiny (20 tasks" in out
-    assert "| split |" in out and "| | collect |" in out
+    assert "| split (one process) |" in out and "| | collect |" in out
     assert "`duban --help`" in out
     assert "heavy modules imported: none" in out
     # the preparation answered every workbook, and the collector accepted every return
