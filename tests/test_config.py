@@ -264,3 +264,16 @@ def test_unknown_round(tmp_path: Path) -> None:
         config.round("2021-01")
     assert config.previous_round("2020-12").id == "2020-10"
     assert config.previous_round("2020-10") is None
+
+
+def test_bundled_config_writes_to_the_folder_duban_runs_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run from any folder, the example's output lands in ./output there, not in the package."""
+    from toolkit.resources import bundled_config
+
+    monkeypatch.delenv("DUBAN_OUTPUT", raising=False)
+    monkeypatch.chdir(tmp_path)
+    config = load_config(bundled_config())
+    assert config.output_dir == tmp_path / "output"
+    assert config.tasks_path.is_file()

@@ -220,9 +220,14 @@ def load_config(path: Path | None = None, output_dir: Path | None = None) -> Con
         raise ConfigError(f"{path}: 配置文件不是 UTF-8 编码，请用 UTF-8 另存。") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: 配置文件格式有误（{e}）。") from None
-    # The bundled config's relative paths resolve against the bundle, wherever it is installed.
-    base = bundle_root() if path.resolve() == bundled_config().resolve() else path.parent
-    return _parse(raw, path, base, output_dir)
+    # The bundled config's task table and templates resolve against the bundle, wherever it is
+    # installed; its output goes to ./output of the folder duban runs in, never into the
+    # installed package.
+    if path.resolve() == bundled_config().resolve():
+        base, output_base = bundle_root(), Path.cwd()
+    else:
+        base = output_base = path.parent
+    return _parse(raw, path, base, output_dir, output_base)
 
 
 class _Reader:
@@ -320,7 +325,9 @@ def _check_keys(r: _Reader, raw: Mapping) -> None:
                     check(item, part, f"{part}[{i}].")
 
 
-def _parse(raw: Mapping, path: Path, base: Path, output_dir: Path | None) -> Config:
+def _parse(
+    raw: Mapping, path: Path, base: Path, output_dir: Path | None, output_base: Path
+) -> Config:
     r = _Reader(path)
     _check_keys(r, raw)
 
@@ -342,7 +349,7 @@ def _parse(raw: Mapping, path: Path, base: Path, output_dir: Path | None) -> Con
     tasks_path = _resolve(base, r.str(raw, "tasks", ""))
     out_env = os.environ.get("DUBAN_OUTPUT")
     out = output_dir or (
-        Path(out_env) if out_env else _resolve(base, r.str(raw, "output", "", "output"))
+        Path(out_env) if out_env else _resolve(output_base, r.str(raw, "output", "", "output"))
     )
 
     rounds = _parse_rounds(r, raw, year)
