@@ -189,7 +189,9 @@ class Ledger:
         sql = "SELECT * FROM dispatches WHERE round = ?"
         if not include_superseded:
             sql += " AND superseded_at IS NULL"
-        return [_dispatch(r) for r in self.db.execute(sql + " ORDER BY id", (round_id,))]
+        strings: dict[str, str] = {}  # a task led by three units: its id and digest once
+        rows = self.db.execute(sql + " ORDER BY id", (round_id,))
+        return [_dispatch(r, strings) for r in rows]
 
     def dispatch_by_token(self, token: str) -> tuple[Dispatch, bool] | None:
         """Return the dispatch with ``token`` and whether it is still current, if any."""
@@ -304,15 +306,17 @@ class Ledger:
             self.db.execute("SELECT * FROM returns WHERE round = ? ORDER BY id", (round_id,))
         )
 
-    def current_answers(self, round_id: str) -> list[sqlite3.Row]:
-        """Return the answers of the round's current returns, with their return's details."""
-        return list(
-            self.db.execute(
-                "SELECT a.*, r.source, r.received_at, r.verified FROM answers a"
-                " JOIN returns r ON r.id = a.return_id"
-                " WHERE r.round = ? AND r.current = 1 ORDER BY r.id, a.row",
-                (round_id,),
-            )
+    def current_answers(self, round_id: str) -> Iterator[sqlite3.Row]:
+        """Yield the answers of the round's current returns, with their return's details.
+
+        Streamed, not listed: a province's round has ~50,000 answers, and the caller keeps
+        each as it needs it.
+        """
+        yield from self.db.execute(
+            "SELECT a.*, r.source, r.received_at, r.verified FROM answers a"
+            " JOIN returns r ON r.id = a.return_id"
+            " WHERE r.round = ? AND r.current = 1 ORDER BY r.id, a.row",
+            (round_id,),
         )
 
 
@@ -343,13 +347,15 @@ def task_from_json(d: dict, strings: dict[str, str] | None = None) -> Task:
     )
 
 
-def _dispatch(row: sqlite3.Row) -> Dispatch:
+def _dispatch(row: sqlite3.Row, strings: dict[str, str] | None = None) -> Dispatch:
+    same = ({} if strings is None else strings).setdefault
+    digests = json.loads(row["task_digests"])
     return Dispatch(
         round=row["round"],
         unit=row["unit"],
         token=row["token"],
-        task_ids=tuple(json.loads(row["task_ids"])),
-        task_digests=json.loads(row["task_digests"]),
+        task_ids=tuple(same(t, t) for t in json.loads(row["task_ids"])),
+        task_digests={same(t, t): same(d, d) for t, d in digests.items()},
         file=row["file"],
         created_at=row["created_at"],
     )

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a province's table holds 20,000 tasks
 class Task:
     """One trackable task: a numbered row of the table, or a sub-item ``1.1`` of one."""
 
@@ -104,7 +104,7 @@ class Round:
         return math.floor(share * 1000) / 10
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a round can hold ~50,000 answers
 class Answer:
     """What a lead unit reported for one task in one round."""
 

@@ -46,7 +46,7 @@ class FileVerdict:
     archived_path: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per answer: ~50,000 in a province's round
 class AnswerRecord:
     """A unit's current answer for one task, with where it came from."""
 
