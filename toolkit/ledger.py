@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from toolkit.errors import LedgerError
-from toolkit.model import Dispatch, Task
+from toolkit.model import Answer, Dispatch, Task
 
 SCHEMA_VERSION = 1
 
@@ -318,6 +318,22 @@ class Ledger:
             " WHERE r.round = ? AND r.current = 1 ORDER BY r.id, a.row",
             (round_id,),
         )
+
+
+def answer_from_row(row: sqlite3.Row, strings: dict[str, str] | None = None) -> Answer:
+    """Return the Answer an ``answers`` row records."""
+    # ``strings`` keeps one copy of each repeated text (units, statuses, the stock phrases a
+    # unit repeats): a province's round holds ~50,000 answers, each read as fresh strings.
+    same = ({} if strings is None else strings).setdefault
+    return Answer(
+        task_id=row["task_id"],
+        unit=same(row["unit"], row["unit"]),
+        status=same(row["status"], row["status"]),
+        progress=row["progress"],
+        progress_text=same(row["progress_text"], row["progress_text"]),
+        problems=same(row["problems"], row["problems"]),
+        next_steps=same(row["next_steps"], row["next_steps"]),
+    )
 
 
 def task_from_json(d: dict, strings: dict[str, str] | None = None) -> Task:

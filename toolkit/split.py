@@ -24,7 +24,7 @@ from toolkit import layout
 from toolkit.config import Config
 from toolkit.errors import LedgerError
 from toolkit.fileio import safe_file_name
-from toolkit.ledger import Ledger, ledger_path, now
+from toolkit.ledger import Ledger, answer_from_row, ledger_path, now
 from toolkit.model import Answer, Dispatch, Round, Task, TaskTable
 from toolkit.progress import progress
 from toolkit.tasklist import write_task_list
@@ -248,19 +248,6 @@ def ledger_answers_before(
     earlier = ids[: ids.index(rnd.id)]
     answers: dict[tuple[str, str], Answer] = {}
     for round_id in earlier:  # later rounds overwrite earlier ones
-        rows = ledger.db.execute(
-            "SELECT a.* FROM answers a JOIN returns r ON r.id = a.return_id"
-            " WHERE r.round = ? AND r.current = 1 AND r.verdict != 'rejected'",
-            (round_id,),
-        )
-        for row in rows:
-            answers[(row["unit"], row["task_id"])] = Answer(
-                task_id=row["task_id"],
-                unit=row["unit"],
-                status=row["status"],
-                progress=row["progress"],
-                progress_text=row["progress_text"],
-                problems=row["problems"],
-                next_steps=row["next_steps"],
-            )
+        for row in ledger.current_answers(round_id):
+            answers[(row["unit"], row["task_id"])] = answer_from_row(row)
     return answers

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 from toolkit.config import Config
-from toolkit.ledger import Ledger
+from toolkit.ledger import Ledger, answer_from_row
 from toolkit.model import Answer, Round
 from toolkit.roundstate import (
     AnswerRecord,
@@ -15,21 +15,6 @@ from toolkit.roundstate import (
     RoundState,
     UnitState,
 )
-
-
-def _answer(row, strings: dict[str, str] | None = None) -> Answer:
-    # ``strings`` keeps one copy of each repeated text (units, statuses, the stock phrases a
-    # unit repeats): a province's round holds ~50,000 answers, each read as fresh strings.
-    same = ({} if strings is None else strings).setdefault
-    return Answer(
-        task_id=row["task_id"],
-        unit=same(row["unit"], row["unit"]),
-        status=same(row["status"], row["status"]),
-        progress=row["progress"],
-        progress_text=same(row["progress_text"], row["progress_text"]),
-        problems=same(row["problems"], row["problems"]),
-        next_steps=same(row["next_steps"], row["next_steps"]),
-    )
 
 
 def is_late(received_at: str | None, rnd: Round) -> bool:
@@ -45,7 +30,7 @@ def round_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
     strings: dict[str, str] = {}
     answers = {}
     for row in ledger.current_answers(rnd.id):
-        answer = _answer(row, strings)
+        answer = answer_from_row(row, strings)
         answers[(answer.unit, row["task_id"])] = AnswerRecord(
             answer=answer,
             source=strings.setdefault(row["source"], row["source"]),
@@ -131,7 +116,7 @@ def round_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
     before = config.previous_round(rnd.id)
     if before is not None:
         previous = {
-            (row["unit"], row["task_id"]): _answer(row, strings)
+            (row["unit"], row["task_id"]): answer_from_row(row, strings)
             for row in ledger.current_answers(before.id)
         }
 
