@@ -81,6 +81,29 @@ def write_round_report(config: Config, round_id: str | None = None) -> list[Path
 # -- the summary ------------------------------------------------------------------------------
 
 
+def section_paragraphs(rows: list[tuple[int, str, Any]]) -> list[dict[str, Any]]:
+    """Return the "by section" part of a report from (depth, heading, tally) rows."""
+    sections = []
+    top = [(i, name, tally) for i, (depth, name, tally) in enumerate(rows) if depth == 1]
+    for n, (i, name, tally) in enumerate(top, start=1):
+        parts = []
+        for depth, sub, sub_tally in rows[i + 1 :]:
+            if depth == 1:
+                break
+            if depth == 2:
+                parts.append(
+                    f"{len(parts) + 1}.{strip_numbering(sub)}：{text.brief_counts(sub_tally)}。"
+                )
+        sections.append(
+            {
+                "heading": f"（{text.chinese_number(n)}）{strip_numbering(name)}",
+                "text": f"{text.brief_counts(tally)}。",
+                "parts": parts,
+            }
+        )
+    return sections
+
+
 def leader_label(config: Config, name: str) -> str:
     """Return how the documents address a leader: ``陈斌副区长``, or ``王明元同志``."""
     leader = next((ld for ld in config.leaders if ld.name == name), None)
@@ -132,26 +155,7 @@ def summary_context(figures: RoundFigures, config: Config, today: dt.date) -> di
         + text.answers_sentence(figures.answers),
     ]
 
-    sections = []
-    top = [
-        (i, name, tally) for i, (depth, name, tally) in enumerate(figures.sections) if depth == 1
-    ]
-    for n, (i, name, tally) in enumerate(top, start=1):
-        parts = []
-        for depth, sub, sub_tally in figures.sections[i + 1 :]:
-            if depth == 1:
-                break
-            if depth == 2:
-                parts.append(
-                    f"{len(parts) + 1}.{strip_numbering(sub)}：{text.brief_counts(sub_tally)}。"
-                )
-        sections.append(
-            {
-                "heading": f"（{text.chinese_number(n)}）{strip_numbering(name)}",
-                "text": f"{text.brief_counts(tally)}。",
-                "parts": parts,
-            }
-        )
+    sections = section_paragraphs(figures.sections)
 
     lagging = [t for t in figures.tasks if t.status == text.STATUS_LAGGING or t.lagging]
     n_lag = sum(1 for t in figures.tasks if t.status == text.STATUS_LAGGING)

@@ -20,7 +20,7 @@ from toolkit.config import Config
 from toolkit.errors import LedgerError
 from toolkit.ledger import Ledger, ledger_path
 from toolkit.model import Answer, Round, Task
-from toolkit.report import leader_label, task_row
+from toolkit.report import leader_label, section_paragraphs, task_row
 from toolkit.report_docx import cn_date, render_docx
 from toolkit.report_figures import (
     NOT_REPORTED,
@@ -29,7 +29,6 @@ from toolkit.report_figures import (
     TaskFigures,
     percent,
     round_figures,
-    strip_numbering,
 )
 from toolkit.roundstate import UnitState
 from toolkit.state import round_state
@@ -254,26 +253,7 @@ def year_end_context(figures: YearFigures, today: dt.date) -> dict[str, Any]:
             f"下发{n_units}个单位，报送率{percent(returned, n_units)}；"
             f"{f.overall.total}项任务中，{text.status_counts(f.overall, with_share=False)}。"
         )
-    sections = []
-    top = [
-        (i, name, tally) for i, (depth, name, tally) in enumerate(figures.sections) if depth == 1
-    ]
-    for n, (i, name, tally) in enumerate(top, start=1):
-        parts = []
-        for depth, sub, sub_tally in figures.sections[i + 1 :]:
-            if depth == 1:
-                break
-            if depth == 2:
-                parts.append(
-                    f"{len(parts) + 1}.{strip_numbering(sub)}：{text.brief_counts(sub_tally)}。"
-                )
-        sections.append(
-            {
-                "heading": f"（{text.chinese_number(n)}）{strip_numbering(name)}",
-                "text": f"{text.brief_counts(tally)}。",
-                "parts": parts,
-            }
-        )
+    sections = section_paragraphs(figures.sections)
     leaders_text = [
         f"{leader_label(config, name)}分管{tally.total}项，已完成{tally.done}项，"
         f"完成率{percent(tally.done, tally.total)}。"
