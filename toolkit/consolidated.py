@@ -25,7 +25,7 @@ from toolkit.config import Config
 from toolkit.fileio import atomic_path
 from toolkit.layout import Column
 from toolkit.model import Answer, Task
-from toolkit.roundstate import LAGGING_FLAG, AnswerRecord, RoundState, UnitState
+from toolkit.roundstate import LAGGING_FLAG, AnswerRecord, RoundState, UnitState, section_rows
 from toolkit.tracking_writer import WORKBOOK_OPTIONS
 
 SHEET_OVERVIEW = "总览"
@@ -615,27 +615,12 @@ def _status_chart(
 
 def _section_tallies(state: RoundState, index: _Index) -> list[tuple[int, str, _Tally]]:
     """Return (depth, heading, tally) rows: every heading level, parents before their parts."""
-    tallies: dict[tuple[str, ...], _Tally] = {}
-    children: dict[tuple[str, ...], list[tuple[str, ...]]] = {(): []}
-    for task in state.tasks:
-        section = task.section or (NO_SECTION,)
-        status, lagging = index.rolled[task.id], index.lagging[task.id]
-        for depth in range(1, len(section) + 1):
-            key = section[:depth]
-            if key not in tallies:
-                tallies[key] = _Tally()
-                children[key] = []
-                children[key[:-1]].append(key)
-            tallies[key].add(status, lagging)
-    rows: list[tuple[int, str, _Tally]] = []
-
-    def walk(key: tuple[str, ...]) -> None:
-        for child in children[key]:
-            rows.append((len(child), child[-1], tallies[child]))
-            walk(child)
-
-    walk(())
-    return rows
+    return section_rows(
+        ((t.section, t.id) for t in state.tasks),
+        _Tally,
+        lambda tally, task_id: tally.add(index.rolled[task_id], index.lagging[task_id]),
+        NO_SECTION,
+    )
 
 
 def _leader_tallies(

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from toolkit.config import Config
 from toolkit.model import Answer, Task
-from toolkit.roundstate import LAGGING_FLAG, RoundState, UnitState
+from toolkit.roundstate import LAGGING_FLAG, RoundState, UnitState, section_rows
 
 NOT_REPORTED = "未报送"  # as the 汇总表 shows a task or task × unit without a current answer
 NO_SECTION = "（未分部分）"
@@ -279,23 +279,9 @@ def _change(before, answered, rolled, least_advanced, ranks) -> Change:
 
 
 def _sections(tasks: list[TaskFigures], statuses: tuple[str, ...]) -> list[tuple[int, str, Tally]]:
-    tallies: dict[tuple[str, ...], Tally] = {}
-    children: dict[tuple[str, ...], list[tuple[str, ...]]] = {(): []}
-    for t in tasks:
-        section = t.task.section or (NO_SECTION,)
-        for depth in range(1, len(section) + 1):
-            key = section[:depth]
-            if key not in tallies:
-                tallies[key] = Tally(statuses)
-                children[key] = []
-                children[key[:-1]].append(key)
-            tallies[key].add(None if t.status == NOT_REPORTED else t.status, t.lagging)
-    rows: list[tuple[int, str, Tally]] = []
-
-    def walk(key: tuple[str, ...]) -> None:
-        for child in children[key]:
-            rows.append((len(child), child[-1], tallies[child]))
-            walk(child)
-
-    walk(())
-    return rows
+    return section_rows(
+        ((t.task.section, t) for t in tasks),
+        lambda: Tally(statuses),
+        lambda tally, t: tally.add(None if t.status == NOT_REPORTED else t.status, t.lagging),
+        NO_SECTION,
+    )

@@ -7,10 +7,15 @@ data, no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar
 
 from toolkit.model import Answer, Dispatch, Round, Task
+
+T = TypeVar("T")
+X = TypeVar("X")
 
 VERDICT_ACCEPTED = "accepted"
 VERDICT_WARNINGS = "accepted with warnings"
@@ -141,3 +146,35 @@ class RoundState:
         for record in self.answers.values():
             counts[record.answer.status] = counts.get(record.answer.status, 0) + 1
         return counts
+
+
+def section_rows(
+    items: Iterable[tuple[tuple[str, ...], X]],
+    new_tally: Callable[[], T],
+    add: Callable[[T, X], None],
+    no_section: str = "（未分部分）",
+) -> list[tuple[int, str, T]]:
+    """Tally items by section path: (depth, heading, tally) rows, each heading before its parts.
+
+    Every level of a task's path counts it, so a part's row is the total of its sub-sections.
+    """
+    tallies: dict[tuple[str, ...], T] = {}
+    children: dict[tuple[str, ...], list[tuple[str, ...]]] = {(): []}
+    for section, item in items:
+        section = section or (no_section,)
+        for depth in range(1, len(section) + 1):
+            key = section[:depth]
+            if key not in tallies:
+                tallies[key] = new_tally()
+                children[key] = []
+                children[key[:-1]].append(key)
+            add(tallies[key], item)
+    rows: list[tuple[int, str, T]] = []
+
+    def walk(key: tuple[str, ...]) -> None:
+        for child in children[key]:
+            rows.append((len(child), child[-1], tallies[child]))
+            walk(child)
+
+    walk(())
+    return rows

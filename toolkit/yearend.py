@@ -30,7 +30,7 @@ from toolkit.report_figures import (
     percent,
     round_figures,
 )
-from toolkit.roundstate import UnitState
+from toolkit.roundstate import UnitState, section_rows
 from toolkit.state import round_state
 
 FOLDER = "year-end"
@@ -151,26 +151,11 @@ def year_figures(config: Config) -> YearFigures:
 
 
 def _sections(tasks: list[YearTask], statuses: tuple[str, ...]) -> list[tuple[int, str, Tally]]:
-    tallies: dict[tuple[str, ...], Tally] = {}
-    children: dict[tuple[str, ...], list[tuple[str, ...]]] = {(): []}
-    for t in tasks:
-        section = t.task.section or ("（未分部分）",)
-        for depth in range(1, len(section) + 1):
-            key = section[:depth]
-            if key not in tallies:
-                tallies[key] = Tally(statuses)
-                children[key] = []
-                children[key[:-1]].append(key)
-            tallies[key].add(None if t.status == NOT_REPORTED else t.status)
-    rows: list[tuple[int, str, Tally]] = []
-
-    def walk(key: tuple[str, ...]) -> None:
-        for child in children[key]:
-            rows.append((len(child), child[-1], tallies[child]))
-            walk(child)
-
-    walk(())
-    return rows
+    return section_rows(
+        ((t.task.section, t) for t in tasks),
+        lambda: Tally(statuses),
+        lambda tally, t: tally.add(None if t.status == NOT_REPORTED else t.status),
+    )
 
 
 def _unit_tallies(
