@@ -26,7 +26,7 @@ from toolkit.fileio import atomic_path
 from toolkit.layout import Column
 from toolkit.model import Answer, Task
 from toolkit.roundstate import LAGGING_FLAG, AnswerRecord, RoundState, UnitState, section_rows
-from toolkit.tracking_writer import WORKBOOK_OPTIONS
+from toolkit.tracking_writer import WORKBOOK_OPTIONS, print_setup
 
 SHEET_OVERVIEW = "总览"
 SHEET_TASKS = "任务汇总"
@@ -317,16 +317,6 @@ def _text(ws, row: int, col: int, text: str, style) -> None:
         ws.write_blank(row, col, None, style)
 
 
-def _print_setup(ws, round_name: str) -> None:
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.fit_to_pages(1, 0)
-    ws.center_horizontally()
-    # "&" starts a header/footer code; a round name is config text, so double it.
-    ws.set_footer(f"&L{round_name.replace('&', '&&')} 汇总表&C第 &P 页，共 &N 页")
-
-
 def _table_sheet(wb, fmt: _Formats, name: str, title: str, note: str, columns, round_name: str):
     """Add a table sheet: title, note, header repeated on each page, frozen, print-ready."""
     ws = wb.add_worksheet(name)
@@ -343,7 +333,7 @@ def _table_sheet(wb, fmt: _Formats, name: str, title: str, note: str, columns, r
     ws.set_row(HEADER_ROW, 30)
     ws.freeze_panes(FIRST_DATA_ROW, 0)
     ws.repeat_rows(HEADER_ROW)
-    _print_setup(ws, round_name)
+    print_setup(ws, f"{round_name} 汇总表")
     return ws
 
 
@@ -565,7 +555,7 @@ def _overview_sheet(wb, fmt: _Formats, state: RoundState, config: Config, index:
     breaks.append(row)
     _unit_table(ws, fmt, row, state, index, statuses)
 
-    _print_setup(ws, state.round.name)
+    print_setup(ws, f"{state.round.name} 汇总表")
     ws.set_h_pagebreaks(breaks)
     ws.activate()
 

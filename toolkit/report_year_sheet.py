@@ -22,7 +22,7 @@ from toolkit.fileio import atomic_path
 from toolkit.layout import Column
 from toolkit.report_figures import NOT_REPORTED, Tally
 from toolkit.roundstate import LAGGING_FLAG
-from toolkit.tracking_writer import WORKBOOK_OPTIONS
+from toolkit.tracking_writer import WORKBOOK_OPTIONS, print_setup
 
 if TYPE_CHECKING:
     from toolkit.yearend import YearFigures
@@ -143,15 +143,6 @@ def write_year_sheet(path: Path, figures: YearFigures) -> Path:
     return path
 
 
-def _print_setup(ws, year: int) -> None:
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.fit_to_pages(1, 0)
-    ws.center_horizontally()
-    ws.set_footer(f"&L{year}年度汇总表&C第 &P 页，共 &N 页")
-
-
 def _table(wb, fmt: _Formats, name: str, title: str, note: str, columns, year: int):
     """Add a table sheet: title, note, header repeated and frozen, print-ready."""
     ws = wb.add_worksheet(name)
@@ -168,7 +159,7 @@ def _table(wb, fmt: _Formats, name: str, title: str, note: str, columns, year: i
     ws.set_row(HEADER_ROW, max(30, layout.row_height(headers, tuple(columns))))
     ws.freeze_panes(FIRST_DATA_ROW, 0)
     ws.repeat_rows(HEADER_ROW)
-    _print_setup(ws, year)
+    print_setup(ws, f"{year}年度汇总表")
     return ws
 
 
@@ -293,7 +284,7 @@ def _overview(wb, fmt: _Formats, figures: YearFigures) -> None:
     ws.insert_chart(
         3 + chart_rows, right, pie, {"x_offset": 0, "y_offset": 0, "object_position": 1}
     )
-    _print_setup(ws, config.office.year)
+    print_setup(ws, f"{config.office.year}年度汇总表")
     ws.fit_to_pages(1, 1)
     ws.print_area(0, 0, max(row, 3 + 2 * chart_rows), right + CHART_WIDTH // 64)
     ws.activate()

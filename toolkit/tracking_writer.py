@@ -115,13 +115,16 @@ def write_tracking_workbook(
     write_atomically(path, buffer.getbuffer())
 
 
-def _print_setup(ws, last_col: int) -> None:
+def print_setup(ws, footer_left: str = "") -> None:
+    """Set the house print layout: A4 landscape, one page wide, page numbers in the footer."""
     ws.set_landscape()
     ws.set_paper(9)  # A4
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     ws.fit_to_pages(1, 0)
     ws.center_horizontally()
-    ws.set_footer("&C第 &P 页，共 &N 页")
+    # "&" starts a header/footer code; footer text may come from the config, so double it.
+    left = f"&L{footer_left.replace('&', '&&')}" if footer_left else ""
+    ws.set_footer(f"{left}&C第 &P 页，共 &N 页")
 
 
 def _guide_sheet(wb, fmt: _Formats, book: TrackingWorkbook, config: Config) -> None:
@@ -178,7 +181,7 @@ def _guide_sheet(wb, fmt: _Formats, book: TrackingWorkbook, config: Config) -> N
         ws.write_string(row, 0, label, fmt.label)
         ws.write_blank(row, 1, None, fmt.field)
         row += 1
-    _print_setup(ws, 1)
+    print_setup(ws)
     ws.set_portrait()
     ws.protect("", PROTECT_OPTIONS)
     ws.activate()
@@ -223,7 +226,7 @@ def _table_heading(ws, fmt: _Formats, title: str, note: str, columns) -> None:
     ws.set_row(layout.HEADER_ROW, 30)
     ws.freeze_panes(layout.FIRST_DATA_ROW, 0)
     ws.repeat_rows(layout.HEADER_ROW)
-    _print_setup(ws, last)
+    print_setup(ws)
 
 
 def _task_sheet(wb, fmt: _Formats, book: TrackingWorkbook, cache: RowCache) -> None:
