@@ -9,7 +9,7 @@ import xlsxwriter
 from toolkit.fileio import atomic_path
 from toolkit.layout import units_text
 from toolkit.model import TaskTable
-from toolkit.tracking_writer import WORKBOOK_OPTIONS
+from toolkit.tracking_writer import WORKBOOK_OPTIONS, print_setup
 
 COLUMNS = (
     ("序号", 7),
@@ -52,10 +52,8 @@ def write_task_list(table: TaskTable, path: Path) -> None:
                 ws.write_string(r, c, value, cell)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, len(table.tasks), len(COLUMNS) - 1)
-        ws.set_landscape()
-        ws.set_paper(9)
         ws.repeat_rows(0)
-        ws.fit_to_pages(1, 0)
+        print_setup(ws, "任务清单")
 
         wsw = wb.add_worksheet("警告")
         for c, (name, width) in enumerate((("原表位置", 30), ("问题", 90))):
