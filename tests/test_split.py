@@ -464,3 +464,42 @@ def test_every_workbook_converts_to_pdf_with_libreoffice(
         assert pdf.is_file(), workbook.name
         data = pdf.read_bytes()
         assert data.startswith(b"%PDF") and len(data) > 1000, workbook.name
+
+
+def test_a_long_task_list_stays_out_of_the_document_properties(tmp_path: Path) -> None:
+    """Excel caps a property at 255 characters: a unit leading many tasks keeps its list in the
+    hidden sheet only, and its return is still identified and accepted."""
+    import warnings
+
+    from openpyxl import load_workbook
+
+    from toolkit.collect import collect
+    from toolkit.config import load_config
+    from toolkit.model import Answer
+    from toolkit.simulate import fill_workbook
+    from toolkit.split import split as run_split
+
+    lines = ["序号\t具体目标任务\t牵头责任单位\t协办单位\t区分管领导"]
+    lines += [f"{n}\t第{n}项任务的具体内容。\t区发改局\t区财政局\t陈 斌" for n in range(1, 121)]
+    table = tmp_path / "长表.txt"
+    table.write_text("\n".join(lines), encoding="utf-8")
+    config = load_config(None, tmp_path / "out")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # xlsxwriter warns on an over-long property
+        result = run_split(config, tasks_path=table)
+    ((plan, path),) = result.workbooks
+    wb = load_workbook(path)
+    props = {p.name: p.value for p in wb.custom_doc_props.props}
+    assert "duban.task_ids" not in props
+    assert props["duban.unit"] == "区发改局"
+    meta = {r[0].value: r[1].value for r in wb["duban_meta"].iter_rows()}
+    assert meta["task_ids"].split(",") == [str(n) for n in range(1, 121)]
+
+    answers = [
+        Answer(str(n), "区发改局", "序时推进", 90, "按计划推进。", "", "继续推进。")
+        for n in range(1, 121)
+    ]
+    filled = tmp_path / "returns" / "区发改局.xlsx"
+    fill_workbook(path, filled, answers, "张伟", "0595-22000000")
+    collected = collect(config, [filled.parent])
+    assert [v.verdict for v in collected.verdicts] == ["accepted"]

@@ -22,6 +22,7 @@ SHEET_META = "duban_meta"
 # Metadata keys; the custom document properties carry the same keys with this prefix.
 PROPERTY_PREFIX = "duban."
 META_KEYS = ("token", "unit", "round", "task_ids", "version")
+PROPERTY_MAX_CHARS = 255  # Excel's limit for a custom document property's text
 
 
 @dataclass(frozen=True)

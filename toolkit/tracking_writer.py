@@ -317,7 +317,10 @@ def _metadata(wb, book: TrackingWorkbook) -> None:
     ws.protect("", {})
     ws.very_hidden()
     for key in layout.META_KEYS:
-        wb.set_custom_property(layout.PROPERTY_PREFIX + key, values[key])
+        # Excel caps a document property at 255 characters; a long task list stays in the
+        # hidden sheet only (the collector trusts the ledger for it anyway).
+        if len(values[key]) <= layout.PROPERTY_MAX_CHARS:
+            wb.set_custom_property(layout.PROPERTY_PREFIX + key, values[key])
     wb.set_properties(
         {
             "title": f"{book.unit} {book.round.name}目标任务进展情况表",
