@@ -963,3 +963,169 @@ def test_compressed_size_ratio_ignores_small_members():
     data = rezip(task_workbook([task_row("1")]), add={"xl/media/blank.bin": b" " * 60_000})
     assert read_return(data, "ok.xlsx", TINY).rows
     assert len(zlib.compress(b" " * 60_000)) < 1_000  # a ratio far above 50, yet accepted
+
+
+# --- the streaming reader gives what openpyxl gives ------------------------------------------
+
+
+def same_as_openpyxl(
+    data: bytes | Path, name: str = "单位.xlsx", limits: Limits = TINY
+) -> ReturnWorkbook:
+    """Read with both engines, assert the results are equal and the stream did not fall back."""
+    from toolkit import xlsx_stream
+
+    package = returns.inspect_package(data, name, limits, values=True)
+    try:
+        xlsx_stream.StreamWorkbook(package)  # raises Unsupported on a shape it leaves to openpyxl
+    finally:
+        package.zip.close()
+    streamed = read_return(data, name, limits)
+    assert streamed == read_return(data, name, limits, engine="openpyxl")
+    return streamed
+
+
+def test_stream_matches_openpyxl_on_filled_dispatched_workbooks(
+    dispatched: SplitResult, tmp_path: Path
+):
+    from toolkit.model import Answer
+    from toolkit.simulate import fill_workbook
+
+    def shuffle(wb: openpyxl.Workbook) -> None:
+        ws = wb[layout.SHEET_TASKS]
+        ws.insert_cols(2)
+        ws.cell(layout.HEADER_ROW + 1, 2).value = "备注"
+
+    def rearrange(wb: openpyxl.Workbook) -> None:
+        ws = wb[layout.SHEET_TASKS]
+        first = layout.FIRST_DATA_ROW + 1
+        rows = [[c.value for c in row] for row in ws.iter_rows(min_row=first)]
+        ws.delete_rows(first, len(rows))
+        for i, values in enumerate(reversed(rows)):
+            for c, value in enumerate(values, start=1):
+                ws.cell(first + 2 * i, c).value = value
+        ws.row_dimensions[first + 2].hidden = True
+
+    def odd_values(wb: openpyxl.Workbook) -> None:
+        import datetime as dt
+
+        guide = wb[layout.SHEET_GUIDE]
+        for row in guide.iter_rows(min_col=1, max_col=2):
+            if row[0].value == "填报日期":
+                row[1].value = dt.datetime(2020, 10, 20)  # a date cell, date-formatted
+                row[1].number_format = "yyyy/m/d"
+        ws = wb[layout.SHEET_TASKS]
+        first = layout.FIRST_DATA_ROW + 1
+        progress = layout.column_index("progress") + 1
+        ws.cell(first, progress).value = dt.datetime(2020, 10, 1, 12, 30)
+        ws.cell(first, progress).number_format = "h:mm"
+        ws.cell(first, progress + 1).value = True
+        ws.cell(first, progress + 2).value = "第一行_x000D_\n  第二行  "
+        ws.cell(first + 1, progress).value = 12.5
+        ws.cell(first + 1, progress).number_format = "0.0%"
+        ws.cell(first + 1, progress + 1).value = "=1/0"
+
+    def drop_sheet(wb: openpyxl.Workbook) -> None:
+        del wb[layout.SHEET_META]
+
+    for unit in ("区工信局", "区发改局"):
+        source = workbook_for(dispatched, unit)
+        for i, edit in enumerate(
+            (None, shuffle, rearrange, odd_values, drop_sheet, drop_properties)
+        ):
+            target = tmp_path / f"{unit}{i}.xlsx"
+            fill(source, target, edit)
+            book = same_as_openpyxl(target, target.name, Limits())
+            assert book.rows and book.metadata
+        plan = next(p for p, path in dispatched.workbooks if path == source)
+        answers = [Answer(t.id, unit, "滞后", 40, "推进中", "资金", "协调") for t in plan.lead]
+        target = tmp_path / f"{unit}-simulated.xlsx"
+        fill_workbook(source, target, answers, "李四", "0791-1234567")
+        assert same_as_openpyxl(target, target.name, Limits()).unit_fields["reporter"] == "李四"
+
+
+def test_stream_matches_openpyxl_on_written_and_hand_made_sheets():
+    def rich(wb: xlsxwriter.Workbook, ws: object) -> None:
+        bold = wb.add_format({"bold": True})
+        percent = wb.add_format({"num_format": "0%"})
+        date = wb.add_format({"num_format": "yyyy-mm-dd"})
+        ws.write_rich_string(3, 7, "前半", bold, "加粗", "后半")
+        ws.write_number(3, 6, 0.8, percent)
+        ws.write_number(4, 6, 44000, date)
+        ws.write_boolean(4, 8, False)
+        ws.write_formula(4, 7, "=1/0", None, "#DIV/0!")
+        ws.write_formula(5, 7, '="a"&"b"', None, "ab")
+        ws.write_string(5, 8, "  前后空格  _x000D_ ")
+        ws.write_number(5, 6, 1e20)
+
+    for data in (
+        task_workbook([task_row(str(i)) for i in range(1, 4)], write=rich),
+        with_dimension(task_workbook([task_row(str(i)) for i in range(1, 31)]), "A1"),
+        with_dimension(task_workbook([task_row(str(i)) for i in range(1, 6)]), "A1:XFD1048576"),
+        task_workbook([task_row("1"), task_row("2")], name="book.xlsm"),
+        task_workbook([task_row("3")], sheet="Sheet1"),
+        task_workbook([], header_at=20),
+    ):
+        same_as_openpyxl(data)
+
+    def row(*cells: str, hidden: bool = False, extra: bytes = b"") -> bytes:
+        inline = b"".join(b'<c t="inlineStr"><is><t>%s</t></is></c>' % c.encode() for c in cells)
+        return (b'<row hidden="1">' if hidden else b"<row>") + inline + extra + b"</row>"
+
+    header = row(*(c.header for c in layout.TASK_COLUMNS))
+    odd_cells = (
+        b'<c r="G5"><v>1E2</v></c><c r="H5" t="str"><v> x </v></c><c r="I5" t="e"><v>#N/A</v></c>'
+        b'<c r="J5" t="b"><v>1</v></c><c r="F5" t="inlineStr"><is><r><t xml:space="preserve">'
+        b'\xe5\xba\x8f </t></r><r><rPr><b/></rPr><t>\xe6\x97\xb6</t></r><rPh sb="0" eb="1">'
+        b"<t>\xe3\x81\x98</t></rPh></is></c>"
+    )
+    rows = (
+        row("标题")
+        + header
+        + row("1", "甲")
+        + row("2", "乙", hidden=True)
+        + b'<row r="5"><c r="A5" t="inlineStr"><is><t>3</t></is></c>'
+        + odd_cells
+        + b"</row>"
+        + b'<row r="4"><c r="A4" t="inlineStr"><is><t>dropped</t></is></c></row>'  # out of order
+        + b'<row r="9.0"><c t="inlineStr"><is><t>9</t></is></c><c/><c s="0"><v>80.50</v></c></row>'
+        + b'<row r="12" hidden="1"/>'
+    )
+    book = same_as_openpyxl(sheet_with(rows), "手写.xlsx")
+    assert [r.values["id"] for r in book.rows] == ["1", "2", "3", "9"]
+    assert book.rows[2].values["progress"] == 100.0 and book.rows[2].values["status"] == "序 时"
+
+    strings = (
+        b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="%s" count="2" uniqueCount="2">'
+        b'<si><t>a_x005F_x000D_b</t><rPh sb="0" eb="1"><t>x</t></rPh></si>'
+        b'<si><r><t>c</t></r><r><t xml:space="preserve"> d </t></r></si></sst>'
+    ) % SHEET_NS.encode()
+    shared = b'<row r="4"><c r="A4" t="s"><v>0</v></c><c r="B4" t="s"><v>1</v></c></row>'
+    data = rezip(
+        sheet_with(row("标题") + header.replace(b"<row>", b'<row r="3">', 1) + shared),
+        replace={"xl/sharedStrings.xml": strings},
+    )
+    assert same_as_openpyxl(data).rows[0].values["text"] == "c d "
+
+
+@pytest.mark.soffice
+def test_stream_matches_openpyxl_on_a_libreoffice_resave(
+    dispatched: SplitResult, tmp_path: Path, soffice: Callable[..., list[Path]]
+):
+    filled = tmp_path / "filled" / "区工信局.xlsx"
+    filled.parent.mkdir()
+    fill(workbook_for(dispatched, "区工信局"), filled)
+    (resaved,) = soffice([filled], "xlsx", tmp_path / "lo")
+    assert same_as_openpyxl(resaved, "lo.xlsx", Limits()).rows
+
+
+def test_stream_leaves_a_sheet_past_its_cell_budget_to_openpyxl(monkeypatch: pytest.MonkeyPatch):
+    from toolkit import safety, xlsx_stream
+
+    data = task_workbook([task_row(str(i)) for i in range(1, 31)])
+    monkeypatch.setattr(safety, "MAX_KEPT_CELLS", 50)
+    package = returns.inspect_package(data, "多.xlsx", TINY, values=True)
+    with pytest.raises(xlsx_stream.Unsupported):
+        xlsx_stream.StreamWorkbook(package)
+    package.zip.close()
+    book = read_return(data, "多.xlsx", TINY)
+    assert book == read_return(data, "多.xlsx", TINY, engine="openpyxl") and len(book.rows) == 30

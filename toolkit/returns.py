@@ -2,9 +2,10 @@
 
 A return is whatever a unit sent back: the workbook it was sent, re-saved by Excel, WPS or
 LibreOffice, rows pasted into a new file, or something hostile. ``read_return`` runs the
-pre-flight of ``toolkit.safety`` first, then reads with openpyxl in read-only, values-only
-mode (formulas are never evaluated; a cached result is only data) and returns the raw values
-found *by header name*, the two copies of the metadata (custom document properties and the
+pre-flight of ``toolkit.safety`` first, keeping the cells its one pass sees, and reads them as
+read-only, values-only openpyxl would (``toolkit.xlsx_stream``; openpyxl itself reads what
+that reader does not follow). Formulas are never evaluated: a cached result is only data. It
+returns the raw values found *by header name*, the two copies of the metadata (custom document properties and the
 hidden sheet) with their conflicts, the unit-level fields and reading notes. It judges nothing:
 the collector verifies the metadata against the ledger and validates the values.
 ``read_returns_isolated`` reads a batch in capped worker processes; ``eml_attachments`` takes
@@ -19,7 +20,7 @@ import re
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import policy
 from email.header import decode_header, make_header
@@ -101,16 +102,25 @@ class ReturnWorkbook:
 # --- reading one file ------------------------------------------------------------------------
 
 
-def read_return(data: bytes | Path, source: str, limits: Limits = DEFAULT_LIMITS) -> ReturnWorkbook:
-    """Read a returned workbook after pre-flight; raise ``RejectedReturn`` if it cannot be."""
+def read_return(
+    data: bytes | Path, source: str, limits: Limits = DEFAULT_LIMITS, engine: str = "stream"
+) -> ReturnWorkbook:
+    """Read a returned workbook after pre-flight; raise ``RejectedReturn`` if it cannot be.
+
+    ``engine="stream"`` takes the cells from the pre-flight's own pass (``toolkit.xlsx_stream``,
+    the same values openpyxl gives) and reads with openpyxl only what that reader leaves to it;
+    ``engine="openpyxl"`` always reads with read-only openpyxl.
+    """
+    if engine not in ("stream", "openpyxl"):
+        raise ValueError(f"unknown engine {engine!r}")
     require_safe_xml()
     from defusedxml import DefusedXmlException  # imported once require_safe_xml vouched for it
 
-    package = inspect_package(data, source, limits)
+    package = inspect_package(data, source, limits, values=engine == "stream")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops
-            return _read_package(package, source, limits)
+            return _read_package(package, source, limits, engine)
     except RejectedReturn:
         raise
     except DefusedXmlException:
@@ -155,17 +165,37 @@ def _read_in_worker(data: bytes | Path, source: str, limits: Limits) -> ReturnWo
     return read_return(data, source, limits)  # looked up at call time, so tests can stand in
 
 
-def _read_package(package: Package, source: str, limits: Limits) -> ReturnWorkbook:
+def _read_package(package: Package, source: str, limits: Limits, engine: str) -> ReturnWorkbook:
+    if engine == "stream":
+        from toolkit.xlsx_stream import StreamWorkbook
+
+        notes = list(package.notes)
+        try:
+            return _read_book(package, source, limits, lambda: StreamWorkbook(package))
+        except (RejectedReturn, MemoryError):
+            raise
+        except Exception:  # a shape it does not follow, or a value openpyxl may refuse
+            package.notes[:] = notes  # openpyxl reads it and decides, as it always did
+    return _read_book(package, source, limits, lambda: _openpyxl_book(package))
+
+
+def _openpyxl_book(package: Package) -> Any:
     import openpyxl
 
+    return openpyxl.load_workbook(
+        io.BytesIO(package.data), read_only=True, data_only=True, keep_vba=False, keep_links=False
+    )
+
+
+def _read_book(
+    package: Package, source: str, limits: Limits, open_book: Callable[[], Any]
+) -> ReturnWorkbook:
     notes = package.notes
     properties = _custom_properties(package, limits, notes)
     saved_at = _saved_at(package, notes)
     if package.macro_enabled:
         notes.append("文件含宏（.xlsm / VBA 工程）：宏不会运行，只读取了单元格的值。")
-    wb = openpyxl.load_workbook(
-        io.BytesIO(package.data), read_only=True, data_only=True, keep_vba=False, keep_links=False
-    )
+    wb = open_book()
     try:
         sheet_meta = _meta_sheet(wb, limits, notes)
         unit_fields = _unit_fields(wb, limits)

@@ -9,7 +9,8 @@ declared size, so the declared sizes are a real bound), then inflates every memb
 CRCs, and one streaming pass over every XML part that refuses any DTD (billion laughs, external
 entities) and bounds nesting, children per element, text per element and cells per sheet, so
 no parser is ever handed a shape that makes it allocate without end. The same pass notes what
-read-only openpyxl does not expose (hidden rows, formula cells). ``require_safe_xml`` asserts
+read-only openpyxl does not expose (hidden rows, formula cells) and, for the reader, the cells
+and shared strings themselves (``values``). ``require_safe_xml`` asserts
 that openpyxl parses with defusedxml. ``run_isolated`` is the second line: each file is read in
 a forked worker whose address space is capped and whose time is bounded; a worker that dies or
 overruns costs only its file, and the batch goes on.
@@ -84,6 +85,9 @@ class Package:
     macro_enabled: bool
     sheets: dict[str, SheetFacts] = field(default_factory=dict)  # worksheet part -> its facts
     notes: list[str] = field(default_factory=list)
+    # with ``values``: each shared-string table's strings, by part, as openpyxl reads them
+    strings: dict[str, list[str]] = field(default_factory=dict)
+    ill_formed: bool = False  # some XML part is not well-formed (the reader leaves it to openpyxl)
 
 
 # --- defusedxml ---------------------------------------------------------------------------
@@ -144,16 +148,20 @@ def preflight(data: bytes | Path, name: str, limits: Limits) -> None:
     inspect_package(data, name, limits).zip.close()
 
 
-def inspect_package(data: bytes | Path, name: str, limits: Limits) -> Package:
-    """Return the checked package of a returned file, or raise ``RejectedReturn``."""
+def inspect_package(data: bytes | Path, name: str, limits: Limits, values: bool = False) -> Package:
+    """Return the checked package of a returned file, or raise ``RejectedReturn``.
+
+    With ``values`` the same pass also keeps the cells of each worksheet's first rows and the
+    shared strings (``SheetFacts.rows``, ``Package.strings``), for ``toolkit.xlsx_stream``.
+    """
     require_safe_xml()
     try:
-        return _inspect(data, name, limits)
+        return _inspect(data, name, limits, values)
     except MemoryError:
         raise RejectedReturn(name, MEMORY_REASON) from None
 
 
-def _inspect(data: bytes | Path, name: str, limits: Limits) -> Package:
+def _inspect(data: bytes | Path, name: str, limits: Limits, values: bool = False) -> Package:
     content = load_bytes(data, name, limits)
     if not content:
         raise RejectedReturn(name, "文件是空的（0 字节），可能发送时出错。请重新发送填报表。")
@@ -175,7 +183,7 @@ def _inspect(data: bytes | Path, name: str, limits: Limits) -> Package:
         raise RejectedReturn(name, _CORRUPT) from None
     try:
         package = _check_directory(archive, infos, name, content, limits)
-        _check_members(archive, infos, package, limits)
+        _check_members(archive, infos, package, limits, values)
     except BaseException:
         archive.close()
         raise
@@ -256,19 +264,28 @@ def _check_directory(
 
 
 def _check_members(
-    archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], package: Package, limits: Limits
+    archive: zipfile.ZipFile,
+    infos: list[zipfile.ZipInfo],
+    package: Package,
+    limits: Limits,
+    values: bool = False,
 ) -> None:
     """Inflate every member once (sizes are already bounded): CRCs, and the shape of the XML."""
     name = package.name
+    rows_kept = limits.max_rows + ROWS_ABOVE_HEADER
+    value_rows = max(rows_kept, MIN_VALUE_ROWS) if values else 0
+    budget = [MAX_KEPT_CELLS]  # cells kept, over every worksheet of the package
     for info in infos:
         try:
             with archive.open(info) as fh:
                 if info.filename.lower().endswith((".xml", ".rels")):
-                    facts = _XmlShape(
-                        info.filename, name, limits.max_rows + ROWS_ABOVE_HEADER
-                    ).scan(fh)
+                    shape = _XmlShape(info.filename, name, rows_kept, value_rows, budget)
+                    facts = shape.scan(fh)
                     if facts is not None:
                         package.sheets[info.filename] = facts
+                    if shape.strings is not None:
+                        package.strings[info.filename] = shape.strings
+                    package.ill_formed |= shape.ill_formed
                 while fh.read(CHUNK):  # the rest, for the CRC
                     pass
         except (RejectedReturn, MemoryError):
@@ -287,6 +304,7 @@ MAX_CHILDREN = {
     "is": 32_767,
 }
 DEFAULT_MAX_CHILDREN = 100_000
+MIN_MAX_CHILDREN = min(MAX_CHILDREN.values())
 MAX_DEPTH = 64
 MAX_ELEMENTS = 1_000_000  # parts parsed whole (styles, workbook, shared strings…), not worksheets
 MAX_SHEET_CELLS = 1_000_000  # a tracking return has a few thousand
@@ -294,6 +312,11 @@ MAX_TEXT = 1_000_000  # characters in one element; a cell holds at most 32,767
 STREAMED_ROOTS = ("worksheet", "dialogsheet")  # read-only openpyxl streams these row by row
 ROWS_ABOVE_HEADER = 100  # facts are kept for max_rows + this many rows of each sheet
 FORMULAS_KEPT = 100
+MIN_VALUE_ROWS = 256  # cells kept with ``values``: the reader's 填报说明 and meta rows at least
+MAX_KEPT_CELLS = 300_000  # beyond this many kept cells a sheet is left to openpyxl (streamed)
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_ROW, _C, _V, _IS = (f"{MAIN_NS}}}{t}" for t in ("row", "c", "v", "is"))
+_SI = f"{MAIN_NS}}}si"
 
 
 @dataclass
@@ -306,6 +329,11 @@ class SheetFacts:
     valued: set[int] = field(default_factory=set)  # rows with a stored value in some cell
     valued_below: bool = False  # a value in a row below ``rows_kept``
     cells: int = 0
+    # with ``values``: the rows of <sheetData> in document order, as [r, cells]; a cell is
+    # [r, t, s, <v> text, <is> text, <v> seen]; a last [r, None] marks the first row past
+    # the rows kept. ``unusual``: a shape the reader leaves to openpyxl.
+    rows: list[list[Any]] = field(default_factory=list)
+    unusual: bool = False
 
 
 class _XmlShape:
@@ -317,7 +345,14 @@ class _XmlShape:
     ``SheetFacts`` so the reader needs no second pass.
     """
 
-    def __init__(self, member: str, name: str, rows_kept: int):
+    def __init__(
+        self,
+        member: str,
+        name: str,
+        rows_kept: int,
+        value_rows: int = 0,
+        budget: list[int] | None = None,
+    ):
         self.member, self.name, self.rows_kept = member, name, rows_kept
         self.tags: list[str] = []  # the open elements' local names
         self.counts: list[int] = []  # children seen so far, per open element
@@ -326,6 +361,20 @@ class _XmlShape:
         self.facts: SheetFacts | None = None
         self.row = 0
         self.cell = ""
+        self.ill_formed = False
+        # values (see SheetFacts.rows, Package.strings), kept when value_rows > 0
+        self.value_rows = value_rows
+        self.budget = budget if budget is not None else [MAX_KEPT_CELLS]
+        self.strings: list[str] | None = None
+        self.keeping = False  # the current row's cells are kept
+        self.kept_row: list[Any] | None = None
+        self.kept_cell: list[Any] | None = None
+        self.text_parts: list[Any] | None = None  # an open <si>/<is>: [plain, run texts]
+        self.buffer: list[str] = []  # the text of the element being captured
+        self.capturing = False  # until its first child: ElementTree's .text
+        self.past = False  # the first row past value_rows was seen
+        self.capture_depth = 0
+        self.deliver: tuple[list[Any], int] | None = None  # where the captured text goes
 
     def scan(self, fh: IO[bytes]) -> SheetFacts | None:
         parser = expat.ParserCreate(namespace_separator="}")
@@ -338,6 +387,7 @@ class _XmlShape:
         parser.EndElementHandler = self._end
         parser.CharacterDataHandler = self._data
         parser.buffer_text = True
+        self.parser = parser
         try:
             while chunk := fh.read(CHUNK):
                 parser.Parse(chunk, False)
@@ -345,6 +395,7 @@ class _XmlShape:
         except expat.ExpatError as e:
             if e.code == expat.errors.codes[expat.errors.XML_ERROR_NO_MEMORY]:
                 raise MemoryError from None
+            self.ill_formed, self.strings = True, None
             return None  # ill-formed: openpyxl says so if it needs this part
         return self.facts
 
@@ -358,9 +409,15 @@ class _XmlShape:
     def _start(self, tag: str, attrib: dict[str, str]) -> None:
         local = tag.rsplit("}", 1)[-1]
         tags = self.tags
+        self.capturing = False  # text after a child element is not the element's text
         if not tags:
             if local in STREAMED_ROOTS:
                 self.facts = SheetFacts(self.rows_kept)
+                if self.value_rows and tag != f"{MAIN_NS}}}{local}":
+                    self.facts.unusual = True
+                self.parser.StartElementHandler = self._start_sheet
+            elif self.value_rows and tag == f"{MAIN_NS}}}sst":
+                self.strings = []
         else:
             self.counts[-1] += 1
             parent = tags[-1]
@@ -368,11 +425,62 @@ class _XmlShape:
                 raise RejectedReturn(self.name, _shape_reason(self.member, parent, self.counts[-1]))
             if self.facts is not None:
                 self._sheet(local, parent, attrib)
+                if self.value_rows:
+                    self._keep_cell(tag, local, parent, attrib)
+            elif self.strings is not None:
+                self._keep_string(tag, local, parent)
         self.elements += 1
         if len(tags) >= MAX_DEPTH or (self.facts is None and self.elements > MAX_ELEMENTS):
             self._reject("层级或元素过多")
         tags.append(local)
         self.counts.append(0)
+        self.text = 0
+
+    def _start_sheet(self, tag: str, attrib: dict[str, str]) -> None:
+        """``_start`` below a worksheet's root, with its cells and values on a fast path."""
+        self.capturing = False
+        tags, counts = self.tags, self.counts
+        depth = len(tags)
+        n = counts[-1] = counts[-1] + 1
+        parent = tags[-1]
+        if n > MIN_MAX_CHILDREN and n > MAX_CHILDREN.get(parent, DEFAULT_MAX_CHILDREN):
+            raise RejectedReturn(self.name, _shape_reason(self.member, parent, n))
+        local = tag[tag.rfind("}") + 1 :]
+        facts = self.facts
+        assert facts is not None
+        if depth == 3 and parent == "row" and local == "c":
+            facts.cells += 1
+            if facts.cells > MAX_SHEET_CELLS:
+                self._reject(f"单元格超过 {MAX_SHEET_CELLS:,} 个，不像是填报表")
+            self.cell = attrib.get("r", "")
+            if self.keeping:
+                self.budget[0] -= 1
+                if self.budget[0] < 0:  # bounded memory: this sheet is left to openpyxl
+                    facts.unusual, self.keeping, self.past = True, False, True
+                elif tag == _C:
+                    cell = [attrib.get("r"), attrib.get("t", "n"), attrib.get("s"), None, None, 0]
+                    self.kept_cell = cell
+                    self.kept_row[1].append(cell)  # type: ignore[index]
+                else:
+                    facts.unusual = True
+        elif depth == 4 and parent == "c" and local == "v":
+            if self.row <= facts.rows_kept:
+                facts.valued.add(self.row)
+            else:
+                facts.valued_below = True
+            cell = self.kept_cell
+            if self.keeping and tag == _V and cell is not None and not cell[5] & 1:
+                cell[5] |= 1
+                self.buffer, self.deliver, self.capture_depth = [], (cell, 3), depth + 1
+                self.capturing = True
+        else:
+            self._sheet(local, parent, attrib)
+            if self.value_rows:
+                self._keep_cell(tag, local, parent, attrib)
+        if depth >= MAX_DEPTH:
+            self._reject("层级或元素过多")
+        tags.append(local)
+        counts.append(0)
         self.text = 0
 
     def _sheet(self, local: str, parent: str, attrib: dict[str, str]) -> None:
@@ -400,15 +508,106 @@ class _XmlShape:
                 else:
                     facts.valued_below = True
 
+    # --- values, as openpyxl reads them (``toolkit.xlsx_stream`` turns them into cells) ---
+
+    def _keep_cell(self, tag: str, local: str, parent: str, attrib: dict[str, str]) -> None:
+        facts = self.facts
+        assert facts is not None
+        depth = len(self.tags)
+        if tag == _ROW:
+            self.keeping = False
+            if depth != 2 or parent != "sheetData":
+                facts.unusual = True  # openpyxl takes a <row> anywhere for a row
+            elif self.past:
+                pass
+            elif self.row <= self.value_rows:
+                self.kept_row = [attrib.get("r"), []]
+                facts.rows.append(self.kept_row)
+                self.keeping = True
+            else:
+                facts.rows.append([attrib.get("r"), None])  # the first row past those kept
+                self.past = True
+            return
+        if not self.keeping:
+            return
+        if depth == 3 and parent == "row":
+            if tag != _C:
+                facts.unusual = True  # openpyxl would take any child of a row for a cell
+                return
+            self.kept_cell = [attrib.get("r"), attrib.get("t", "n"), attrib.get("s"), None, None, 0]
+            assert self.kept_row is not None
+            self.kept_row[1].append(self.kept_cell)
+        elif depth == 4 and parent == "c":
+            cell = self.kept_cell
+            assert cell is not None
+            if tag == _V and not cell[5] & 1:
+                cell[5] |= 1
+                self._capture(cell, 3)
+            elif tag == _IS and not cell[5] & 2:
+                cell[5] |= 2
+                self.text_parts = [None, [], depth]
+        elif self.text_parts is not None:
+            self._text_child(local, depth)
+
+    def _keep_string(self, tag: str, local: str, parent: str) -> None:
+        depth = len(self.tags)
+        if tag == _SI:
+            if depth != 1:
+                self.strings = None  # openpyxl takes an <si> anywhere: not this reader's shape
+                self.value_rows = 0
+                return
+            self.text_parts = [None, [], depth]
+        elif self.text_parts is not None:
+            self._text_child(local, depth)
+
+    def _text_child(self, local: str, depth: int) -> None:
+        """Follow openpyxl's ``Text``: the last <t>, and each <r>'s last <t>; not <rPh>."""
+        parts = self.text_parts
+        assert parts is not None
+        top = parts[2]
+        if depth == top + 1:
+            if local == "t":
+                self._capture(parts, 0)
+            elif local == "r":
+                parts[1].append(None)
+        elif depth == top + 2 and local == "t" and self.tags[-1] == "r":
+            self._capture(parts[1], len(parts[1]) - 1)
+
+    def _capture(self, target: list[Any], index: int) -> None:
+        """Capture the next element's text (ElementTree's ``.text``) into ``target[index]``."""
+        self.buffer, self.deliver, self.capture_depth = [], (target, index), len(self.tags) + 1
+        self.capturing = True
+
+    def _text_done(self, depth: int) -> None:
+        parts = self.text_parts
+        assert parts is not None
+        content = ("" if parts[0] is None else parts[0]) + "".join(
+            t for t in parts[1] if t is not None
+        )
+        self.text_parts = None
+        if self.strings is not None:
+            self.strings.append(content.replace("x005F_", ""))
+        elif self.kept_cell is not None:
+            self.kept_cell[4] = content
+
     def _end(self, tag: str) -> None:
+        depth = len(self.tags)
         self.tags.pop()
         self.counts.pop()
         self.text = 0
+        if self.deliver is not None and depth == self.capture_depth:
+            buffer, (target, index) = self.buffer, self.deliver
+            self.buffer, self.deliver, self.capturing = [], None, False
+            target[index] = "".join(buffer) if buffer else None
+        elif self.text_parts is not None and depth == self.text_parts[2] + 1:
+            self._text_done(depth)
 
     def _data(self, text: str) -> None:
         self.text += len(text)
         if self.text > MAX_TEXT:
             self._reject(f"一段文字超过 {MAX_TEXT:,} 个字符")
+        if self.capturing:
+            self.buffer.append(text)
 
     def _reject(self, what: str) -> None:
         raise RejectedReturn(
