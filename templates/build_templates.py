@@ -459,6 +459,17 @@ LAGGING_COLUMNS = [
 ]
 
 
+def section_paragraphs(doc) -> None:
+    """Add the by-section loop: a level-two heading, its counts, then its parts' counts."""
+    para(doc, "{%p for s in sections %}")
+    para(doc, "{{ s.heading }}", "Heading 2")
+    para(doc, "{{ s.text }}")
+    para(doc, "{%p for part in s.parts %}")
+    para(doc, "{{ part }}")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endfor %}")
+
+
 def build_summary() -> object:
     """Return the round summary template (summary.docx)."""
     doc = new_document()
@@ -467,13 +478,7 @@ def build_summary() -> object:
     para(doc, "一、总体情况", "Heading 1")
     each_paragraph(doc, "overall")
     para(doc, "二、各部分推进情况", "Heading 1")
-    para(doc, "{%p for s in sections %}")
-    para(doc, "{{ s.heading }}", "Heading 2")
-    para(doc, "{{ s.text }}")
-    para(doc, "{%p for part in s.parts %}")
-    para(doc, "{{ part }}")
-    para(doc, "{%p endfor %}")
-    para(doc, "{%p endfor %}")
+    section_paragraphs(doc)
     para(doc, "三、滞后和欠进度任务", "Heading 1")
     each_paragraph(doc, "lagging_text")
     para(doc, "{%p if lagging %}")
@@ -540,13 +545,7 @@ def build_year_end() -> object:
     para(doc, "二、各轮报送情况", "Heading 1")
     each_paragraph(doc, "rounds_text")
     para(doc, "三、各部分完成情况", "Heading 1")
-    para(doc, "{%p for s in sections %}")
-    para(doc, "{{ s.heading }}", "Heading 2")
-    para(doc, "{{ s.text }}")
-    para(doc, "{%p for part in s.parts %}")
-    para(doc, "{{ part }}")
-    para(doc, "{%p endfor %}")
-    para(doc, "{%p endfor %}")
+    section_paragraphs(doc)
     para(doc, "四、分管领导任务完成情况", "Heading 1")
     each_paragraph(doc, "leaders_text")
     para(doc, "五、未完成的任务", "Heading 1")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import xlsxwriter
 
 from toolkit import layout
+from toolkit.consolidated import STATUS_BARS, STATUS_FILLS
 from toolkit.fileio import atomic_path
 from toolkit.layout import Column
 from toolkit.report_figures import NOT_REPORTED, Tally
@@ -39,20 +40,6 @@ FINAL = "年度最终"
 TITLE_ROW, NOTE_ROW, HEADER_ROW, FIRST_DATA_ROW = 0, 1, 2, 3
 MAX_ROW_HEIGHT = 409.0
 
-STATUS_FILLS = {
-    "已完成": "#C6EFCE",
-    "序时推进": "#DDEBF7",
-    "滞后": "#FFC7CE",
-    "未启动": "#D9D9D9",
-    NOT_REPORTED: "#FFEB9C",
-}
-STATUS_BARS = {
-    "已完成": "#70AD47",
-    "序时推进": "#5B9BD5",
-    "滞后": "#E0474C",
-    "未启动": "#A5A5A5",
-    NOT_REPORTED: "#FFC000",
-}
 RECORD_FILLS = {"按时报送": "#C6EFCE", "逾期报送": "#FCE4D6", "被退回": "#FFC7CE"}
 FONT = {"name": "宋体", "size": 10}
 CHART_WIDTH, CHART_HEIGHT = 520, 280  # pixels; a default column is 64 px, a row 20 px
