@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import gc
 import hashlib
 import json
 import shutil
@@ -422,6 +423,26 @@ def collect(
     workers: int | None = None,
 ) -> CollectResult:
     """Judge every return under ``paths`` for a round, record it, and rewrite the 汇总表."""
+    # What was allocated before the run (modules, the config) lives on: frozen, the cyclic
+    # collector skips it during the run, and the forked readers inherit it unfrozen by their
+    # own collections, so its pages stay shared. Unfrozen afterwards, as it was.
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
+    try:
+        return _collect(config, paths, round_id, limits, workers)
+    finally:
+        if freeze:
+            gc.unfreeze()
+
+
+def _collect(
+    config: Config,
+    paths: list[Path],
+    round_id: str | None,
+    limits: Limits | None,
+    workers: int | None,
+) -> CollectResult:
     from toolkit.consolidated import write_consolidated
     from toolkit.state import round_state
 
