@@ -19,6 +19,19 @@ from typing import Any
 
 from toolkit.resources import bundle_root
 
+# The eight subdistrict offices the example's group 各街道办事处 stands for.
+SUBDISTRICTS = [
+    "海滨街道办事处",
+    "临江街道办事处",
+    "鲤中街道办事处",
+    "开元街道办事处",
+    "浮桥街道办事处",
+    "江南街道办事处",
+    "金龙街道办事处",
+    "常泰街道办事处",
+]
+
+
 SEED_NAME = "2020-licheng-task-breakdown.txt"
 SEED_HEADER = "序号\t具体目标任务"
 

@@ -7,21 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
+from builders import SUBDISTRICTS
 
 from toolkit.config import find_config, load_config
 from toolkit.errors import ConfigError
 from toolkit.resources import bundle_root, bundled_config
-
-SUBDISTRICTS = [
-    "海滨街道办事处",
-    "临江街道办事处",
-    "鲤中街道办事处",
-    "开元街道办事处",
-    "浮桥街道办事处",
-    "江南街道办事处",
-    "金龙街道办事处",
-    "常泰街道办事处",
-]
 
 MINIMAL = """\
 tasks = "tables/分解表.txt"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from builders import SUBDISTRICTS
 from openpyxl.workbook.workbook import Workbook
 
 from toolkit.config import Config, load_config
@@ -23,16 +24,6 @@ from toolkit.ledger import Ledger
 from toolkit.model import Dispatch, TaskTable
 from toolkit.split import SplitResult, split
 
-SUBDISTRICTS = [
-    "海滨街道办事处",
-    "临江街道办事处",
-    "鲤中街道办事处",
-    "开元街道办事处",
-    "浮桥街道办事处",
-    "江南街道办事处",
-    "金龙街道办事处",
-    "常泰街道办事处",
-]
 SHEETS = ["填报说明", "任务进展", "协办任务"]
 TASK_HEADERS = ["序号", "具体目标任务", "牵头责任单位", "协办单位", "区分管领导"]
 INPUT_HEADERS = ["完成状态", "完成进度（%）", "工作进展情况", "存在问题", "下一步计划"]

@@ -41,10 +41,16 @@ def _config(ctx: click.Context):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
     help="配置文件（默认 ./config.toml，没有则用内置的鲤城区 2020 示例）。",
 )
-@click.option("--output", type=click.Path(path_type=Path, file_okay=False), help="输出文件夹，覆盖配置中的 output。")
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="输出文件夹，覆盖配置中的 output。",
+)
 @click.option("--verbose", is_flag=True, help="出错时显示完整的调用栈。")
 @click.version_option(__version__, prog_name="duban")
 @click.pass_context
@@ -55,7 +61,12 @@ def cli(ctx: click.Context, config_path: Path | None, output: Path | None, verbo
 
 
 @cli.command()
-@click.option("--tasks", "tasks_path", type=click.Path(path_type=Path), help="任务分解表（.txt .xlsx .csv .docx）。")
+@click.option(
+    "--tasks",
+    "tasks_path",
+    type=click.Path(path_type=Path),
+    help="任务分解表（.txt .xlsx .csv .docx）。",
+)
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出任务和警告（只输出 JSON）。")
 @click.pass_context
 def tasks(ctx: click.Context, tasks_path: Path | None, as_json: bool) -> None:
@@ -78,7 +89,9 @@ def tasks(ctx: click.Context, tasks_path: Path | None, as_json: bool) -> None:
 
 @cli.command()
 @click.option("--round", "round_id", help="报送轮次，默认第一个轮次。")
-@click.option("--tasks", "tasks_path", type=click.Path(path_type=Path), help="任务分解表，默认用配置中的。")
+@click.option(
+    "--tasks", "tasks_path", type=click.Path(path_type=Path), help="任务分解表，默认用配置中的。"
+)
 @click.option("--force", is_flag=True, help="本轮已分发过时仍重新生成（旧文件保留，旧令牌作废）。")
 @click.pass_context
 def split(ctx: click.Context, round_id: str | None, tasks_path: Path | None, force: bool) -> None:
@@ -107,7 +120,9 @@ def split(ctx: click.Context, round_id: str | None, tasks_path: Path | None, for
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果（只输出 JSON）。")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.pass_context
-def collect(ctx: click.Context, round_id: str | None, as_json: bool, paths: tuple[Path, ...]) -> None:
+def collect(
+    ctx: click.Context, round_id: str | None, as_json: bool, paths: tuple[Path, ...]
+) -> None:
     """回收并核对各单位报回的填报表（含 .eml 邮件附件），更新汇总表。"""
     from toolkit.collect import collect as run_collect
     from toolkit.state import format_status
@@ -118,7 +133,11 @@ def collect(ctx: click.Context, round_id: str | None, as_json: bool, paths: tupl
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
     else:
         for v in result.verdicts:
-            label = {"accepted": "通过", "accepted with warnings": "通过（有提示）", "rejected": "退回"}[v.verdict]
+            label = {
+                "accepted": "通过",
+                "accepted with warnings": "通过（有提示）",
+                "rejected": "退回",
+            }[v.verdict]
             click.echo(f"[{label}] {v.source}" + (f" — {v.unit}" if v.unit else ""))
             for reason in v.reasons:
                 click.echo(f"    {reason}")
@@ -146,7 +165,9 @@ def status(ctx: click.Context, round_id: str | None) -> None:
     with Ledger(ledger_path(config.output_dir)) as ledger:
         state = round_state(config, ledger, rnd)
     if not state.dispatches:
-        raise click.ClickException(f"第 {rnd.id} 轮还没有分发记录。请先运行 duban split --round {rnd.id}。")
+        raise click.ClickException(
+            f"第 {rnd.id} 轮还没有分发记录。请先运行 duban split --round {rnd.id}。"
+        )
     click.echo(format_status(state))
 
 
@@ -213,17 +234,34 @@ def init(folder: Path) -> None:
     click.echo(f"请编辑 {folder / 'config.toml'}，然后在该文件夹中运行 duban tasks。")
 
 
+def _mail_options(units_help: str, send_help: str, retry_help: str):
+    """The options ``mail`` and ``remind`` share."""
+
+    def decorate(command):
+        for option in reversed(
+            (
+                click.option("--round", "round_id", help="报送轮次，默认第一个轮次。"),
+                click.option("--unit", "units", multiple=True, help=units_help),
+                click.option("--send", is_flag=True, help=send_help),
+                click.option(
+                    "--limit",
+                    type=click.IntRange(min=1),
+                    help="本次最多处理几封（其余下次运行再处理）。",
+                ),
+                click.option("--retry", is_flag=True, help=retry_help),
+            )
+        ):
+            command = option(command)
+        return command
+
+    return decorate
+
+
 @cli.command()
-@click.option("--round", "round_id", help="报送轮次，默认第一个轮次。")
-@click.option("--unit", "units", multiple=True, help="只处理这个单位（可重复）；默认本轮所有单位。")
-@click.option("--send", is_flag=True, help="真正发送；不加则只写入发件箱 outbox/ 供检查。")
-@click.option(
-    "--limit", type=click.IntRange(min=1), help="本次最多处理几封（其余下次运行再处理）。"
-)
-@click.option(
-    "--retry",
-    is_flag=True,
-    help="重发 --unit 所指单位“结果不明”或“发送失败”的邮件（先向对方核实确未收到）。",
+@_mail_options(
+    "只处理这个单位（可重复）；默认本轮所有单位。",
+    "真正发送；不加则只写入发件箱 outbox/ 供检查。",
+    "重发 --unit 所指单位“结果不明”或“发送失败”的邮件（先向对方核实确未收到）。",
 )
 @click.pass_context
 def mail(
@@ -244,16 +282,10 @@ def mail(
 
 
 @cli.command()
-@click.option("--round", "round_id", help="报送轮次，默认第一个轮次。")
-@click.option(
-    "--unit", "units", multiple=True, help="只催这个单位（可重复）；默认所有未报送或被退回的单位。"
-)
-@click.option("--send", is_flag=True, help="真正发送；不加则只写入发件箱 outbox-remind/ 供检查。")
-@click.option(
-    "--limit", type=click.IntRange(min=1), help="本次最多处理几封（其余下次运行再处理）。"
-)
-@click.option(
-    "--retry", is_flag=True, help="重发 --unit 所指单位当天“结果不明”或“发送失败”的催报（先核实）。"
+@_mail_options(
+    "只催这个单位（可重复）；默认所有未报送或被退回的单位。",
+    "真正发送；不加则只写入发件箱 outbox-remind/ 供检查。",
+    "重发 --unit 所指单位当天“结果不明”或“发送失败”的催报（先核实）。",
 )
 @click.pass_context
 def remind(
