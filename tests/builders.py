@@ -207,3 +207,107 @@ def patch_zip(path: Path, member: str, edit: Callable[[str], str]) -> Path:
                 data = edit(data.decode("utf-8")).encode("utf-8")
             z.writestr(info, data)
     return path
+
+
+def workbook_snapshot(path: Path) -> dict[str, Any]:
+    """Return what openpyxl reads from a workbook that a clerk would see or Excel would apply.
+
+    Values and formats of every cell, merged ranges, row heights, column widths, frozen panes,
+    print titles and set-up, protection, validations, page breaks, filters, sheet states, the
+    active sheet and the document properties: two workbooks with equal snapshots look and
+    behave the same in Excel. Font colours written as the theme's text colour count as none,
+    and an empty text cell as an empty cell (xlsxwriter writes "", duban's writer nothing).
+    """
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    sheets = {}
+    for ws in wb.worksheets:
+        cells = {}
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is None and not c.has_style:
+                    continue
+                value, data_type = (None, "n") if c.value == "" else (c.value, c.data_type)
+                if isinstance(value, float):  # xlsxwriter writes 16 digits, duban's writer 17
+                    value = round(value, 12)
+                color = c.font.color
+                rgb = color.rgb if color is not None and color.type == "rgb" else None
+                cells[c.coordinate] = (
+                    value,
+                    data_type,
+                    c.font.name,
+                    c.font.sz,
+                    bool(c.font.b),
+                    rgb,
+                    c.fill.fill_type,
+                    c.fill.fgColor.rgb if c.fill.fill_type else None,
+                    c.border.left.style,
+                    c.border.bottom.style,
+                    c.alignment.horizontal,
+                    c.alignment.vertical,
+                    bool(c.alignment.wrap_text),
+                    c.protection.locked,
+                    c.number_format,
+                )
+        p = ws.protection
+        sheets[ws.title] = {
+            "state": ws.sheet_state,
+            "cells": cells,
+            "merged": sorted(str(r) for r in ws.merged_cells.ranges),
+            "heights": {r: d.height for r, d in ws.row_dimensions.items() if d.height},
+            "widths": {k: d.width for k, d in ws.column_dimensions.items() if d.customWidth},
+            "freeze": ws.freeze_panes,
+            "print_titles": ws.print_title_rows,
+            "setup": (
+                ws.page_setup.orientation,
+                ws.page_setup.paperSize,
+                ws.page_setup.fitToWidth,
+                ws.page_setup.fitToHeight,
+                ws.sheet_properties.pageSetUpPr.fitToPage
+                if ws.sheet_properties.pageSetUpPr
+                else None,
+                ws.print_options.horizontalCentered,
+                (ws.page_margins.left, ws.page_margins.right),
+                (ws.page_margins.top, ws.page_margins.bottom),
+                ws.oddFooter.center.text,
+                ws.oddFooter.left.text,
+            ),
+            "protection": (
+                p.sheet,
+                p.objects,
+                p.scenarios,
+                p.formatRows,
+                p.formatColumns,
+                p.formatCells,
+                p.selectLockedCells,
+                p.selectUnlockedCells,
+            ),
+            "validations": sorted(
+                (
+                    dv.type,
+                    dv.formula1,
+                    dv.formula2,
+                    str(dv.sqref),
+                    dv.prompt,
+                    dv.promptTitle,
+                    dv.error,
+                    dv.errorTitle,
+                    dv.allow_blank,
+                    dv.showErrorMessage,
+                    dv.showInputMessage,
+                )
+                for dv in ws.data_validations.dataValidation
+            ),
+            "breaks": [b.id for b in ws.row_breaks.brk],
+            "filter": ws.auto_filter.ref,
+            "charts": len(ws._charts),
+        }
+    props = wb.properties
+    return {
+        "sheets": sheets,
+        "order": wb.sheetnames,
+        "active": wb.active.title,
+        "custom": {p.name: p.value for p in wb.custom_doc_props.props},
+        "core": (props.title, props.creator, props.description),
+    }

@@ -492,7 +492,7 @@ def test_hostile_text_is_stored_as_plain_strings(written, book) -> None:
     for name, xml in parts.items():
         assert "<hyperlink" not in xml, name
         assert "relationships/hyperlink" not in xml, name
-    assert "<t>" + HOSTILE[0] + "</t>" in parts["xl/sharedStrings.xml"]  # a string, as typed
+    assert f"<t>{HOSTILE[0]}</t>" in parts[sheets[2]]  # 分单位明细: a string cell, as typed
 
 
 @pytest.mark.parametrize("char", ["进", "😀"])  # one UTF-16 unit, and two (as Excel counts)
@@ -613,3 +613,23 @@ def test_libreoffice_prints_it(written, tmp_path) -> None:
     assert result.returncode == 0, result.stderr
     pdf = out / "汇总表.pdf"
     assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_reads_back_as_xlsxwriter_renders_it(written, config, tmp_path) -> None:
+    """duban's own writer and xlsxwriter give the same cells, formats, settings and chart."""
+    import xlsxwriter
+    from builders import workbook_snapshot
+
+    from toolkit.tracking_writer import WORKBOOK_OPTIONS
+
+    theirs = tmp_path / "xlsxwriter.xlsx"
+    wb = xlsxwriter.Workbook(str(theirs), WORKBOOK_OPTIONS)
+    consolidated.render_consolidated(wb, make_state(), config)
+    wb.close()
+    ours, theirs_ = workbook_snapshot(written[0]), workbook_snapshot(theirs)
+    assert ours["order"] == list(SHEETS)
+    for name in SHEETS:
+        for key, value in theirs_["sheets"][name].items():
+            assert ours["sheets"][name][key] == value, (name, key)
+    assert ours["sheets"]["总览"]["charts"] == 1
+    assert ours["custom"] == theirs_["custom"] and ours["core"] == theirs_["core"]

@@ -1,6 +1,6 @@
 """The round's consolidated workbook (汇总表): the one owner of its sheets and how they print.
 
-``write_consolidated`` renders a ``RoundState`` with xlsxwriter into five sheets — 总览 (return
+``write_consolidated`` renders a ``RoundState`` (with ``toolkit.xlsx_write``) into five sheets — 总览 (return
 rate, 序时进度, counts by status, section, leader and unit, a chart), 任务汇总 (one row per task,
 rolled up), 分单位明细 (one row per task × lead unit), 未报送 (missing, rejected and late units
 with their contacts) and 问题清单 (every problem found). Everything a unit typed is data: each
@@ -17,16 +17,15 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import xlsxwriter
-
-from toolkit import layout
+from toolkit import layout, xlsx_write
 from toolkit.config import Config
 from toolkit.fileio import atomic_path
 from toolkit.layout import Column
 from toolkit.model import Answer, Task
 from toolkit.roundstate import LAGGING_FLAG, AnswerRecord, RoundState, UnitState, section_rows
-from toolkit.tracking_writer import WORKBOOK_OPTIONS, print_setup
+from toolkit.tracking_writer import print_setup
 
 SHEET_OVERVIEW = "总览"
 SHEET_TASKS = "任务汇总"
@@ -43,7 +42,6 @@ NO_SECTION = "（未分部分）"
 MAX_ROWS = 1_048_576
 MAX_CELL_CHARS = 32_767  # counted in UTF-16 units, as Excel counts
 MAX_ROW_HEIGHT = 409.0
-CONSTANT_MEMORY_ROWS = 20_000  # task and task × unit rows past which rows are streamed to disk
 CUT_MARK = "……（超过 Excel 单元格字数上限，以下已截断）"
 
 # Table sheets: a title row, a note row, then the header (as in the tracking workbooks).
@@ -133,33 +131,34 @@ ANSWER_FIELDS = (
 
 def write_consolidated(path: Path, state: RoundState, config: Config) -> list[str]:
     """Write the round's consolidated workbook (汇总表) atomically; return warnings (e.g. text cut)."""
+    with atomic_path(path) as tmp:
+        # A big round's rows go to a temporary file as they are written (every sheet is
+        # written top to bottom), so memory stays flat however many tasks × units there are.
+        wb = xlsx_write.Workbook(str(tmp))
+        warnings = render_consolidated(wb, state, config)
+        wb.close()
+    return warnings
+
+
+def render_consolidated(wb: Any, state: RoundState, config: Config) -> list[str]:
+    """Draw the 汇总表 on ``wb`` (an ``xlsx_write`` or xlsxwriter workbook); return warnings."""
     warnings: list[str] = []
     index = _Index(state)
-    options = dict(WORKBOOK_OPTIONS)
-    rows = len(state.tasks) + sum(len(d.task_ids) for d in state.dispatches)
-    if rows > CONSTANT_MEMORY_ROWS:
-        # A big round's rows go to disk as they are written (every sheet is written top to
-        # bottom) instead of sitting in memory, ~2 kB a row; its strings are then stored in
-        # the cells rather than in a shared table (the same values, a larger file).
-        options["constant_memory"] = True
-    with atomic_path(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), options)
-        fmt = _Formats(wb, state.statuses)
-        cut = _Cutter(warnings)
-        _overview_sheet(wb, _Formats(wb, state.statuses, "vcenter"), state, config, index)
-        _task_sheet(wb, fmt, state, index, cut, warnings)
-        _detail_sheet(wb, fmt, state, index, cut, warnings)
-        _units_sheet(wb, fmt, state, index, cut, warnings)
-        _problems_sheet(wb, fmt, state, cut, warnings)
-        wb.set_properties(
-            {
-                "title": f"{state.round.name}目标任务推进情况汇总表",
-                "author": "duban",
-                "company": config.office.name,
-                "created": dt.datetime.now(dt.UTC).replace(tzinfo=None),
-            }
-        )
-        wb.close()
+    fmt = _Formats(wb, state.statuses)
+    cut = _Cutter(warnings)
+    _overview_sheet(wb, _Formats(wb, state.statuses, "vcenter"), state, config, index)
+    _task_sheet(wb, fmt, state, index, cut, warnings)
+    _detail_sheet(wb, fmt, state, index, cut, warnings)
+    _units_sheet(wb, fmt, state, index, cut, warnings)
+    _problems_sheet(wb, fmt, state, cut, warnings)
+    wb.set_properties(
+        {
+            "title": f"{state.round.name}目标任务推进情况汇总表",
+            "author": "duban",
+            "company": config.office.name,
+            "created": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        }
+    )
     return warnings
 
 
@@ -271,7 +270,7 @@ class _Formats:
     do); the overview's short cells sit in the middle (``valign="vcenter"``).
     """
 
-    def __init__(self, wb: xlsxwriter.Workbook, statuses: Sequence[str], valign: str = "top"):
+    def __init__(self, wb: Any, statuses: Sequence[str], valign: str = "top"):
         base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "text_wrap": True}
         cell = {**base, "border": 1, "valign": valign}
         center = {**cell, "align": "center"}
@@ -299,7 +298,7 @@ class _Formats:
             if name in STATUS_FILLS
         }
 
-    def for_status(self, status: str) -> xlsxwriter.format.Format:
+    def for_status(self, status: str) -> Any:
         return self.status.get(status, self.center)
 
 

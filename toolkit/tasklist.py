@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import xlsxwriter
-
+from toolkit import xlsx_write
 from toolkit.fileio import atomic_path
 from toolkit.layout import units_text
 from toolkit.model import TaskTable
-from toolkit.tracking_writer import WORKBOOK_OPTIONS, print_setup
+from toolkit.tracking_writer import print_setup
 
 COLUMNS = (
     ("序号", 7),
@@ -27,7 +26,7 @@ COLUMNS = (
 def write_task_list(table: TaskTable, path: Path) -> None:
     """Write the checked task list and its warnings to ``path``."""
     with atomic_path(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+        wb = xlsx_write.Workbook(str(tmp))
         header = wb.add_format(
             {"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True}
         )

@@ -1,9 +1,13 @@
-"""Writing one tracking workbook (填报表) for one lead unit and round, with xlsxwriter.
+"""Writing one tracking workbook (填报表) for one lead unit and round.
 
 The layout comes from ``toolkit.layout``; this module only renders it: the guide sheet with
 the unit-level fields, the task sheet with locked task cells, unlocked inputs and validations,
 the read-only assisting sheet, the metadata in a very hidden sheet and custom properties, and
 the print set-up (A4 landscape, header repeated, one page wide, page numbers).
+
+``render_tracking_workbook`` draws on any workbook with xlsxwriter's methods; duban writes with
+``toolkit.xlsx_write`` (a workbook in ~1 ms rather than xlsxwriter's ~4), and the tests render
+the same workbook with xlsxwriter and compare what openpyxl reads back from both.
 """
 
 from __future__ import annotations
@@ -13,10 +17,9 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import xlsxwriter
-
-from toolkit import __version__, layout
+from toolkit import __version__, layout, xlsx_write
 from toolkit.config import Config
 from toolkit.fileio import write_atomically
 from toolkit.model import Answer, Round, Task
@@ -27,9 +30,6 @@ WORKBOOK_OPTIONS = {
     "strings_to_urls": False,
     "strings_to_numbers": False,
 }
-# A tracking workbook is small: its parts are assembled in memory rather than in a temporary
-# file each (a dozen per workbook, whose creation and removal cost more than the writing).
-TRACKING_OPTIONS = {**WORKBOOK_OPTIONS, "in_memory": True}
 PROTECT_OPTIONS = {
     "select_locked_cells": True,
     "select_unlocked_cells": True,
@@ -54,7 +54,7 @@ class TrackingWorkbook:
 class _Formats:
     """The workbook's shared formats, created once per workbook."""
 
-    def __init__(self, wb: xlsxwriter.Workbook):
+    def __init__(self, wb: Any):
         base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "text_wrap": True}
         bordered = {**base, "border": 1}
         self.title = wb.add_format({**base, "font_size": 16, "bold": True, "align": "center"})
@@ -101,18 +101,25 @@ def write_tracking_workbook(
     path: Path, book: TrackingWorkbook, config: Config, cache: RowCache | None = None
 ) -> None:
     """Write ``book`` to ``path`` (atomically: a crash never leaves half a workbook)."""
-    cache = cache or RowCache()
     # Built in memory, then written in one go: a workbook is a few kB, and the zip writer's
     # seeks and small writes cost more on a file than the whole workbook does in memory.
     buffer = io.BytesIO()
-    wb = xlsxwriter.Workbook(buffer, TRACKING_OPTIONS)
+    wb = xlsx_write.Workbook(buffer)
+    render_tracking_workbook(wb, book, config, cache)
+    wb.close()
+    write_atomically(path, buffer.getbuffer())
+
+
+def render_tracking_workbook(
+    wb: Any, book: TrackingWorkbook, config: Config, cache: RowCache | None = None
+) -> None:
+    """Draw ``book`` on ``wb``: an ``xlsx_write.Workbook`` or an ``xlsxwriter.Workbook``."""
+    cache = cache or RowCache()
     fmt = _Formats(wb)
     _guide_sheet(wb, fmt, book, config)
     _task_sheet(wb, fmt, book, cache)
     _assist_sheet(wb, fmt, book, cache)
     _metadata(wb, book)
-    wb.close()
-    write_atomically(path, buffer.getbuffer())
 
 
 def print_setup(ws, footer_left: str = "") -> None:

@@ -1,0 +1,187 @@
+"""Tests for ``toolkit.xlsx_write``, duban's own .xlsx writer.
+
+The tracking workbooks are rendered twice — with xlsxwriter, which Excel has long accepted,
+and with ``xlsx_write`` — and openpyxl must read the same cells, formats and settings from
+both. The writer's own rules (text stays text, control characters, long text, rows spilled to
+disk, what it refuses) are tested on small workbooks read back with openpyxl.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+from builders import workbook_snapshot
+
+from toolkit import xlsx_write
+from toolkit.config import Config, load_config
+from toolkit.model import Answer
+from toolkit.split import plan_units
+from toolkit.tasktable import read_task_table
+from toolkit.tracking_writer import (
+    WORKBOOK_OPTIONS,
+    TrackingWorkbook,
+    render_tracking_workbook,
+    write_tracking_workbook,
+)
+
+
+@pytest.fixture(scope="module")
+def config() -> Config:
+    return load_config()
+
+
+def _books(config: Config) -> list[TrackingWorkbook]:
+    table = read_task_table(config.tasks_path, config)
+    plans, _ = plan_units(table, config)
+    by_unit = {p.unit: p for p in plans}
+    round_ = config.rounds[0]
+    statuses = tuple(s.name for s in config.statuses)
+    books = []
+    for unit in ("区发改局", "海滨街道办事处", "区委史志研究室"):
+        plan = by_unit[unit]
+        prefill = {}
+        if unit == "区发改局":  # a later round: last round's answers are filled in
+            first = plan.lead[0].id
+            prefill[first] = Answer(
+                first,
+                unit,
+                "滞后",
+                40,
+                "已完成立项。\n正在招标",
+                "资金未到位 & <待定>",
+                " 下月开工",
+            )
+        books.append(
+            TrackingWorkbook(
+                unit, round_, f"token-{unit}", plan.lead, plan.assist, statuses, prefill
+            )
+        )
+    return books
+
+
+def test_tracking_workbooks_read_back_as_xlsxwriter_renders_them(
+    config: Config, tmp_path: Path
+) -> None:
+    for book in _books(config):
+        ours = tmp_path / f"{book.unit}-ours.xlsx"
+        write_tracking_workbook(ours, book, config)
+        theirs = tmp_path / f"{book.unit}-xlsxwriter.xlsx"
+        wb = xlsxwriter.Workbook(str(theirs), WORKBOOK_OPTIONS)
+        render_tracking_workbook(wb, book, config)
+        wb.close()
+        a, b = workbook_snapshot(ours), workbook_snapshot(theirs)
+        assert a["order"] == b["order"] == ["填报说明", "任务进展", "协办任务", "duban_meta"]
+        for name in a["order"]:
+            for key in b["sheets"][name]:
+                assert a["sheets"][name][key] == b["sheets"][name][key], (book.unit, name, key)
+        assert a == b, book.unit
+        # The snapshot is not empty: the task sheet has its rows and its two validations.
+        tasks = a["sheets"]["任务进展"]
+        assert len(tasks["validations"]) == 2
+        assert len(tasks["cells"]) >= 10 * len(book.lead_tasks)
+        if book.prefill:
+            assert tasks["cells"]["I4"][0] == "资金未到位 & <待定>"
+            assert tasks["cells"]["J4"][0] == " 下月开工"
+
+
+def _read(path: Path, sheet: str | None = None) -> list[list[object]]:
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet] if sheet else wb.worksheets[0]
+    return [[c.value for c in row] for row in ws.iter_rows()]
+
+
+def test_text_stays_text_and_odd_characters_survive(tmp_path: Path) -> None:
+    path = tmp_path / "t.xlsx"
+    wb = xlsx_write.Workbook(str(path))
+    ws = wb.add_worksheet("表 1")
+    texts = [
+        "=SUM(A1:A2)",
+        "0012",
+        "  两端有空格  ",
+        "第一行\n第二行",
+        "a & b < c > d \"e\" 'f'",
+        "控制字符\x01\x1f",
+        "软回车\x0b下一行",
+        "😀 emoji",
+    ]
+    for r, text in enumerate(texts):
+        ws.write_string(r, 0, text)
+    ws.write_number(0, 1, 81.6)
+    ws.write_number(1, 1, 100)
+    ws.write_number(2, 1, 3.0)
+    wb.close()
+    rows = _read(path)
+    got = [row[0] for row in rows]
+    assert got[:5] == texts[:5]
+    assert got[5] == "控制字符"  # XML cannot carry them
+    assert got[6] == "软回车\n下一行"  # Word's line break, pasted
+    assert got[7] == "😀 emoji"
+    assert [row[1] for row in rows[:3]] == [81.6, 100, 3]
+    with zipfile.ZipFile(path) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet and "<f " not in sheet
+
+
+def test_text_past_excels_cell_limit_is_cut(tmp_path: Path) -> None:
+    path = tmp_path / "long.xlsx"
+    wb = xlsx_write.Workbook(str(path))
+    ws = wb.add_worksheet("长")
+    assert ws.write_string(0, 0, "长" * 40_000) == -2
+    wb.close()
+    assert _read(path)[0][0] == "长" * xlsx_write.MAX_STRING
+
+
+def test_a_long_sheet_spills_to_disk_and_reads_back_whole(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(xlsx_write, "SPILL_ROWS", 50)
+    monkeypatch.setattr(xlsx_write, "SPILL_MARGIN", 5)
+    path = tmp_path / "big.xlsx"
+    wb = xlsx_write.Workbook(str(path))
+    fmt = wb.add_format({"border": 1, "text_wrap": True})
+    ws = wb.add_worksheet("明细")
+    for r in range(1_000):
+        ws.set_row(r, 20 + r % 3)
+        ws.write_string(r, 0, f"任务{r}", fmt)
+        ws.write_number(r, 1, r, fmt)
+    assert ws._spill is not None  # most rows were on disk before the workbook closed
+    with pytest.raises(ValueError, match="already written out"):
+        ws.write_string(3, 0, "too late")
+    ws.write_string(997, 2, "still in memory")  # the newest rows can still take cells
+    wb.close()
+    book = openpyxl.load_workbook(path)
+    ws2 = book["明细"]
+    assert ws2.max_row == 1_000
+    assert [ws2.cell(r + 1, 1).value for r in range(1_000)] == [f"任务{r}" for r in range(1_000)]
+    assert ws2.cell(998, 3).value == "still in memory"
+    assert ws2.row_dimensions[500].height == 20 + 499 % 3
+    assert ws2.cell(700, 1).border.left.style == "thin"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda wb: wb.add_format({"italic": True}),
+        lambda wb: wb.add_format({"font_color": "red"}),
+        lambda wb: wb.add_worksheet("a/b"),
+        lambda wb: wb.add_worksheet("x" * 32),
+        lambda wb: wb.add_worksheet("S").write_number(0, 0, float("nan")),
+        lambda wb: wb.add_worksheet("S").protect("secret"),
+        lambda wb: wb.add_worksheet("S").data_validation(0, 0, 1, 0, {"validate": "date"}),
+        lambda wb: wb.set_properties({"keywords": "x"}),
+    ],
+)
+def test_what_it_does_not_support_is_refused(tmp_path: Path, call) -> None:
+    wb = xlsx_write.Workbook(str(tmp_path / "x.xlsx"))
+    with pytest.raises(ValueError):
+        call(wb)
+
+
+def test_sheet_names_are_quoted_where_formulas_need_it() -> None:
+    assert xlsx_write.quote_sheet("任务进展") == "任务进展"
+    assert xlsx_write.quote_sheet("表 1") == "'表 1'"
+    assert xlsx_write.quote_sheet("A1") == "'A1'"
+    assert xlsx_write.quote_sheet("1月") == "'1月'"
+    assert xlsx_write.quote_sheet("O'Brien") == "'O''Brien'"

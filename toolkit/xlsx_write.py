@@ -1,0 +1,1100 @@
+"""A small, fast .xlsx writer for the workbooks duban writes: the subset of xlsxwriter it uses.
+
+duban writes thousands of tracking workbooks per round at a province's scale, and a 汇总表 of
+one row per task × unit. xlsxwriter is correct but general: every cell is an object, every
+workbook re-renders its styles, theme and parts, ~3.5 ms a workbook and ~60 µs a row here.
+This writer renders each cell straight to its XML text as it is written and zips the parts
+once, which is what these workbooks need and no more:
+
+- the methods duban calls, with xlsxwriter's names and arguments (``add_format``,
+  ``write_string``, ``merge_range``, ``data_validation``, ``protect``, ``print_setup`` calls,
+  ``insert_chart`` for one column chart), so the sheet code reads the same with either and the
+  tests can render one workbook with both and compare what openpyxl reads back;
+- strings are written in the cell (``inlineStr``), as xlsxwriter's ``constant_memory`` mode
+  does: no shared-string table to build, and a row's XML depends only on the row;
+- rows are kept as XML text; a sheet past ``SPILL_ROWS`` rows spills them to a temporary file,
+  so a 汇总表 of 100,000 rows stays within a few MB of memory. Rows are written top to bottom
+  once a sheet spills (writing above the spilled rows is an error, not a silent loss).
+
+Anything else (another property, a format key it does not know) raises ``ValueError``, so a
+change to the sheet code cannot silently render differently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import re
+import tempfile
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from typing import IO, Any
+
+MAX_ROWS = 1_048_576
+MAX_COLS = 16_384
+MAX_STRING = 32_767  # Excel's limit for a cell's text; longer text is cut, as xlsxwriter does
+SPILL_ROWS = 2_000  # rows kept as text in memory per sheet before spilling to a temporary file
+SPILL_MARGIN = 100  # the newest rows stay in memory when the others spill: they may get cells
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_CT = "application/vnd.openxmlformats-officedocument."
+_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, as xlsxwriter does: the same content, the same bytes
+
+# Characters XML 1.0 cannot carry. Word's line and page breaks (pasted into a cell they come
+# as \x0b and \x0c) become line breaks; the others are dropped. (Excel would write _xHHHH_
+# escapes, which not every reader decodes: openpyxl shows them as they are.)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_BREAKS = frozenset("\x0b\x0c")
+_BUILTIN_NUM_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "0%": 9, "0.00%": 10}
+_FORMAT_KEYS = frozenset(
+    {
+        "font_name",
+        "font_size",
+        "bold",
+        "font_color",
+        "bg_color",
+        "border",
+        "align",
+        "valign",
+        "text_wrap",
+        "locked",
+        "num_format",
+    }
+)
+_HORIZONTAL = {"left": "left", "center": "center", "right": "right", "justify": "justify"}
+_VERTICAL = {"top": "top", "vcenter": "center", "bottom": "bottom", "vjustify": "justify"}
+# Sheet protection options (xlsxwriter's names) and whether each is allowed by default.
+_PROTECT = {
+    "objects": ("objects", False),
+    "scenarios": ("scenarios", False),
+    "format_cells": ("formatCells", False),
+    "format_columns": ("formatColumns", False),
+    "format_rows": ("formatRows", False),
+    "insert_columns": ("insertColumns", False),
+    "insert_rows": ("insertRows", False),
+    "insert_hyperlinks": ("insertHyperlinks", False),
+    "delete_columns": ("deleteColumns", False),
+    "delete_rows": ("deleteRows", False),
+    "select_locked_cells": ("selectLockedCells", True),
+    "sort": ("sort", False),
+    "autofilter": ("autoFilter", False),
+    "pivot_tables": ("pivotTables", False),
+    "select_unlocked_cells": ("selectUnlockedCells", True),
+}
+
+
+def escape(text: str) -> str:
+    """Return ``text`` escaped for XML character data (see ``_CONTROL`` for control characters)."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if _CONTROL.search(text):
+        text = _CONTROL.sub(lambda m: "\n" if m.group() in _BREAKS else "", text)
+    return text
+
+
+def escape_attr(text: str) -> str:
+    """Return ``text`` escaped for an XML attribute value in double quotes."""
+    return escape(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;")
+
+
+_COLUMN_NAMES: list[str] = []
+
+
+def column_name(col: int) -> str:
+    """Return the letters of a 0-based column: 0 → A, 27 → AB."""
+    if col < len(_COLUMN_NAMES):
+        return _COLUMN_NAMES[col]
+    while len(_COLUMN_NAMES) <= col:
+        n = len(_COLUMN_NAMES) + 1
+        name = ""
+        while n:
+            n, rem = divmod(n - 1, 26)
+            name = chr(65 + rem) + name
+        _COLUMN_NAMES.append(name)
+    return _COLUMN_NAMES[col]
+
+
+def cell_ref(row: int, col: int, absolute: bool = False) -> str:
+    """Return the A1 reference of a 0-based cell (``$A$1`` when ``absolute``)."""
+    if absolute:
+        return f"${column_name(col)}${row + 1}"
+    return f"{column_name(col)}{row + 1}"
+
+
+def range_ref(r1: int, c1: int, r2: int, c2: int, absolute: bool = False) -> str:
+    """Return an A1 range; a single cell is written as that cell."""
+    first, last = cell_ref(r1, c1, absolute), cell_ref(r2, c2, absolute)
+    return first if first == last else f"{first}:{last}"
+
+
+def quote_sheet(name: str) -> str:
+    """Return a sheet name as a formula names it: quoted unless it is a plain word."""
+    if re.fullmatch(r"[^\W\d]\w*", name) and not re.fullmatch(r"[A-Za-z]{1,3}\d+", name):
+        return name
+    return "'" + name.replace("'", "''") + "'"
+
+
+def _color(value: str) -> str:
+    if not re.fullmatch(r"#[0-9A-Fa-f]{6}", value):
+        raise ValueError(f"colour {value!r}: expected #RRGGBB")
+    return "FF" + value[1:].upper()
+
+
+def _number(value: float) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"not a number: {value!r}")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} cannot be stored in a cell")
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    return str(value)
+
+
+def column_width(width: float) -> float:
+    """Return the width stored for a column ``width`` characters wide (xlsxwriter's rounding)."""
+    if width <= 0:
+        return 0
+    pixels = int(width * 7 + 0.5) + 5 if width >= 1 else int(width * 12 + 0.5)
+    return int(pixels / 7 * 256) / 256 if width >= 1 else pixels / 12
+
+
+def row_height(points: float) -> str:
+    """Return a row height as stored: rounded to a whole pixel (3/4 point), as Excel does."""
+    return _number(int(points * 4 / 3 + 0.5) * 0.75)
+
+
+class Format:
+    """A cell format; its index in the style sheet is fixed when it is added."""
+
+    __slots__ = ("props", "xf")
+
+    def __init__(self, props: Mapping[str, Any], xf: int):
+        self.props = dict(props)
+        self.xf = xf
+
+
+class _Styles:
+    """The style sheet: fonts, fills, borders, number formats and cell formats, deduplicated."""
+
+    def __init__(self) -> None:
+        self.fonts: dict[tuple, int] = {("Calibri", 11, False, None): 0}
+        self.fills: dict[str | None, int] = {None: 0, "gray125": 1}
+        self.borders: dict[int, int] = {0: 0}
+        self.num_formats: dict[str, int] = {}
+        self.xfs: dict[tuple, int] = {(0, 0, 0, 0, None, None, False, True): 0}
+
+    def add(self, props: Mapping[str, Any]) -> int:
+        unknown = set(props) - _FORMAT_KEYS
+        if unknown:
+            raise ValueError(f"format keys not supported: {sorted(unknown)}")
+        font = (
+            str(props.get("font_name", "Calibri")),
+            props.get("font_size", 11),
+            bool(props.get("bold", False)),
+            _color(props["font_color"]) if props.get("font_color") else None,
+        )
+        font_id = self.fonts.setdefault(font, len(self.fonts))
+        fill = _color(props["bg_color"]) if props.get("bg_color") else None
+        fill_id = self.fills.setdefault(fill, len(self.fills))
+        border = int(props.get("border", 0))
+        if border not in (0, 1):
+            raise ValueError(f"border {border}: only 0 and 1 (thin) are supported")
+        border_id = self.borders.setdefault(border, len(self.borders))
+        num_format = props.get("num_format")
+        if num_format is None or num_format in _BUILTIN_NUM_FORMATS:
+            num_id = _BUILTIN_NUM_FORMATS.get(num_format or "General", 0)
+        else:
+            num_id = self.num_formats.setdefault(str(num_format), 164 + len(self.num_formats))
+        align = props.get("align")
+        valign = props.get("valign")
+        if align is not None and align not in _HORIZONTAL:
+            raise ValueError(f"align {align!r} not supported")
+        if valign is not None and valign not in _VERTICAL:
+            raise ValueError(f"valign {valign!r} not supported")
+        key = (
+            num_id,
+            font_id,
+            fill_id,
+            border_id,
+            align,
+            valign,
+            bool(props.get("text_wrap", False)),
+            bool(props.get("locked", True)),
+        )
+        return self.xfs.setdefault(key, len(self.xfs))
+
+    def xml(self) -> str:
+        out = [_DECL, f'<styleSheet xmlns="{_MAIN}">']
+        if self.num_formats:
+            out.append(f'<numFmts count="{len(self.num_formats)}">')
+            for code, num_id in self.num_formats.items():
+                out.append(f'<numFmt numFmtId="{num_id}" formatCode="{escape_attr(code)}"/>')
+            out.append("</numFmts>")
+        out.append(f'<fonts count="{len(self.fonts)}">')
+        for name, size, bold, color in self.fonts:
+            out.append("<font>")
+            if bold:
+                out.append("<b/>")
+            out.append(f'<sz val="{_number(size)}"/>')
+            if color:
+                out.append(f'<color rgb="{color}"/>')
+            out.append(f'<name val="{escape_attr(name)}"/><family val="2"/>')
+            if name == "Calibri":
+                out.append('<scheme val="minor"/>')
+            out.append("</font>")
+        out.append("</fonts>")
+        out.append(f'<fills count="{len(self.fills)}">')
+        for fill in self.fills:
+            if fill is None:
+                out.append('<fill><patternFill patternType="none"/></fill>')
+            elif fill == "gray125":
+                out.append('<fill><patternFill patternType="gray125"/></fill>')
+            else:
+                out.append(
+                    '<fill><patternFill patternType="solid">'
+                    f'<fgColor rgb="{fill}"/><bgColor indexed="64"/></patternFill></fill>'
+                )
+        out.append("</fills>")
+        out.append(f'<borders count="{len(self.borders)}">')
+        for border in self.borders:
+            if border:
+                side = '<{0} style="thin"><color auto="1"/></{0}>'
+                out.append(
+                    "<border>"
+                    + "".join(side.format(s) for s in ("left", "right", "top", "bottom"))
+                    + "<diagonal/></border>"
+                )
+            else:
+                out.append("<border><left/><right/><top/><bottom/><diagonal/></border>")
+        out.append("</borders>")
+        out.append(
+            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+            "</cellStyleXfs>"
+        )
+        out.append(f'<cellXfs count="{len(self.xfs)}">')
+        for num_id, font_id, fill_id, border_id, align, valign, wrap, locked in self.xfs:
+            attrs = f'numFmtId="{num_id}" fontId="{font_id}" fillId="{fill_id}" '
+            attrs += f'borderId="{border_id}" xfId="0"'
+            for flag, used in (
+                ("applyNumberFormat", num_id),
+                ("applyFont", font_id),
+                ("applyFill", fill_id),
+                ("applyBorder", border_id),
+                ("applyAlignment", align or valign or wrap),
+                ("applyProtection", not locked),
+            ):
+                if used:
+                    attrs += f' {flag}="1"'
+            inner = ""
+            if align or valign or wrap:
+                inner += "<alignment"
+                if align:
+                    inner += f' horizontal="{_HORIZONTAL[align]}"'
+                if valign:
+                    inner += f' vertical="{_VERTICAL[valign]}"'
+                if wrap:
+                    inner += ' wrapText="1"'
+                inner += "/>"
+            if not locked:
+                inner += '<protection locked="0"/>'
+            out.append(f"<xf {attrs}>{inner}</xf>" if inner else f"<xf {attrs}/>")
+        out.append("</cellXfs>")
+        out.append(
+            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+            '<dxfs count="0"/><tableStyles count="0" defaultTableStyle="TableStyleMedium9" '
+            'defaultPivotStyle="PivotStyleLight16"/></styleSheet>'
+        )
+        return "".join(out)
+
+
+class Chart:
+    """A column chart of one series, with xlsxwriter's option names for what duban sets."""
+
+    def __init__(self, options: Mapping[str, Any]):
+        if options.get("type") != "column":
+            raise ValueError("only column charts are supported")
+        self.series: dict[str, Any] = {}
+        self.title: dict[str, Any] = {}
+        self.legend = True
+        self.x_axis: dict[str, Any] = {}
+        self.y_axis: dict[str, Any] = {}
+        self.size = (480, 288)
+
+    def add_series(self, options: Mapping[str, Any]) -> None:
+        if self.series:
+            raise ValueError("one series per chart")
+        self.series = dict(options)
+
+    def set_title(self, options: Mapping[str, Any]) -> None:
+        self.title = dict(options)
+
+    def set_legend(self, options: Mapping[str, Any]) -> None:
+        self.legend = not options.get("none", False)
+
+    def set_x_axis(self, options: Mapping[str, Any]) -> None:
+        self.x_axis = dict(options)
+
+    def set_y_axis(self, options: Mapping[str, Any]) -> None:
+        self.y_axis = dict(options)
+
+    def set_size(self, options: Mapping[str, Any]) -> None:
+        self.size = (int(options.get("width", 480)), int(options.get("height", 288)))
+
+    def xml(self) -> str:
+        return _chart_xml(self)
+
+
+class Worksheet:
+    """One sheet: cells rendered to XML as they are written, plus the sheet's settings."""
+
+    def __init__(self, workbook: Workbook, name: str, index: int):
+        self._book = workbook
+        self.name = name
+        self.index = index
+        self._rows: dict[int, dict[int, str]] = {}
+        self._heights: dict[int, str] = {}
+        self._spill: IO[bytes] | None = None
+        self._spilled_to = -1  # rows up to this one are written out
+        self._dim = [MAX_ROWS, MAX_COLS, -1, -1]  # first row, first col, last row, last col
+        self._cols: list[tuple[int, int, float]] = []
+        self._merges: list[str] = []
+        self._validations: list[str] = []
+        self._freeze: tuple[int, int] | None = None
+        self._print_rows: tuple[int, int] | None = None
+        self._filter: tuple[int, int, int, int] | None = None
+        self._protection: str | None = None
+        self.state = "visible"
+        self._landscape = False
+        self._paper = 0
+        self._margins = (0.7, 0.7, 0.75, 0.75)
+        self._fit: tuple[int, int] | None = None
+        self._center = False
+        self._footer = ""
+        self._breaks: list[int] = []
+        self._charts: list[tuple[int, int, Chart, Mapping[str, Any]]] = []
+        self._page_setup = False
+
+    # -- cells ---------------------------------------------------------------------------
+
+    def _row(self, row: int) -> dict[int, str]:
+        if not 0 <= row < MAX_ROWS:
+            raise ValueError(f"row {row} is outside a worksheet")
+        cells = self._rows.get(row)
+        if cells is None:
+            if row <= self._spilled_to:
+                raise ValueError(f"{self.name}: row {row + 1} was already written out")
+            cells = self._rows[row] = {}
+            if len(self._rows) > SPILL_ROWS:
+                self._spill_rows(row)
+        return cells
+
+    def _cell(self, row: int, col: int) -> dict[int, str]:
+        if not 0 <= col < MAX_COLS:
+            raise ValueError(f"column {col} is outside a worksheet")
+        cells = self._row(row)
+        dim = self._dim
+        if row < dim[0]:
+            dim[0] = row
+        if row > dim[2]:
+            dim[2] = row
+        if col < dim[1]:
+            dim[1] = col
+        if col > dim[3]:
+            dim[3] = col
+        return cells
+
+    def write_string(self, row: int, col: int, text: str, fmt: Format | None = None) -> int:
+        """Write ``text`` as text (never a formula, number or link)."""
+        if not text:
+            return self.write_blank(row, col, None, fmt)
+        cells = self._cell(row, col)
+        result = 0
+        if len(text) > MAX_STRING:
+            text, result = text[:MAX_STRING], -2
+        style = f' s="{fmt.xf}"' if fmt is not None and fmt.xf else ""
+        space = ' xml:space="preserve"' if (text[0].isspace() or text[-1].isspace()) else ""
+        cells[col] = (
+            f'<c r="{column_name(col)}{row + 1}"{style} t="inlineStr">'
+            f"<is><t{space}>{escape(text)}</t></is></c>"
+        )
+        return result
+
+    def write_number(self, row: int, col: int, number: float, fmt: Format | None = None) -> int:
+        cells = self._cell(row, col)
+        style = f' s="{fmt.xf}"' if fmt is not None and fmt.xf else ""
+        cells[col] = f'<c r="{column_name(col)}{row + 1}"{style}><v>{_number(number)}</v></c>'
+        return 0
+
+    def write_blank(self, row: int, col: int, _blank: Any = None, fmt: Format | None = None) -> int:
+        """Write a formatted empty cell; without a format there is nothing to write."""
+        if fmt is None:
+            return 0
+        cells = self._cell(row, col)
+        style = f' s="{fmt.xf}"' if fmt.xf else ""
+        cells[col] = f'<c r="{column_name(col)}{row + 1}"{style}/>'
+        return 0
+
+    def merge_range(
+        self, r1: int, c1: int, r2: int, c2: int, text: str, fmt: Format | None = None
+    ) -> int:
+        """Merge a range: ``text`` in its first cell, the format on every cell of it."""
+        if r1 > r2 or c1 > c2 or (r1 == r2 and c1 == c2):
+            raise ValueError(f"{self.name}: a merged range needs two cells or more")
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                if (r, c) == (r1, c1):
+                    self.write_string(r, c, text, fmt)
+                else:
+                    self.write_blank(r, c, None, fmt)
+        self._merges.append(range_ref(r1, c1, r2, c2))
+        return 0
+
+    def _spill_rows(self, newest: int) -> None:
+        """Write out the rows well above ``newest`` to the sheet's temporary file."""
+        done = sorted(r for r in self._rows if r < newest - SPILL_MARGIN)
+        if not done:
+            return
+        if self._spill is None:
+            self._spill = tempfile.TemporaryFile()
+        self._spill.write("".join(self._row_xml(r, self._rows.pop(r)) for r in done).encode())
+        self._spilled_to = done[-1]
+
+    def _row_xml(self, row: int, cells: dict[int, str] | None) -> str:
+        height = self._heights.pop(row, None)
+        attrs = f' ht="{height}" customHeight="1"' if height else ""
+        if not cells:
+            return f'<row r="{row + 1}"{attrs}/>'
+        body = (
+            "".join(cells[c] for c in sorted(cells))
+            if len(cells) > 1
+            else next(iter(cells.values()))
+        )
+        return f'<row r="{row + 1}"{attrs}>{body}</row>'
+
+    # -- rows, columns and views ---------------------------------------------------------
+
+    def set_row(self, row: int, height: float | None = None, fmt: Format | None = None) -> None:
+        if fmt is not None:
+            raise ValueError("row formats are not supported")
+        self._row(row)
+        if height is not None:
+            self._heights[row] = row_height(height)
+
+    def set_column(self, first: int, last: int, width: float) -> None:
+        self._cols.append((first, last, column_width(width)))
+
+    def freeze_panes(self, row: int, col: int = 0) -> None:
+        self._freeze = (row, col)
+
+    def repeat_rows(self, first: int, last: int | None = None) -> None:
+        self._print_rows = (first, first if last is None else last)
+
+    def autofilter(self, r1: int, c1: int, r2: int, c2: int) -> None:
+        self._filter = (r1, c1, r2, c2)
+
+    def activate(self) -> None:
+        self._book._active = self.index
+
+    def hide(self) -> None:
+        self.state = "hidden"
+
+    def very_hidden(self) -> None:
+        self.state = "veryHidden"
+
+    def protect(self, password: str = "", options: Mapping[str, bool] | None = None) -> None:
+        """Protect the sheet (no password: the protection keeps honest mistakes out)."""
+        if password:
+            raise ValueError("sheet passwords are not supported")
+        options = dict(options or {})
+        unknown = set(options) - set(_PROTECT)
+        if unknown:
+            raise ValueError(f"protection options not supported: {sorted(unknown)}")
+        attrs = ' sheet="1"'
+        for key, (attr, allowed) in _PROTECT.items():
+            value = bool(options.get(key, allowed))
+            if key in ("objects", "scenarios"):
+                if not value:  # drawn objects and scenarios are protected unless allowed
+                    attrs += f' {attr}="1"'
+            elif value != allowed:
+                # Allowing an action protected by default writes 0; forbidding selection, 1.
+                attrs += f' {attr}="{0 if value else 1}"'
+        self._protection = f"<sheetProtection{attrs}/>"
+
+    def data_validation(
+        self, r1: int, c1: int, r2: int, c2: int, options: Mapping[str, Any]
+    ) -> None:
+        """Add a list or whole-number validation (the two kinds a tracking workbook uses)."""
+        kind = options.get("validate")
+        attrs = ""
+        if kind == "list":
+            source = [str(s).replace('"', '""') for s in options["source"]]
+            formulas = f'<formula1>"{escape(",".join(source))}"</formula1>'
+            attrs = 'type="list"'
+        elif kind == "integer":
+            if options.get("criteria", "between") != "between":
+                raise ValueError("only 'between' integer validations are supported")
+            attrs = 'type="whole"'
+            formulas = (
+                f"<formula1>{_number(options['minimum'])}</formula1>"
+                f"<formula2>{_number(options['maximum'])}</formula2>"
+            )
+        else:
+            raise ValueError(f"validation {kind!r} not supported")
+        attrs += ' allowBlank="1" showInputMessage="1" showErrorMessage="1"'
+        for key, attr in (
+            ("error_title", "errorTitle"),
+            ("error_message", "error"),
+            ("input_title", "promptTitle"),
+            ("input_message", "prompt"),
+        ):
+            if options.get(key):
+                attrs += f' {attr}="{escape_attr(options[key])}"'
+        ref = range_ref(r1, c1, r2, c2)
+        self._validations.append(
+            f'<dataValidation {attrs} sqref="{ref}">{formulas}</dataValidation>'
+        )
+
+    # -- printing ------------------------------------------------------------------------
+
+    def set_landscape(self) -> None:
+        self._landscape = True
+        self._page_setup = True
+
+    def set_portrait(self) -> None:
+        self._landscape = False
+        self._page_setup = True
+
+    def set_paper(self, paper: int) -> None:
+        self._paper = paper
+        self._page_setup = True
+
+    def set_margins(
+        self, left: float = 0.7, right: float = 0.7, top: float = 0.75, bottom: float = 0.75
+    ) -> None:
+        self._margins = (left, right, top, bottom)
+
+    def fit_to_pages(self, width: int, height: int) -> None:
+        self._fit = (width, height)
+        self._page_setup = True
+
+    def center_horizontally(self) -> None:
+        self._center = True
+
+    def set_footer(self, footer: str) -> None:
+        self._footer = footer
+
+    def set_h_pagebreaks(self, breaks: Sequence[int]) -> None:
+        self._breaks = sorted(set(b for b in breaks if b > 0))
+
+    def insert_chart(self, row: int, col: int, chart: Chart, options: Mapping[str, Any]) -> None:
+        """Place ``chart`` at a cell (one chart per sheet); Excel reads its data from the cells."""
+        if self._charts:
+            raise ValueError("one chart per sheet")
+        self._charts.append((row, col, chart, dict(options)))
+
+    # -- the sheet's XML -----------------------------------------------------------------
+
+    def _head(self) -> str:
+        out = [_DECL, f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">']
+        if self._fit:
+            out.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
+        r1, c1, r2, c2 = self._dim
+        if r2 < 0:
+            out.append('<dimension ref="A1"/>')
+        else:
+            out.append(f'<dimension ref="{range_ref(r1, c1, r2, c2)}"/>')
+        selected = ' tabSelected="1"' if self._book._active == self.index else ""
+        if self._freeze and self._freeze != (0, 0):
+            row, col = self._freeze
+            top_left = cell_ref(row, col)
+            if row and col:
+                pane = (
+                    f'<pane xSplit="{col}" ySplit="{row}" topLeftCell="{top_left}" '
+                    'activePane="bottomRight" state="frozen"/>'
+                    '<selection pane="topRight"/><selection pane="bottomLeft"/>'
+                    '<selection pane="bottomRight"/>'
+                )
+            elif row:
+                pane = (
+                    f'<pane ySplit="{row}" topLeftCell="{top_left}" activePane="bottomLeft" '
+                    'state="frozen"/><selection pane="bottomLeft"/>'
+                )
+            else:
+                pane = (
+                    f'<pane xSplit="{col}" topLeftCell="{top_left}" activePane="topRight" '
+                    'state="frozen"/><selection pane="topRight"/>'
+                )
+            out.append(
+                f'<sheetViews><sheetView{selected} workbookViewId="0">{pane}</sheetView></sheetViews>'
+            )
+        else:
+            out.append(f'<sheetViews><sheetView{selected} workbookViewId="0"/></sheetViews>')
+        out.append('<sheetFormatPr defaultRowHeight="15"/>')
+        if self._cols:
+            out.append("<cols>")
+            merged: list[list] = []
+            for first, last, width in sorted(self._cols):
+                if merged and merged[-1][1] + 1 == first and merged[-1][2] == width:
+                    merged[-1][1] = last  # neighbours of one width are one range, as Excel writes
+                else:
+                    merged.append([first, last, width])
+            for first, last, width in merged:
+                out.append(
+                    f'<col min="{first + 1}" max="{last + 1}" width="{_number(width)}" '
+                    'customWidth="1"/>'
+                )
+            out.append("</cols>")
+        out.append("<sheetData>")
+        return "".join(out)
+
+    def _tail(self, drawing_rel: str | None) -> str:
+        out = ["</sheetData>"]
+        if self._protection:
+            out.append(self._protection)
+        if self._filter:
+            out.append(f'<autoFilter ref="{range_ref(*self._filter)}"/>')
+        if self._merges:
+            out.append(f'<mergeCells count="{len(self._merges)}">')
+            out.extend(f'<mergeCell ref="{m}"/>' for m in self._merges)
+            out.append("</mergeCells>")
+        if self._validations:
+            out.append(f'<dataValidations count="{len(self._validations)}">')
+            out.extend(self._validations)
+            out.append("</dataValidations>")
+        if self._center:
+            out.append('<printOptions horizontalCentered="1"/>')
+        left, right, top, bottom = self._margins
+        out.append(
+            f'<pageMargins left="{_number(left)}" right="{_number(right)}" top="{_number(top)}" '
+            f'bottom="{_number(bottom)}" header="0.3" footer="0.3"/>'
+        )
+        if self._page_setup:
+            attrs = f' paperSize="{self._paper}"' if self._paper else ""
+            if self._fit:
+                width, height = self._fit
+                if width != 1:
+                    attrs += f' fitToWidth="{width}"'
+                if height != 1:
+                    attrs += f' fitToHeight="{height}"'
+            attrs += f' orientation="{"landscape" if self._landscape else "portrait"}"'
+            out.append(f"<pageSetup{attrs}/>")
+        if self._footer:
+            out.append(
+                f"<headerFooter><oddFooter>{escape(self._footer)}</oddFooter></headerFooter>"
+            )
+        if self._breaks:
+            n = len(self._breaks)
+            out.append(f'<rowBreaks count="{n}" manualBreakCount="{n}">')
+            out.extend(f'<brk id="{b}" max="16383" man="1"/>' for b in self._breaks)
+            out.append("</rowBreaks>")
+        if drawing_rel:
+            out.append(f'<drawing r:id="{drawing_rel}"/>')
+        out.append("</worksheet>")
+        return "".join(out)
+
+    def _write(self, stream: IO[bytes], drawing_rel: str | None) -> None:
+        stream.write(self._head().encode())
+        if self._spill is not None:
+            self._spill.seek(0)
+            while chunk := self._spill.read(1 << 20):
+                stream.write(chunk)
+            self._spill.close()
+            self._spill = None
+        rows = sorted(set(self._rows) | set(self._heights))
+        stream.write("".join(self._row_xml(r, self._rows.get(r)) for r in rows).encode())
+        self._rows.clear()
+        stream.write(self._tail(drawing_rel).encode())
+
+
+class Workbook:
+    """A workbook written to ``target`` (a path or a binary file) by ``close()``."""
+
+    def __init__(
+        self, target: str | os.PathLike | IO[bytes], options: Mapping[str, Any] | None = None
+    ):
+        self._target = target
+        self._styles = _Styles()
+        self._sheets: list[Worksheet] = []
+        self._active = 0
+        self._properties: dict[str, Any] = {}
+        self._custom: list[tuple[str, str]] = []
+        self._formats: list[Format] = []
+        # xlsxwriter's options that only say "text stays text" are what this writer always does.
+        for key, value in (options or {}).items():
+            if key.startswith("strings_to_") and not value:
+                continue
+            if key in ("in_memory", "constant_memory"):
+                continue
+            raise ValueError(f"workbook option {key}={value!r} not supported")
+
+    def add_format(self, props: Mapping[str, Any] | None = None) -> Format:
+        fmt = Format(props or {}, self._styles.add(props or {}))
+        self._formats.append(fmt)
+        return fmt
+
+    def add_worksheet(self, name: str) -> Worksheet:
+        if not name or len(name) > 31 or re.search(r"[\[\]:*?/\\]", name):
+            raise ValueError(f"invalid sheet name {name!r}")
+        if any(s.name.lower() == name.lower() for s in self._sheets):
+            raise ValueError(f"duplicate sheet name {name!r}")
+        sheet = Worksheet(self, name, len(self._sheets))
+        self._sheets.append(sheet)
+        return sheet
+
+    def add_chart(self, options: Mapping[str, Any]) -> Chart:
+        return Chart(options)
+
+    def set_properties(self, properties: Mapping[str, Any]) -> None:
+        unknown = set(properties) - {"title", "author", "comments", "company", "created"}
+        if unknown:
+            raise ValueError(f"document properties not supported: {sorted(unknown)}")
+        self._properties.update(properties)
+
+    def set_custom_property(self, name: str, value: str) -> None:
+        if not isinstance(value, str):
+            raise ValueError("only text custom properties are supported")
+        self._custom.append((name, value))
+
+    def worksheets(self) -> list[Worksheet]:
+        return list(self._sheets)
+
+    # -- the package ---------------------------------------------------------------------
+
+    def close(self) -> None:
+        if not self._sheets:
+            self.add_worksheet("Sheet1")
+        target = self._target
+        if isinstance(target, str | os.PathLike):
+            with open(target, "wb") as f:
+                self._zip(f)
+        else:
+            self._zip(target)
+
+    def _zip(self, stream: IO[bytes]) -> None:
+        with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as zf:
+
+            def part(name: str, text: str) -> None:
+                info = zipfile.ZipInfo(name, _ZIP_DATE)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, text.encode())
+
+            charts = [(s, c) for s in self._sheets for c in s._charts]
+            part("[Content_Types].xml", self._content_types(len(charts)))
+            part("_rels/.rels", _RELS if self._custom else _RELS_PLAIN)
+            part("docProps/app.xml", self._app())
+            part("docProps/core.xml", self._core())
+            if self._custom:
+                part("docProps/custom.xml", self._custom_xml())
+            part("xl/workbook.xml", self._workbook_xml())
+            part("xl/_rels/workbook.xml.rels", self._workbook_rels())
+            part("xl/styles.xml", self._styles.xml())
+            chart_no = 0
+            for i, sheet in enumerate(self._sheets, start=1):
+                drawing = None
+                if sheet._charts:
+                    chart_no += 1
+                    drawing = "rId1"
+                    part(
+                        f"xl/worksheets/_rels/sheet{i}.xml.rels",
+                        _relationships(
+                            [("rId1", f"{_REL}/drawing", f"../drawings/drawing{chart_no}.xml")]
+                        ),
+                    )
+                    row, col, chart, options = sheet._charts[0]
+                    part(
+                        f"xl/drawings/drawing{chart_no}.xml",
+                        _drawing_xml(sheet, row, col, chart, options),
+                    )
+                    part(
+                        f"xl/drawings/_rels/drawing{chart_no}.xml.rels",
+                        _relationships(
+                            [("rId1", f"{_REL}/chart", f"../charts/chart{chart_no}.xml")]
+                        ),
+                    )
+                    part(f"xl/charts/chart{chart_no}.xml", chart.xml())
+                info = zipfile.ZipInfo(f"xl/worksheets/sheet{i}.xml", _ZIP_DATE)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                with zf.open(info, "w", force_zip64=sheet._spill is not None) as member:
+                    sheet._write(member, drawing)
+
+    def _content_types(self, charts: int) -> str:
+        out = [
+            _DECL,
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">',
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>',
+            '<Default Extension="xml" ContentType="application/xml"/>',
+            f'<Override PartName="/docProps/app.xml" ContentType="{_CT}extended-properties+xml"/>',
+            '<Override PartName="/docProps/core.xml" '
+            'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>',
+            f'<Override PartName="/xl/styles.xml" ContentType="{_CT}spreadsheetml.styles+xml"/>',
+            f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}spreadsheetml.sheet.main+xml"/>',
+        ]
+        for i in range(1, len(self._sheets) + 1):
+            out.append(
+                f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+                f'ContentType="{_CT}spreadsheetml.worksheet+xml"/>'
+            )
+        for i in range(1, charts + 1):
+            out.append(
+                f'<Override PartName="/xl/drawings/drawing{i}.xml" ContentType="{_CT}drawing+xml"/>'
+                f'<Override PartName="/xl/charts/chart{i}.xml" '
+                f'ContentType="{_CT}drawingml.chart+xml"/>'
+            )
+        if self._custom:
+            out.append(
+                f'<Override PartName="/docProps/custom.xml" ContentType="{_CT}custom-properties+xml"/>'
+            )
+        out.append("</Types>")
+        return "".join(out)
+
+    def _app(self) -> str:
+        company = escape(str(self._properties.get("company", "")))
+        return (
+            f"{_DECL}<Properties "
+            'xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
+            'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+            "<Application>Microsoft Excel</Application><DocSecurity>0</DocSecurity>"
+            f"<ScaleCrop>false</ScaleCrop><Company>{company}</Company>"
+            "<LinksUpToDate>false</LinksUpToDate><SharedDoc>false</SharedDoc>"
+            "<HyperlinksChanged>false</HyperlinksChanged><AppVersion>12.0000</AppVersion>"
+            "</Properties>"
+        )
+
+    def _core(self) -> str:
+        props = self._properties
+        created = props.get("created") or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        stamp = created.strftime("%Y-%m-%dT%H:%M:%SZ")
+        out = [
+            _DECL,
+            '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/'
+            'metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+            'xmlns:dcterms="http://purl.org/dc/terms/" '
+            'xmlns:dcmitype="http://purl.org/dc/dcmitype/" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">',
+        ]
+        if props.get("title"):
+            out.append(f"<dc:title>{escape(props['title'])}</dc:title>")
+        author = escape(str(props.get("author", "")))
+        if author:
+            out.append(f"<dc:creator>{author}</dc:creator>")
+        if props.get("comments"):
+            out.append(f"<dc:description>{escape(props['comments'])}</dc:description>")
+        if author:
+            out.append(f"<cp:lastModifiedBy>{author}</cp:lastModifiedBy>")
+        out.append(
+            f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+            f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
+            "</cp:coreProperties>"
+        )
+        return "".join(out)
+
+    def _custom_xml(self) -> str:
+        out = [
+            _DECL,
+            '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+            'custom-properties" '
+            'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">',
+        ]
+        for pid, (name, value) in enumerate(self._custom, start=2):
+            out.append(
+                '<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" '
+                f'pid="{pid}" name="{escape_attr(name)}"><vt:lpwstr>{escape(value)}</vt:lpwstr>'
+                "</property>"
+            )
+        out.append("</Properties>")
+        return "".join(out)
+
+    def _workbook_xml(self) -> str:
+        out = [
+            _DECL,
+            f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><workbookPr/>',
+        ]
+        tab = f' activeTab="{self._active}"' if self._active else ""
+        out.append(
+            f'<bookViews><workbookView xWindow="240" yWindow="15" windowWidth="16095" '
+            f'windowHeight="9660"{tab}/></bookViews><sheets>'
+        )
+        for i, sheet in enumerate(self._sheets, start=1):
+            state = f' state="{sheet.state}"' if sheet.state != "visible" else ""
+            out.append(
+                f'<sheet name="{escape_attr(sheet.name)}" sheetId="{i}"{state} r:id="rId{i}"/>'
+            )
+        out.append("</sheets>")
+        names = []
+        for sheet in self._sheets:
+            quoted = quote_sheet(sheet.name)
+            if sheet._filter:
+                ref = range_ref(*sheet._filter, absolute=True)
+                names.append(
+                    f'<definedName name="_xlnm._FilterDatabase" localSheetId="{sheet.index}" '
+                    f'hidden="1">{escape(quoted)}!{ref}</definedName>'
+                )
+            if sheet._print_rows:
+                first, last = sheet._print_rows
+                names.append(
+                    f'<definedName name="_xlnm.Print_Titles" localSheetId="{sheet.index}">'
+                    f"{escape(quoted)}!${first + 1}:${last + 1}</definedName>"
+                )
+        if names:
+            out.append("<definedNames>" + "".join(names) + "</definedNames>")
+        out.append('<calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>')
+        return "".join(out)
+
+    def _workbook_rels(self) -> str:
+        rels = [
+            (f"rId{i}", f"{_REL}/worksheet", f"worksheets/sheet{i}.xml")
+            for i in range(1, len(self._sheets) + 1)
+        ]
+        rels.append((f"rId{len(self._sheets) + 1}", f"{_REL}/styles", "styles.xml"))
+        return _relationships(rels)
+
+
+def _relationships(rels: Iterable[tuple[str, str, str]]) -> str:
+    body = "".join(
+        f'<Relationship Id="{rid}" Type="{kind}" Target="{target}"/>' for rid, kind, target in rels
+    )
+    return f'{_DECL}<Relationships xmlns="{_PKG_REL}">{body}</Relationships>'
+
+
+_PACKAGE_RELS = [
+    ("rId1", f"{_REL}/officeDocument", "xl/workbook.xml"),
+    ("rId2", f"{_PKG_REL}/metadata/core-properties", "docProps/core.xml"),
+    ("rId3", f"{_REL}/extended-properties", "docProps/app.xml"),
+]
+_RELS_PLAIN = _relationships(_PACKAGE_RELS)
+_RELS = _relationships(
+    [*_PACKAGE_RELS, ("rId4", f"{_REL}/custom-properties", "docProps/custom.xml")]
+)
+
+
+# -- the chart -----------------------------------------------------------------------------
+
+_EMU_PER_PIXEL = 9525
+
+
+def _drawing_xml(
+    sheet: Worksheet, row: int, col: int, chart: Chart, options: Mapping[str, Any]
+) -> str:
+    """Anchor the chart at a cell, offset in pixels, sized in pixels (it moves, not resizes)."""
+    width, height = chart.size
+    x = int(options.get("x_offset", 0)) * _EMU_PER_PIXEL
+    y = int(options.get("y_offset", 0)) * _EMU_PER_PIXEL
+    return (
+        f'{_DECL}<xdr:wsDr xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/'
+        'spreadsheetDrawing" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+        f"<xdr:oneCellAnchor><xdr:from><xdr:col>{col}</xdr:col><xdr:colOff>{x}</xdr:colOff>"
+        f"<xdr:row>{row}</xdr:row><xdr:rowOff>{y}</xdr:rowOff></xdr:from>"
+        f'<xdr:ext cx="{width * _EMU_PER_PIXEL}" cy="{height * _EMU_PER_PIXEL}"/>'
+        '<xdr:graphicFrame macro=""><xdr:nvGraphicFramePr><xdr:cNvPr id="2" name="Chart 1"/>'
+        '<xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr><xdr:xfrm><a:off x="0" y="0"/>'
+        '<a:ext cx="0" cy="0"/></xdr:xfrm><a:graphic>'
+        '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/chart">'
+        '<c:chart xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
+        f'xmlns:r="{_REL}" r:id="rId1"/></a:graphicData></a:graphic></xdr:graphicFrame>'
+        "<xdr:clientData/></xdr:oneCellAnchor></xdr:wsDr>"
+    )
+
+
+def _run_props(font: Mapping[str, Any] | None, bold: bool = False) -> str:
+    font = font or {}
+    size = f' sz="{int(float(font.get("size", 10)) * 100)}"'
+    b = ' b="1"' if bold or font.get("bold") else ' b="0"'
+    name = font.get("name")
+    latin = (
+        f'<a:latin typeface="{escape_attr(name)}"/><a:ea typeface="{escape_attr(name)}"/>'
+        if name
+        else ""
+    )
+    return f"<a:defRPr{size}{b}>{latin}</a:defRPr>"
+
+
+def _text_props(font: Mapping[str, Any] | None) -> str:
+    return (
+        "<c:txPr><a:bodyPr/><a:lstStyle/><a:p><a:pPr>"
+        f'{_run_props(font)}</a:pPr><a:endParaRPr lang="zh-CN"/></a:p></c:txPr>'
+    )
+
+
+def _ref(name: str, r1: int, c1: int, r2: int, c2: int) -> str:
+    return f"{escape(quote_sheet(name))}!{range_ref(r1, c1, r2, c2, absolute=True)}"
+
+
+def _chart_xml(chart: Chart) -> str:
+    """The chart part: its data are references to the sheet's cells (no cached copies)."""
+    series = chart.series
+    cat = series["categories"]
+    val = series["values"]
+    points = "".join(
+        f'<c:dPt><c:idx val="{i}"/><c:invertIfNegative val="0"/><c:bubble3D val="0"/>'
+        f'<c:spPr><a:solidFill><a:srgbClr val="{_color(p["fill"]["color"])[2:]}"/></a:solidFill>'
+        "</c:spPr></c:dPt>"
+        for i, p in enumerate(series.get("points") or [])
+        if p and p.get("fill", {}).get("color")
+    )
+    labels = ""
+    if series.get("data_labels", {}).get("value"):
+        labels = (
+            f"<c:dLbls>{_text_props(series['data_labels'].get('font'))}"
+            '<c:showLegendKey val="0"/><c:showVal val="1"/><c:showCatName val="0"/>'
+            '<c:showSerName val="0"/><c:showPercent val="0"/><c:showBubbleSize val="0"/></c:dLbls>'
+        )
+    title = ""
+    if chart.title.get("name"):
+        font = chart.title.get("name_font") or {}
+        title = (
+            "<c:title><c:tx><c:rich><a:bodyPr/><a:lstStyle/><a:p><a:pPr>"
+            f"{_run_props(font, bold=True)}</a:pPr><a:r>"
+            f"{_run_props(font, bold=True).replace('a:defRPr', 'a:rPr')}"
+            f"<a:t>{escape(chart.title['name'])}</a:t></a:r></a:p></c:rich></c:tx>"
+            '<c:overlay val="0"/></c:title><c:autoTitleDeleted val="0"/>'
+        )
+    y = chart.y_axis
+    scaling = '<c:orientation val="minMax"/>'
+    if "min" in y:
+        scaling += f'<c:min val="{_number(y["min"])}"/>'
+    gridlines = ""
+    if y.get("major_gridlines", {}).get("visible"):
+        line = y["major_gridlines"].get("line", {}).get("color")
+        fill = (
+            f'<c:spPr><a:ln><a:solidFill><a:srgbClr val="{_color(line)[2:]}"/></a:solidFill></a:ln></c:spPr>'
+            if line
+            else ""
+        )
+        gridlines = f"<c:majorGridlines>{fill}</c:majorGridlines>"
+    num_format = escape_attr(y.get("num_format", "General"))
+    major = f'<c:majorUnit val="{_number(y["major_unit"])}"/>' if "major_unit" in y else ""
+    legend = (
+        '<c:legend><c:legendPos val="r"/><c:overlay val="0"/></c:legend>' if chart.legend else ""
+    )
+    name = escape(str(series.get("name", "")))
+    return (
+        f'{_DECL}<c:chartSpace xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
+        'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+        f'xmlns:r="{_REL}"><c:lang val="zh-CN"/><c:chart>{title}<c:plotArea><c:layout/>'
+        '<c:barChart><c:barDir val="col"/><c:grouping val="clustered"/><c:varyColors val="0"/>'
+        f'<c:ser><c:idx val="0"/><c:order val="0"/><c:tx><c:v>{name}</c:v></c:tx>'
+        f'<c:invertIfNegative val="0"/>{points}{labels}'
+        f"<c:cat><c:strRef><c:f>{_ref(*cat)}</c:f></c:strRef></c:cat>"
+        f"<c:val><c:numRef><c:f>{_ref(*val)}</c:f></c:numRef></c:val></c:ser>"
+        f'<c:gapWidth val="{int(series.get("gap", 150))}"/>'
+        '<c:axId val="50010001"/><c:axId val="50010002"/></c:barChart>'
+        '<c:catAx><c:axId val="50010001"/><c:scaling><c:orientation val="minMax"/></c:scaling>'
+        '<c:delete val="0"/><c:axPos val="b"/><c:numFmt formatCode="General" sourceLinked="1"/>'
+        '<c:majorTickMark val="out"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>'
+        f"{_text_props(chart.x_axis.get('num_font'))}"
+        '<c:crossAx val="50010002"/><c:crosses val="autoZero"/><c:auto val="1"/>'
+        '<c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/></c:catAx>'
+        f'<c:valAx><c:axId val="50010002"/><c:scaling>{scaling}</c:scaling><c:delete val="0"/>'
+        f'<c:axPos val="l"/>{gridlines}<c:numFmt formatCode="{num_format}" sourceLinked="0"/>'
+        '<c:majorTickMark val="out"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>'
+        f"{_text_props(y.get('num_font'))}"
+        f'<c:crossAx val="50010001"/><c:crosses val="autoZero"/><c:crossBetween val="between"/>'
+        f"{major}</c:valAx></c:plotArea>{legend}"
+        '<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart>'
+        "</c:chartSpace>"
+    )
