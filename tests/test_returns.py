@@ -979,7 +979,12 @@ def same_as_openpyxl(
         xlsx_stream.StreamWorkbook(package)  # raises Unsupported on a shape it leaves to openpyxl
     finally:
         package.zip.close()
-    streamed = read_return(data, name, limits)
+    fell_back: list[str] = []
+    real = returns._openpyxl_book
+    with pytest.MonkeyPatch.context() as patch:  # a sheet is read, or left, only when used
+        patch.setattr(returns, "_openpyxl_book", lambda p: fell_back.append(p.name) or real(p))
+        streamed = read_return(data, name, limits)
+    assert not fell_back, "the stream reader left the file to openpyxl"
     assert streamed == read_return(data, name, limits, engine="openpyxl")
     return streamed
 
@@ -1124,8 +1129,134 @@ def test_stream_leaves_a_sheet_past_its_cell_budget_to_openpyxl(monkeypatch: pyt
     data = task_workbook([task_row(str(i)) for i in range(1, 31)])
     monkeypatch.setattr(safety, "MAX_KEPT_CELLS", 50)
     package = returns.inspect_package(data, "多.xlsx", TINY, values=True)
-    with pytest.raises(xlsx_stream.Unsupported):
-        xlsx_stream.StreamWorkbook(package)
+    with pytest.raises(xlsx_stream.Unsupported):  # on reading the sheet
+        list(xlsx_stream.StreamWorkbook(package)[layout.SHEET_TASKS].iter_rows(max_col=10))
     package.zip.close()
     book = read_return(data, "多.xlsx", TINY)
     assert book == read_return(data, "多.xlsx", TINY, engine="openpyxl") and len(book.rows) == 30
+
+
+# --- the quick pre-flight and the parts read by pattern ---------------------------------------
+
+
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "docProps/app.xml"])
+@pytest.mark.parametrize(
+    "declared, codec",
+    [("UTF-16", "utf-16"), ("UTF-16", "utf-16-le"), ("ISO-8859-1", "latin-1"), ("utf-8", "utf-8")],
+)
+def test_a_dtd_is_refused_in_every_encoding_and_every_part(part: str, declared: str, codec: str):
+    # the quick pre-flight looks for "<!" in the bytes of UTF-8 parts only; any other encoding
+    # (UTF-16 with or without its mark, a declared legacy one) has the full expat pass
+    data = task_workbook([task_row("1")])
+    body = member(data, part).split(b"?>", 1)[1].decode()
+    dtd = BILLION_LAUGHS.split(b"?>", 1)[1].decode()
+    text = f'<?xml version="1.0" encoding="{declared}"?>' + dtd + body
+    hostile = rezip(data, replace={part: text.encode(codec, "xmlcharrefreplace")})
+    message = rejected(hostile)
+    assert "DTD/实体声明" in message and part in message
+
+
+def nested(depth: int) -> bytes:
+    return b"<extLst>" + b"<a>" * depth + b"</a>" * depth + b"</extLst>"
+
+
+@pytest.mark.parametrize(
+    "part, anchor",
+    [
+        ("xl/worksheets/sheet1.xml", b"</worksheet>"),  # read by pattern: outside <sheetData>
+        ("xl/workbook.xml", b"</workbook>"),  # parsed whole by ElementTree
+        ("xl/styles.xml", b"</styleSheet>"),
+    ],
+)
+def test_nesting_past_the_bound_is_refused_in_the_parts_the_reader_reads(part: str, anchor: bytes):
+    data = task_workbook([task_row("1")])
+    deep = rezip(data, replace={part: member(data, part).replace(anchor, nested(70) + anchor)})
+    assert "层级或元素过多" in rejected(deep)
+    fine = rezip(data, replace={part: member(data, part).replace(anchor, nested(20) + anchor)})
+    assert read_return(fine, "单位.xlsx", TINY).rows
+
+
+def test_a_file_left_to_openpyxl_has_the_full_pre_flight_first(monkeypatch: pytest.MonkeyPatch):
+    # the quick pre-flight leaves a part nobody reads unchecked for shape; openpyxl never sees
+    # a file the full pass has not passed
+    from toolkit import xlsx_stream
+
+    data = task_workbook([task_row("1")])
+    odd = rezip(data, add={"customXml/item1.xml": b"<r>" + nested(70) + b"</r>"})
+    assert read_return(odd, "单位.xlsx", TINY).rows  # read without the part
+    assert "层级或元素过多" in str(settle(lambda: preflight(odd, "单位.xlsx", TINY))[0])
+
+    def unsupported(package: object) -> None:
+        raise xlsx_stream.Unsupported("left to openpyxl")
+
+    monkeypatch.setattr(xlsx_stream, "StreamWorkbook", unsupported)
+    result, _seconds = settle(lambda: read_return(odd, "单位.xlsx", TINY))
+    assert "层级或元素过多" in str(result)
+    assert read_return(data, "单位.xlsx", TINY).rows  # and a sound file is read by openpyxl
+
+
+def quick_and_full(data: bytes) -> list[str]:
+    """Read each worksheet and shared-strings part by pattern and by the full pass; assert the
+    same facts, cells and strings; return the parts the patterns read."""
+    from toolkit import safety, xlsx_stream
+
+    package = returns.inspect_package(data, "单位.xlsx", Limits(), values=True)
+    package.zip.close()
+    quick = []
+    for part, raw in package.parts.items():
+        full = safety._XmlShape(part, "x", package.rows_kept, package.value_rows, [10**9])
+        facts = full.scan(io.BytesIO(raw))
+        try:
+            if facts is not None:
+                assert xlsx_stream._quick_sheet(
+                    raw, package.rows_kept, package.value_rows, [10**9]
+                ) == (facts, sum(len(cells or ()) for _r, cells in facts.rows)), part
+            elif full.strings is not None:
+                assert xlsx_stream._quick_strings(raw) == full.strings, part
+            else:
+                continue
+        except xlsx_stream._Shape:
+            continue
+        quick.append(part)
+    return quick
+
+
+def test_the_patterns_read_what_the_full_pass_reads(dispatched: SplitResult, tmp_path: Path):
+    def rich(wb: xlsxwriter.Workbook, ws: object) -> None:
+        bold = wb.add_format({"bold": True})
+        ws.write_rich_string(3, 7, "前半", bold, "加粗", "后半")
+        ws.write_formula(4, 7, "=1/0", None, "#DIV/0!")
+        ws.write_string(5, 8, "  前后空格  _x000D_ \r\n < & > x")
+        ws.set_row(4, None, None, {"hidden": True})
+
+    written = task_workbook([task_row(str(i)) for i in range(1, 6)], write=rich)
+    assert quick_and_full(written) == ["xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"]
+    filled = tmp_path / "filled.xlsx"
+    fill(workbook_for(dispatched, "区工信局"), filled)
+    sheets = [p for p in quick_and_full(filled.read_bytes()) if "worksheets" in p]
+    assert len(sheets) == len(openpyxl.load_workbook(filled, read_only=True).sheetnames)
+
+    def row(*cells: str, attrs: bytes = b"") -> bytes:
+        inline = b"".join(b'<c t="inlineStr"><is><t>%s</t></is></c>' % c.encode() for c in cells)
+        return b"<row%s>" % attrs + inline + b"</row>"
+
+    header = row(*(c.header for c in layout.TASK_COLUMNS))
+    shapes = {  # each read by pattern, or left to the full pass, and the same either way
+        "no references": row("1", "甲") + row("2", "乙", attrs=b' hidden="1"'),
+        "odd rows": row("3", attrs=b' r="9.0"') + row("4", attrs=b' r="5"') + b'<row r="12"/>',
+        "references": b'<row><c t="inlineStr"><is><t>&#24180;&amp;&#x41;&#13;\r\nb</t></is>'
+        b'</c><c s="0"><v>80.50</v></c><c><f>A1</f><v>1</v></c><c/></row>',
+        "rich text": b'<row><c t="inlineStr"><is><r><rPr><b/><sz val="11"/></rPr><t>a</t></r>'
+        b'<r><t xml:space="preserve"> b </t></r><rPh sb="0" eb="1"><t>x</t></rPh>'
+        b'<phoneticPr fontId="1"/></is></c><c t="inlineStr"><is><t>1</t><t/></is></c></row>',
+        "pretty": b'\n  <row r="3">\n    <c r="A3" t="inlineStr">\n      <is><t>5</t></is>\n'
+        b'    </c>\n    <c r="B3" t=\'n\' s = "0"><v>7</v></c>\n  </row>\n',
+        "cdata": b'<row><c t="inlineStr"><is><t><![CDATA[<x>]]></t></is></c></row>',
+        "attribute reference": b'<row r="&#51;"><c r="A3"><v>1</v></c></row>',
+    }
+    for label, rows in shapes.items():
+        data = sheet_with(row("标题") + header + rows)
+        quick = quick_and_full(data)
+        left = label in ("cdata", "attribute reference")  # to the full pass
+        assert ("xl/worksheets/sheet1.xml" in quick) != left, label
+        same_as_openpyxl(data, "手写.xlsx")

@@ -117,10 +117,11 @@ def read_return(
     from defusedxml import DefusedXmlException  # imported once require_safe_xml vouched for it
 
     package = inspect_package(data, source, limits, values=engine == "stream")
+    packages = [package]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops
-            return _read_package(package, source, limits, engine)
+            return _read_package(package, source, limits, engine, packages)
     except RejectedReturn:
         raise
     except DefusedXmlException:
@@ -138,7 +139,8 @@ def read_return(
             f"文件已损坏或格式不规范，无法读取（{detail}）。请在 Excel/WPS 中打开确认后重新保存，再发送。",
         ) from None
     finally:
-        package.zip.close()
+        for opened in packages:
+            opened.zip.close()
 
 
 _DTD_REASON = "文件含有 DTD/实体声明，可能是恶意文件（XML 炸弹或外部实体），已跳过。请发回下发的 .xlsx 填报表。"
@@ -165,17 +167,22 @@ def _read_in_worker(data: bytes | Path, source: str, limits: Limits) -> ReturnWo
     return read_return(data, source, limits)  # looked up at call time, so tests can stand in
 
 
-def _read_package(package: Package, source: str, limits: Limits, engine: str) -> ReturnWorkbook:
+def _read_package(
+    package: Package, source: str, limits: Limits, engine: str, packages: list[Package]
+) -> ReturnWorkbook:
     if engine == "stream":
         from toolkit.xlsx_stream import StreamWorkbook
 
-        notes = list(package.notes)
         try:
             return _read_book(package, source, limits, lambda: StreamWorkbook(package))
         except (RejectedReturn, MemoryError):
             raise
         except Exception:  # a shape it does not follow, or a value openpyxl may refuse
-            package.notes[:] = notes  # openpyxl reads it and decides, as it always did
+            pass
+        # openpyxl reads it and decides, as it always did, after the full pre-flight of every
+        # part (the quick one left to the reader the parts it reads)
+        package = inspect_package(package.data, source, limits)
+        packages.append(package)
     return _read_book(package, source, limits, lambda: _openpyxl_book(package))
 
 
@@ -264,12 +271,9 @@ def _small_part(package: Package, part: str, what: str, notes: list[str]) -> Any
     if info.file_size > PROPERTIES_MAX_BYTES:
         notes.append(f"{what}（{part}）异常庞大，已忽略。")
         return None
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import fromstring
-
     try:
-        return fromstring(package.zip.read(part))
-    except DefusedXmlException:
+        return package.tree(part)  # checked by the pre-flight: no DTD, bounded
+    except RejectedReturn:
         raise
     except Exception:
         notes.append(f"{what}（{part}）无法解析，已忽略。")
@@ -376,7 +380,6 @@ class _TaskTable:
             ws = wb[name]
             if not hasattr(ws, "reset_dimensions"):  # a chart sheet
                 continue
-            facts = package.sheets.get(getattr(ws, "_worksheet_path", ""), SheetFacts(0))
             ws.reset_dimensions()  # a <dimension> may lie either way (A1:XFD1048576, or WPS's A1)
             cells_by_row = ws.iter_rows(min_row=1, max_col=limits.max_cols)
             rows = enumerate(cells_by_row, start=1)
@@ -385,6 +388,9 @@ class _TaskTable:
                 if table._find_header(rows, notes):
                     if name != layout.SHEET_TASKS:
                         notes.append(f"没有“{layout.SHEET_TASKS}”表，读取了表头相符的“{name}”表。")
+                    # known once the sheet is being read (the stream reader reads it then)
+                    path = getattr(ws, "_worksheet_path", "")
+                    facts = package.sheets.get(path, SheetFacts(0))
                     table._read_rows(rows, facts, limits, notes)
                     return table
             finally:

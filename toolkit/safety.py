@@ -10,7 +10,11 @@ CRCs, and one streaming pass over every XML part that refuses any DTD (billion l
 entities) and bounds nesting, children per element, text per element and cells per sheet, so
 no parser is ever handed a shape that makes it allocate without end. The same pass notes what
 read-only openpyxl does not expose (hidden rows, formula cells) and, for the reader, the cells
-and shared strings themselves (``values``). ``require_safe_xml`` asserts
+and shared strings themselves (``values``). With ``values`` the pre-flight is quick: an XML part
+in plain UTF-8 of at most 1 MB with no "<!" in its bytes can hold no DTD, and is kept
+(``Package.parts``) for whoever reads it, who checks its shape on reading (``Package.tree``,
+``toolkit.xlsx_stream``); every other part has the full pass at once, and a file left to
+openpyxl has the full pass over every part first. ``require_safe_xml`` asserts
 that openpyxl parses with defusedxml. ``run_isolated`` is the second line: each file is read in
 a forked worker whose address space is capped and whose time is bounded; a worker that dies or
 overruns costs only its file, and the batch goes on.
@@ -21,6 +25,7 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+import re
 import resource
 import time
 import zipfile
@@ -29,6 +34,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import IO, Any
+from xml.etree import ElementTree
 from xml.parsers import expat
 
 from toolkit.errors import ToolkitError
@@ -88,6 +94,52 @@ class Package:
     # with ``values``: each shared-string table's strings, by part, as openpyxl reads them
     strings: dict[str, list[str]] = field(default_factory=dict)
     ill_formed: bool = False  # some XML part is not well-formed (the reader leaves it to openpyxl)
+    # with ``values``: the XML parts the quick pre-flight left for whoever reads them (plain
+    # UTF-8, no "<!", at most FAST_PART_BYTES): sizes, CRC and the absence of any DTD are
+    # checked, their shape is not yet; ``tree`` and ``toolkit.xlsx_stream`` check it on reading
+    parts: dict[str, bytes] = field(default_factory=dict)
+    checked: set[str] = field(default_factory=set)  # XML parts that had the full pass
+    rows_kept: int = 0
+    value_rows: int = 0
+    budget: list[int] = field(default_factory=lambda: [MAX_KEPT_CELLS])
+
+    def full_pass(self, part: str) -> None:
+        """Give a part left by the quick pre-flight the full pass; raise ``RejectedReturn``."""
+        data = self.parts.pop(part)
+        shape = _XmlShape(part, self.name, self.rows_kept, self.value_rows, self.budget)
+        try:
+            facts = shape.scan(io.BytesIO(data))
+        except MemoryError:
+            raise RejectedReturn(self.name, MEMORY_REASON) from None
+        except RejectedReturn:
+            raise
+        except Exception:  # as _check_members: a value that breaks the pass is a damaged file
+            raise RejectedReturn(self.name, _CORRUPT) from None
+        if facts is not None:
+            self.sheets[part] = facts
+        if shape.strings is not None:
+            self.strings[part] = shape.strings
+        self.ill_formed |= shape.ill_formed
+        self.checked.add(part)
+
+    def tree(self, part: str) -> ElementTree.Element:
+        """Return a checked XML part parsed whole, for the small parts of a workbook.
+
+        A part left by the quick pre-flight has no DTD and is small, so ElementTree builds it
+        in bounded memory; the tree is then held to the full pass's bounds on nesting and
+        children (the full pass itself runs when the tree is not plainly within them). Raises
+        ``ElementTree.ParseError`` for an ill-formed part, ``ValueError`` for a part no pass
+        has seen (not XML by its name).
+        """
+        data = self.parts.get(part)
+        if data is None:
+            if part not in self.checked:
+                raise ValueError(f"{part} was not checked by the pre-flight")
+            return ElementTree.fromstring(self.zip.read(part))  # the full pass refused any DTD
+        root = ElementTree.fromstring(data)
+        if not _tree_within_bounds(root):
+            self.full_pass(part)  # refuses what is over a bound, with its reason
+        return root
 
 
 # --- defusedxml ---------------------------------------------------------------------------
@@ -274,11 +326,22 @@ def _check_members(
     name = package.name
     rows_kept = limits.max_rows + ROWS_ABOVE_HEADER
     value_rows = max(rows_kept, MIN_VALUE_ROWS) if values else 0
-    budget = [MAX_KEPT_CELLS]  # cells kept, over every worksheet of the package
+    package.rows_kept, package.value_rows = rows_kept, value_rows
+    budget = package.budget  # cells kept, over every worksheet of the package
     for info in infos:
         try:
+            xml = info.filename.lower().endswith((".xml", ".rels"))
+            if values and xml and info.file_size <= FAST_PART_BYTES:
+                data = archive.read(info)  # checks the CRC
+                if _plain_utf8(data) and b"<!" not in data:
+                    package.parts[info.filename] = data  # no DTD can hide in it: see _plain_utf8
+                    continue
+                package.parts[info.filename] = data
+                package.full_pass(info.filename)
+                continue
             with archive.open(info) as fh:
-                if info.filename.lower().endswith((".xml", ".rels")):
+                if xml:
+                    package.checked.add(info.filename)
                     shape = _XmlShape(info.filename, name, rows_kept, value_rows, budget)
                     facts = shape.scan(fh)
                     if facts is not None:
@@ -292,6 +355,43 @@ def _check_members(
             raise
         except Exception:  # BadZipFile (CRC, a size lie), zlib.error, EOFError: a damaged stream
             raise RejectedReturn(name, _CORRUPT) from None
+
+
+FAST_PART_BYTES = 1_000_000  # the quick pre-flight's parts: no text in one can exceed MAX_TEXT
+_XML_DECLARATION = re.compile(rb"<\?xml([^>]*)\?>")
+_ENCODING = re.compile(rb"""\sencoding\s*=\s*["']([^"']*)["']""")
+
+
+def _plain_utf8(data: bytes) -> bool:
+    """Whether every XML parser reads ``data`` as UTF-8, so that a DTD would show as bytes.
+
+    Parsers take the encoding from a byte order mark, else the XML declaration, else UTF-8;
+    UTF-16 without a mark shows as a NUL next to the first "<". Anything else (UTF-16, a
+    declared legacy encoding, a part not starting with "<") has the full pass instead.
+    """
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    if data[start : start + 1] != b"<" or data[start + 1 : start + 2] in (b"\x00", b""):
+        return False
+    if data.startswith(b"<?xml", start):
+        declaration = _XML_DECLARATION.match(data, start)
+        if declaration is None:
+            return False
+        encoding = _ENCODING.search(declaration.group(1))
+        return encoding is None or encoding.group(1).lower() == b"utf-8"
+    return True
+
+
+def _tree_within_bounds(root: ElementTree.Element) -> bool:
+    """Whether a parsed part is plainly within the full pass's bounds on nesting and children."""
+    if max(map(len, root.iter())) > MIN_MAX_CHILDREN:
+        return False
+    level, depth = [root], 1
+    while level:
+        if depth > MAX_DEPTH:
+            return False
+        level = [child for element in level if len(element) for child in element]
+        depth += 1
+    return True
 
 
 # How many children one element may have: Excel's own limits where it has them, and a bound

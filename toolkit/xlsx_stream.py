@@ -1,9 +1,10 @@
-"""A returned workbook's cells from the pre-flight's own pass, read exactly as openpyxl reads them.
+"""A returned workbook's cells, read part by part exactly as openpyxl reads them.
 
-``toolkit.safety.inspect_package(..., values=True)`` keeps, in the one streaming pass that
-checks every XML part, the shared strings and the cells of each worksheet's first rows. This
-module turns them into what read-only, values-only openpyxl would give ``toolkit.returns``: the
-same sheet names and states (``[Content_Types].xml`` → the workbook part → its relationships),
+``toolkit.safety.inspect_package(..., values=True)`` leaves the XML parts in plain UTF-8 to
+their reader. This module reads a worksheet or the shared strings when first used (by pattern
+where the shape is the plain one, see below, else by the full pass of ``toolkit.safety``, which
+keeps the shared strings and the cells of each worksheet's first rows) and turns them into what
+read-only, values-only openpyxl would give ``toolkit.returns``: the same sheet names and states (``[Content_Types].xml`` → the workbook part → its relationships),
 the same row numbering (``r`` when given, else the next; rows out of order are dropped and gaps
 filled as ``ReadOnlyWorksheet.iter_rows`` does), the same values (openpyxl's own
 ``_cast_number``, ``from_excel`` with the workbook's epoch for date-formatted numbers,
@@ -23,8 +24,8 @@ import posixpath
 import re
 from collections.abc import Iterator
 from typing import Any
+from xml.parsers import expat
 
-from defusedxml.ElementTree import fromstring
 from openpyxl.packaging.manifest import Manifest
 from openpyxl.reader.excel import _find_workbook_part
 from openpyxl.styles.numbers import (
@@ -45,7 +46,16 @@ from openpyxl.utils.datetime import (
 from openpyxl.worksheet._reader import _cast_number
 from openpyxl.xml.constants import SHARED_STRINGS
 
-from toolkit.safety import Package, SheetFacts
+from toolkit.safety import (
+    DEFAULT_MAX_CHILDREN,
+    FORMULAS_KEPT,
+    MAIN_NS,
+    MAX_CHILDREN,
+    MAX_DEPTH,
+    MAX_SHEET_CELLS,
+    Package,
+    SheetFacts,
+)
 
 WORKBOOK_STATES = {"visible", "hidden", "veryHidden"}
 REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -157,18 +167,13 @@ class StreamWorkbook:
         if package.ill_formed:
             raise Unsupported("an ill-formed part")
         self.package = package
-        archive = package.zip
-        manifest = Manifest.from_tree(fromstring(archive.read("[Content_Types].xml")))
+        manifest = Manifest.from_tree(package.tree("[Content_Types].xml"))
         strings_part = manifest.find(SHARED_STRINGS)
-        self.strings: list[str] = []
-        if strings_part is not None:
-            path = strings_part.PartName[1:]
-            if path not in package.strings:
-                raise Unsupported("shared strings not kept")
-            self.strings = package.strings[path]
+        self._strings_path = None if strings_part is None else strings_part.PartName[1:]
+        self._strings: list[str] | None = None if self._strings_path else []
 
         workbook_path = _find_workbook_part(manifest).PartName[1:]
-        root = fromstring(archive.read(workbook_path))
+        root = package.tree(workbook_path)
         properties = _last(root, "workbookPr")
         date1904 = None if properties is None else properties.get("date1904")
         self.epoch = (
@@ -198,8 +203,7 @@ class StreamWorkbook:
                 raise Unsupported("a chart sheet")
             if not title or INVALID_TITLE.search(title) or title in self.sheetnames:
                 raise Unsupported("a sheet name openpyxl would refuse or rename")
-            facts = package.sheets.get(target)
-            if facts is None or facts.unusual:
+            if target not in package.parts and target not in package.sheets:
                 raise Unsupported("a sheet part this reader does not follow")
             self._sheets.append(StreamWorksheet(self, title, target, state))
         self._styles()
@@ -212,7 +216,7 @@ class StreamWorkbook:
             raise Unsupported("no workbook relationships")
         parent = posixpath.split(posixpath.dirname(rels_path))[0]
         found: dict[str, tuple[str, str]] = {}
-        for rel in fromstring(self.package.zip.read(rels_path)):
+        for rel in self.package.tree(rels_path):
             if _local(rel.tag) != "Relationship":
                 continue
             rel_id, target, kind = rel.get("Id"), rel.get("Target"), rel.get("Type")
@@ -235,7 +239,7 @@ class StreamWorkbook:
         self.timedelta_formats: set[int] = set()
         if "xl/styles.xml" not in self.package.names:
             return
-        root = fromstring(self.package.zip.read("xl/styles.xml"))
+        root = self.package.tree("xl/styles.xml")
         custom: dict[int, str] = {}
         numbers = _last(root, "numFmts")
         for fmt in () if numbers is None else numbers:
@@ -284,7 +288,26 @@ class StreamWorkbook:
         pass
 
     def facts(self, path: str) -> SheetFacts:
-        return self.package.sheets[path]
+        """Return a sheet's facts and kept cells, reading its part on first use."""
+        package = self.package
+        if path in package.parts:
+            read_sheet(package, path)
+        facts = package.sheets.get(path)
+        if facts is None or facts.unusual or package.ill_formed:
+            raise Unsupported("a sheet part this reader does not follow")
+        return facts
+
+    @property
+    def strings(self) -> list[str]:
+        if self._strings is None:
+            package, path = self.package, self._strings_path
+            assert path is not None
+            if path in package.parts:
+                read_strings(package, path)
+            if path not in package.strings or package.ill_formed:
+                raise Unsupported("shared strings not kept")
+            self._strings = package.strings[path]
+        return self._strings
 
     def number_format(self, style: object) -> str:
         number = self.style_formats[style]  # type: ignore[index]  # IndexError as openpyxl
@@ -336,3 +359,399 @@ class StreamWorkbook:
         if data_type == "d":
             return from_ISO8601(value)
         return value
+
+
+# --- parts read on first use, by pattern where their shape allows -----------------------------
+#
+# A part the quick pre-flight left (``Package.parts``: plain UTF-8, no "<!", at most 1 MB) is
+# first parsed whole by expat with no handlers (C speed: well-formed, no DTD, namespaces bound).
+# What is then read by pattern is only the plain shape Excel, WPS, LibreOffice and openpyxl
+# write: the default namespace on the root and none below it, <sheetData> a child of the root,
+# rows of cells, a cell's <f>, <v> and <is>, and the <t>, <r> (with <rPr>), <rPh> and
+# <phoneticPr> of a string; on well-formed input these patterns see what the full pass sees, and
+# texts are decoded by expat itself. Any other shape, any bound approached, and the part has the
+# full pass of ``toolkit.safety`` instead, which checks and reads it as it always did.
+
+_NAME = rb"[^\s=/<>\"']+"
+_VALUE = rb"(?:\"[^\"]*\"|'[^']*')"
+_ATTRS = rb"((?:\s+" + _NAME + rb"\s*=\s*" + _VALUE + rb")*)\s*"
+_ATTRS_NC = rb"(?:\s+" + _NAME + rb"\s*=\s*" + _VALUE + rb")*\s*"
+_ATTR = re.compile(rb"(" + _NAME + rb")\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_ROOT = re.compile(rb"(?:\xef\xbb\xbf)?(?:<\?xml[^>]*\?>)?\s*<(worksheet|sst)" + _ATTRS + rb"(/?)>")
+_TAG = re.compile(rb"<(/?)([^\s/<>!?]+)" + _ATTRS_NC + rb"(/?)>")
+_SHEET_DATA = re.compile(rb"<sheetData\s*(/?)>")
+_SHEET_DATA_END = re.compile(rb"</sheetData\s*>")
+_ANY_ROW = re.compile(rb"<row[\s/>]")
+_ROW = re.compile(rb"\s*<row" + _ATTRS + rb"(/?)>")
+_ROW_END = re.compile(rb"</row\s*>")
+# the cells openpyxl and Excel write, whole: attributes in this order, a <v> or one <t>
+_CELL_PLAIN = re.compile(
+    rb'\s*<c(?: r="([A-Z]{1,3}[0-9]{1,7})")?(?: s="([0-9]{1,9})")?(?: t="([a-zA-Z]{1,9})")?'
+    rb"(?:/>|>(?:<v>([^<]*)</v>|<is><t>([^<]*)</t></is>"
+    rb'|<is><t xml:space="preserve">([^<]*)</t></is>|)</c>)'
+)
+_CELL = re.compile(rb"\s*<c" + _ATTRS + rb"(/?)>")
+_CELL_END = re.compile(rb"</c\s*>")
+_CHILD = re.compile(rb"\s*<(v|f|is)" + _ATTRS_NC + rb"(?:/>|>(.*?)</\1\s*>)", re.S)
+_T = rb"<t" + _ATTRS_NC + rb"(?:/>|>([^<]*)</t\s*>)"
+_STRING_CHILD = re.compile(
+    rb"\s*(?:(" + _T + rb")"  # 1, 2: a plain <t> and its text
+    rb"|(<r\s*>\s*(?:<rPr\s*/>|<rPr\s*>(?:\s*<[A-Za-z]+" + _ATTRS_NC + rb"/>){0,64}\s*</rPr\s*>)?"
+    rb"\s*" + _T + rb"\s*</r\s*>)"  # 3, 4: a run and its text
+    rb"|<rPh" + _ATTRS_NC + rb">\s*<t" + _ATTRS_NC + rb"(?:/>|>[^<]*</t\s*>)\s*</rPh\s*>"
+    rb"|<phoneticPr" + _ATTRS_NC + rb"/>)"
+)
+_SI = re.compile(rb"\s*<si\s*(?:/>|>(.*?)</si\s*>)", re.S)
+_SST_END = re.compile(rb"</sst\s*>\s*\Z")
+_TO_DECODE = re.compile(rb">([^<]*[&\r][^<]*)<")
+_SEPARATOR = "\ufdd0"
+MAX_STRING_CHILDREN = MAX_CHILDREN["si"]
+
+
+class _Shape(Exception):
+    """A shape left to the full pass."""
+
+
+def read_sheet(package: Package, path: str) -> None:
+    """Read a worksheet part left by the quick pre-flight into ``package.sheets``."""
+    data = package.parts[path]
+    facts = None
+    if _well_formed(data):
+        try:
+            facts, used = _quick_sheet(data, package.rows_kept, package.value_rows, package.budget)
+        except (_Shape, UnicodeDecodeError, ValueError, OverflowError):
+            facts = None
+    if facts is None:
+        package.full_pass(path)  # raises with the reason if a bound is passed
+        return
+    package.budget[0] -= used
+    del package.parts[path]
+    package.sheets[path] = facts
+    package.checked.add(path)
+
+
+def read_strings(package: Package, path: str) -> None:
+    """Read a shared-strings part left by the quick pre-flight into ``package.strings``."""
+    data = package.parts[path]
+    strings = None
+    if _well_formed(data):
+        try:
+            strings = _quick_strings(data)
+        except (_Shape, UnicodeDecodeError):
+            strings = None
+    if strings is None:
+        package.full_pass(path)
+        return
+    del package.parts[path]
+    package.strings[path] = strings
+    package.checked.add(path)
+
+
+def _well_formed(data: bytes) -> bool:
+    parser = expat.ParserCreate(namespace_separator="}")
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as e:
+        if e.code == expat.errors.codes[expat.errors.XML_ERROR_NO_MEMORY]:
+            raise MemoryError from None
+        return False
+    return True
+
+
+def _root(data: bytes, name: bytes) -> re.Match[bytes]:
+    root = _ROOT.match(data)
+    if root is None or root.group(1) != name:
+        raise _Shape
+    if _attributes(root.group(2)).get(b"xmlns") != MAIN_NS:
+        raise _Shape
+    return root
+
+
+def _attributes(text: bytes) -> dict[bytes, str]:
+    found = {}
+    for name, double, single in _ATTR.findall(text):
+        value = double or single
+        if b"&" in value or b"\t" in value or b"\n" in value or b"\r" in value:
+            raise _Shape  # attribute-value normalisation: left to expat
+        found[name] = value.decode()
+    return found
+
+
+def _decoder(region: bytes) -> Any:
+    """Return raw text -> text as expat gives it (references, line ends), one expat run."""
+    raws = list(set(_TO_DECODE.findall(region)))
+    decoded: dict[bytes, str] = {}
+    if raws:
+        # one document of every such text, a noncharacter between them: if a text held it
+        # too, the count would not match
+        document = b"<a>" + _SEPARATOR.encode().join(raws) + b"</a>"
+        texts: list[str] = []
+        parser = expat.ParserCreate()
+        parser.buffer_text = True
+        parser.buffer_size = len(document) + 1
+        parser.CharacterDataHandler = texts.append
+        try:
+            parser.Parse(document, True)
+        except expat.ExpatError:
+            raise _Shape from None
+        pieces = "".join(texts).split(_SEPARATOR)
+        if len(pieces) != len(raws):
+            raise _Shape
+        decoded = dict(zip(raws, pieces, strict=True))
+
+    def text(raw: bytes | None) -> str | None:
+        if not raw:
+            return None
+        found = decoded.get(raw)
+        if found is None:
+            if b"&" in raw or b"\r" in raw:
+                raise _Shape  # text the decoder did not see (after a ">" in an attribute)
+            return raw.decode()
+        return found
+
+    return text
+
+
+def _string(content: bytes | None, text: Any) -> str:
+    """Return an <si>/<is> as the full pass reads it: the last plain <t>, then each run's."""
+    if not content:
+        return ""
+    plain: str | None = None
+    runs: list[str] = []
+    pos, end, children = 0, len(content), 0
+    while pos < end:
+        m = _STRING_CHILD.match(content, pos)
+        if m is None:
+            if content[pos:].strip():
+                raise _Shape
+            break
+        pos = m.end()
+        children += 1
+        if children > MAX_STRING_CHILDREN:
+            raise _Shape
+        if m.group(1) is not None:
+            plain = text(m.group(2))
+        elif m.group(3) is not None:
+            run = text(m.group(4))
+            if run is not None:
+                runs.append(run)
+    return (plain or "") + "".join(runs)
+
+
+def _within_bounds(markup: bytes, open_elements: list[list[Any]]) -> list[list[Any]]:
+    """Follow the elements of a stretch of a worksheet outside <sheetData>, under the full
+    pass's bounds on nesting and children; return those left open, or raise ``_Shape``."""
+    tags = _TAG.findall(markup)
+    if len(tags) != markup.count(b"<"):
+        raise _Shape  # a processing instruction, or markup this does not follow
+    for close, name, empty in tags:
+        if close:
+            if not open_elements:
+                raise _Shape
+            open_elements.pop()
+            continue
+        if not open_elements or len(open_elements) >= MAX_DEPTH:
+            raise _Shape
+        parent = open_elements[-1]
+        parent[1] += 1
+        if parent[1] > MAX_CHILDREN.get(parent[0].decode(), DEFAULT_MAX_CHILDREN):
+            raise _Shape
+        if not empty:
+            open_elements.append([name.rpartition(b":")[2], 0])
+    return open_elements
+
+
+def _quick_sheet(
+    data: bytes, rows_kept: int, value_rows: int, budget: list[int]
+) -> tuple[SheetFacts, int]:
+    """Return a worksheet's facts and kept cells, as ``safety._XmlShape`` gathers them."""
+    root = _root(data, b"worksheet")
+    if root.group(3):
+        raise _Shape
+    body = root.end()
+    facts = SheetFacts(rows_kept)
+    sheet_data = _SHEET_DATA.search(data, body)
+    if sheet_data is None:
+        if _ANY_ROW.search(data, body):
+            raise _Shape
+        return facts, 0
+    before = data[body : sheet_data.start()]
+    if _ANY_ROW.search(before):
+        raise _Shape  # rows anywhere but in a <sheetData> child of the root: the full pass
+    open_elements = _within_bounds(before, [[b"worksheet", 0]])
+    if len(open_elements) != 1:
+        raise _Shape
+    open_elements[0][1] += 1  # <sheetData>
+    if sheet_data.group(1):
+        region, after = b"", sheet_data.end()
+    else:
+        close = data.find(b"</sheetData", sheet_data.end())
+        sheet_data_end = _SHEET_DATA_END.match(data, close) if close >= 0 else None
+        if sheet_data_end is None:
+            raise _Shape
+        region, after = data[sheet_data.end() : close], sheet_data_end.end()
+    if _ANY_ROW.search(data, after) or b"xmlns" in region:
+        raise _Shape
+    if _within_bounds(data[after:], open_elements):
+        raise _Shape  # the root left open
+    text = _decoder(region)
+    used = 0  # cells kept, taken from the package's budget if the whole sheet reads here
+    row_no = 0
+    past = False
+    cells_seen = 0
+    max_cells = MAX_CHILDREN["row"]
+    cell_children = DEFAULT_MAX_CHILDREN
+    pos, end = 0, len(region)
+    rows_seen = 0
+    while pos < end:
+        m = _ROW.match(region, pos)
+        if m is None:
+            if region[pos:].strip():
+                raise _Shape
+            break
+        if m.group(2):
+            content, pos = b"", m.end()
+        else:
+            close = region.find(b"</row", m.end())
+            row_end = _ROW_END.match(region, close) if close >= 0 else None
+            if row_end is None:
+                raise _Shape
+            content, pos = region[m.end() : close], row_end.end()
+        rows_seen += 1
+        if rows_seen > MAX_CHILDREN["sheetData"]:
+            raise _Shape
+        attrs = _attributes(m.group(1)) if m.group(1) else {}
+        r = attrs.get(b"r")
+        try:  # numbered as the full pass numbers rows (an OverflowError is its "damaged")
+            row_no = int(float(r))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            row_no += 1
+        if row_no <= rows_kept and attrs.get(b"hidden") in ("1", "true"):
+            facts.hidden.add(row_no)
+        keeping = False
+        kept: list[Any] = []
+        if past:
+            pass
+        elif row_no <= value_rows:
+            facts.rows.append([r, kept])
+            keeping = True
+        else:
+            facts.rows.append([r, None])
+            past = True
+        if not content:
+            continue
+        valued = row_no <= rows_kept
+        cpos, cend, in_row = 0, len(content), 0
+        while cpos < cend:
+            inner: bytes | None = None
+            c = _CELL_PLAIN.match(content, cpos)
+            if c is not None:
+                cpos = c.end()
+                ref, style, kind, v_text, t_text, kept_text = c.groups()
+                ref = ref and ref.decode()
+                style = style and style.decode()
+                kind = kind.decode() if kind else "n"
+                if t_text is None:
+                    t_text = kept_text
+            else:
+                c = _CELL.match(content, cpos)
+                if c is None:
+                    if content[cpos:].strip():
+                        raise _Shape
+                    break
+                cell_attrs = _attributes(c.group(1)) if c.group(1) else {}
+                ref, style = cell_attrs.get(b"r"), cell_attrs.get(b"s")
+                kind, v_text, t_text = cell_attrs.get(b"t", "n"), None, None
+                if c.group(2):
+                    cpos = c.end()
+                else:
+                    close = content.find(b"</c", c.end())
+                    cell_end = _CELL_END.match(content, close) if close >= 0 else None
+                    if cell_end is None:
+                        raise _Shape
+                    inner, cpos = content[c.end() : close], cell_end.end()
+            in_row += 1
+            cells_seen += 1
+            if in_row > max_cells or cells_seen > MAX_SHEET_CELLS:
+                raise _Shape
+            cell = None
+            if keeping:
+                used += 1
+                if budget[0] - used < 0:
+                    raise _Shape  # past the cells kept: the full pass leaves it to openpyxl
+                cell = [ref, kind, style, None, None, 0]
+                kept.append(cell)
+            if v_text is not None or t_text is not None:
+                if valued:
+                    facts.valued.add(row_no)
+                else:
+                    facts.valued_below = True
+                if cell is not None:
+                    if v_text is not None:
+                        cell[3], cell[5] = text(v_text), 1
+                    else:
+                        cell[4], cell[5] = text(t_text) or "", 2
+                continue
+            if not inner:
+                continue
+            ipos, iend, children = 0, len(inner), 0
+            while ipos < iend:
+                child = _CHILD.match(inner, ipos)
+                if child is None:
+                    if inner[ipos:].strip():
+                        raise _Shape
+                    break
+                ipos = child.end()
+                children += 1
+                if children > cell_children:
+                    raise _Shape
+                tag, body_text = child.groups()
+                if tag != b"is" and body_text and b"<" in body_text:
+                    raise _Shape  # elements inside a <v> or <f>
+                if tag == b"f":
+                    if valued and len(facts.formulas) < FORMULAS_KEPT:
+                        facts.formulas.append((row_no, ref or f"第 {row_no} 行"))
+                    continue
+                if valued:
+                    facts.valued.add(row_no)
+                else:
+                    facts.valued_below = True
+                if cell is None:
+                    continue
+                if tag == b"v":
+                    if not cell[5] & 1:
+                        cell[5] |= 1
+                        cell[3] = text(body_text)
+                elif not cell[5] & 2:
+                    cell[5] |= 2
+                    cell[4] = _string(body_text, text)
+    facts.cells = cells_seen
+    return facts, used
+
+
+def _quick_strings(data: bytes) -> list[str]:
+    """Return the shared strings as ``safety._XmlShape`` keeps them."""
+    root = _root(data, b"sst")
+    if root.group(3):
+        return []
+    end = data.rfind(b"</sst")
+    if end < root.end() or not _SST_END.match(data, end):
+        raise _Shape
+    region = data[root.end() : end]
+    if b"xmlns" in region:
+        raise _Shape
+    text = _decoder(region)
+    strings: list[str] = []
+    limit = DEFAULT_MAX_CHILDREN
+    pos, stop = 0, len(region)
+    while pos < stop:
+        m = _SI.match(region, pos)
+        if m is None:
+            if region[pos:].strip():
+                raise _Shape
+            break
+        pos = m.end()
+        if len(strings) >= limit:
+            raise _Shape
+        strings.append(_string(m.group(1), text).replace("x005F_", ""))
+    return strings
