@@ -78,15 +78,18 @@ class _Formats:
 
 
 class RowCache:
-    """The locked cells of each task's row and their height, computed once per split.
+    """The locked cells of each task's row, their height and rendering, computed once per split.
 
     A task's row is the same in every workbook that carries it (each lead unit's, each
     assisting unit's): only the answers prefilled in later rounds differ, and they are
-    measured per row. Keyed by the task object, so one cache serves one task table.
+    measured per row. Keyed by the task object, so one cache serves one task table; the
+    rendered cells (``xlsx_write.RowTemplate``) also by the formats' style numbers, which are
+    the same in every workbook of a split.
     """
 
     def __init__(self) -> None:
         self._rows: dict[tuple[int, int], tuple[Task, dict[str, str], float]] = {}
+        self._templates: dict[tuple, tuple[Task, float, xlsx_write.RowTemplate]] = {}
 
     def row(self, task: Task, columns: tuple[layout.Column, ...]) -> tuple[dict[str, str], float]:
         key = (id(task), id(columns))
@@ -94,6 +97,22 @@ class RowCache:
         if hit is None or hit[0] is not task:
             cells = layout.task_cells(task)
             hit = self._rows[key] = (task, cells, layout.row_height(cells, columns))
+        return hit[1], hit[2]
+
+    def template(self, task: Task, fmt: _Formats) -> tuple[float, xlsx_write.RowTemplate]:
+        """Return the height of a task's row and its locked cells rendered.
+
+        One per task: the locked cells are the same on both sheets (``ASSIST_COLUMNS`` are
+        the task sheet's first, locked columns), and only their text sets the height. The
+        cells' texts are not kept (at a province's 20,000 tasks that is memory).
+        """
+        key = (id(task), fmt.locked.xf, fmt.locked_center.xf)
+        hit = self._templates.get(key)
+        if hit is None or hit[0] is not task:
+            columns = layout.ASSIST_COLUMNS
+            cells = layout.task_cells(task)
+            template = xlsx_write.row_template(_locked_cells(columns, cells, fmt))
+            hit = self._templates[key] = (task, layout.row_height(cells, columns), template)
         return hit[1], hit[2]
 
 
@@ -194,32 +213,63 @@ def _guide_sheet(wb, fmt: _Formats, book: TrackingWorkbook, config: Config) -> N
     ws.activate()
 
 
+def _locked_cells(columns, cells: dict[str, str], fmt: _Formats):
+    """Yield ``(column, text, format)`` for a task row's locked cells."""
+    for c, column in enumerate(columns):
+        if column.locked:
+            style = fmt.locked_center if column.key in ("id", "leaders") else fmt.locked
+            yield c, cells[column.key], style
+
+
+def _input_cells(columns, answer: Answer | None, fmt: _Formats):
+    """Yield ``(column, value, format)`` for a task row's input cells: blank, or prefilled."""
+    for c, column in enumerate(columns):
+        if not column.locked:
+            style = fmt.input_center if column.key in ("status", "progress") else fmt.input
+            value = getattr(answer, column.key, None) if answer else None
+            if value is not None and column.key != "progress":
+                value = str(value)
+            yield c, value, style
+
+
 def _write_task_rows(
     ws, fmt: _Formats, tasks: tuple[Task, ...], columns, prefill, cache: RowCache
 ) -> None:
     minimum = 42 if len(columns) > 5 else 0
+    # duban's writer takes each task's locked cells rendered once per split; any other
+    # workbook (xlsxwriter, in the tests) is written cell by cell, with the same cells.
+    whole_rows = isinstance(ws, xlsx_write.Worksheet)
+    blank_inputs = xlsx_write.row_template(_input_cells(columns, None, fmt)) if whole_rows else None
     for r, task in enumerate(tasks, start=layout.FIRST_DATA_ROW):
-        cells, height = cache.row(task, columns)
+        if whole_rows:
+            height, locked = cache.template(task, fmt)
+        else:
+            cells, height = cache.row(task, columns)
         answer = prefill.get(task.id)
         if answer:
             # The row is as tall as its tallest cell: the locked cells' height (cached) or
             # the prefilled answers'.
             shown = {k: str(getattr(answer, k) or "") for k in layout.INPUT_KEYS}
             height = max(height, layout.row_height(shown, columns))
-        ws.set_row(r, max(height, minimum))
-        for c, column in enumerate(columns):
-            if column.locked:
-                style = fmt.locked_center if column.key in ("id", "leaders") else fmt.locked
-                ws.write_string(r, c, cells[column.key], style)
-                continue
-            style = fmt.input_center if column.key in ("status", "progress") else fmt.input
-            value = getattr(answer, column.key, None) if answer else None
+        height = max(height, minimum)
+        if whole_rows:
+            inputs = (
+                xlsx_write.row_template(_input_cells(columns, answer, fmt))
+                if answer
+                else blank_inputs
+            )
+            ws.write_row_templates(r, (locked, inputs), height)
+            continue
+        ws.set_row(r, height)
+        for c, text, style in _locked_cells(columns, cells, fmt):
+            ws.write_string(r, c, text, style)
+        for c, value, style in _input_cells(columns, answer, fmt):
             if value is None or value == "":
                 ws.write_blank(r, c, None, style)
-            elif column.key == "progress":
-                ws.write_number(r, c, value, style)
+            elif isinstance(value, str):
+                ws.write_string(r, c, value, style)
             else:
-                ws.write_string(r, c, str(value), style)
+                ws.write_number(r, c, value, style)
 
 
 def _table_heading(ws, fmt: _Formats, title: str, note: str, columns) -> None:
