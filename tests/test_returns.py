@@ -1260,3 +1260,96 @@ def test_the_patterns_read_what_the_full_pass_reads(dispatched: SplitResult, tmp
         left = label in ("cdata", "attribute reference")  # to the full pass
         assert ("xl/worksheets/sheet1.xml" in quick) != left, label
         same_as_openpyxl(data, "手写.xlsx")
+
+
+def test_reading_a_plain_return_imports_no_openpyxl(tmp_path: Path):
+    path = tmp_path / "进展.xlsx"
+    path.write_bytes(task_workbook([task_row("9")]))
+    code = (
+        "import sys\nfrom toolkit.returns import read_return, require_safe_xml\n"
+        "require_safe_xml()\nbook = read_return(sys.argv[1], '进展.xlsx')\n"
+        "print(book.rows[0].values['id'], 'openpyxl' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.split() == ["9", "False"], done.stderr
+
+
+def test_openpyxl_is_checked_again_once_imported(monkeypatch: pytest.MonkeyPatch):
+    from toolkit import xlsx_stream
+    from toolkit.errors import ToolkitError
+
+    monkeypatch.setattr(openpyxl, "DEFUSEDXML", False)
+    with pytest.raises(ToolkitError):
+        returns.require_safe_xml()
+
+    def unsupported(package: object) -> None:
+        raise xlsx_stream.Unsupported("left to openpyxl")
+
+    monkeypatch.setattr(xlsx_stream, "StreamWorkbook", unsupported)
+    from toolkit import safety
+
+    for module in (returns, safety):  # as in a worker started before openpyxl was imported
+        monkeypatch.setattr(module, "require_safe_xml", lambda: None)
+    result, _seconds = settle(lambda: read_return(task_workbook([task_row("1")]), "单位.xlsx"))
+    assert "OPENPYXL_DEFUSEDXML" in str(result)
+
+
+def outcome(function: Callable[..., object], *args: object) -> object:
+    try:
+        return function(*args)
+    except Exception as e:
+        return type(e)
+
+
+def test_the_copies_of_openpyxl_conversions_match_openpyxl():
+    import datetime as dt
+
+    from openpyxl.styles import numbers
+    from openpyxl.utils import cell
+    from openpyxl.utils import datetime as odt
+    from openpyxl.worksheet._reader import _cast_number
+
+    from toolkit import xlsx_stream as xs
+
+    assert xs.BUILTIN_FORMATS == numbers.BUILTIN_FORMATS
+    assert xs.BUILTIN_FORMATS_MAX_SIZE == numbers.BUILTIN_FORMATS_MAX_SIZE
+    assert xs.BUILTIN_FORMATS_REVERSE == numbers.BUILTIN_FORMATS_REVERSE
+    formats = [*numbers.BUILTIN_FORMATS.values(), None, "yyyy/m/d", '"d"0', "[Red]0", "0_d"]
+    formats += ["[h]:mm", "[mm]:ss.00", "h:mm;@", "0.0%", "[$-F800]dddd, mmmm dd, yyyy", "@"]
+    for fmt in formats:
+        assert xs.is_date_format(fmt) == numbers.is_date_format(fmt), fmt
+        assert xs.is_timedelta_format(fmt) == numbers.is_timedelta_format(fmt), fmt
+    for i in range(200):
+        assert xs.builtin_format_code(i) == numbers.builtin_format_code(i)
+    for text in ["A1", "xfd1048576", "ZZZ9", "AA10", "A01", "A1_0"]:
+        assert xs.coordinate_to_tuple(text) == cell.coordinate_to_tuple(text), text
+    for text in ["AAAA1", "ZZZZ1", "A", "Ä1", "1"]:
+        with pytest.raises(ValueError):
+            cell.coordinate_to_tuple(text)
+        with pytest.raises(ValueError):
+            xs.coordinate_to_tuple(text)
+    assert (xs.CALENDAR_WINDOWS_1900, xs.CALENDAR_MAC_1904) == (
+        odt.CALENDAR_WINDOWS_1900,
+        odt.CALENDAR_MAC_1904,
+    )
+    serials = [0, 0.5, 0.999999, 1, 59, 60, 61, 44000, 44000.25, 2958465.9999, -1, 1e-9]
+    for serial in serials:
+        for epoch in (odt.CALENDAR_WINDOWS_1900, odt.CALENDAR_MAC_1904):
+            for delta in (False, True):
+                assert outcome(xs.from_excel, serial, epoch, delta) == outcome(
+                    odt.from_excel, serial, epoch, delta
+                ), serial
+    iso = ["2020-10-20", "2020-10-20T10:00:00Z", "10:00", "10:00:01.5", "PT1H2M3.5S", "T10:00"]
+    for text in [*iso, ""]:
+        assert xs.from_ISO8601(text) == odt.from_ISO8601(text), text
+    for text in ["x", "2020-13-01"]:
+        with pytest.raises(ValueError):
+            odt.from_ISO8601(text)
+        with pytest.raises(ValueError):
+            xs.from_ISO8601(text)
+    for text in ["80", "80.0", "1E2", "-3", "1e-3", " 7 "]:
+        got = xs._cast_number(text)
+        assert (got, type(got)) == (_cast_number(text), type(_cast_number(text)))
+    assert isinstance(xs.from_excel(44000, xs.CALENDAR_WINDOWS_1900), dt.datetime)

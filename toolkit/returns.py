@@ -41,6 +41,7 @@ from toolkit.safety import (
     preflight,
     require_safe_xml,
     run_isolated,
+    xml_safety_problem,
 )
 
 __all__ = [
@@ -189,6 +190,9 @@ def _read_package(
 def _openpyxl_book(package: Package) -> Any:
     import openpyxl
 
+    problem = xml_safety_problem()  # now that openpyxl is imported, its own flags say
+    if problem:
+        raise RejectedReturn(package.name, problem)
     return openpyxl.load_workbook(
         io.BytesIO(package.data), read_only=True, data_only=True, keep_vba=False, keep_links=False
     )

@@ -27,8 +27,10 @@ import multiprocessing
 import os
 import re
 import resource
+import sys
 import time
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -146,22 +148,33 @@ class Package:
 
 
 def xml_safety_problem() -> str | None:
-    """Return why openpyxl would parse XML without defusedxml, or None when it is protected."""
+    """Return why openpyxl would parse XML without defusedxml, or None when it is protected.
+
+    Reading a return imports openpyxl only for a file the stream reader leaves to it, so until
+    then the answer is what openpyxl will decide when imported (``openpyxl.xml.DEFUSEDXML``:
+    defusedxml importable and ``OPENPYXL_DEFUSEDXML`` unset or "True"); once it is imported,
+    its own flags and parser say.
+    """
     try:
         import defusedxml  # noqa: F401
     except ImportError:
         return "未安装 defusedxml（必需的依赖），无法安全读取回收的表格。请执行 pip install defusedxml。"
-    import openpyxl
-    from openpyxl.xml import functions
-
-    if not getattr(openpyxl, "DEFUSEDXML", False):
+    openpyxl = sys.modules.get("openpyxl")
+    if openpyxl is None:
+        enabled = os.environ.get("OPENPYXL_DEFUSEDXML", "True") == "True"
+    else:
+        enabled = bool(getattr(openpyxl, "DEFUSEDXML", False))
+    if not enabled:
         return (
             "openpyxl 未启用 defusedxml（环境变量 OPENPYXL_DEFUSEDXML="
             f"{os.environ.get('OPENPYXL_DEFUSEDXML', '')!r}），无法安全读取回收的表格。"
             "请取消该环境变量后重试。"
         )
-    if not functions.iterparse.__module__.startswith("defusedxml"):
-        return "openpyxl 的 XML 解析器不是 defusedxml，无法安全读取回收的表格。"
+    if openpyxl is not None:
+        from openpyxl.xml import functions
+
+        if not functions.iterparse.__module__.startswith("defusedxml"):
+            return "openpyxl 的 XML 解析器不是 defusedxml，无法安全读取回收的表格。"
     return None
 
 
@@ -331,8 +344,10 @@ def _check_members(
     for info in infos:
         try:
             xml = info.filename.lower().endswith((".xml", ".rels"))
-            if values and xml and info.file_size <= FAST_PART_BYTES:
-                data = archive.read(info)  # checks the CRC
+            if values and info.file_size <= FAST_PART_BYTES:
+                data = _read_member(package.data, info)  # checks the CRC
+                if not xml:
+                    continue
                 if _plain_utf8(data) and b"<!" not in data:
                     package.parts[info.filename] = data  # no DTD can hide in it: see _plain_utf8
                     continue
@@ -355,6 +370,42 @@ def _check_members(
             raise
         except Exception:  # BadZipFile (CRC, a size lie), zlib.error, EOFError: a damaged stream
             raise RejectedReturn(name, _CORRUPT) from None
+
+
+def _read_member(content: bytes, info: zipfile.ZipInfo) -> bytes:
+    """Return a member's bytes as ``ZipFile.read`` does, without its per-member machinery.
+
+    As zipfile does: the local header must name the member, inflating stops at the declared
+    size, and a short stream or a CRC that does not match is an error (``BadZipFile``,
+    ``EOFError``, ``zlib.error``).
+    """
+    start = info.header_offset
+    header = content[start : start + 30]
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile("bad local header")
+    flags, name_length, extra_length = (
+        int.from_bytes(header[6:8], "little"),
+        int.from_bytes(header[26:28], "little"),
+        int.from_bytes(header[28:30], "little"),
+    )
+    if flags & 0x61:  # encrypted, patched or strongly encrypted: zipfile refuses these too
+        raise zipfile.BadZipFile("unsupported member")
+    name = content[start + 30 : start + 30 + name_length]
+    if name.decode("utf-8" if flags & 0x800 else "cp437") != info.orig_filename:
+        raise zipfile.BadZipFile("names differ")
+    start += 30 + name_length + extra_length
+    raw = content[start : start + info.compress_size]
+    if len(raw) != info.compress_size:
+        raise EOFError
+    if info.compress_type == zipfile.ZIP_STORED:
+        data = raw[: info.file_size]
+    else:
+        data = zlib.decompressobj(-15).decompress(raw, info.file_size)
+    if len(data) != info.file_size:
+        raise EOFError
+    if zlib.crc32(data) != info.CRC:
+        raise zipfile.BadZipFile("Bad CRC-32")
+    return data
 
 
 FAST_PART_BYTES = 1_000_000  # the quick pre-flight's parts: no text in one can exceed MAX_TEXT

@@ -4,13 +4,15 @@
 their reader. This module reads a worksheet or the shared strings when first used (by pattern
 where the shape is the plain one, see below, else by the full pass of ``toolkit.safety``, which
 keeps the shared strings and the cells of each worksheet's first rows) and turns them into what
-read-only, values-only openpyxl would give ``toolkit.returns``: the same sheet names and states (``[Content_Types].xml`` → the workbook part → its relationships),
-the same row numbering (``r`` when given, else the next; rows out of order are dropped and gaps
-filled as ``ReadOnlyWorksheet.iter_rows`` does), the same values (openpyxl's own
+read-only, values-only openpyxl would give ``toolkit.returns``: the same sheet names and states
+(``[Content_Types].xml`` → the workbook part → its relationships), the same row numbering
+(``r`` when given, else the next; rows out of order are dropped and gaps filled as
+``ReadOnlyWorksheet.iter_rows`` does), the same values (copies of openpyxl's own
 ``_cast_number``, ``from_excel`` with the workbook's epoch for date-formatted numbers,
 ``from_ISO8601``, shared and inline strings with rich-text runs joined and phonetic runs left
 out, ``x005F_`` dropped from shared strings only) and the same number formats (custom ids
-rebased as openpyxl's ``Stylesheet`` rebases them).
+rebased as openpyxl's ``Stylesheet`` rebases them). It imports no openpyxl: that costs a
+process 0.1 s, and only a file left to openpyxl needs it.
 
 Anything outside the shapes handled here raises ``Unsupported`` (an ill-formed part, a chart
 sheet, a row somewhere else than under ``sheetData``, a child of a row that is not a cell, a
@@ -20,31 +22,13 @@ value; the caller then reads the file with openpyxl, which decides as it always 
 
 from __future__ import annotations
 
+import datetime
 import posixpath
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 from xml.parsers import expat
-
-from openpyxl.packaging.manifest import Manifest
-from openpyxl.reader.excel import _find_workbook_part
-from openpyxl.styles.numbers import (
-    BUILTIN_FORMATS,
-    BUILTIN_FORMATS_MAX_SIZE,
-    BUILTIN_FORMATS_REVERSE,
-    builtin_format_code,
-    is_date_format,
-    is_timedelta_format,
-)
-from openpyxl.utils.cell import coordinate_to_tuple
-from openpyxl.utils.datetime import (
-    CALENDAR_MAC_1904,
-    CALENDAR_WINDOWS_1900,
-    from_excel,
-    from_ISO8601,
-)
-from openpyxl.worksheet._reader import _cast_number
-from openpyxl.xml.constants import SHARED_STRINGS
 
 from toolkit.safety import (
     DEFAULT_MAX_CHILDREN,
@@ -53,6 +37,7 @@ from toolkit.safety import (
     MAX_CHILDREN,
     MAX_DEPTH,
     MAX_SHEET_CELLS,
+    MIN_MAX_CHILDREN,
     Package,
     SheetFacts,
 )
@@ -76,6 +61,213 @@ def _last(node: Any, name: str) -> Any:
         if _local(child.tag) == name:
             found = child
     return found
+
+
+# --- openpyxl's own conversions -----------------------------------------------------------------
+#
+# Copied from openpyxl 3.1 (MIT licence; styles/numbers.py, utils/cell.py, utils/datetime.py,
+# worksheet/_reader.py, xml/constants.py, reader/excel.py) so that reading a return imports no
+# openpyxl; tests/test_returns.py holds each copy to the original.
+
+BUILTIN_FORMATS = {
+    0: "General",
+    1: "0",
+    2: "0.00",
+    3: "#,##0",
+    4: "#,##0.00",
+    5: '"$"#,##0_);("$"#,##0)',
+    6: '"$"#,##0_);[Red]("$"#,##0)',
+    7: '"$"#,##0.00_);("$"#,##0.00)',
+    8: '"$"#,##0.00_);[Red]("$"#,##0.00)',
+    9: "0%",
+    10: "0.00%",
+    11: "0.00E+00",
+    12: "# ?/?",
+    13: "# ??/??",
+    14: "mm-dd-yy",
+    15: "d-mmm-yy",
+    16: "d-mmm",
+    17: "mmm-yy",
+    18: "h:mm AM/PM",
+    19: "h:mm:ss AM/PM",
+    20: "h:mm",
+    21: "h:mm:ss",
+    22: "m/d/yy h:mm",
+    37: "#,##0_);(#,##0)",
+    38: "#,##0_);[Red](#,##0)",
+    39: "#,##0.00_);(#,##0.00)",
+    40: "#,##0.00_);[Red](#,##0.00)",
+    41: r'_(* #,##0_);_(* \(#,##0\);_(* "-"_);_(@_)',
+    42: r'_("$"* #,##0_);_("$"* \(#,##0\);_("$"* "-"_);_(@_)',
+    43: r'_(* #,##0.00_);_(* \(#,##0.00\);_(* "-"??_);_(@_)',
+    44: r'_("$"* #,##0.00_)_("$"* \(#,##0.00\)_("$"* "-"??_)_(@_)',
+    45: "mm:ss",
+    46: "[h]:mm:ss",
+    47: "mmss.0",
+    48: "##0.0E+0",
+    49: "@",
+}
+BUILTIN_FORMATS_MAX_SIZE = 164
+BUILTIN_FORMATS_REVERSE = {value: key for key, value in BUILTIN_FORMATS.items()}
+_STRIP_FORMAT = re.compile(r'".*?"|\[(?!hh?\]|mm?\]|ss?\])[^\]]*\]')
+_DATE_FORMAT = re.compile(r"(?<![_\\])[dmhysDMHYS]")
+_TIMEDELTA_FORMAT = re.compile(
+    r"\[hh?\](:mm(:ss(\.0*)?)?)?|\[mm?\](:ss(\.0*)?)?|\[ss?\](\.0*)?", re.I
+)
+
+
+def builtin_format_code(index: int) -> str | None:
+    return BUILTIN_FORMATS.get(index)
+
+
+def is_date_format(fmt: str | None) -> bool:
+    if fmt is None:
+        return False
+    fmt = _STRIP_FORMAT.sub("", fmt.split(";")[0])
+    return _DATE_FORMAT.search(fmt) is not None
+
+
+def is_timedelta_format(fmt: str | None) -> bool:
+    if fmt is None:
+        return False
+    return _TIMEDELTA_FORMAT.search(fmt.split(";")[0]) is not None
+
+
+_LETTERS = {letter: n for n, letter in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ", start=1)}
+
+
+@lru_cache(maxsize=40_000)  # every column name, in either case
+def column_index_from_string(col: str) -> int:
+    error = f"'{col}' is not a valid column name. Column names are from A to ZZZ"
+    if len(col) > 3:
+        raise ValueError(error)
+    idx = 0
+    for letter, power in zip(reversed(col.upper()), (1, 26, 676), strict=False):
+        try:
+            idx += _LETTERS[letter] * power
+        except KeyError:
+            raise ValueError(error) from None
+    if not 0 < idx < 18279:
+        raise ValueError(error)
+    return idx
+
+
+@lru_cache(maxsize=100_000)  # the cells of real returns repeat from file to file
+def coordinate_to_tuple(coordinate: str) -> tuple[int, int]:
+    for idx, c in enumerate(coordinate):  # noqa: B007  # idx is used after the loop
+        if c in "0123456789":
+            break
+    return int(coordinate[idx:]), column_index_from_string(coordinate[:idx])
+
+
+CALENDAR_WINDOWS_1900 = datetime.datetime(1899, 12, 30)
+CALENDAR_MAC_1904 = datetime.datetime(1904, 1, 1)
+_ISO = re.compile(
+    r"(?P<date>(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2}))?T?"
+    r"(?P<time>(?P<hour>\d{2}):(?P<minute>\d{2})(:(?P<second>\d{2})"
+    r"(?P<microsecond>\.\d{1,3})?)?)?Z?"
+)
+_ISO_DURATION = re.compile(
+    r"PT((?P<hours>\d+)H)?((?P<minutes>\d+)M)?((?P<seconds>\d+(\.\d{1,3})?)S)?"
+)
+
+
+def from_ISO8601(formatted_string: str) -> Any:  # noqa: N802  # openpyxl's name
+    if not formatted_string:
+        return None
+    match = _ISO.match(formatted_string)
+    if match and any(match.groups()):
+        parts: dict[str, Any] = match.groupdict(0)
+        for key in ["year", "month", "day", "hour", "minute", "second"]:
+            if parts[key]:
+                parts[key] = int(parts[key])
+        if parts["microsecond"]:
+            parts["microsecond"] = int(float(parts["microsecond"]) * 1_000_000)
+        if not parts["date"]:
+            return datetime.time(
+                parts["hour"], parts["minute"], parts["second"], parts["microsecond"]
+            )
+        if not parts["time"]:
+            return datetime.date(parts["year"], parts["month"], parts["day"])
+        del parts["time"]
+        del parts["date"]
+        return datetime.datetime(**parts)
+    match = _ISO_DURATION.match(formatted_string)
+    if match and any(match.groups()):
+        parts = match.groupdict(0)
+        for key, val in parts.items():
+            if val:
+                parts[key] = float(val)
+        return datetime.timedelta(**parts)
+    raise ValueError(f"Invalid datetime value {formatted_string}")
+
+
+def from_excel(
+    value: float, epoch: datetime.datetime = CALENDAR_WINDOWS_1900, timedelta: bool = False
+) -> Any:
+    if value is None:
+        return None
+    if timedelta:
+        td = datetime.timedelta(days=value)
+        if td.microseconds:  # round to millisecond precision
+            td = datetime.timedelta(
+                seconds=td.total_seconds() // 1, microseconds=round(td.microseconds, -3)
+            )
+        return td
+    day, fraction = divmod(value, 1)
+    diff = datetime.timedelta(milliseconds=round(fraction * 86400 * 1000))
+    if 0 <= value < 1 and diff.days == 0:
+        mins, seconds = divmod(diff.seconds, 60)
+        hours, mins = divmod(mins, 60)
+        return datetime.time(hours, mins, seconds, diff.microseconds)
+    if 0 < value < 60 and epoch == CALENDAR_WINDOWS_1900:
+        day += 1
+    return epoch + datetime.timedelta(days=day) + diff
+
+
+def _cast_number(value: str) -> int | float:
+    if "." in value or "E" in value or "e" in value:
+        return float(value)
+    return int(value)
+
+
+_WORKBOOK = "application/vnd.openxmlformats-officedocument.spreadsheetml.%s.main+xml"
+_WORKBOOK_MACRO = "application/vnd.ms-excel.%s.macroEnabled.main+xml"
+WORKBOOK_TYPES = (
+    _WORKBOOK_MACRO % "template",
+    _WORKBOOK % "template",
+    _WORKBOOK_MACRO % "sheet",
+    _WORKBOOK % "sheet",
+)
+SHARED_STRINGS = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+
+
+def _content_types(root: Any) -> tuple[str, str | None]:
+    """Return the workbook part and the shared-strings part (or None) as openpyxl finds them."""
+    overrides: list[tuple[str, str]] = []
+    defaults: set[str] = set()
+    for child in root:
+        kind = _local(child.tag)
+        if kind == "Override":
+            name, content_type = child.get("PartName"), child.get("ContentType")
+            if name is None or content_type is None:
+                raise Unsupported("an incomplete content type")
+            overrides.append((name, content_type))
+        elif kind == "Default":
+            extension, content_type = child.get("Extension"), child.get("ContentType")
+            if extension is None or content_type is None:
+                raise Unsupported("an incomplete content type")
+            defaults.add(content_type)
+    found = {}
+    for name, content_type in overrides:
+        found.setdefault(content_type, name)
+    workbook = next((found[t] for t in WORKBOOK_TYPES if t in found), None)
+    if workbook is None:
+        if not defaults & set(WORKBOOK_TYPES):
+            raise Unsupported("no workbook part")
+        workbook = "/xl/workbook.xml"
+    strings = found.get(SHARED_STRINGS)
+    return workbook[1:], None if strings is None else strings[1:]
 
 
 class _Empty:
@@ -167,12 +359,8 @@ class StreamWorkbook:
         if package.ill_formed:
             raise Unsupported("an ill-formed part")
         self.package = package
-        manifest = Manifest.from_tree(package.tree("[Content_Types].xml"))
-        strings_part = manifest.find(SHARED_STRINGS)
-        self._strings_path = None if strings_part is None else strings_part.PartName[1:]
+        workbook_path, self._strings_path = _content_types(package.tree("[Content_Types].xml"))
         self._strings: list[str] | None = None if self._strings_path else []
-
-        workbook_path = _find_workbook_part(manifest).PartName[1:]
         root = package.tree(workbook_path)
         properties = _last(root, "workbookPr")
         date1904 = None if properties is None else properties.get("date1904")
@@ -390,6 +578,21 @@ _CELL_PLAIN = re.compile(
     rb"(?:/>|>(?:<v>([^<]*)</v>|<is><t>([^<]*)</t></is>"
     rb'|<is><t xml:space="preserve">([^<]*)</t></is>|)</c>)'
 )
+_PLAIN = (
+    rb'\s*<c(?: r="([A-Z]{1,3}[0-9]{1,7})")?(?: s="([0-9]{1,9})")?(?: t="([a-zA-Z]{1,9})")?'
+    rb"(?:/>|>(?:(<v>[^<]*</v>)|(<is><t>[^<]*</t></is>)"
+    rb'|(<is><t xml:space="preserve">[^<]*</t></is>)|)</c>)'
+)
+_PLAIN_CELLS = re.compile(_PLAIN)  # a row of such cells is taken in one call
+_PLAIN_ROW = re.compile(rb"(?:" + re.sub(rb"\((?!\?)", b"(?:", _PLAIN) + rb")*\s*")
+_PRESERVED = len(b'<is><t xml:space="preserve">')
+# a <sheetData> of such cells in rows that start with their number, taken in two calls
+_PLAIN_TOKEN = (
+    rb'\s*(?:<row r="([0-9]{1,7})"((?:\s+[^\s=/<>"\']+="[^"<&\t\n\r]*")*)\s*(/?)>|(</row>)|'
+    + _PLAIN[3:]
+    + rb")"
+)
+_PLAIN_TOKENS = re.compile(_PLAIN_TOKEN + rb"|([^\s])")  # the last group: anything else
 _CELL = re.compile(rb"\s*<c" + _ATTRS + rb"(/?)>")
 _CELL_END = re.compile(rb"</c\s*>")
 _CHILD = re.compile(rb"\s*<(v|f|is)" + _ATTRS_NC + rb"(?:/>|>(.*?)</\1\s*>)", re.S)
@@ -592,9 +795,21 @@ def _quick_sheet(
         region, after = data[sheet_data.end() : close], sheet_data_end.end()
     if _ANY_ROW.search(data, after) or b"xmlns" in region:
         raise _Shape
-    if _within_bounds(data[after:], open_elements):
-        raise _Shape  # the root left open
+    tail = data[after:]
+    # nesting and children there are plainly within bounds when it has few elements (an
+    # element open there has its end tag there, and the part is well-formed)
+    elements = tail.count(b"<")
+    if (
+        tail.count(b"</") > MAX_DEPTH - 3
+        or elements >= MIN_MAX_CHILDREN - 1
+        or open_elements[0][1] + elements > DEFAULT_MAX_CHILDREN
+    ):
+        if _within_bounds(tail, open_elements):
+            raise _Shape  # the root left open
     text = _decoder(region)
+    plain = _plain_sheet(region, rows_kept, text, value_rows, budget)
+    if plain is not None:
+        return plain
     used = 0  # cells kept, taken from the package's budget if the whole sheet reads here
     row_no = 0
     past = False
@@ -641,6 +856,51 @@ def _quick_sheet(
         if not content:
             continue
         valued = row_no <= rows_kept
+        if _PLAIN_ROW.fullmatch(content):
+            found = _PLAIN_CELLS.findall(content)
+            cells_seen += len(found)
+            if len(found) > max_cells or cells_seen > MAX_SHEET_CELLS:
+                raise _Shape
+            if keeping:
+                used += len(found)
+                if budget[0] - used < 0:
+                    raise _Shape  # past the cells kept: the full pass leaves it to openpyxl
+            for ref, style, kind, v, t, preserved in found:
+                if v:
+                    value, inline, seen = text(v[3:-4]), None, 1
+                elif t:
+                    value, inline, seen = None, text(t[7:-9]) or "", 2
+                elif preserved:
+                    value, inline, seen = None, text(preserved[_PRESERVED:-9]) or "", 2
+                else:
+                    if keeping:
+                        kept.append(
+                            [
+                                ref.decode() if ref else None,
+                                kind.decode() if kind else "n",
+                                style.decode() if style else None,
+                                None,
+                                None,
+                                0,
+                            ]
+                        )
+                    continue
+                if valued:
+                    facts.valued.add(row_no)
+                else:
+                    facts.valued_below = True
+                if keeping:
+                    kept.append(
+                        [
+                            ref.decode() if ref else None,
+                            kind.decode() if kind else "n",
+                            style.decode() if style else None,
+                            value,
+                            inline,
+                            seen,
+                        ]
+                    )
+            continue
         cpos, cend, in_row = 0, len(content), 0
         while cpos < cend:
             inner: bytes | None = None
@@ -725,6 +985,81 @@ def _quick_sheet(
                 elif not cell[5] & 2:
                     cell[5] |= 2
                     cell[4] = _string(body_text, text)
+    facts.cells = cells_seen
+    return facts, used
+
+
+def _plain_sheet(
+    region: bytes, rows_kept: int, text: Any, value_rows: int, budget: list[int]
+) -> tuple[SheetFacts, int] | None:
+    """``_quick_sheet`` for a <sheetData> of numbered rows of plain cells only, else None."""
+    facts = SheetFacts(rows_kept)
+    max_cells = MAX_CHILDREN["row"]
+    used = cells_seen = in_row = 0
+    open_row = past = keeping = valued = False
+    kept: list[Any] = []
+    row_no = 0
+    for token in _PLAIN_TOKENS.findall(region):
+        r, rest, empty, close, ref, style, kind, v, t, preserved, other = token
+        if other:
+            return None
+        if close:
+            open_row = False
+            continue
+        if r:
+            if open_row:
+                raise _Shape  # a row in a row
+            row_no = int(r)
+            if row_no <= rows_kept and b"hidden" in rest:
+                if _attributes(rest).get(b"hidden") in ("1", "true"):
+                    facts.hidden.add(row_no)
+            keeping, kept = False, []
+            if past:
+                pass
+            elif row_no <= value_rows:
+                facts.rows.append([r.decode(), kept])
+                keeping = True
+            else:
+                facts.rows.append([r.decode(), None])
+                past = True
+            open_row, in_row, valued = not empty, 0, row_no <= rows_kept
+            continue
+        if not open_row:
+            raise _Shape  # a cell outside a row
+        in_row += 1
+        cells_seen += 1
+        if in_row > max_cells or cells_seen > MAX_SHEET_CELLS:
+            raise _Shape
+        if v:
+            value, inline, seen = text(v[3:-4]), None, 1
+        elif t:
+            value, inline, seen = None, text(t[7:-9]) or "", 2
+        elif preserved:
+            value, inline, seen = None, text(preserved[_PRESERVED:-9]) or "", 2
+        else:
+            value = inline = None
+            seen = 0
+        if seen:
+            if valued:
+                facts.valued.add(row_no)
+            else:
+                facts.valued_below = True
+        if keeping:
+            used += 1
+            if budget[0] - used < 0:
+                raise _Shape  # past the cells kept: the full pass leaves it to openpyxl
+            kept.append(
+                [
+                    ref.decode() if ref else None,
+                    kind.decode() if kind else "n",
+                    style.decode() if style else None,
+                    value,
+                    inline,
+                    seen,
+                ]
+            )
+    if open_row:
+        raise _Shape
     facts.cells = cells_seen
     return facts, used
 
