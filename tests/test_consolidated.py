@@ -633,3 +633,20 @@ def test_reads_back_as_xlsxwriter_renders_it(written, config, tmp_path) -> None:
             assert ours["sheets"][name][key] == value, (name, key)
     assert ours["sheets"]["总览"]["charts"] == 1
     assert ours["custom"] == theirs_["custom"] and ours["core"] == theirs_["core"]
+
+
+def test_detail_filled_in_a_second_process_gives_the_same_workbook(config, tmp_path) -> None:
+    """A big round's 分单位明细 is filled by a forked process: nothing differs but the time."""
+    from builders import workbook_snapshot
+
+    from toolkit import xlsx_write
+
+    paths = {}
+    for parallel in (False, True):
+        path = paths[parallel] = tmp_path / f"parallel-{parallel}.xlsx"
+        wb = xlsx_write.Workbook(str(path))
+        consolidated.render_consolidated(wb, make_state(), config, parallel=parallel)
+        wb.close()
+    serial, forked = workbook_snapshot(paths[False]), workbook_snapshot(paths[True])
+    assert forked == serial
+    assert len(serial["sheets"][consolidated.SHEET_DETAIL]["cells"]) > 13 * 6

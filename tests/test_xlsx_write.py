@@ -185,3 +185,45 @@ def test_sheet_names_are_quoted_where_formulas_need_it() -> None:
     assert xlsx_write.quote_sheet("A1") == "'A1'"
     assert xlsx_write.quote_sheet("1月") == "'1月'"
     assert xlsx_write.quote_sheet("O'Brien") == "'O''Brien'"
+
+
+def test_a_sheet_filled_in_a_forked_process_comes_back_whole(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(xlsx_write, "SPILL_ROWS", 50)
+    path = tmp_path / "forked.xlsx"
+    wb = xlsx_write.Workbook(str(path))
+    fmt = wb.add_format({"border": 1})
+    first, second = wb.add_worksheet("甲"), wb.add_worksheet("乙")
+    first.write_string(0, 0, "表头", fmt)
+
+    def fill(ws) -> str:
+        for r in range(1, 500):
+            xlsx_write.write_row(ws, r, [(0, f"行{r}", fmt), (1, r, fmt)], 18)
+        ws.merge_range(500, 0, 500, 1, "合计", fmt)
+        ws.autofilter(0, 0, 499, 1)
+        return "done"
+
+    finish = xlsx_write.fill_elsewhere(first, fill)
+    second.write_string(0, 0, "同时写的另一张表")
+    assert finish() == "done"
+    wb.close()
+    book = openpyxl.load_workbook(path)
+    ws = book["甲"]
+    assert [ws.cell(r + 1, 1).value for r in range(501)] == ["表头"] + [
+        f"行{r}" for r in range(1, 500)
+    ] + ["合计"]
+    assert ws.cell(300, 2).value == 299 and ws.row_dimensions[300].height == 18
+    assert [str(m) for m in ws.merged_cells.ranges] == ["A501:B501"]
+    assert ws.auto_filter.ref == "A1:B500"
+    assert book["乙"]["A1"].value == "同时写的另一张表"
+
+
+def test_a_sheet_that_fails_in_the_forked_process_raises_here(tmp_path: Path) -> None:
+    wb = xlsx_write.Workbook(str(tmp_path / "x.xlsx"))
+    ws = wb.add_worksheet("甲")
+
+    def fill(ws) -> None:
+        raise KeyError("任务 7")
+
+    finish = xlsx_write.fill_elsewhere(ws, fill)
+    with pytest.raises(RuntimeError, match="甲.*KeyError.*任务 7"):
+        finish()

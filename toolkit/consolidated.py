@@ -26,6 +26,7 @@ from toolkit.layout import Column
 from toolkit.model import Answer, Task
 from toolkit.roundstate import LAGGING_FLAG, AnswerRecord, RoundState, UnitState, section_rows
 from toolkit.tracking_writer import print_setup
+from toolkit.xlsx_write import write_row
 
 SHEET_OVERVIEW = "总览"
 SHEET_TASKS = "任务汇总"
@@ -42,6 +43,7 @@ NO_SECTION = "（未分部分）"
 MAX_ROWS = 1_048_576
 MAX_CELL_CHARS = 32_767  # counted in UTF-16 units, as Excel counts
 MAX_ROW_HEIGHT = 409.0
+PARALLEL_ROWS = 2_000  # task × unit rows from which 分单位明细 is filled in a second process
 CUT_MARK = "……（超过 Excel 单元格字数上限，以下已截断）"
 
 # Table sheets: a title row, a note row, then the header (as in the tracking workbooks).
@@ -122,6 +124,17 @@ PROBLEM_COLUMNS: tuple[Column, ...] = (
 )
 SEVERITIES = {"error": "错误", "warning": "警告"}
 
+# The cells of a 分单位明细 row left blank when the unit has not answered.
+UNANSWERED_BLANKS = (
+    "progress",
+    "progress_text",
+    "problems",
+    "next_steps",
+    "lagging",
+    "source",
+    "received",
+    "verified",
+)
 ANSWER_FIELDS = (
     ("progress_text", "工作进展情况"),
     ("problems", "存在问题"),
@@ -140,15 +153,28 @@ def write_consolidated(path: Path, state: RoundState, config: Config) -> list[st
     return warnings
 
 
-def render_consolidated(wb: Any, state: RoundState, config: Config) -> list[str]:
-    """Draw the 汇总表 on ``wb`` (an ``xlsx_write`` or xlsxwriter workbook); return warnings."""
-    warnings: list[str] = []
+def render_consolidated(
+    wb: Any, state: RoundState, config: Config, parallel: bool | None = None
+) -> list[str]:
+    """Draw the 汇总表 on ``wb`` (an ``xlsx_write`` or xlsxwriter workbook); return warnings.
+
+    A big round's 分单位明细 is filled by a forked process while this one writes the other
+    sheets (``parallel``; by default from ``PARALLEL_ROWS`` rows); the workbook is the same.
+    """
     index = _Index(state)
     fmt = _Formats(wb, state.statuses)
-    cut = _Cutter(warnings)
     _overview_sheet(wb, _Formats(wb, state.statuses, "vcenter"), state, config, index)
-    _task_sheet(wb, fmt, state, index, cut, warnings)
-    _detail_sheet(wb, fmt, state, index, cut, warnings)
+    task_ws, task_columns = _task_head(wb, fmt, state)
+    detail_ws = _detail_head(wb, fmt, state)
+    if parallel is None:
+        parallel = sum(len(d.task_ids) for d in state.dispatches) >= PARALLEL_ROWS
+    detail = xlsx_write.fill_elsewhere(
+        detail_ws, lambda ws: _detail_rows(ws, fmt, state, index), parallel
+    )
+    warnings: list[str] = []
+    _task_rows(task_ws, task_columns, fmt, state, index, _Cutter(warnings), warnings)
+    warnings += detail()
+    cut = _Cutter(warnings)
     _units_sheet(wb, fmt, state, index, cut, warnings)
     _problems_sheet(wb, fmt, state, cut, warnings)
     wb.set_properties(
@@ -379,19 +405,20 @@ class _Heights:
     LIMIT = 20_000  # remembered texts
 
     def __init__(self, columns: Sequence[Column]):
-        self.columns = {c.key: (c,) for c in columns}
+        self.widths = {c.key: c.width for c in columns}
         self.seen: dict[tuple[str, str], float] = {}
         self.minimum = layout.row_height({}, ())
 
     def __call__(self, cells: dict[str, str]) -> float:
         height = self.minimum
         seen = self.seen
+        widths = self.widths
         for key, text in cells.items():
-            if not text or key not in self.columns:
+            if not text or key not in widths:
                 continue
             cell_height = seen.get((key, text))
             if cell_height is None:
-                cell_height = layout.row_height({key: text}, self.columns[key])
+                cell_height = layout.text_lines(text, widths[key]) * 14.0 + 4
                 if len(seen) >= self.LIMIT:  # answers rarely repeat: keep the memory bounded
                     seen.clear()
                 seen[(key, text)] = cell_height
@@ -710,7 +737,8 @@ def _unit_table(ws, fmt: _Formats, row: int, state: RoundState, index: _Index, s
 # -- 任务汇总 -----------------------------------------------------------------------------------
 
 
-def _task_sheet(wb, fmt, state: RoundState, index: _Index, cut: _Cutter, warnings) -> None:
+def _task_head(wb, fmt, state: RoundState) -> tuple[Any, tuple[Column, ...]]:
+    """Add 任务汇总 with its title, note and header; return it and its columns."""
     compare = bool(state.previous)
     columns = (*TASK_COLUMNS, CHANGE_COLUMN) if compare else TASK_COLUMNS
     note = (
@@ -726,6 +754,12 @@ def _task_sheet(wb, fmt, state: RoundState, index: _Index, cut: _Cutter, warning
         columns,
         state.round.name,
     )
+    return ws, columns
+
+
+def _task_rows(ws, columns, fmt, state: RoundState, index: _Index, cut: _Cutter, warnings) -> None:
+    """Fill 任务汇总: one row per task, rolled up over its lead units."""
+    compare = bool(state.previous)
     tasks = state.tasks
     room = _room(SHEET_TASKS, len(tasks), warnings)
     height = _Heights(columns)
@@ -753,25 +787,22 @@ def _task_sheet(wb, fmt, state: RoundState, index: _Index, cut: _Cutter, warning
         if compare:
             change, direction = _change(state, index, task)
             cells["change"] = change
-        ws.set_row(r, height(cells))
-        ws.write_string(r, col["id"], cells["id"], fmt.center)
-        _text(ws, r, col["text"], cells["text"], fmt.text)
-        _text(ws, r, col["lead"], cells["lead"], fmt.text)
-        _text(ws, r, col["leaders"], cells["leaders"], fmt.center)
-        ws.write_string(r, col["status"], status, fmt.for_status(status))
         average = _average(index.task_answers(task.id))
-        if average is None:
-            ws.write_blank(r, col["progress"], None, fmt.number)
-        else:
-            ws.write_number(r, col["progress"], average, fmt.number)
-        _text(ws, r, col["answers"], cells["answers"], fmt.text)
-        if index.lagging[task.id]:
-            ws.write_string(r, col["lagging"], LAGGING_FLAG, fmt.flag)
-        else:
-            ws.write_blank(r, col["lagging"], None, fmt.center)
+        row = [
+            (col["id"], cells["id"], fmt.center),
+            (col["text"], cells["text"], fmt.text),
+            (col["lead"], cells["lead"], fmt.text),
+            (col["leaders"], cells["leaders"], fmt.center),
+            (col["status"], status, fmt.for_status(status)),
+            (col["progress"], average, fmt.number),
+            (col["answers"], cells["answers"], fmt.text),
+            (col["lagging"], LAGGING_FLAG, fmt.flag)
+            if index.lagging[task.id]
+            else (col["lagging"], None, fmt.center),
+        ]
         if compare:
-            style = {1: fmt.up, -1: fmt.down}.get(direction, fmt.text)
-            ws.write_string(r, col["change"], change, style)
+            row.append((col["change"], change, {1: fmt.up, -1: fmt.down}.get(direction, fmt.text)))
+        write_row(ws, r, row, height(cells))
     _finish_table(ws, fmt, columns, room, len(tasks))
 
 
@@ -806,18 +837,25 @@ def _change(state: RoundState, index: _Index, task: Task) -> tuple[str, int]:
 # -- 分单位明细 ---------------------------------------------------------------------------------
 
 
-def _detail_sheet(wb, fmt, state: RoundState, index: _Index, cut: _Cutter, warnings) -> None:
-    columns = DETAIL_COLUMNS
-    ws = _table_sheet(
+def _detail_head(wb, fmt, state: RoundState) -> Any:
+    """Add 分单位明细 with its title, note and header."""
+    return _table_sheet(
         wb,
         fmt,
         SHEET_DETAIL,
         f"{state.round.name}目标任务推进情况明细（分牵头单位）",
         f"每项任务的每个牵头单位一行，含未报送的；序时进度 {state.expected_progress:g}%。"
         "“核验”：已核验为按下发文件的标识核对，未核验为按表头和任务内容匹配。",
-        columns,
+        DETAIL_COLUMNS,
         state.round.name,
     )
+
+
+def _detail_rows(ws, fmt, state: RoundState, index: _Index) -> list[str]:
+    """Fill 分单位明细: one row per task × lead unit; return its warnings."""
+    columns = DETAIL_COLUMNS
+    warnings: list[str] = []
+    cut = _Cutter(warnings)
     pairs: list[tuple[Task | None, str, str]] = []
     seen: set[tuple[str, str]] = set()
     for task in state.tasks:
@@ -843,52 +881,45 @@ def _detail_sheet(wb, fmt, state: RoundState, index: _Index, cut: _Cutter, warni
         record: AnswerRecord | None = answers.get((unit, task_id))
         cells = {"id": task_id, "text": text, "unit": unit}
         if record is None:
-            ws.set_row(r, height(cells))
-            ws.write_string(r, col["id"], task_id, fmt.center)
-            _text(ws, r, col["text"], text, fmt.text)
-            ws.write_string(r, col["unit"], unit, fmt.text)
-            ws.write_string(r, col["status"], NOT_REPORTED, fmt.for_status(NOT_REPORTED))
-            for key in (
-                "progress",
-                "progress_text",
-                "problems",
-                "next_steps",
-                "lagging",
-                "source",
-                "received",
-                "verified",
-            ):
-                ws.write_blank(r, col[key], None, fmt.text)
+            row = [
+                (col["id"], task_id, fmt.center),
+                (col["text"], text, fmt.text),
+                (col["unit"], unit, fmt.text),
+                (col["status"], NOT_REPORTED, fmt.for_status(NOT_REPORTED)),
+            ]
+            row += [(col[key], None, fmt.text) for key in UNANSWERED_BLANKS]
+            write_row(ws, r, row, height(cells))
             continue
         a = record.answer
         for key, label in ANSWER_FIELDS:
             cells[key] = cut(getattr(a, key) or "", f"{unit} 任务 {task_id} 的“{label}”")
         cells["source"] = _file_name(record.source)
         cells["received"] = times(record.received_at)
-        ws.set_row(r, height(cells))
-        ws.write_string(r, col["id"], task_id, fmt.center)
-        _text(ws, r, col["text"], text, fmt.text)
-        ws.write_string(r, col["unit"], unit, fmt.text)
-        _text(ws, r, col["status"], a.status, fmt.for_status(a.status))
-        if a.progress is None:
-            ws.write_blank(r, col["progress"], None, fmt.number)
-        else:
-            ws.write_number(r, col["progress"], a.progress, fmt.number)
-        for key, _label in ANSWER_FIELDS:
-            _text(ws, r, col[key], cells[key], fmt.text)
-        if state.behind_schedule(a):
-            ws.write_string(r, col["lagging"], LAGGING_FLAG, fmt.flag)
-        else:
-            ws.write_blank(r, col["lagging"], None, fmt.center)
-        _text(ws, r, col["source"], cells["source"], fmt.text)
-        _text(ws, r, col["received"], cells["received"], fmt.center)
-        ws.write_string(
-            r,
-            col["verified"],
-            "已核验" if record.verified else "未核验",
-            fmt.center if record.verified else fmt.flag,
+        row = [
+            (col["id"], task_id, fmt.center),
+            (col["text"], text, fmt.text),
+            (col["unit"], unit, fmt.text),
+            (col["status"], a.status, fmt.for_status(a.status)),
+            (col["progress"], a.progress, fmt.number),
+        ]
+        row += [(col[key], cells[key], fmt.text) for key, _label in ANSWER_FIELDS]
+        row.append(
+            (col["lagging"], LAGGING_FLAG, fmt.flag)
+            if state.behind_schedule(a)
+            else (col["lagging"], None, fmt.center)
         )
+        row += [
+            (col["source"], cells["source"], fmt.text),
+            (col["received"], cells["received"], fmt.center),
+            (
+                col["verified"],
+                "已核验" if record.verified else "未核验",
+                fmt.center if record.verified else fmt.flag,
+            ),
+        ]
+        write_row(ws, r, row, height(cells))
     _finish_table(ws, fmt, columns, room, len(pairs))
+    return warnings
 
 
 # -- 未报送 ------------------------------------------------------------------------------------

@@ -113,6 +113,14 @@ def display_width(text: str) -> int:
     return len(text) + len(_NARROW.sub("", text))
 
 
+def text_lines(text: str, width: float) -> int:
+    """Return how many lines ``text`` wraps to in a column ``width`` characters wide."""
+    usable = int(max(width - 1.5, 1))
+    if "\n" not in text:
+        return max(1, -(-display_width(text) // usable))
+    return sum(max(1, -(-display_width(part) // usable)) for part in text.split("\n"))
+
+
 def row_height(
     cells: dict[str, str], columns: tuple[Column, ...], points_per_line: float = 14.0
 ) -> float:
@@ -120,7 +128,6 @@ def row_height(
     lines = 1
     for column in columns:
         text = cells.get(column.key, "")
-        usable = max(column.width - 1.5, 1)
-        n = sum(max(1, -(-display_width(part) // int(usable))) for part in str(text).split("\n"))
-        lines = max(lines, n)
+        if text:
+            lines = max(lines, text_lines(str(text), column.width))
     return lines * points_per_line + 4

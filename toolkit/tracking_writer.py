@@ -260,16 +260,8 @@ def _write_task_rows(
             )
             ws.write_row_templates(r, (locked, inputs), height)
             continue
-        ws.set_row(r, height)
-        for c, text, style in _locked_cells(columns, cells, fmt):
-            ws.write_string(r, c, text, style)
-        for c, value, style in _input_cells(columns, answer, fmt):
-            if value is None or value == "":
-                ws.write_blank(r, c, None, style)
-            elif isinstance(value, str):
-                ws.write_string(r, c, value, style)
-            else:
-                ws.write_number(r, c, value, style)
+        row_cells = [*_locked_cells(columns, cells, fmt), *_input_cells(columns, answer, fmt)]
+        xlsx_write.write_row(ws, r, row_cells, height)
 
 
 def _table_heading(ws, fmt: _Formats, title: str, note: str, columns) -> None:
