@@ -1160,19 +1160,23 @@ class Workbook:
 
 
 _SMALL_PART = 16_384
+_STORE_BELOW = 2_048
 
 
-def _deflate(data: bytes) -> bytes:
-    """Return ``data`` as raw deflate; a small part with a small window and state.
+def _pack(data: bytes) -> tuple[int, bytes]:
+    """Return the zip method and bytes of a part: 8 and raw deflate, or 0 and ``data`` stored.
 
-    Setting up zlib's full 32 kB window costs ~40 µs a stream, more than deflating a few kB;
-    a tracking workbook has half a dozen such parts. Any window size is valid deflate.
+    Setting up zlib's full 32 kB window costs ~40 µs a stream, more than deflating a few kB:
+    a small part gets a small window (any window size is valid deflate), and a part under
+    ``_STORE_BELOW`` bytes is stored (deflating it would save a few hundred bytes).
     """
+    if len(data) < _STORE_BELOW:
+        return 0, data
     if len(data) <= _SMALL_PART:
         packer = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -12, 4)
     else:
         packer = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
-    return packer.compress(data) + packer.flush()
+    return 8, packer.compress(data) + packer.flush()
 
 
 class _ZipWriter:
@@ -1185,7 +1189,7 @@ class _ZipWriter:
     """
 
     _DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01, as xlsxwriter dates its members
-    _cache: dict[str, tuple[int, bytes, int]] = {}
+    _cache: dict[str, tuple[int, int, bytes, int]] = {}
 
     def __init__(self, stream: IO[bytes]):
         self._stream = stream
@@ -1196,7 +1200,7 @@ class _ZipWriter:
         packed = self._cache.get(text) if reuse else None
         if packed is None:
             data = text.encode()
-            packed = (zlib.crc32(data), _deflate(data), len(data))
+            packed = (zlib.crc32(data), *_pack(data), len(data))
             if reuse:
                 if len(self._cache) > 64:
                     self._cache.clear()
@@ -1223,16 +1227,16 @@ class _ZipWriter:
             out.append(packer.compress(chunk))
         if packer is None:
             data = b"".join(pieces)
-            self._member(name, zlib.crc32(data), _deflate(data), len(data))
+            self._member(name, zlib.crc32(data), *_pack(data), len(data))
             return
         out.append(packer.flush())
-        self._member(name, crc, b"".join(out), size)
+        self._member(name, crc, 8, b"".join(out), size)
 
-    def _member(self, name: str, crc: int, packed: bytes, size: int) -> None:
+    def _member(self, name: str, crc: int, method: int, packed: bytes, size: int) -> None:
         if size >= 0xFFFFFFFF or self._offset + len(packed) >= 0xFFFFFFFF:
             raise ValueError(f"{name}: a workbook part past 4 GB is not supported")
         raw_name = name.encode()
-        fields = (20, 0, 8, 0, self._DOS_DATE, crc, len(packed), size, len(raw_name), 0)
+        fields = (20, 0, method, 0, self._DOS_DATE, crc, len(packed), size, len(raw_name), 0)
         header = struct.pack("<IHHHHHIIIHH", 0x04034B50, *fields)
         self._central.append(
             struct.pack("<IH", 0x02014B50, 20)
