@@ -1198,7 +1198,7 @@ def test_a_file_left_to_openpyxl_has_the_full_pre_flight_first(monkeypatch: pyte
 def quick_and_full(data: bytes) -> list[str]:
     """Read each worksheet and shared-strings part by pattern and by the full pass; assert the
     same facts, cells and strings; return the parts the patterns read."""
-    from toolkit import safety, xlsx_stream
+    from toolkit import safety, xlsx_parts
 
     package = returns.inspect_package(data, "单位.xlsx", Limits(), values=True)
     package.zip.close()
@@ -1208,14 +1208,14 @@ def quick_and_full(data: bytes) -> list[str]:
         facts = full.scan(io.BytesIO(raw))
         try:
             if facts is not None:
-                assert xlsx_stream._quick_sheet(
+                assert xlsx_parts._quick_sheet(
                     raw, package.rows_kept, package.value_rows, [10**9]
                 ) == (facts, sum(len(cells or ()) for _r, cells in facts.rows)), part
             elif full.strings is not None:
-                assert xlsx_stream._quick_strings(raw) == full.strings, part
+                assert xlsx_parts._quick_strings(raw) == full.strings, part
             else:
                 continue
-        except xlsx_stream._Shape:
+        except xlsx_parts._Shape:
             continue
         quick.append(part)
     return quick
@@ -1251,6 +1251,10 @@ def test_the_patterns_read_what_the_full_pass_reads(dispatched: SplitResult, tmp
         b'<phoneticPr fontId="1"/></is></c><c t="inlineStr"><is><t>1</t><t/></is></c></row>',
         "pretty": b'\n  <row r="3">\n    <c r="A3" t="inlineStr">\n      <is><t>5</t></is>\n'
         b'    </c>\n    <c r="B3" t=\'n\' s = "0"><v>7</v></c>\n  </row>\n',
+        "as Excel writes": b'<row r="4" spans="1:10" ht="15"><c r="A4" s="1" t="s"><v>0</v></c>'
+        b'<c r="G4" s="2"><f t="shared" ref="G4:G5" si="0">B4&amp;"%"</f><v>0.8</v></c>'
+        b'<c r="H4" s="2"><f t="shared" si="0"/><v>1</v></c><c r="I4" t="e"><f>1/0</f>'
+        b"<v>#DIV/0!</v></c></row>",
         "cdata": b'<row><c t="inlineStr"><is><t><![CDATA[<x>]]></t></is></c></row>',
         "attribute reference": b'<row r="&#51;"><c r="A3"><v>1</v></c></row>',
     }

@@ -15,6 +15,7 @@ the Excel attachments out of a saved mail.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 import unicodedata
@@ -616,6 +617,16 @@ def _local(tag: object) -> str:
 
 def _header_key(text: str) -> str:
     """Return header text compared by name: full-width forms folded, whitespace dropped."""
+    if len(text) <= KEY_CACHED_CHARS:  # labels and headers repeat from file to file
+        return _short_header_key(text)
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+KEY_CACHED_CHARS = 64
+
+
+@functools.lru_cache(maxsize=4096)
+def _short_header_key(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 

@@ -13,7 +13,7 @@ read-only openpyxl does not expose (hidden rows, formula cells) and, for the rea
 and shared strings themselves (``values``). With ``values`` the pre-flight is quick: an XML part
 in plain UTF-8 of at most 1 MB with no "<!" in its bytes can hold no DTD, and is kept
 (``Package.parts``) for whoever reads it, who checks its shape on reading (``Package.tree``,
-``toolkit.xlsx_stream``); every other part has the full pass at once, and a file left to
+``toolkit.xlsx_parts``); every other part has the full pass at once, and a file left to
 openpyxl has the full pass over every part first. ``require_safe_xml`` asserts
 that openpyxl parses with defusedxml. ``run_isolated`` is the second line: each file is read in
 a forked worker whose address space is capped and whose time is bounded; a worker that dies or
