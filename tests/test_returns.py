@@ -1357,3 +1357,16 @@ def test_the_copies_of_openpyxl_conversions_match_openpyxl():
         got = xs._cast_number(text)
         assert (got, type(got)) == (_cast_number(text), type(_cast_number(text)))
     assert isinstance(xs.from_excel(44000, xs.CALENDAR_WINDOWS_1900), dt.datetime)
+
+
+@pytest.mark.parametrize("part", ["docProps/core.xml", "xl/sharedStrings.xml", "xl/styles.xml"])
+def test_an_ill_formed_part_is_judged_as_openpyxl_judges_it(part: str):
+    # the shared strings are not used by this sheet, and still read, as openpyxl reads them
+    header = b"<row>" + b"".join(
+        b'<c t="inlineStr"><is><t>%s</t></is></c>' % c.header.encode() for c in layout.TASK_COLUMNS
+    )
+    data = sheet_with(header + b'</row><row><c t="inlineStr"><is><t>1</t></is></c></row>')
+    broken = rezip(data, replace={part: member(data, part).replace(b"</", b"<", 1)})
+    streamed, _ = settle(lambda: read_return(broken, "坏.xlsx", TINY))
+    oracle, _ = settle(lambda: read_return(broken, "坏.xlsx", TINY, engine="openpyxl"))
+    assert isinstance(streamed, RejectedReturn) and str(streamed) == str(oracle)

@@ -138,7 +138,11 @@ class Package:
             if part not in self.checked:
                 raise ValueError(f"{part} was not checked by the pre-flight")
             return ElementTree.fromstring(self.zip.read(part))  # the full pass refused any DTD
-        root = ElementTree.fromstring(data)
+        try:
+            root = ElementTree.fromstring(data)
+        except ElementTree.ParseError:
+            self.ill_formed = True  # as the full pass would have noted
+            raise
         if not _tree_within_bounds(root):
             self.full_pass(part)  # refuses what is over a bound, with its reason
         return root

@@ -454,6 +454,8 @@ class StreamWorkbook:
         self.package = package
         workbook_path, self._strings_path = _parsed(package, "[Content_Types].xml", _content_types)
         self._strings: list[str] | None = None if self._strings_path else []
+        if self._strings_path:
+            self.strings  # noqa: B018  # read now, as openpyxl reads them whether used or not
         self.epoch, sheets = _parsed(package, workbook_path, _workbook)
         # openpyxl.packaging.relationship.get_dependents
         folder, name = posixpath.split(workbook_path)
