@@ -494,3 +494,21 @@ def test_a_long_task_list_stays_out_of_the_document_properties(tmp_path: Path) -
     fill_workbook(path, filled, answers, "张伟", "0595-22000000")
     collected = collect(config, [filled.parent])
     assert [v.verdict for v in collected.verdicts] == ["accepted"]
+
+
+def test_the_checked_task_list_is_written_beside_the_ledger(dispatched: Dispatched) -> None:
+    """``tasks.xlsx``: every task of the table in order, with its units, then the warnings."""
+    wb = openpyxl.load_workbook(dispatched.config.output_dir / "tasks.xlsx")
+    tasks, warnings = wb["任务清单"], wb["警告"]
+    header = [c.value for c in tasks[1]]
+    assert header[:5] == ["序号", "上级序号", "所属部分", "具体目标任务", "牵头责任单位"]
+    rows = [[c.value for c in row] for row in tasks.iter_rows(min_row=2)]
+    table = dispatched.result.table
+    assert [r[0] for r in rows] == [t.id for t in table.tasks]  # 1.1, 1.2, 2 … 117
+    first = rows[0]
+    assert first[1] == "1" and first[3].startswith(table.tasks[0].parent_text)
+    assert tasks.freeze_panes == "A2" and tasks.auto_filter.ref == f"A1:I{len(rows) + 1}"
+    assert [r[1].value for r in warnings.iter_rows(min_row=2)] == [
+        w.message for w in table.warnings
+    ]
+    assert len(table.warnings) == 2

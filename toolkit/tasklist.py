@@ -9,6 +9,7 @@ from toolkit.fileio import atomic_path
 from toolkit.layout import units_text
 from toolkit.model import TaskTable
 from toolkit.tracking_writer import print_setup
+from toolkit.xlsx_write import write_row
 
 COLUMNS = (
     ("序号", 7),
@@ -47,8 +48,7 @@ def write_task_list(table: TaskTable, path: Path) -> None:
                 task.deadline or "",
                 task.source,
             )
-            for c, value in enumerate(values):
-                ws.write_string(r, c, value, cell)
+            write_row(ws, r, [(c, value, cell) for c, value in enumerate(values)])
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, len(table.tasks), len(COLUMNS) - 1)
         ws.repeat_rows(0)
