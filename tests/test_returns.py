@@ -856,6 +856,31 @@ def test_a_worker_that_dies_or_hangs_is_replaced(monkeypatch: pytest.MonkeyPatch
     assert all(isinstance(got[n], ReturnWorkbook) for n in ("a.xlsx", "b.xlsx", "c.xlsx", "d.xlsx"))
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_worker_that_dies_or_hangs_on_a_path_costs_only_that_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, workers: int
+):
+    # as collect sends them: paths, each worker replaced and the batch read to its end
+    real = returns.read_return
+
+    def stand_in(data: bytes | Path, source: str, limits: Limits = TINY) -> ReturnWorkbook:
+        if source == "die.xlsx":
+            os.kill(os.getpid(), signal.SIGKILL)
+        if source == "hang.xlsx":
+            time.sleep(60)
+        return real(data, source, limits)
+
+    monkeypatch.setattr(returns, "read_return", stand_in)
+    path = tmp_path / "good.xlsx"
+    path.write_bytes(task_workbook([task_row("1")]))
+    names = ["a.xlsx", "die.xlsx", "b.xlsx", "c.xlsx", "hang.xlsx", "d.xlsx", "e.xlsx", "f.xlsx"]
+    items: list[tuple[bytes | Path, str]] = [(path, n) for n in names]
+    got = dict(read_returns_isolated(items, Limits(timeout_seconds=1.0), workers=workers))
+    assert list(got) == names
+    assert "异常退出" in str(got.pop("die.xlsx")) and "读取超时" in str(got.pop("hang.xlsx"))
+    assert all(isinstance(result, ReturnWorkbook) for result in got.values()), got
+
+
 def test_isolated_results_stream_and_rejections_keep_their_reason(tmp_path: Path):
     path = tmp_path / "进展.xlsx"
     path.write_bytes(task_workbook([task_row("9")]))
