@@ -265,6 +265,7 @@ def _content_types(root: Any, part: str) -> tuple[str, str | None]:
 
 _PARSED: dict[tuple[Any, str, bytes], Any] = {}
 PARSED_KEPT = 64  # parts; a return's small parts are mostly those of the workbook it was sent
+PARSED_PART_BYTES = 256_000  # a larger part is parsed each time
 
 
 def _parsed(package: Package, part: str, read: Any) -> Any:
@@ -275,7 +276,7 @@ def _parsed(package: Package, part: str, read: Any) -> Any:
     failed to parse or to read is not remembered, so it fails again the same way.
     """
     data = package.parts.get(part)
-    key = None if data is None else (read, part, data)
+    key = None if data is None or len(data) > PARSED_PART_BYTES else (read, part, data)
     if key is not None and key in _PARSED:
         return _PARSED[key]
     result = read(package.tree(part), part)
