@@ -12,15 +12,13 @@ one, both stay in the ledger. The consolidated workbook is rewritten from the le
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import gc
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email import policy
-from email.parser import BytesParser
 from functools import cached_property
 from pathlib import Path
 
@@ -91,6 +89,9 @@ class CollectResult:
 # -- gathering ---------------------------------------------------------------------------------
 
 
+WHOLE_READ_BYTES = 8 << 20  # a return up to this size is read once, hashed and archived from memory
+
+
 def _sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
@@ -99,11 +100,27 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _mtime(path: Path) -> str:
-    return dt.datetime.fromtimestamp(path.stat().st_mtime).isoformat(timespec="seconds")
+def _iso_time(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp).isoformat(timespec="seconds")
+
+
+def _read_small(path: Path) -> tuple[bytes | None, int, float]:
+    """Return a file's bytes (None when it is larger than ``WHOLE_READ_BYTES``), size and mtime.
+
+    One open for the hash and the archive copy: on this kind of machine opening a file costs
+    more than reading a typical return.
+    """
+    with path.open("rb") as f:
+        st = os.fstat(f.fileno())
+        data = f.read() if st.st_size <= WHOLE_READ_BYTES else None
+    return data, st.st_size, st.st_mtime
 
 
 def _mail_date(path: Path, limit: int) -> str | None:
+    import email.utils  # only for mail: a folder of workbooks does not pay for the import
+    from email import policy
+    from email.parser import BytesParser
+
     with path.open("rb") as f:
         head = f.read(min(limit, 256_000))
     msg = BytesParser(policy=policy.compat32).parsebytes(head, headersonly=True)
@@ -175,13 +192,14 @@ def _gather(
     """Archive and record each input, yielding what to judge (or ``(source, reason)`` refusals)."""
     for path in files:
         suffix = path.suffix.lower()
-        sha = _sha256_file(path)
-        archived = _archive(path, sha, suffix, received)
-        ledger.record_received(sha, rnd.id, str(path), str(archived), path.stat().st_size)
+        data, size, mtime = _read_small(path)
+        sha = hashlib.sha256(data).hexdigest() if data is not None else _sha256_file(path)
+        archived = _archive(data if data is not None else path, sha, suffix, received)
+        ledger.record_received(sha, rnd.id, str(path), str(archived), len(data or b"") or size)
         if suffix != ".eml":
-            yield Incoming(str(path), path, None, sha, _mtime(path))
+            yield Incoming(str(path), path, None, sha, _iso_time(mtime))
             continue
-        arrived = _mail_date(path, limits.max_file_bytes) or _mtime(path)
+        arrived = _mail_date(path, limits.max_file_bytes) or _iso_time(mtime)
         try:
             attachments = eml_attachments(path, limits)
         except RejectedReturn as e:
@@ -189,13 +207,13 @@ def _gather(
             continue
         if not attachments:
             yield (str(path), f"{path.name}: 邮件中没有 Excel 附件。")
-        for name, data in attachments:
-            att_sha = hashlib.sha256(data).hexdigest()
+        for name, content in attachments:
+            att_sha = hashlib.sha256(content).hexdigest()
             att_suffix = Path(name).suffix.lower() or ".xlsx"
-            att_archived = _archive(data, att_sha, att_suffix, received)
+            att_archived = _archive(content, att_sha, att_suffix, received)
             source = f"{path}#{name}"
-            ledger.record_received(att_sha, rnd.id, source, str(att_archived), len(data))
-            yield Incoming(source, None, data, att_sha, arrived)
+            ledger.record_received(att_sha, rnd.id, source, str(att_archived), len(content))
+            yield Incoming(source, None, content, att_sha, arrived)
 
 
 # -- judging -----------------------------------------------------------------------------------

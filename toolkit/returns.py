@@ -23,14 +23,13 @@ import warnings
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from email import policy
-from email.header import decode_header, make_header
-from email.message import Message
-from email.parser import BytesParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toolkit import layout
+
+if TYPE_CHECKING:
+    from email.message import Message
 from toolkit.safety import (
     MEMORY_REASON,
     OLE_MAGIC,
@@ -162,6 +161,8 @@ def read_returns_isolated(
 ) -> Iterator[tuple[str, ReturnWorkbook | RejectedReturn]]:
     """Read each file in a capped worker process; yield ``(source, result)`` in input order."""
     require_safe_xml()
+    import toolkit.xlsx_stream  # noqa: F401  # imported once here, not in every forked worker
+
     yield from run_isolated(_read_in_worker, items, limits, workers)
 
 
@@ -514,6 +515,9 @@ def eml_attachments(path: Path, limits: Limits) -> list[tuple[str, bytes]]:
             source,
             f"邮件文件过大（超过 {bound // 1_000_000} MB），已跳过。请让对方单独发送填报表。",
         )
+    from email import policy  # only for mail: a folder of workbooks does not pay for it
+    from email.parser import BytesParser
+
     message = BytesParser(policy=policy.default).parsebytes(raw)
     del raw
     found: list[tuple[str, bytes]] = []
@@ -546,6 +550,8 @@ def _attachment_name(part: Message) -> str:
     name = str(name)
     if "=?" in name:  # an encoded word inside quotes (Outlook, Foxmail): not RFC 2047, but common
         try:
+            from email.header import decode_header, make_header
+
             name = str(make_header(decode_header(name)))
         except Exception:
             pass
