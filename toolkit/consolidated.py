@@ -163,7 +163,7 @@ def render_consolidated(
     """
     index = _Index(state)
     fmt = _Formats(wb, state.statuses)
-    _overview_sheet(wb, _Formats(wb, state.statuses, "vcenter"), state, config, index)
+    overview = wb.add_worksheet(SHEET_OVERVIEW)
     task_ws, task_columns = _task_head(wb, fmt, state)
     detail_ws = _detail_head(wb, fmt, state)
     if parallel is None:
@@ -171,6 +171,7 @@ def render_consolidated(
     detail = xlsx_write.fill_elsewhere(
         detail_ws, lambda ws: _detail_rows(ws, fmt, state, index), parallel
     )
+    _overview_sheet(wb, overview, _Formats(wb, state.statuses, "vcenter"), state, config, index)
     warnings: list[str] = []
     _task_rows(task_ws, task_columns, fmt, state, index, _Cutter(warnings), warnings)
     warnings += detail()
@@ -444,8 +445,9 @@ class _Tally:
         self.lagging += lagging
 
 
-def _overview_sheet(wb, fmt: _Formats, state: RoundState, config: Config, index: _Index) -> None:
-    ws = wb.add_worksheet(SHEET_OVERVIEW)
+def _overview_sheet(
+    wb, ws, fmt: _Formats, state: RoundState, config: Config, index: _Index
+) -> None:
     statuses = index.statuses
     columns = ["", "", *statuses, NOT_REPORTED, LAGGING_FLAG]  # the widest table: by unit
     last = len(columns) - 1
