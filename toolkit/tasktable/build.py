@@ -10,6 +10,7 @@ and row; nothing is dropped silently.
 from __future__ import annotations
 
 import difflib
+import heapq
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -264,19 +265,20 @@ class _Builder:
                 if not self.known(name):
                     self.warn(
                         source,
-                        f"{role}“{name}”不在 config.toml 的单位名录中{_closest(name, self.unit_names())}。",
+                        f"{role}“{name}”不在 config.toml 的单位名录中{self.unit_names.suggest(name)}。",
                     )
         return names, notes
 
-    def unit_names(self) -> list[str]:
+    @cached_property
+    def unit_names(self) -> _Suggestions:
         names = [u.name for u in self.config.units]
         names += [a for u in self.config.units for a in u.aliases]
-        return names + list(self.config.groups)
+        return _Suggestions(names + list(self.config.groups))
 
     @cached_property
-    def known_leaders(self) -> tuple[list[str], frozenset[str]]:
+    def known_leaders(self) -> tuple[_Suggestions, frozenset[str]]:
         known = [ld.name for ld in self.config.leaders] + list(self.config.leader_groups)
-        return known, frozenset(known)
+        return _Suggestions(known), frozenset(known)
 
     def leaders(self, cells: list[str], source: str) -> list[str]:
         known, known_set = self.known_leaders  # built once: a province lists hundreds
@@ -288,7 +290,7 @@ class _Builder:
                 if name not in known_set:
                     self.warn(
                         source,
-                        f"分管领导“{name}”不在 config.toml 的领导名单中{_closest(name, known)}。",
+                        f"分管领导“{name}”不在 config.toml 的领导名单中{known.suggest(name)}。",
                     )
         return out
 
@@ -348,9 +350,46 @@ def _preview(cells: list[str]) -> str:
     return " | ".join(c for c in cells if c)[:60]
 
 
-def _closest(name: str, candidates: list[str]) -> str:
-    close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.5)
-    return f"（最接近的：{'、'.join(close)}）" if close else ""
+class _Suggestions:
+    """The known names closest to an unknown one, for a warning: ``（最接近的：…）``.
+
+    The same names ``difflib.get_close_matches(name, candidates, 3, 0.5)`` gives, found faster
+    for a province's 2,000 units: an index of which candidates hold each character gives every
+    candidate's characters in common with the name (difflib's bound on the similarity) in one
+    pass over the name's characters, and the full comparison runs only for candidates that can
+    reach the cutoff.
+    """
+
+    N, CUTOFF = 3, 0.5
+
+    def __init__(self, candidates: list[str]):
+        self.candidates = candidates
+        self.holding: dict[str, list[tuple[int, int]]] = {}  # character -> (candidate, count)
+        for i, candidate in enumerate(candidates):
+            for char, count in Counter(candidate).items():
+                self.holding.setdefault(char, []).append((i, count))
+
+    def closest(self, name: str) -> list[str]:
+        common: dict[int, int] = {}
+        for char, count in Counter(name).items():
+            for i, have in self.holding.get(char, ()):
+                common[i] = common.get(i, 0) + min(count, have)
+        found: list[tuple[float, str]] = []
+        for i, shared in common.items():
+            candidate = self.candidates[i]
+            total = len(candidate) + len(name)
+            if 2.0 * min(len(candidate), len(name)) / total < self.CUTOFF:
+                continue
+            if 2.0 * shared / total < self.CUTOFF:
+                continue
+            score = difflib.SequenceMatcher(None, candidate, name).ratio()
+            if score >= self.CUTOFF:
+                found.append((score, candidate))
+        return [c for _score, c in heapq.nlargest(self.N, found)]
+
+    def suggest(self, name: str) -> str:
+        close = self.closest(name)
+        return f"（最接近的：{'、'.join(close)}）" if close else ""
 
 
 def build_task_table(rows: list[RawRow], config: Config, file_name: str) -> TaskTable:
