@@ -12,6 +12,7 @@ import base64
 import io
 import multiprocessing
 import os
+import random
 import signal
 import struct
 import subprocess
@@ -1325,11 +1326,160 @@ def test_openpyxl_is_checked_again_once_imported(monkeypatch: pytest.MonkeyPatch
     assert "OPENPYXL_DEFUSEDXML" in str(result)
 
 
+# --- the cell texts mean what they mean to openpyxl (toolkit.xlsx_values) -------------------
+
+
 def outcome(function: Callable[..., object], *args: object) -> object:
+    """Return what a call gives, with its type, or "refused" for the errors the reader expects."""
     try:
-        return function(*args)
-    except Exception as e:
-        return type(e)
+        result = function(*args)
+    except (OverflowError, ValueError):
+        return "refused"
+    return result, type(result)
+
+
+def tricky_texts(alphabet: list[str], count: int, longest: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choices(alphabet, k=rng.randint(0, longest))) for _ in range(count)]
+
+
+FORMAT_CODES = [
+    "General", "0", "0.00", "#,##0.00", "0%", "0.0%", "0.00E+00", "# ?/?", "@", "mm-dd-yy",
+    "d-mmm-yy", "h:mm AM/PM", "m/d/yy h:mm", "mm:ss", "[h]:mm:ss", "[h]:mm", "[mm]:ss.00",
+    "[ss].0", "[H]:MM", "mm:ss.0", "mmss.0", "yyyy/m/d", "yyyy年m月d日", "h:mm;@", '"d"0',
+    "[Red]0", "0_d", "0\\d", "[$-F800]dddd, mmmm dd, yyyy", "[$-804]aaaa", "[>=100]0;0",
+    '0;"h"', '"a;b"d', '"d', "[h", "_[Red]d", '#,##0 ;[Red](#,##0)', '_("$"* #,##0_)',
+]  # fmt: skip
+FORMAT_PIECES = [
+    "d", "m", "y", "h", "s", "D", "H", "S", "0", "#", '"', "[", "]", ";", "_", "\\", "*", "@",
+    "%", "mm", "[h]", "[H]", "[mm]", "[Red]", "[$-F800]", ":", ".", "\n", "E", "a", "ſ", " ",
+]  # fmt: skip
+
+
+def test_number_formats_show_dates_times_and_durations_as_openpyxl_sees_them():
+    from openpyxl.styles import numbers
+
+    from toolkit.xlsx_values import is_date_time_format, is_duration_format
+
+    codes = FORMAT_CODES + tricky_texts(FORMAT_PIECES, 20_000, 8, seed=1)
+    for code in codes:
+        assert is_date_time_format(code) == numbers.is_date_format(code), code
+        assert is_duration_format(code) == numbers.is_timedelta_format(code), code
+    assert is_date_time_format("yyyy/m/d") and not is_date_time_format('"d"0')
+    assert is_duration_format("[h]:mm") and not is_duration_format("h:mm")
+
+
+def test_builtin_number_formats_read_as_openpyxl_reads_them():
+    from openpyxl.styles import numbers
+
+    from toolkit.xlsx_values import builtin_format, is_date_time_format, is_duration_format
+
+    def meaning(code: str) -> tuple[bool, bool, bool]:
+        return numbers.is_date_format(code), numbers.is_timedelta_format(code), "%" in code
+
+    for format_id in range(201):
+        theirs = numbers.builtin_format_code(format_id) or "General"
+        ours = builtin_format(format_id)
+        assert (is_date_time_format(ours), is_duration_format(ours), "%" in ours) == meaning(
+            theirs
+        ), format_id
+    assert builtin_format(14) == "mm-dd-yy" and builtin_format(27) == "General"
+
+
+SERIALS = [0, 0.5, 0.999999, 1, 59, 60, 61, 44000, 44000.25, 2958465.9999, -1, 1e-9]
+SERIALS += [59.5, 60.5, 0.99999999999, -1e-20, 2958466, -693594, 44000.520833333336]
+SERIALS += [(n + 0.5) / 86_400_000 for n in range(6)]  # half a millisecond rounds to even
+
+
+def test_serial_numbers_are_the_dates_times_and_durations_openpyxl_gives():
+    import datetime as dt
+
+    from openpyxl.utils import datetime as odt
+
+    from toolkit.xlsx_values import EXACT_DURATION_DAYS, serial_to_datetime, serial_to_duration
+
+    rng = random.Random(2)
+    serials = SERIALS + [rng.uniform(-1000, 3e6) for _ in range(5_000)]
+    serials += [rng.randint(0, 60_000) + rng.randint(0, 1440) / 1440 for _ in range(5_000)]
+    serials += [
+        rng.randint(-10, 60_000) + (rng.randint(0, 86_400_000) + 0.5) / 86_400_000
+        for _ in range(5_000)
+    ]
+    for serial in serials:
+        for date1904, epoch in ((False, odt.CALENDAR_WINDOWS_1900), (True, odt.CALENDAR_MAC_1904)):
+            assert outcome(serial_to_datetime, serial, date1904) == outcome(
+                odt.from_excel, serial, epoch
+            ), (serial, date1904)
+        if abs(serial) < EXACT_DURATION_DAYS or serial in SERIALS:
+            assert outcome(serial_to_duration, serial) == outcome(
+                odt.from_excel, serial, odt.CALENDAR_WINDOWS_1900, True
+            ), serial
+    assert serial_to_datetime(61) == dt.datetime(1900, 3, 1)
+    assert serial_to_datetime(1, date1904=True) == dt.datetime(1904, 1, 2)
+    assert serial_to_datetime(0.5) == dt.time(12)
+    assert serial_to_duration(1.5) == dt.timedelta(hours=36)
+
+
+ISO_TEXTS = [
+    "", "2020-10-20", "2020-10-20T10:00:00Z", "2020-10-20T10:00:00.123+08:00", "2020-10-20 10:00",
+    "10:00", "10:00:01.5", "10:00:01.5000", "T10:00", "2020-10-20T", "PT1H2M3.5S", "PT12M",
+    "PT3S", "PT1.5H", "PT", "P1D", "x", "2020-13-01", "24:00", "2020-02-30T10:00",
+]  # fmt: skip
+ISO_PIECES = ["2020", "-", "10", "20", "T", ":", "00", "Z", ".", "5", "123", "PT", "H", "M", "S"]
+ISO_PIECES += ["1", " ", "+08:00", "x", "٣"]
+
+
+def test_iso_8601_texts_are_the_values_openpyxl_gives():
+    import datetime as dt
+    import itertools
+
+    from openpyxl.utils import datetime as odt
+
+    from toolkit.xlsx_values import parse_iso8601
+
+    fractions = [
+        "".join(digits) for n in (1, 2, 3) for digits in itertools.product("0123456789", repeat=n)
+    ]
+    texts = ISO_TEXTS + [f"10:00:01.{f}" for f in fractions] + [f"PT1.{f}S" for f in fractions]
+    for text in texts + tricky_texts(ISO_PIECES, 20_000, 9, seed=3):
+        assert outcome(parse_iso8601, text) == outcome(odt.from_ISO8601, text), text
+    for text in ["x", "2020-13-01", "P1D"]:
+        with pytest.raises(ValueError):
+            parse_iso8601(text)
+    assert parse_iso8601("PT1H2M3.5S") == dt.timedelta(hours=1, minutes=2, seconds=3.5)
+
+
+def test_number_texts_are_the_ints_and_floats_openpyxl_gives():
+    from openpyxl.worksheet._reader import _cast_number
+
+    from toolkit.xlsx_values import parse_number
+
+    texts = ["80", "80.0", "1E2", "-3", "1e-3", " 7 ", "1_000", "inf", "1e999", "٣", ".5", "x"]
+    for text in texts + tricky_texts(list("019.eE-+ _x"), 5_000, 6, seed=4):
+        got, theirs = outcome(parse_number, text), outcome(_cast_number, text)
+        assert got == theirs or repr(got) == repr(theirs), text  # nan is not nan
+
+
+def test_cell_references_give_openpyxl_columns_or_leave_the_file_to_it():
+    from openpyxl.utils import cell
+
+    from toolkit.xlsx_values import column_of
+
+    for text in ["A1", "xfd1048576", "XFD1", "Z9", "AA10", "A01", "a1"]:
+        assert column_of(text) == cell.coordinate_to_tuple(text)[1], text
+    for text in ["AAAA1", "ZZZZ1", "A", "Ä1", "1"]:
+        with pytest.raises(ValueError):
+            cell.coordinate_to_tuple(text)
+        with pytest.raises(ValueError):
+            column_of(text)
+    # refusing more than openpyxl refuses is safe (the file is left to it), accepting more is not
+    for text in tricky_texts(list("AZazXFD0019Äß_ ١"), 20_000, 8, seed=5):
+        ours = outcome(column_of, text)
+        if ours != "refused":
+            assert ours == (cell.coordinate_to_tuple(text)[1], int), text
+    for text in ["ZZZ1", "A0", "A1048577", "ß1", "A١", "A1_0", ""]:  # openpyxl reads most
+        with pytest.raises(ValueError):
+            column_of(text)
 
 
 def test_the_copies_of_openpyxl_conversions_match_openpyxl():
