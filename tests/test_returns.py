@@ -1482,56 +1482,99 @@ def test_cell_references_give_openpyxl_columns_or_leave_the_file_to_it():
             column_of(text)
 
 
-def test_the_copies_of_openpyxl_conversions_match_openpyxl():
+DATE_CODES = ["yyyy/m/d", "h:mm", "m/d/yy h:mm", "[$-F800]dddd, mmmm dd, yyyy", "mm:ss.0"]
+NUMBER_CODES = ['"d"0', "0%", "0.0%", "[Red]0"]
+
+
+def dated_workbook(serials: list[float], codes: list[str], date1904: bool = False) -> bytes:
+    """Return a task sheet whose rows hold each serial in each number format, in turn."""
+
+    def write(wb: xlsxwriter.Workbook, ws: object) -> None:
+        formats = [wb.add_format({"num_format": code}) for code in codes]
+        for r, serial in enumerate(serials, start=3):
+            ws.write_string(r, 0, str(r))
+            for c, fmt in enumerate(formats, start=1):
+                ws.write_number(r, c, serial, fmt)
+
+    data = task_workbook(write=write)
+    if date1904:
+        book = member(data, "xl/workbook.xml").replace(
+            b"<workbookPr ", b'<workbookPr date1904="1" '
+        )
+        data = rezip(data, replace={"xl/workbook.xml": book})
+    return data
+
+
+def left_to_openpyxl(data: bytes) -> ReturnWorkbook:
+    """Read with the stream engine, assert it left the file to openpyxl and gave its result."""
+    fell_back: list[str] = []
+    real = returns._openpyxl_book
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(returns, "_openpyxl_book", lambda p: fell_back.append(p.name) or real(p))
+        streamed = read_return(data, "单位.xlsx", TINY)
+    assert fell_back, "the stream reader read the file itself"
+    assert streamed == read_return(data, "单位.xlsx", TINY, engine="openpyxl")
+    return streamed
+
+
+@pytest.mark.parametrize("date1904", [False, True])
+def test_stream_reads_dates_times_and_durations_as_openpyxl_does(date1904: bool):
     import datetime as dt
 
-    from openpyxl.styles import numbers
-    from openpyxl.utils import cell
-    from openpyxl.utils import datetime as odt
-    from openpyxl.worksheet._reader import _cast_number
+    serials = [0, 0.5, 0.999999, 1, 59, 59.5, 60, 61, 44000, 44000.25, -1, 1e-9]
+    codes = ["[h]:mm:ss", *DATE_CODES, *NUMBER_CODES]
+    book = same_as_openpyxl(dated_workbook(serials, codes, date1904))
+    first = book.rows[0].values
+    assert first["text"] == dt.timedelta(0) and first["lead"] == dt.time(0)
+    far = [2958465.9999, 2958466, -693594, 1e300]  # #VALUE! past year 9999 and before year 1
+    book = same_as_openpyxl(dated_workbook(far, DATE_CODES + NUMBER_CODES, date1904))
+    assert "#VALUE!" in book.rows[1].values.values()
+    # openpyxl's rounding of a duration drifts from the millisecond past 200,000 days
+    left_to_openpyxl(dated_workbook([2958465.9999, 300_000.123], ["[h]:mm:ss"]))
 
-    from toolkit import xlsx_stream as xs
 
-    assert xs.BUILTIN_FORMATS == numbers.BUILTIN_FORMATS
-    assert xs.BUILTIN_FORMATS_MAX_SIZE == numbers.BUILTIN_FORMATS_MAX_SIZE
-    assert xs.BUILTIN_FORMATS_REVERSE == numbers.BUILTIN_FORMATS_REVERSE
-    formats = [*numbers.BUILTIN_FORMATS.values(), None, "yyyy/m/d", '"d"0', "[Red]0", "0_d"]
-    formats += ["[h]:mm", "[mm]:ss.00", "h:mm;@", "0.0%", "[$-F800]dddd, mmmm dd, yyyy", "@"]
-    for fmt in formats:
-        assert xs.is_date_format(fmt) == numbers.is_date_format(fmt), fmt
-        assert xs.is_timedelta_format(fmt) == numbers.is_timedelta_format(fmt), fmt
-    for i in range(200):
-        assert xs.builtin_format_code(i) == numbers.builtin_format_code(i)
-    for text in ["A1", "xfd1048576", "ZZZ9", "AA10", "A01", "A1_0"]:
-        assert xs.coordinate_to_tuple(text) == cell.coordinate_to_tuple(text), text
-    for text in ["AAAA1", "ZZZZ1", "A", "Ä1", "1"]:
-        with pytest.raises(ValueError):
-            cell.coordinate_to_tuple(text)
-        with pytest.raises(ValueError):
-            xs.coordinate_to_tuple(text)
-    assert (xs.CALENDAR_WINDOWS_1900, xs.CALENDAR_MAC_1904) == (
-        odt.CALENDAR_WINDOWS_1900,
-        odt.CALENDAR_MAC_1904,
+def test_stream_reads_iso_8601_cells_as_openpyxl_does():
+    import datetime as dt
+
+    def row(number: int, *cells: bytes) -> bytes:
+        return b'<row r="%d">%s</row>' % (number, b"".join(cells))
+
+    def text(value: str) -> bytes:
+        return b'<c t="inlineStr"><is><t>%s</t></is></c>' % value.encode()
+
+    def dated(value: str) -> bytes:
+        return b'<c t="d"><v>%s</v></c>' % value.encode()
+
+    header = row(3, *(text(c.header) for c in layout.TASK_COLUMNS))
+    first, second = map(dated, ISO_TEXTS[1:10]), map(dated, ISO_TEXTS[10:13])
+    data = sheet_with(header + row(4, text("1"), *first) + row(5, text("2"), *second))
+    book = same_as_openpyxl(data)
+    assert [r.values["text"] for r in book.rows] == [
+        dt.date(2020, 10, 20),
+        dt.timedelta(hours=1, minutes=2, seconds=3.5),
+    ]
+    refused = sheet_with(header + row(4, text("1"), dated("PT1.5H")))
+    streamed, _ = settle(lambda: read_return(refused, "坏.xlsx", TINY))
+    oracle, _ = settle(lambda: read_return(refused, "坏.xlsx", TINY, engine="openpyxl"))
+    assert isinstance(streamed, RejectedReturn) and str(streamed) == str(oracle)
+
+
+def test_a_style_whose_number_format_is_not_declared_is_left_to_openpyxl():
+    def percent(wb: xlsxwriter.Workbook, ws: object) -> None:
+        ws.write_number(3, 6, 0.8, wb.add_format({"num_format": "0.0%"}))
+
+    data = task_workbook([task_row("1")], write=percent)
+    styles = member(data, "xl/styles.xml")
+    assert b'<numFmt numFmtId="164"' in styles
+    data = rezip(
+        data,
+        replace={
+            "xl/styles.xml": styles.replace(
+                b'numFmtId="164" formatCode', b'numFmtId="170" formatCode'
+            )
+        },
     )
-    serials = [0, 0.5, 0.999999, 1, 59, 60, 61, 44000, 44000.25, 2958465.9999, -1, 1e-9]
-    for serial in serials:
-        for epoch in (odt.CALENDAR_WINDOWS_1900, odt.CALENDAR_MAC_1904):
-            for delta in (False, True):
-                assert outcome(xs.from_excel, serial, epoch, delta) == outcome(
-                    odt.from_excel, serial, epoch, delta
-                ), serial
-    iso = ["2020-10-20", "2020-10-20T10:00:00Z", "10:00", "10:00:01.5", "PT1H2M3.5S", "T10:00"]
-    for text in [*iso, ""]:
-        assert xs.from_ISO8601(text) == odt.from_ISO8601(text), text
-    for text in ["x", "2020-13-01"]:
-        with pytest.raises(ValueError):
-            odt.from_ISO8601(text)
-        with pytest.raises(ValueError):
-            xs.from_ISO8601(text)
-    for text in ["80", "80.0", "1E2", "-3", "1e-3", " 7 "]:
-        got = xs._cast_number(text)
-        assert (got, type(got)) == (_cast_number(text), type(_cast_number(text)))
-    assert isinstance(xs.from_excel(44000, xs.CALENDAR_WINDOWS_1900), dt.datetime)
+    assert left_to_openpyxl(data).rows
 
 
 @pytest.mark.parametrize("part", ["docProps/core.xml", "xl/sharedStrings.xml", "xl/styles.xml"])

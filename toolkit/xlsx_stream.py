@@ -4,15 +4,15 @@
 their reader. This module reads a worksheet or the shared strings when first used (by
 pattern where the shape is the plain one, ``toolkit.xlsx_parts``, else by the full pass of
 ``toolkit.safety``, which keeps the shared strings and the cells of each worksheet's first
-rows) and turns them into what read-only, values-only openpyxl would give ``toolkit.returns``: the same sheet names and states
-(``[Content_Types].xml`` → the workbook part → its relationships), the same row numbering
-(``r`` when given, else the next; rows out of order are dropped and gaps filled as
-``ReadOnlyWorksheet.iter_rows`` does), the same values (copies of openpyxl's own
-``_cast_number``, ``from_excel`` with the workbook's epoch for date-formatted numbers,
-``from_ISO8601``, shared and inline strings with rich-text runs joined and phonetic runs left
-out, ``x005F_`` dropped from shared strings only) and the same number formats (custom ids
-rebased as openpyxl's ``Stylesheet`` rebases them). It imports no openpyxl: that costs a
-process 0.1 s, and only a file left to openpyxl needs it.
+rows) and turns them into what read-only, values-only openpyxl would give
+``toolkit.returns``: the same sheet names and states (``[Content_Types].xml`` → the workbook
+part → its relationships), the same row numbering (``r`` when given, else the next; rows out of
+order are dropped and gaps filled as ``ReadOnlyWorksheet.iter_rows`` does), the same values
+(numbers, dates and times by the workbook's date system for date-formatted numbers, durations,
+ISO 8601 texts: ``toolkit.xlsx_values``; shared and inline strings with rich-text runs joined
+and phonetic runs left out, ``x005F_`` dropped from shared strings only) and number formats
+that agree with openpyxl's wherever ``toolkit.returns`` looks (a percentage, a date, a time).
+It imports no openpyxl: that costs a process 0.1 s, and only a file left to openpyxl needs it.
 
 Anything outside the shapes handled here raises ``Unsupported`` (an ill-formed part, a chart
 sheet, a row somewhere else than under ``sheetData``, a child of a row that is not a cell, a
@@ -22,11 +22,9 @@ value; the caller then reads the file with openpyxl, which decides as it always 
 
 from __future__ import annotations
 
-import datetime
 import posixpath
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import Any
 
 from toolkit.safety import (
@@ -34,10 +32,22 @@ from toolkit.safety import (
     SheetFacts,
 )
 from toolkit.xlsx_parts import read_sheet, read_strings
+from toolkit.xlsx_values import (
+    EXACT_DURATION_DAYS,
+    FIRST_CUSTOM_FORMAT,
+    builtin_format,
+    column_of,
+    is_date_time_format,
+    is_duration_format,
+    parse_iso8601,
+    parse_number,
+    serial_to_datetime,
+    serial_to_duration,
+)
 
 WORKBOOK_STATES = {"visible", "hidden", "veryHidden"}
 REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-INVALID_TITLE = re.compile(r"[\\*?:/\[\]]")  # openpyxl.workbook.child.INVALID_TITLE_REGEX
+INVALID_TITLE = re.compile(r"[\\*?:/\[\]]")  # what Excel forbids in a sheet name
 
 
 class Unsupported(Exception):
@@ -56,183 +66,18 @@ def _last(node: Any, name: str) -> Any:
     return found
 
 
-# --- openpyxl's own conversions -----------------------------------------------------------------
-#
-# Copied from openpyxl 3.1 (MIT licence; styles/numbers.py, utils/cell.py, utils/datetime.py,
-# worksheet/_reader.py, xml/constants.py, reader/excel.py) so that reading a return imports no
-# openpyxl; tests/test_returns.py holds each copy to the original.
-
-BUILTIN_FORMATS = {
-    0: "General",
-    1: "0",
-    2: "0.00",
-    3: "#,##0",
-    4: "#,##0.00",
-    5: '"$"#,##0_);("$"#,##0)',
-    6: '"$"#,##0_);[Red]("$"#,##0)',
-    7: '"$"#,##0.00_);("$"#,##0.00)',
-    8: '"$"#,##0.00_);[Red]("$"#,##0.00)',
-    9: "0%",
-    10: "0.00%",
-    11: "0.00E+00",
-    12: "# ?/?",
-    13: "# ??/??",
-    14: "mm-dd-yy",
-    15: "d-mmm-yy",
-    16: "d-mmm",
-    17: "mmm-yy",
-    18: "h:mm AM/PM",
-    19: "h:mm:ss AM/PM",
-    20: "h:mm",
-    21: "h:mm:ss",
-    22: "m/d/yy h:mm",
-    37: "#,##0_);(#,##0)",
-    38: "#,##0_);[Red](#,##0)",
-    39: "#,##0.00_);(#,##0.00)",
-    40: "#,##0.00_);[Red](#,##0.00)",
-    41: r'_(* #,##0_);_(* \(#,##0\);_(* "-"_);_(@_)',
-    42: r'_("$"* #,##0_);_("$"* \(#,##0\);_("$"* "-"_);_(@_)',
-    43: r'_(* #,##0.00_);_(* \(#,##0.00\);_(* "-"??_);_(@_)',
-    44: r'_("$"* #,##0.00_)_("$"* \(#,##0.00\)_("$"* "-"??_)_(@_)',
-    45: "mm:ss",
-    46: "[h]:mm:ss",
-    47: "mmss.0",
-    48: "##0.0E+0",
-    49: "@",
-}
-BUILTIN_FORMATS_MAX_SIZE = 164
-BUILTIN_FORMATS_REVERSE = {value: key for key, value in BUILTIN_FORMATS.items()}
-_STRIP_FORMAT = re.compile(r'".*?"|\[(?!hh?\]|mm?\]|ss?\])[^\]]*\]')
-_DATE_FORMAT = re.compile(r"(?<![_\\])[dmhysDMHYS]")
-_TIMEDELTA_FORMAT = re.compile(
-    r"\[hh?\](:mm(:ss(\.0*)?)?)?|\[mm?\](:ss(\.0*)?)?|\[ss?\](\.0*)?", re.I
+# content types ([Content_Types].xml, ECMA-376 Part 2) of a workbook's main part (Part 1
+# §12.3.23; the macro-enabled ones are Microsoft's), in the order openpyxl prefers them when a
+# package declares several, and of the shared strings (Part 1 §12.3.15)
+WORKBOOK_CONTENT_TYPES = (
+    "application/vnd.ms-excel.template.macroEnabled.main+xml",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
+    "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
 )
-
-
-def builtin_format_code(index: int) -> str | None:
-    return BUILTIN_FORMATS.get(index)
-
-
-def is_date_format(fmt: str | None) -> bool:
-    if fmt is None:
-        return False
-    fmt = _STRIP_FORMAT.sub("", fmt.split(";")[0])
-    return _DATE_FORMAT.search(fmt) is not None
-
-
-def is_timedelta_format(fmt: str | None) -> bool:
-    if fmt is None:
-        return False
-    return _TIMEDELTA_FORMAT.search(fmt.split(";")[0]) is not None
-
-
-_LETTERS = {letter: n for n, letter in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ", start=1)}
-
-
-@lru_cache(maxsize=40_000)  # every column name, in either case
-def column_index_from_string(col: str) -> int:
-    error = f"'{col}' is not a valid column name. Column names are from A to ZZZ"
-    if len(col) > 3:
-        raise ValueError(error)
-    idx = 0
-    for letter, power in zip(reversed(col.upper()), (1, 26, 676), strict=False):
-        try:
-            idx += _LETTERS[letter] * power
-        except KeyError:
-            raise ValueError(error) from None
-    if not 0 < idx < 18279:
-        raise ValueError(error)
-    return idx
-
-
-@lru_cache(maxsize=100_000)  # the cells of real returns repeat from file to file
-def coordinate_to_tuple(coordinate: str) -> tuple[int, int]:
-    for idx, c in enumerate(coordinate):  # noqa: B007  # idx is used after the loop
-        if c in "0123456789":
-            break
-    return int(coordinate[idx:]), column_index_from_string(coordinate[:idx])
-
-
-CALENDAR_WINDOWS_1900 = datetime.datetime(1899, 12, 30)
-CALENDAR_MAC_1904 = datetime.datetime(1904, 1, 1)
-_ISO = re.compile(
-    r"(?P<date>(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2}))?T?"
-    r"(?P<time>(?P<hour>\d{2}):(?P<minute>\d{2})(:(?P<second>\d{2})"
-    r"(?P<microsecond>\.\d{1,3})?)?)?Z?"
+SHARED_STRINGS_CONTENT_TYPE = (
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 )
-_ISO_DURATION = re.compile(
-    r"PT((?P<hours>\d+)H)?((?P<minutes>\d+)M)?((?P<seconds>\d+(\.\d{1,3})?)S)?"
-)
-
-
-def from_ISO8601(formatted_string: str) -> Any:  # noqa: N802  # openpyxl's name
-    if not formatted_string:
-        return None
-    match = _ISO.match(formatted_string)
-    if match and any(match.groups()):
-        parts: dict[str, Any] = match.groupdict(0)
-        for key in ["year", "month", "day", "hour", "minute", "second"]:
-            if parts[key]:
-                parts[key] = int(parts[key])
-        if parts["microsecond"]:
-            parts["microsecond"] = int(float(parts["microsecond"]) * 1_000_000)
-        if not parts["date"]:
-            return datetime.time(
-                parts["hour"], parts["minute"], parts["second"], parts["microsecond"]
-            )
-        if not parts["time"]:
-            return datetime.date(parts["year"], parts["month"], parts["day"])
-        del parts["time"]
-        del parts["date"]
-        return datetime.datetime(**parts)
-    match = _ISO_DURATION.match(formatted_string)
-    if match and any(match.groups()):
-        parts = match.groupdict(0)
-        for key, val in parts.items():
-            if val:
-                parts[key] = float(val)
-        return datetime.timedelta(**parts)
-    raise ValueError(f"Invalid datetime value {formatted_string}")
-
-
-def from_excel(
-    value: float, epoch: datetime.datetime = CALENDAR_WINDOWS_1900, timedelta: bool = False
-) -> Any:
-    if value is None:
-        return None
-    if timedelta:
-        td = datetime.timedelta(days=value)
-        if td.microseconds:  # round to millisecond precision
-            td = datetime.timedelta(
-                seconds=td.total_seconds() // 1, microseconds=round(td.microseconds, -3)
-            )
-        return td
-    day, fraction = divmod(value, 1)
-    diff = datetime.timedelta(milliseconds=round(fraction * 86400 * 1000))
-    if 0 <= value < 1 and diff.days == 0:
-        mins, seconds = divmod(diff.seconds, 60)
-        hours, mins = divmod(mins, 60)
-        return datetime.time(hours, mins, seconds, diff.microseconds)
-    if 0 < value < 60 and epoch == CALENDAR_WINDOWS_1900:
-        day += 1
-    return epoch + datetime.timedelta(days=day) + diff
-
-
-def _cast_number(value: str) -> int | float:
-    if "." in value or "E" in value or "e" in value:
-        return float(value)
-    return int(value)
-
-
-_WORKBOOK = "application/vnd.openxmlformats-officedocument.spreadsheetml.%s.main+xml"
-_WORKBOOK_MACRO = "application/vnd.ms-excel.%s.macroEnabled.main+xml"
-WORKBOOK_TYPES = (
-    _WORKBOOK_MACRO % "template",
-    _WORKBOOK % "template",
-    _WORKBOOK_MACRO % "sheet",
-    _WORKBOOK % "sheet",
-)
-SHARED_STRINGS = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 
 
 def _content_types(root: Any, part: str) -> tuple[str, str | None]:
@@ -254,12 +99,12 @@ def _content_types(root: Any, part: str) -> tuple[str, str | None]:
     found = {}
     for name, content_type in overrides:
         found.setdefault(content_type, name)
-    workbook = next((found[t] for t in WORKBOOK_TYPES if t in found), None)
+    workbook = next((found[t] for t in WORKBOOK_CONTENT_TYPES if t in found), None)
     if workbook is None:
-        if not defaults & set(WORKBOOK_TYPES):
+        if not defaults & set(WORKBOOK_CONTENT_TYPES):
             raise Unsupported("no workbook part")
         workbook = "/xl/workbook.xml"
-    strings = found.get(SHARED_STRINGS)
+    strings = found.get(SHARED_STRINGS_CONTENT_TYPE)
     return workbook[1:], None if strings is None else strings[1:]
 
 
@@ -287,22 +132,18 @@ def _parsed(package: Package, part: str, read: Any) -> Any:
     return result
 
 
-def _workbook(root: Any, part: str) -> tuple[datetime.datetime, tuple[tuple[Any, ...], ...]]:
-    """Return the workbook's epoch and its sheets as (name, state, relationship id)."""
+def _workbook(root: Any, part: str) -> tuple[bool, tuple[tuple[Any, ...], ...]]:
+    """Return whether the workbook counts dates from 1904, and its sheets as (name, state, id)."""
     properties = _last(root, "workbookPr")
-    date1904 = None if properties is None else properties.get("date1904")
-    epoch = (
-        CALENDAR_MAC_1904
-        if date1904 is not None and date1904 not in ("false", "f", "0") and bool(date1904)
-        else CALENDAR_WINDOWS_1900
-    )
+    flag = None if properties is None else properties.get("date1904")
+    date1904 = flag is not None and flag not in ("false", "f", "0") and bool(flag)
     sheets = _last(root, "sheets")
     found = []
     for sheet in () if sheets is None else sheets:
         if _local(sheet.tag) != "sheet":
             raise Unsupported("a child of <sheets> that is not a sheet")
         found.append((sheet.get("name"), sheet.get("state", "visible"), sheet.get(REL_ID)))
-    return epoch, tuple(found)
+    return date1904, tuple(found)
 
 
 def _relationships(root: Any, part: str) -> dict[str, tuple[str, str]]:
@@ -325,43 +166,38 @@ def _relationships(root: Any, part: str) -> dict[str, tuple[str, str]]:
 
 
 def _number_formats(root: Any, part: str) -> tuple[Any, ...] | None:
-    """Return (format id per style, custom formats, date styles, timedelta styles), or None.
+    """Return (number format code per style, date styles, duration styles), or None.
 
-    As openpyxl's ``Stylesheet._normalise_numbers`` and ``apply_stylesheet``: custom ids are
-    rebased, a custom format equal to a built-in one takes its id; None keeps the defaults.
+    A style's ``numFmtId`` names a format the stylesheet declares, else a built-in one
+    (§18.8.30); None keeps the defaults, as openpyxl keeps them for a stylesheet without styles.
+    An id from 164 on that the stylesheet does not declare is left to openpyxl, whose answer
+    then depends on the other formats declared.
     """
-    custom: dict[int, str] = {}
+    declared: dict[int, str] = {}
     numbers = _last(root, "numFmts")
     for fmt in () if numbers is None else numbers:
         if _local(fmt.tag) == "numFmt":
             code = fmt.get("formatCode")
             if code is None:
                 raise Unsupported("a number format without its code")
-            custom[int(fmt.get("numFmtId"))] = code
+            declared[int(fmt.get("numFmtId"))] = code
     xfs = _last(root, "cellXfs")
     ids = [
         int(xf.get("numFmtId", 0)) for xf in (() if xfs is None else xfs) if _local(xf.tag) == "xf"
     ]
     if not ids:
         return None
-    formats: list[str] = []
-    dates, timedeltas = set(), set()
-    for index, number in enumerate(ids):
-        if number in custom:
-            fmt = custom[number]
-            if fmt in BUILTIN_FORMATS_REVERSE:
-                ids[index] = BUILTIN_FORMATS_REVERSE[fmt]
-            else:
-                if fmt not in formats:
-                    formats.append(fmt)
-                ids[index] = formats.index(fmt) + BUILTIN_FORMATS_MAX_SIZE
+    codes = []
+    for number in ids:
+        if number in declared:
+            codes.append(declared[number])
+        elif number < FIRST_CUSTOM_FORMAT:
+            codes.append(builtin_format(number))
         else:
-            fmt = builtin_format_code(number)
-        if is_date_format(fmt):
-            dates.add(index)
-        if is_timedelta_format(fmt):
-            timedeltas.add(index)
-    return tuple(ids), tuple(formats), frozenset(dates), frozenset(timedeltas)
+            raise Unsupported("a style whose number format is not declared")
+    dates = frozenset(i for i, code in enumerate(codes) if is_date_time_format(code))
+    durations = frozenset(i for i in dates if is_duration_format(codes[i]))
+    return tuple(codes), dates, durations
 
 
 class _Empty:
@@ -457,7 +293,7 @@ class StreamWorkbook:
         self._strings: list[str] | None = None if self._strings_path else []
         if self._strings_path:
             self.strings  # noqa: B018  # read now, as openpyxl reads them whether used or not
-        self.epoch, sheets = _parsed(package, workbook_path, _workbook)
+        self.date1904, sheets = _parsed(package, workbook_path, _workbook)
         # openpyxl.packaging.relationship.get_dependents
         folder, name = posixpath.split(workbook_path)
         rels_path = posixpath.join(folder, "_rels", name + ".rels")
@@ -480,15 +316,13 @@ class StreamWorkbook:
             if target not in package.parts and target not in package.sheets:
                 raise Unsupported("a sheet part this reader does not follow")
             self._sheets.append(StreamWorksheet(self, title, target, state))
-        self._builtin, self._builtin_max = BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
-        self.style_formats, self.number_formats = (0,), ()
-        self.date_formats: frozenset[int] = frozenset()
-        self.timedelta_formats: frozenset[int] = frozenset()
+        self.style_formats: tuple[str, ...] = (builtin_format(0),)
+        self.date_styles: frozenset[int] = frozenset()
+        self.duration_styles: frozenset[int] = frozenset()
         if "xl/styles.xml" in package.names:
             styles = _parsed(package, "xl/styles.xml", _number_formats)
             if styles is not None:  # else openpyxl keeps its defaults
-                self.style_formats, self.number_formats = styles[0], styles[1]
-                self.date_formats, self.timedelta_formats = styles[2], styles[3]
+                self.style_formats, self.date_styles, self.duration_styles = styles
 
     @property
     def sheetnames(self) -> list[str]:
@@ -526,10 +360,7 @@ class StreamWorkbook:
         return self._strings
 
     def number_format(self, style: object) -> str:
-        number = self.style_formats[style]  # type: ignore[index]  # IndexError as openpyxl
-        if number < self._builtin_max:
-            return self._builtin.get(number, "General")
-        return self.number_formats[number - self._builtin_max]
+        return self.style_formats[style]  # type: ignore[index]  # IndexError as openpyxl
 
     def row(
         self, cells: list[list[Any]], max_col: int, values_only: bool, filler: object
@@ -546,7 +377,7 @@ class StreamWorkbook:
             if value is None and data_type == "inlineStr" and seen & 2:
                 value = inline
             if coordinate:
-                column = coordinate_to_tuple(coordinate)[1]
+                column = column_of(coordinate)
                 col_counter = column
             else:
                 col_counter += 1
@@ -559,19 +390,21 @@ class StreamWorkbook:
         if not value:
             return None
         if data_type == "n":
-            number = _cast_number(value)
-            if style_id in self.date_formats:
-                try:
-                    return from_excel(
-                        number, self.epoch, timedelta=style_id in self.timedelta_formats
-                    )
-                except (OverflowError, ValueError):
-                    return "#VALUE!"
-            return number
+            number = parse_number(value)
+            if style_id not in self.date_styles:
+                return number
+            if style_id in self.duration_styles:
+                if not -EXACT_DURATION_DAYS < number < EXACT_DURATION_DAYS:
+                    raise Unsupported("a duration too long to round as openpyxl rounds it")
+                return serial_to_duration(number)
+            try:
+                return serial_to_datetime(number, self.date1904)
+            except (OverflowError, ValueError):
+                return "#VALUE!"  # as openpyxl shows a date before year 1 or after 9999
         if data_type == "s":
             return self.strings[int(value)]
         if data_type == "b":
             return bool(int(value))
         if data_type == "d":
-            return from_ISO8601(value)
+            return parse_iso8601(value)
         return value
