@@ -31,6 +31,7 @@ import sys
 import time
 import zipfile
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -945,27 +946,44 @@ def _worker_main(conn: Connection, reader: Reader, limits: Limits) -> None:
 
 
 class _Worker:
-    """One forked reader process and the file it is working on."""
+    """One forked reader process and the files sent to it, oldest (the one it reads) first."""
 
     RECYCLE_AFTER = 200  # files; a fresh worker returns the heap the parsers fragmented
+    DEPTH = 2  # files sent ahead: the next one waits in the pipe, not for the parent's turn
 
     def __init__(self, ctx: Any, reader: Reader, limits: Limits):
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker_main, args=(child, reader, limits), daemon=True)
         self.process.start()
         child.close()
-        self.index: int | None = None
-        self.deadline = 0.0
+        self.queue: deque[int] = deque()
+        self.deadline = 0.0  # for the oldest file: the clock starts when the worker takes it up
         self.done = 0
+
+    @property
+    def index(self) -> int | None:
+        """The file the worker is reading, or None when it has none."""
+        return self.queue[0] if self.queue else None
+
+    def wants(self) -> bool:
+        """Tell whether to send another file (never past the recycling point)."""
+        return len(self.queue) < self.DEPTH and self.done + len(self.queue) < self.RECYCLE_AFTER
 
     def assign(self, index: int, data: Any, name: str, timeout: float) -> bool:
         try:
             self.conn.send((index, data, name))
         except (BrokenPipeError, OSError):
             return False
-        self.index = index
-        self.deadline = time.monotonic() + timeout
+        if not self.queue:
+            self.deadline = time.monotonic() + timeout
+        self.queue.append(index)
         return True
+
+    def settled(self, timeout: float) -> None:
+        """Drop the oldest file; the next one (already sent) is now being read."""
+        self.queue.popleft()
+        self.done += 1
+        self.deadline = time.monotonic() + timeout
 
     def stop(self) -> None:
         try:
@@ -991,51 +1009,64 @@ def run_isolated(
     """Yield ``(name, reader(data, name, limits) or RejectedReturn)`` in input order.
 
     Each call runs in a forked worker with capped memory and ``limits.timeout_seconds``; a
-    worker that dies or overruns is replaced and its file rejected. At most a few results wait
-    to be yielded, so a batch never holds every workbook in memory at once.
+    worker that dies or overruns is replaced and the file it was reading rejected (a file sent
+    ahead to it goes to its replacement). At most a few results wait to be yielded, so a batch
+    never holds every workbook in memory at once.
     """
     count = workers or min(2, os.cpu_count() or 1)
     count = max(1, min(count, len(items) or 1))
-    window = 2 * count
+    window = (_Worker.DEPTH + 1) * count
+    timeout = limits.timeout_seconds
     ctx = multiprocessing.get_context("fork")
     pool: list[_Worker] = []
     results: dict[int, Any] = {}
+    again: deque[int] = deque()  # files sent ahead to a worker that was then replaced
     next_in = next_out = 0
+
+    def send(i: int, index: int) -> None:
+        data, name = items[index]
+        if not pool[i].assign(index, data, name, timeout):
+            lost = list(pool[i].queue)  # died while reading or idle: replace it, send again
+            pool[i].kill()
+            pool[i] = _Worker(ctx, reader, limits)
+            again.extend(lost)
+            if not pool[i].assign(index, data, name, timeout):
+                results[index] = RejectedReturn(name, DIED_REASON)
+
     try:
         pool = [_Worker(ctx, reader, limits) for _ in range(count)]
         while next_out < len(items):
             for i in range(len(pool)):
-                if pool[i].index is not None or next_in >= min(len(items), next_out + window):
-                    continue
-                data, name = items[next_in]
-                if not pool[i].assign(next_in, data, name, limits.timeout_seconds):
-                    pool[i].kill()  # died while idle: replace it and try once more
-                    pool[i] = _Worker(ctx, reader, limits)
-                    if not pool[i].assign(next_in, data, name, limits.timeout_seconds):
-                        results[next_in] = RejectedReturn(name, DIED_REASON)
-                next_in += 1
+                while pool[i].wants():
+                    if again:
+                        send(i, again.popleft())
+                    elif next_in < min(len(items), next_out + window):
+                        send(i, next_in)
+                        next_in += 1
+                    else:
+                        break
             while next_out in results:
                 yield items[next_out][1], results.pop(next_out)
                 next_out += 1
-            busy = [w for w in pool if w.index is not None]
+            busy = [w for w in pool if w.queue]
             if not busy:
                 continue
-            timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
-            wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout)
+            wait_for = max(0.0, min(w.deadline for w in busy) - time.monotonic())
+            wait([w.conn for w in busy] + [w.process.sentinel for w in busy], wait_for)
             for i, worker in enumerate(pool):
-                if worker.index is None:
-                    continue
-                outcome = _collect(worker, items[worker.index][1], limits)
-                if outcome is None:
-                    continue
-                index, result, healthy = outcome
-                results[index] = result
-                worker.index = None
-                worker.done += 1
-                if not healthy:
-                    worker.kill()
-                    pool[i] = _Worker(ctx, reader, limits)
-                elif worker.done >= _Worker.RECYCLE_AFTER:
+                while worker.queue:
+                    outcome = _collect(worker, items[worker.queue[0]][1], limits)
+                    if outcome is None:
+                        break
+                    index, result, healthy = outcome
+                    results[index] = result
+                    worker.settled(timeout)
+                    if not healthy:
+                        again.extend(worker.queue)  # sent ahead, never read: to the next one
+                        worker.kill()
+                        pool[i] = _Worker(ctx, reader, limits)
+                        break
+                if pool[i] is worker and not worker.queue and worker.done >= _Worker.RECYCLE_AFTER:
                     worker.stop()
                     pool[i] = _Worker(ctx, reader, limits)
     finally:
@@ -1044,12 +1075,14 @@ def run_isolated(
 
 
 def _collect(worker: _Worker, name: str, limits: Limits) -> tuple[int, Any, bool] | None:
-    """Return ``(index, result, worker still healthy)`` if the worker's file is settled."""
+    """Return ``(index, result, worker still healthy)`` if the worker's oldest file is settled."""
     index = worker.index
     assert index is not None
     try:
         if worker.conn.poll():
             got_index, result = worker.conn.recv()
+            if got_index != index:  # results come back in the order the files were sent
+                return index, RejectedReturn(name, DIED_REASON), False
             healthy = not (isinstance(result, RejectedReturn) and result.reason == MEMORY_REASON)
             return got_index, result, healthy
     except (EOFError, OSError):
