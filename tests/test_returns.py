@@ -835,7 +835,8 @@ def test_a_memory_bomb_costs_only_its_own_file_and_order_is_kept():
     assert "内存" in lines.pop(2) and [line.split(" read ")[1] for line in lines] == list("01234")
 
 
-def test_a_worker_that_dies_or_hangs_is_replaced(monkeypatch: pytest.MonkeyPatch):
+def _die_or_hang(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the reader kill its worker on "die.xlsx" and hang on "hang.xlsx"."""
     real = returns.read_return
 
     def stand_in(data: bytes | Path, source: str, limits: Limits = TINY) -> ReturnWorkbook:
@@ -846,6 +847,10 @@ def test_a_worker_that_dies_or_hangs_is_replaced(monkeypatch: pytest.MonkeyPatch
         return real(data, source, limits)
 
     monkeypatch.setattr(returns, "read_return", stand_in)
+
+
+def test_a_worker_that_dies_or_hangs_is_replaced(monkeypatch: pytest.MonkeyPatch):
+    _die_or_hang(monkeypatch)
     good = task_workbook([task_row("1")])
     names = ["a.xlsx", "die.xlsx", "b.xlsx", "hang.xlsx", "c.xlsx", "d.xlsx"]
     limits = Limits(timeout_seconds=1.0)
@@ -862,16 +867,7 @@ def test_a_worker_that_dies_or_hangs_on_a_path_costs_only_that_file(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, workers: int
 ):
     # as collect sends them: paths, each worker replaced and the batch read to its end
-    real = returns.read_return
-
-    def stand_in(data: bytes | Path, source: str, limits: Limits = TINY) -> ReturnWorkbook:
-        if source == "die.xlsx":
-            os.kill(os.getpid(), signal.SIGKILL)
-        if source == "hang.xlsx":
-            time.sleep(60)
-        return real(data, source, limits)
-
-    monkeypatch.setattr(returns, "read_return", stand_in)
+    _die_or_hang(monkeypatch)
     path = tmp_path / "good.xlsx"
     path.write_bytes(task_workbook([task_row("1")]))
     names = ["a.xlsx", "die.xlsx", "b.xlsx", "c.xlsx", "hang.xlsx", "d.xlsx", "e.xlsx", "f.xlsx"]

@@ -13,6 +13,7 @@ full pass of ``toolkit.safety`` instead, which checks and reads it as it always 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 from xml.parsers import expat
 
@@ -77,6 +78,36 @@ MAX_STRING_CHILDREN = MAX_CHILDREN["si"]
 
 class _Shape(Exception):
     """A shape left to the full pass."""
+
+
+def _children(
+    region: bytes, opening: re.Pattern[bytes], closing: bytes, ends: re.Pattern[bytes], limit: int
+) -> Iterator[tuple[re.Match[bytes], bytes]]:
+    """Yield each child element of ``region``, in order: its opening tag's match and content.
+
+    Whitespace may stand between them, nothing else; an element left open, or more than
+    ``limit`` of them, is a shape the pattern readers do not follow (``_Shape``). An element
+    that closes itself (the pattern's last group) has no content.
+    """
+    pos, stop, seen = 0, len(region), 0
+    while pos < stop:
+        m = opening.match(region, pos)
+        if m is None:
+            if region[pos:].strip():
+                raise _Shape
+            return
+        if m.group(opening.groups):
+            content, pos = b"", m.end()
+        else:
+            close = region.find(closing, m.end())
+            end = ends.match(region, close) if close >= 0 else None
+            if end is None:
+                raise _Shape
+            content, pos = region[m.end() : close], end.end()
+        seen += 1
+        if seen > limit:
+            raise _Shape
+        yield m, content
 
 
 def read_sheet(package: Package, path: str) -> None:
@@ -280,25 +311,7 @@ def _quick_sheet(
     cells_seen = 0
     max_cells = MAX_CHILDREN["row"]
     cell_children = DEFAULT_MAX_CHILDREN
-    pos, end = 0, len(region)
-    rows_seen = 0
-    while pos < end:
-        m = _ROW.match(region, pos)
-        if m is None:
-            if region[pos:].strip():
-                raise _Shape
-            break
-        if m.group(2):
-            content, pos = b"", m.end()
-        else:
-            close = region.find(b"</row", m.end())
-            row_end = _ROW_END.match(region, close) if close >= 0 else None
-            if row_end is None:
-                raise _Shape
-            content, pos = region[m.end() : close], row_end.end()
-        rows_seen += 1
-        if rows_seen > MAX_CHILDREN["sheetData"]:
-            raise _Shape
+    for m, content in _children(region, _ROW, b"</row", _ROW_END, MAX_CHILDREN["sheetData"]):
         attrs = _attributes(m.group(1)) if m.group(1) else {}
         r = attrs.get(b"r")
         try:  # numbered as the full pass numbers rows (an OverflowError is its "damaged")
@@ -481,23 +494,7 @@ def _quick_strings(data: bytes) -> list[str]:
         raise _Shape
     if not any(other for _t, other in plain):
         return [(text(t) or "").replace("x005F_", "") for t, _other in plain]
-    strings: list[str] = []
-    pos, stop = 0, len(region)
-    while pos < stop:
-        m = _SI.match(region, pos)
-        if m is None:
-            if region[pos:].strip():
-                raise _Shape
-            break
-        if m.group(1):
-            content, pos = b"", m.end()
-        else:
-            close = region.find(b"</si", m.end())
-            end = _SI_END.match(region, close) if close >= 0 else None
-            if end is None:
-                raise _Shape
-            content, pos = region[m.end() : close], end.end()
-        if len(strings) >= DEFAULT_MAX_CHILDREN:
-            raise _Shape
-        strings.append(_string(content, text).replace("x005F_", ""))
-    return strings
+    return [
+        _string(content, text).replace("x005F_", "")
+        for _m, content in _children(region, _SI, b"</si", _SI_END, DEFAULT_MAX_CHILDREN)
+    ]
