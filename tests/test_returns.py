@@ -891,6 +891,23 @@ def test_isolated_results_stream_and_rejections_keep_their_reason(tmp_path: Path
     assert "PDF" in str(rest[0][1])
 
 
+def test_spawned_workers_read_as_forked_ones_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Where processes cannot fork (Windows) the readers are spawned: the same results."""
+    from toolkit import safety
+
+    path = tmp_path / "进展.xlsx"
+    path.write_bytes(task_workbook([task_row("9"), task_row("10")]))
+    items: list[tuple[bytes | Path, str]] = [(path, "a.xlsx"), (b"%PDF-1.4", "x.pdf")]
+    items.append((task_workbook([task_row("11")]), "b.xlsx"))
+    forked = dict(read_returns_isolated(items, TINY, workers=2))
+    monkeypatch.setattr(safety, "start_method", lambda: "spawn")
+    spawned = dict(read_returns_isolated(items, TINY, workers=2))
+    assert list(spawned) == ["a.xlsx", "x.pdf", "b.xlsx"]
+    assert [r.values["id"] for r in spawned["a.xlsx"].rows] == ["9", "10"]
+    assert spawned["b.xlsx"].rows == forked["b.xlsx"].rows
+    assert str(spawned["x.pdf"]) == str(forked["x.pdf"]) and "PDF" in str(spawned["x.pdf"])
+
+
 def test_leaving_an_isolated_batch_early_stops_its_workers():
     items: list[tuple[bytes | Path, str]] = [
         (task_workbook([task_row("1")]), f"{i}.xlsx") for i in range(6)
