@@ -470,7 +470,7 @@ def _collect(
     files, skipped = find_inputs(paths, config.output_dir)
     verdicts: list[FileVerdict] = []
     with Ledger(ledger_path(config.output_dir)) as ledger:
-        if not ledger.dispatches(rnd.id):
+        if not ledger.has_dispatches(rnd.id):
             from toolkit.errors import LedgerError
 
             raise LedgerError(

@@ -193,6 +193,11 @@ class Ledger:
         rows = self.db.execute(sql + " ORDER BY id", (round_id,))
         return [_dispatch(r, strings) for r in rows]
 
+    def has_dispatches(self, round_id: str) -> bool:
+        """Tell whether the round has current dispatches (without loading 2,000 of them)."""
+        sql = "SELECT 1 FROM dispatches WHERE round = ? AND superseded_at IS NULL LIMIT 1"
+        return self.db.execute(sql, (round_id,)).fetchone() is not None
+
     def dispatch_by_token(self, token: str) -> tuple[Dispatch, bool] | None:
         """Return the dispatch with ``token`` and whether it is still current, if any."""
         row = self.db.execute("SELECT * FROM dispatches WHERE token = ?", (token,)).fetchone()
