@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,8 +23,16 @@ from toolkit import layout, xlsx_write
 from toolkit.config import Config
 from toolkit.fileio import atomic_path
 from toolkit.layout import Column
-from toolkit.model import Answer, Task
-from toolkit.roundstate import LAGGING_FLAG, AnswerRecord, RoundState, UnitState, section_rows
+from toolkit.model import Task
+from toolkit.roundstate import (
+    LAGGING_FLAG,
+    AnswerRecord,
+    RoundState,
+    UnitState,
+    average,
+    section_rows,
+    task_change,
+)
 from toolkit.tracking_writer import print_setup
 from toolkit.xlsx_write import write_row
 
@@ -216,13 +224,6 @@ class _Index:
             t.id: any(state.behind_schedule(a) for a in state.task_answers(t.id))
             for t in state.tasks
         }
-
-
-def _average(answers: Iterable[Answer]) -> float | None:
-    values = [a.progress for a in answers if a.progress is not None]
-    if not values:
-        return None
-    return round(sum(values) / len(values), 1)
 
 
 class _Cutter:
@@ -789,14 +790,14 @@ def _task_rows(ws, columns, fmt, state: RoundState, index: _Index, cut: _Cutter,
         if compare:
             change, direction = _change(state, index, task)
             cells["change"] = change
-        average = _average(index.task_answers(task.id))
+        average_progress = average(index.task_answers(task.id))
         row = [
             (col["id"], cells["id"], fmt.center),
             (col["text"], cells["text"], fmt.text),
             (col["lead"], cells["lead"], fmt.text),
             (col["leaders"], cells["leaders"], fmt.center),
             (col["status"], status, fmt.for_status(status)),
-            (col["progress"], average, fmt.number),
+            (col["progress"], average_progress, fmt.number),
             (col["answers"], cells["answers"], fmt.text),
             (col["lagging"], LAGGING_FLAG, fmt.flag)
             if index.lagging[task.id]
@@ -813,27 +814,8 @@ def _change(state: RoundState, index: _Index, task: Task) -> tuple[str, int]:
     units = index.lead_units(task.id)
     before = [state.previous[(u, task.id)] for u in units if (u, task.id) in state.previous]
     now = index.task_answers(task.id)
-    if not before:
-        return "上轮无报送", 0
-    if not now:
-        return "本轮未报送", -1
-    old = index.least_advanced([a.status for a in before]) or ""
-    new = index.rolled[task.id] or ""
-    ranks = index.ranks
-    r_old, r_new = ranks.get(old, len(ranks)), ranks.get(new, len(ranks))
-    if r_new < r_old:
-        parts, direction = [f"状态上升：{old}→{new}"], 1
-    elif r_new > r_old:
-        parts, direction = [f"状态下降：{old}→{new}"], -1
-    else:
-        parts, direction = [f"状态持平：{new}"], 0
-    old_avg, new_avg = _average(before), _average(now)
-    if old_avg is not None and new_avg is not None:
-        delta = round(new_avg - old_avg, 1)
-        parts.append(f"进度{delta:+g}" if delta else "进度持平")
-        if direction == 0 and delta:
-            direction = 1 if delta > 0 else -1
-    return "\n".join(parts), direction
+    change = task_change(before, now, index.rolled[task.id], index.least_advanced, index.ranks)
+    return "\n".join(change.parts), change.direction
 
 
 # -- 分单位明细 ---------------------------------------------------------------------------------

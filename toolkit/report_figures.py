@@ -24,7 +24,15 @@ from dataclasses import dataclass, field
 
 from toolkit.config import Config
 from toolkit.model import Answer, Task
-from toolkit.roundstate import LAGGING_FLAG, RoundState, UnitState, section_rows
+from toolkit.roundstate import (
+    LAGGING_FLAG,
+    Change,
+    RoundState,
+    UnitState,
+    average,
+    section_rows,
+    task_change,
+)
 
 NOT_REPORTED = "未报送"  # as the 汇总表 shows a task or task × unit without a current answer
 NO_SECTION = "（未分部分）"
@@ -102,17 +110,6 @@ class UnitAnswer:
         if self.behind:
             text += f"（{LAGGING_FLAG}）"
         return text
-
-
-@dataclass(frozen=True)
-class Change:
-    """How a task moved since the previous round."""
-
-    before: str | None  # least advanced status of the previous answers; None: none
-    after: str | None  # this round's rolled-up status; None: not reported
-    direction: int  # +1 up, -1 down, 0 level (status first, then progress)
-    delta: float | None  # change of the average progress, in points
-    text: str  # as the 汇总表's 较上轮 column writes it, on one line
 
 
 @dataclass(frozen=True)
@@ -203,7 +200,7 @@ def round_figures(state: RoundState, config: Config) -> RoundFigures:
                 for p in parts
                 if (p.unit, task.id) in state.previous
             ]
-            change = _change(before, answered, rolled, state.least_advanced, ranks)
+            change = task_change(before, answered, rolled, state.least_advanced, ranks)
         tasks.append(
             TaskFigures(
                 task=task,
@@ -244,38 +241,6 @@ def round_figures(state: RoundState, config: Config) -> RoundFigures:
         unleaded=unleaded,
         units=units,
     )
-
-
-def average(answers: list[Answer]) -> float | None:
-    """Return the average progress of answers that give one, to one decimal."""
-    values = [a.progress for a in answers if a.progress is not None]
-    if not values:
-        return None
-    return round(sum(values) / len(values), 1)
-
-
-def _change(before, answered, rolled, least_advanced, ranks) -> Change:
-    if not before:
-        return Change(None, rolled, 0, None, "上轮无报送")
-    if not answered:
-        return Change(least_advanced([a.status for a in before]), None, -1, None, "本轮未报送")
-    old = least_advanced([a.status for a in before]) or ""
-    new = rolled or ""
-    r_old, r_new = ranks.get(old, len(ranks)), ranks.get(new, len(ranks))
-    if r_new < r_old:
-        parts, direction = [f"状态上升：{old}→{new}"], 1
-    elif r_new > r_old:
-        parts, direction = [f"状态下降：{old}→{new}"], -1
-    else:
-        parts, direction = [f"状态持平：{new}"], 0
-    old_avg, new_avg = average(before), average(answered)
-    delta = None
-    if old_avg is not None and new_avg is not None:
-        delta = round(new_avg - old_avg, 1)
-        parts.append(f"进度{delta:+g}" if delta else "进度持平")
-        if direction == 0 and delta:
-            direction = 1 if delta > 0 else -1
-    return Change(old, new, direction, delta, "，".join(parts))
 
 
 def _sections(tasks: list[TaskFigures], statuses: tuple[str, ...]) -> list[tuple[int, str, Tally]]:

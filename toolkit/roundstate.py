@@ -148,6 +148,61 @@ class RoundState:
         return counts
 
 
+def average(answers: Iterable[Answer]) -> float | None:
+    """Return the average progress of answers that give one, to one decimal."""
+    values = [a.progress for a in answers if a.progress is not None]
+    if not values:
+        return None
+    return round(sum(values) / len(values), 1)
+
+
+@dataclass(frozen=True)
+class Change:
+    """How a task moved since the previous round."""
+
+    before: str | None  # least advanced status of the previous answers; None: none
+    after: str | None  # this round's rolled-up status; None: not reported
+    direction: int  # +1 up, -1 down, 0 level (status first, then progress)
+    delta: float | None  # change of the average progress, in points
+    parts: tuple[str, ...]  # "状态上升：滞后→序时推进", "进度+12"
+
+    @property
+    def text(self) -> str:
+        """The change on one line, as the reports write it."""
+        return "，".join(self.parts)
+
+
+def task_change(
+    before: list[Answer],
+    answered: list[Answer],
+    rolled: str | None,
+    least_advanced: Callable[[Iterable[str]], str | None],
+    ranks: dict[str, int],
+) -> Change:
+    """Return how a task moved: last round's answers ``before``, this round's ``answered``."""
+    if not before:
+        return Change(None, rolled, 0, None, ("上轮无报送",))
+    if not answered:
+        return Change(least_advanced([a.status for a in before]), None, -1, None, ("本轮未报送",))
+    old = least_advanced([a.status for a in before]) or ""
+    new = rolled or ""
+    r_old, r_new = ranks.get(old, len(ranks)), ranks.get(new, len(ranks))
+    if r_new < r_old:
+        parts, direction = [f"状态上升：{old}→{new}"], 1
+    elif r_new > r_old:
+        parts, direction = [f"状态下降：{old}→{new}"], -1
+    else:
+        parts, direction = [f"状态持平：{new}"], 0
+    old_avg, new_avg = average(before), average(answered)
+    delta = None
+    if old_avg is not None and new_avg is not None:
+        delta = round(new_avg - old_avg, 1)
+        parts.append(f"进度{delta:+g}" if delta else "进度持平")
+        if direction == 0 and delta:
+            direction = 1 if delta > 0 else -1
+    return Change(old, new, direction, delta, tuple(parts))
+
+
 def section_rows(
     items: Iterable[tuple[tuple[str, ...], X]],
     new_tally: Callable[[], T],
