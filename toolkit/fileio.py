@@ -33,15 +33,10 @@ def atomic_path(path: Path) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
-        try:
-            os.replace(tmp, path)
-        except PermissionError:
-            raise WorkbookError(
-                f"{path}: 无法写入，文件可能正在 Excel/WPS 中打开。请关闭该文件后重试。"
-            ) from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+        _put_in_place(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_atomically(path: Path, data: bytes | memoryview) -> None:
@@ -56,12 +51,17 @@ def write_atomically(path: Path, data: bytes | memoryview) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        try:
-            os.replace(tmp, path)
-        except PermissionError:
-            raise WorkbookError(
-                f"{path}: 无法写入，文件可能正在 Excel/WPS 中打开。请关闭该文件后重试。"
-            ) from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+        _put_in_place(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _put_in_place(tmp: Path, path: Path) -> None:
+    """Rename ``tmp`` over ``path``; a target held open by Excel (Windows) is a clear error."""
+    try:
+        os.replace(tmp, path)
+    except PermissionError:
+        raise WorkbookError(
+            f"{path}: 无法写入，文件可能正在 Excel/WPS 中打开。请关闭该文件后重试。"
+        ) from None
