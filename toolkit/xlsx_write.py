@@ -177,10 +177,9 @@ def row_height(points: float) -> str:
 class Format:
     """A cell format; its index in the style sheet is fixed when it is added."""
 
-    __slots__ = ("props", "xf", "style")
+    __slots__ = ("xf", "style")
 
-    def __init__(self, props: Mapping[str, Any], xf: int):
-        self.props = dict(props)
+    def __init__(self, xf: int):
         self.xf = xf
         self.style = f' s="{xf}"' if xf else ""  # the cell attribute, "" for the default
 
@@ -713,9 +712,6 @@ class Worksheet:
     def activate(self) -> None:
         self._book._active = self.index
 
-    def hide(self) -> None:
-        self.state = "hidden"
-
     def very_hidden(self) -> None:
         self.state = "veryHidden"
 
@@ -937,7 +933,6 @@ class Workbook:
         self._active = 0
         self._properties: dict[str, Any] = {}
         self._custom: list[tuple[str, str]] = []
-        self._formats: list[Format] = []
         # xlsxwriter's options that only say "text stays text" are what this writer always does.
         for key, value in (options or {}).items():
             if key.startswith("strings_to_") and not value:
@@ -947,9 +942,7 @@ class Workbook:
             raise ValueError(f"workbook option {key}={value!r} not supported")
 
     def add_format(self, props: Mapping[str, Any] | None = None) -> Format:
-        fmt = Format(props or {}, self._styles.add(props or {}))
-        self._formats.append(fmt)
-        return fmt
+        return Format(self._styles.add(props or {}))
 
     def add_worksheet(self, name: str) -> Worksheet:
         if not name or len(name) > 31 or re.search(r"[\[\]:*?/\\]", name):
@@ -973,9 +966,6 @@ class Workbook:
         if not isinstance(value, str):
             raise ValueError("only text custom properties are supported")
         self._custom.append((name, value))
-
-    def worksheets(self) -> list[Worksheet]:
-        return list(self._sheets)
 
     # -- the package ---------------------------------------------------------------------
 
