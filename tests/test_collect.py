@@ -936,6 +936,30 @@ def test_an_excel_lock_file_is_skipped(office: Office, run_cli):
     assert "[跳过]" in text.stdout and "~$区商务局.xlsx" in text.stdout
 
 
+def test_a_file_that_cannot_be_read_is_rejected_and_the_batch_goes_on(
+    office: Office, run_cli, monkeypatch: pytest.MonkeyPatch
+):
+    # e.g. a file on a network share that went away after it was listed; root reads anything
+    # here, so the operating system's refusal is stood in for
+    from toolkit import collect as collect_module
+
+    office.fill("区商务局")
+    office.fill("区科技局", name="网盘/区科技局.xlsx")
+    real = collect_module._read_small
+
+    def refuse(path: Path):
+        if path.parent.name == "网盘":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(collect_module, "_read_small", refuse)
+    files = by_name(collect_json(run_cli, office))
+    assert files[office.dispatches["区商务局"].file]["verdict"] == "accepted"
+    refused = files["区科技局.xlsx"]
+    assert refused["verdict"] == "rejected" and refused["unit"] is None
+    assert "无法读取" in refused["reasons"][0] and "区科技局.xlsx" in refused["reasons"][0]
+
+
 def test_a_workbook_named_xls_is_judged_by_its_content(office: Office, run_cli):
     answers = office.answers("区商务局")
     office.fill("区商务局", name="区商务局.xls", answers=answers)

@@ -919,6 +919,40 @@ def test_leaving_an_isolated_batch_early_stops_its_workers():
     assert multiprocessing.active_children() == []
 
 
+def test_files_are_drawn_as_the_workers_want_them(monkeypatch: pytest.MonkeyPatch):
+    """collect hands over a generator that archives each file as it is drawn: it must be drawn
+    a few files ahead of what is read, not all at once, and a death mid-way loses only its file."""
+    _die_or_hang(monkeypatch)
+    good = task_workbook([task_row("1")])
+    names = [f"{i}.xlsx" for i in range(30)]
+    names[12] = "die.xlsx"
+    drawn: list[str] = []
+
+    def files() -> Iterator[tuple[bytes | Path, str]]:
+        for name in names:
+            drawn.append(name)
+            yield good, name
+
+    stream = read_returns_isolated(files(), Limits(timeout_seconds=5.0), workers=2)
+    assert next(stream)[0] == "0.xlsx"
+    assert 2 <= len(drawn) <= 7  # two workers, two files each, and the window's edge
+    got = dict(stream)
+    assert drawn == names and list(got) == names[1:]
+    assert "异常退出" in str(got.pop("die.xlsx"))
+    assert all(isinstance(result, ReturnWorkbook) for result in got.values())
+
+
+def test_nothing_to_read_forks_no_worker(monkeypatch: pytest.MonkeyPatch):
+    from toolkit import safety
+
+    class NoFork(safety._Worker):
+        def __init__(self, *args: object) -> None:
+            raise AssertionError("a worker was started for an empty batch")
+
+    monkeypatch.setattr(safety, "_Worker", NoFork)
+    assert list(read_returns_isolated(iter([]), TINY)) == []
+
+
 # --- mail ----------------------------------------------------------------------------------------
 
 

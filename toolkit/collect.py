@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -187,12 +187,16 @@ def _archive(data_or_path: bytes | Path, sha: str, suffix: str, folder: Path) ->
 
 
 def _gather(
-    files: list[Path], rnd: Round, ledger: Ledger, received: Path, limits: Limits
+    files: Iterable[Path], rnd: Round, ledger: Ledger, received: Path, limits: Limits
 ) -> Iterator[Incoming | tuple[str, str]]:
     """Archive and record each input, yielding what to judge (or ``(source, reason)`` refusals)."""
     for path in files:
         suffix = path.suffix.lower()
-        data, size, mtime = _read_small(path)
+        try:
+            data, size, mtime = _read_small(path)
+        except OSError as e:  # gone since it was listed, or not readable: only this file
+            yield (str(path), f"{path}: 无法读取这个文件（{e.strerror or e}）。")
+            continue
         sha = hashlib.sha256(data).hexdigest() if data is not None else _sha256_file(path)
         archived = _archive(data if data is not None else path, sha, suffix, received)
         ledger.record_received(sha, rnd.id, str(path), str(archived), len(data or b"") or size)
@@ -477,37 +481,38 @@ def _collect(
                 f"{ledger.path}: 第 {rnd.id} 轮还没有分发记录，无法核对回执。请先运行 duban split --round {rnd.id}。"
             )
         judge = _Judge(config, rnd, ledger)
-        to_read: list[Incoming] = []
-        seen_now: dict[str, str] = {}
-        order: list[tuple[str, Incoming | str]] = []
-        # Every file is recorded as received (one commit for all, before any is parsed), then
-        # every verdict (one commit for all): a commit per file costs more than reading it.
-        with ledger.batch():
-            for item in _gather(files, rnd, ledger, round_dir / "received", limits):
-                if isinstance(item, tuple):
-                    order.append(("refused", item))  # type: ignore[arg-type]
-                    continue
-                if (
-                    item.sha256 in seen_now
-                    or ledger.return_by_content(rnd.id, item.sha256) is not None
-                ):
-                    order.append(("known", item))
-                    continue
-                seen_now[item.sha256] = item.source
-                to_read.append(item)
-                order.append(("new", item))
-
-        reads = read_returns_isolated(
-            [(i.path if i.path is not None else i.data, i.source) for i in to_read],  # type: ignore[misc]
-            limits,
-            workers,
-        )
+        order: list[tuple[str, Incoming | tuple[str, str]]] = []
         by_source: dict[str, Incoming] = {}
-        for i in to_read:
-            by_source.setdefault(i.source, i)
+        seen_now: set[str] = set()
+        received = round_dir / "received"
+
+        def new_returns() -> Iterator[tuple[bytes | Path, str]]:
+            """Archive and record each input; yield the ones not judged before, to be read.
+
+            Drawn by the reading workers as they want files, so the next file is archived
+            while they read the ones before it.
+            """
+            gathered = _gather(
+                progress(files, total=len(files), desc="核对回执"), rnd, ledger, received, limits
+            )
+            for item in gathered:
+                if isinstance(item, tuple):
+                    order.append(("refused", item))
+                elif item.sha256 in seen_now or ledger.return_by_content(rnd.id, item.sha256):
+                    order.append(("known", item))
+                else:
+                    seen_now.add(item.sha256)
+                    by_source.setdefault(item.source, item)
+                    order.append(("new", item))
+                    yield (item.path if item.path is not None else item.data), item.source  # type: ignore[misc]
+
+        # One commit for every file received and every verdict: a commit per file costs more
+        # than reading it. What was recorded is committed even if the run fails part way (see
+        # ``Ledger.batch``); each file is archived and recorded before a worker is given it.
         with ledger.batch():
+            reads = read_returns_isolated(new_returns(), limits, workers, expected=len(files))
             # Each result is recorded and dropped: the batch never holds every workbook.
-            for source, result in progress(reads, total=len(to_read), desc="核对回执"):
+            for source, result in reads:
                 _record(ledger, judge, rnd, by_source[source], result)
             ledger.refresh_current(rnd.id)
 

@@ -21,7 +21,7 @@ import re
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -157,13 +157,19 @@ def _caused_by(error: BaseException, kind: type[BaseException]) -> bool:
 
 
 def read_returns_isolated(
-    items: list[tuple[bytes | Path, str]], limits: Limits, workers: int | None = None
+    items: Iterable[tuple[bytes | Path, str]],
+    limits: Limits,
+    workers: int | None = None,
+    expected: int | None = None,
 ) -> Iterator[tuple[str, ReturnWorkbook | RejectedReturn]]:
-    """Read each file in a capped worker process; yield ``(source, result)`` in input order."""
+    """Read each file in a capped worker process; yield ``(source, result)`` in input order.
+
+    ``items`` may be a generator: it is drawn as the workers want files (see ``run_isolated``).
+    """
     require_safe_xml()
     import toolkit.xlsx_stream  # noqa: F401  # imported once here, not in every forked worker
 
-    yield from run_isolated(_read_in_worker, items, limits, workers)
+    yield from run_isolated(_read_in_worker, items, limits, workers, expected)
 
 
 def _read_in_worker(data: bytes | Path, source: str, limits: Limits) -> ReturnWorkbook:

@@ -31,7 +31,7 @@ import time
 import zipfile
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -1011,29 +1011,50 @@ def start_method() -> str:
 
 def run_isolated(
     reader: Reader,
-    items: Sequence[tuple[Any, str]],
+    items: Iterable[tuple[Any, str]],
     limits: Limits,
     workers: int | None = None,
+    expected: int | None = None,
 ) -> Iterator[tuple[str, Any]]:
     """Yield ``(name, reader(data, name, limits) or RejectedReturn)`` in input order.
 
     Each call runs in a forked worker with capped memory and ``limits.timeout_seconds``; a
     worker that dies or overruns is replaced and the file it was reading rejected (a file sent
-    ahead to it goes to its replacement). At most a few results wait to be yielded, so a batch
-    never holds every workbook in memory at once.
+    ahead to it goes to its replacement). ``items`` is drawn only as workers want files, so a
+    caller's generator can prepare the next file while the workers read the ones before it;
+    ``expected`` (its length, when it has none) keeps a small batch from forking more workers
+    than it has files. At most a few items and results wait, so a batch never holds every
+    workbook in memory at once.
     """
+    if expected is None and isinstance(items, Sized):
+        expected = len(items)
     count = workers or min(2, os.cpu_count() or 1)
-    count = max(1, min(count, len(items) or 1))
+    count = max(1, min(count, expected or count))
     window = (_Worker.DEPTH + 1) * count
     timeout = limits.timeout_seconds
     ctx = multiprocessing.get_context(start_method())
+    source = iter(items)
+    pending: dict[int, tuple[Any, str]] = {}  # drawn and not yet yielded, by position
+    drained = False
     pool: list[_Worker] = []
     results: dict[int, Any] = {}
     again: deque[int] = deque()  # files sent ahead to a worker that was then replaced
     next_in = next_out = 0
 
+    def draw() -> bool:
+        nonlocal next_in, drained
+        if drained or next_in >= next_out + window:
+            return False
+        try:
+            pending[next_in] = next(source)
+        except StopIteration:
+            drained = True
+            return False
+        next_in += 1
+        return True
+
     def send(i: int, index: int) -> None:
-        data, name = items[index]
+        data, name = pending[index]
         if not pool[i].assign(index, data, name, timeout):
             lost = list(pool[i].queue)  # died while reading or idle: replace it, send again
             pool[i].kill()
@@ -1043,19 +1064,22 @@ def run_isolated(
                 results[index] = RejectedReturn(name, DIED_REASON)
 
     try:
+        if not draw():
+            return  # nothing to read: no worker forked
         pool = [_Worker(ctx, reader, limits) for _ in range(count)]
-        while next_out < len(items):
+        sent = next_in - 1  # the first item is drawn and waits to be sent
+        while not drained or next_out < next_in:
             for i in range(len(pool)):
                 while pool[i].wants():
                     if again:
                         send(i, again.popleft())
-                    elif next_in < min(len(items), next_out + window):
-                        send(i, next_in)
-                        next_in += 1
+                    elif sent < next_in or draw():
+                        send(i, sent)
+                        sent += 1
                     else:
                         break
             while next_out in results:
-                yield items[next_out][1], results.pop(next_out)
+                yield pending.pop(next_out)[1], results.pop(next_out)
                 next_out += 1
             busy = [w for w in pool if w.queue]
             if not busy:
@@ -1064,7 +1088,7 @@ def run_isolated(
             wait([w.conn for w in busy] + [w.process.sentinel for w in busy], wait_for)
             for i, worker in enumerate(pool):
                 while worker.queue:
-                    outcome = _collect(worker, items[worker.queue[0]][1], limits)
+                    outcome = _collect(worker, pending[worker.queue[0]][1], limits)
                     if outcome is None:
                         break
                     index, result, healthy = outcome
