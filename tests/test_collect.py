@@ -960,6 +960,21 @@ def test_a_file_that_cannot_be_read_is_rejected_and_the_batch_goes_on(
     assert "无法读取" in refused["reasons"][0] and "区科技局.xlsx" in refused["reasons"][0]
 
 
+def test_duban_s_own_files_under_a_collected_folder_are_not_returns(office: Office, run_cli):
+    # a clerk collects the whole office folder: the output folder (dispatched workbooks, the
+    # archive, the 汇总表) sits beside the inbox, and a link in the inbox points into it
+    office.fill("区商务局")
+    collect_json(run_cli, office)  # writes the archive and the 汇总表 under the output folder
+    (office.inbox / "链接.xlsx").symlink_to(office.workbook("区科技局"))
+    report = collect_json(run_cli, office, office.inbox.parent)
+    assert [Path(f["path"]).name for f in report["files"]] == [office.dispatches["区商务局"].file]
+
+    text = run_cli("--output", office.out, "collect", office.inbox.parent)
+    assert text.exit_code == 0
+    own = len(list(office.out.rglob("*.xlsx"))) + 1  # and the link
+    assert f"duban 自己生成的 {own} 个文件" in text.stdout
+
+
 def test_a_workbook_named_xls_is_judged_by_its_content(office: Office, run_cli):
     answers = office.answers("区商务局")
     office.fill("区商务局", name="区商务局.xls", answers=answers)

@@ -138,14 +138,15 @@ OWN_FOLDERS = ("dispatch", "received", "outbox", "briefs", "year-end")
 OWN_FILES = (CONSOLIDATED_NAME, "tasks.xlsx")
 
 
-def _written_by_duban(path: Path, output_dir: Path | None) -> bool:
+def _written_by_duban(real: Path, output_dir: Path | None) -> bool:
+    """Tell whether a file (its real path) is one duban wrote under the output folder."""
     if output_dir is None:
         return False
     try:
-        parts = path.resolve().relative_to(output_dir.resolve()).parts
+        parts = real.relative_to(output_dir).parts
     except ValueError:
         return False
-    return path.name in OWN_FILES or any(p.startswith(OWN_FOLDERS) for p in parts[:-1])
+    return real.name in OWN_FILES or any(p.startswith(OWN_FOLDERS) for p in parts[:-1])
 
 
 def find_inputs(paths: list[Path], output_dir: Path | None = None) -> tuple[list[Path], list[str]]:
@@ -153,16 +154,21 @@ def find_inputs(paths: list[Path], output_dir: Path | None = None) -> tuple[list
     files: list[Path] = []
     skipped: list[str] = []
     own = 0
+    output_real = output_dir.resolve() if output_dir is not None else None
     for root in paths:
         if not root.exists():
             skipped.append(f"{root}: 找不到这个文件或文件夹。")
             continue
         candidates = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        root_real = root.resolve()
         for p in candidates:
             suffix = p.suffix.lower()
+            # rglob does not descend into linked folders: below the root only a linked file
+            # needs resolving (one resolve per file costs 35 µs, 2,000 returns 70 ms)
+            real = p.resolve() if p.is_symlink() else root_real / p.relative_to(root)
             if p.name.startswith("~$"):
                 skipped.append(f"{p}: Excel 的临时锁文件，已跳过。")
-            elif p != root and _written_by_duban(p, output_dir):
+            elif p != root and _written_by_duban(real, output_real):
                 own += 1
             elif suffix in EXCEL_SUFFIXES or suffix == ".eml" or p == root:
                 files.append(p)

@@ -28,6 +28,8 @@ class Finding:
 
 def clean_text(value: object) -> str:
     """Return a cell's value as text: stripped, control characters removed, never a formula."""
+    if value.__class__ is str and value.isprintable():  # most cells: nothing to remove
+        return value.strip()  # type: ignore[union-attr]
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
