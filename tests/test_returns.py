@@ -1195,6 +1195,23 @@ def test_a_dtd_is_refused_in_every_encoding_and_every_part(part: str, declared: 
     assert "DTD/实体声明" in message and part in message
 
 
+def test_only_a_markup_declaration_sends_a_part_to_the_full_pass():
+    # the quick pre-flight looks for "!" before "<!": a "!" in a text keeps a part quick, a
+    # comment (as a DTD or a CDATA section would) gives the part the full pass at once
+    data = task_workbook([task_row("1", status="完成!")])
+    styles = member(data, "xl/styles.xml")
+    commented = rezip(
+        data, replace={"xl/styles.xml": styles.replace(b"</styleSheet>", b"<!--!--></styleSheet>")}
+    )
+    for body, quick in ((data, True), (commented, False)):
+        package = returns.inspect_package(body, "单位.xlsx", TINY, values=True)
+        package.zip.close()
+        assert b"!" in package.parts["xl/sharedStrings.xml"]
+        assert ("xl/styles.xml" in package.parts) is quick
+        assert ("xl/styles.xml" in package.checked) is not quick
+        assert read_return(body, "单位.xlsx", TINY).rows[0].values["status"] == "完成!"
+
+
 def nested(depth: int) -> bytes:
     return b"<extLst>" + b"<a>" * depth + b"</a>" * depth + b"</extLst>"
 
