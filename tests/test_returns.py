@@ -1322,6 +1322,44 @@ def test_the_patterns_read_what_the_full_pass_reads(dispatched: SplitResult, tmp
         same_as_openpyxl(data, "手写.xlsx")
 
 
+def test_texts_remembered_from_earlier_returns_read_as_the_first_time(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    # a plain sheet's texts are decoded once per process; full, the memory is emptied
+    from toolkit import xlsx_parts
+
+    monkeypatch.setattr(xlsx_parts, "_DECODED", {})
+    monkeypatch.setattr(xlsx_parts, "_decoded_chars", [0])
+    monkeypatch.setattr(xlsx_parts, "DECODED_KEPT_CHARS", 250)
+
+    def book(*texts: bytes) -> bytes:
+        header = b"".join(
+            b'<c t="inlineStr"><is><t>%s</t></is></c>' % c.header.encode()
+            for c in layout.TASK_COLUMNS
+        )
+        rows = b"".join(
+            b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>%d</t></is></c>'
+            b'<c r="B%d" t="inlineStr"><is><t xml:space="preserve">%s</t></is></c></row>'
+            % (n, n, n, n, text)
+            for n, text in enumerate(texts, start=2)
+        )
+        return sheet_with(b'<row r="1">' + header + b"</row>" + rows)
+
+    first = book(b"&#24180;&amp;&#x41;", b"a\r\nb&lt;", b"\xe5\xb9\xb4 &gt; ")
+    second = book(b"&#24180;&amp;&#x41;", b"x" * 250 + b"&amp;", b"a\r\nb&lt;")
+    expected = ["年&A", "a\nb<", "年 > "]
+    assert [r.values["text"] for r in same_as_openpyxl(first).rows] == expected
+    remembered = dict(xlsx_parts._DECODED)
+    assert "a\r\nb&lt;" in remembered and "年 &gt; " in remembered
+    assert [r.values["text"] for r in same_as_openpyxl(first).rows] == expected
+    assert xlsx_parts._DECODED == remembered  # nothing new to decode
+    texts = [r.values["text"] for r in same_as_openpyxl(second).rows]
+    assert texts == ["年&A", "x" * 250 + "&", "a\nb<"]
+    assert "年 &gt; " not in xlsx_parts._DECODED  # emptied, then the second's texts
+    assert len(xlsx_parts._DECODED) == 3
+    assert xlsx_parts._decoded_chars[0] == sum(map(len, xlsx_parts._DECODED))
+
+
 def test_reading_a_plain_return_imports_no_openpyxl(tmp_path: Path):
     path = tmp_path / "进展.xlsx"
     path.write_bytes(task_workbook([task_row("9")]))
