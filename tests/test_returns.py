@@ -416,6 +416,28 @@ def test_oversized_file_is_refused_before_it_is_read(tmp_path: Path):
     assert "文件过大" in message
 
 
+@pytest.mark.parametrize("stated", [0, 10, 99, 100, 101, 5_000])
+def test_a_file_is_read_to_its_end_or_the_bound_whatever_its_stated_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stated: int
+):
+    # the read asks for the size first; a file that grew since (or a size that lies) is read on
+    from toolkit import safety
+
+    path = tmp_path / "单位.xlsx"
+    path.write_bytes(bytes(range(100)))
+    real = os.stat_result(os.stat(path))
+    monkeypatch.setattr(
+        safety.os, "fstat", lambda fd: os.stat_result(real[:6] + (stated,) + real[7:10])
+    )
+    for bound in (1, 50, 100, 101, 500):
+        with path.open("rb") as fh:
+            assert safety._read_up_to(fh, bound) == bytes(range(100))[:bound], bound
+    limits = Limits(max_file_bytes=99)
+    with pytest.raises(RejectedReturn, match="文件过大"):
+        safety.load_bytes(path, "单位.xlsx", limits)
+    assert safety.load_bytes(path, "单位.xlsx", Limits(max_file_bytes=100)) == bytes(range(100))
+
+
 # --- lying dimensions, many rows, formulas, macros, long cells -----------------------------------
 
 
