@@ -416,6 +416,28 @@ def test_oversized_file_is_refused_before_it_is_read(tmp_path: Path):
     assert "文件过大" in message
 
 
+@pytest.mark.parametrize("stated", [0, 10, 99, 100, 101, 5_000])
+def test_a_file_is_read_to_its_end_or_the_bound_whatever_its_stated_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stated: int
+):
+    # the read asks for the size first; a file that grew since (or a size that lies) is read on
+    from toolkit import safety
+
+    path = tmp_path / "单位.xlsx"
+    path.write_bytes(bytes(range(100)))
+    real = os.stat_result(os.stat(path))
+    monkeypatch.setattr(
+        safety.os, "fstat", lambda fd: os.stat_result(real[:6] + (stated,) + real[7:10])
+    )
+    for bound in (1, 50, 100, 101, 500):
+        with path.open("rb") as fh:
+            assert safety._read_up_to(fh, bound) == bytes(range(100))[:bound], bound
+    limits = Limits(max_file_bytes=99)
+    with pytest.raises(RejectedReturn, match="文件过大"):
+        safety.load_bytes(path, "单位.xlsx", limits)
+    assert safety.load_bytes(path, "单位.xlsx", Limits(max_file_bytes=100)) == bytes(range(100))
+
+
 # --- lying dimensions, many rows, formulas, macros, long cells -----------------------------------
 
 
@@ -1229,6 +1251,23 @@ def test_a_dtd_is_refused_in_every_encoding_and_every_part(part: str, declared: 
     assert "DTD/实体声明" in message and part in message
 
 
+def test_only_a_markup_declaration_sends_a_part_to_the_full_pass():
+    # the quick pre-flight looks for "!" before "<!": a "!" in a text keeps a part quick, a
+    # comment (as a DTD or a CDATA section would) gives the part the full pass at once
+    data = task_workbook([task_row("1", status="完成!")])
+    styles = member(data, "xl/styles.xml")
+    commented = rezip(
+        data, replace={"xl/styles.xml": styles.replace(b"</styleSheet>", b"<!--!--></styleSheet>")}
+    )
+    for body, quick in ((data, True), (commented, False)):
+        package = returns.inspect_package(body, "单位.xlsx", TINY, values=True)
+        package.zip.close()
+        assert b"!" in package.parts["xl/sharedStrings.xml"]
+        assert ("xl/styles.xml" in package.parts) is quick
+        assert ("xl/styles.xml" in package.checked) is not quick
+        assert read_return(body, "单位.xlsx", TINY).rows[0].values["status"] == "完成!"
+
+
 def nested(depth: int) -> bytes:
     return b"<extLst>" + b"<a>" * depth + b"</a>" * depth + b"</extLst>"
 
@@ -1337,6 +1376,44 @@ def test_the_patterns_read_what_the_full_pass_reads(dispatched: SplitResult, tmp
         left = label in ("cdata", "attribute reference")  # to the full pass
         assert ("xl/worksheets/sheet1.xml" in quick) != left, label
         same_as_openpyxl(data, "手写.xlsx")
+
+
+def test_texts_remembered_from_earlier_returns_read_as_the_first_time(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    # a plain sheet's texts are decoded once per process; full, the memory is emptied
+    from toolkit import xlsx_parts
+
+    monkeypatch.setattr(xlsx_parts, "_DECODED", {})
+    monkeypatch.setattr(xlsx_parts, "_decoded_chars", [0])
+    monkeypatch.setattr(xlsx_parts, "DECODED_KEPT_CHARS", 250)
+
+    def book(*texts: bytes) -> bytes:
+        header = b"".join(
+            b'<c t="inlineStr"><is><t>%s</t></is></c>' % c.header.encode()
+            for c in layout.TASK_COLUMNS
+        )
+        rows = b"".join(
+            b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>%d</t></is></c>'
+            b'<c r="B%d" t="inlineStr"><is><t xml:space="preserve">%s</t></is></c></row>'
+            % (n, n, n, n, text)
+            for n, text in enumerate(texts, start=2)
+        )
+        return sheet_with(b'<row r="1">' + header + b"</row>" + rows)
+
+    first = book(b"&#24180;&amp;&#x41;", b"a\r\nb&lt;", b"\xe5\xb9\xb4 &gt; ")
+    second = book(b"&#24180;&amp;&#x41;", b"x" * 250 + b"&amp;", b"a\r\nb&lt;")
+    expected = ["年&A", "a\nb<", "年 > "]
+    assert [r.values["text"] for r in same_as_openpyxl(first).rows] == expected
+    remembered = dict(xlsx_parts._DECODED)
+    assert "a\r\nb&lt;" in remembered and "年 &gt; " in remembered
+    assert [r.values["text"] for r in same_as_openpyxl(first).rows] == expected
+    assert xlsx_parts._DECODED == remembered  # nothing new to decode
+    texts = [r.values["text"] for r in same_as_openpyxl(second).rows]
+    assert texts == ["年&A", "x" * 250 + "&", "a\nb<"]
+    assert "年 &gt; " not in xlsx_parts._DECODED  # emptied, then the second's texts
+    assert len(xlsx_parts._DECODED) == 3
+    assert xlsx_parts._decoded_chars[0] == sum(map(len, xlsx_parts._DECODED))
 
 
 def test_reading_a_plain_return_imports_no_openpyxl(tmp_path: Path):

@@ -41,19 +41,18 @@ _SHEET_DATA_END = re.compile(rb"</sheetData\s*>")
 _ANY_ROW = re.compile(rb"<row[\s/>]")
 _ROW = re.compile(rb"\s*<row" + _ATTRS + rb"(/?)>")
 _ROW_END = re.compile(rb"</row\s*>")
-# the cells openpyxl, Excel and WPS write: attributes in this order, a formula, a <v> or one <t>
-_PLAIN = (
-    rb'\s*<c(?: r="([A-Z]{1,3}[0-9]{1,7})")?(?: s="([0-9]{1,9})")?(?: t="([a-zA-Z]{1,9})")?'
-    rb'(?:/>|>(<f(?:\s+[a-zA-Z]+="[^"<&]*")*\s*(?:/>|>[^<]*</f>))?'
-    rb"(?:(<v>[^<]*</v>)|(<is><t>[^<]*</t></is>)"
-    rb'|(<is><t xml:space="preserve">[^<]*</t></is>)|)</c>)'
-)
-_PRESERVED = len(b'<is><t xml:space="preserve">')
-# a <sheetData> of such cells in rows that start with their number, taken in one call
+# a <sheetData> of rows that start with their number and of the cells openpyxl, Excel and WPS
+# write (attributes in this order, a formula, a <v> or one <t>), taken in one call on the
+# decoded text (ASCII classes: the same matches as on the bytes); groups: the row's number,
+# its other attributes, "/" if it closes itself; a row's end; the cell's r, s and t, its
+# formula, "<v>" and its text, "<t>" and its text; the last group: anything else, to the end
 _PLAIN_TOKENS = re.compile(
-    rb'\s*(?:<row r="([0-9]{1,7})"((?:\s+[^\s=/<>"\']+="[^"<&\t\n\r]*")*)\s*(/?)>|(</row>)|'
-    + _PLAIN[3:]
-    + rb")|([^\s][\s\S]*)"  # the last group: anything else, to the end
+    r'\s*(?:<row r="([0-9]{1,7})"((?:\s+[^\s=/<>"\']+="[^"<&\t\n\r]*")*)\s*(/?)>|(</row>)|'
+    r'<c(?: r="([A-Z]{1,3}[0-9]{1,7})")?(?: s="([0-9]{1,9})")?(?: t="([a-zA-Z]{1,9})")?'
+    r'(?:/>|>(<f(?:\s+[a-zA-Z]+="[^"<&]*")*\s*(?:/>|>[^<]*</f>))?'
+    r'(?:(<v>)([^<]*)</v>|<is>(<t>|<t xml:space="preserve">)([^<]*)</t></is>|)</c>)'
+    r")|([^\s][\s\S]*)",
+    re.ASCII,
 )
 _CELL = re.compile(rb"\s*<c" + _ATTRS + rb"(/?)>")
 _CELL_END = re.compile(rb"</c\s*>")
@@ -72,6 +71,7 @@ _SI_END = re.compile(rb"</si\s*>")
 _PLAIN_SI = re.compile(rb'\s*<si><t(?: xml:space="preserve")?>([^<]*)</t></si>|([^\s][\s\S]*)')
 _SST_END = re.compile(rb"</sst\s*>\s*\Z")
 _TO_DECODE = re.compile(rb">([^<]*[&\r][^<]*)<")
+_TO_DECODE_TEXT = re.compile(r">([^<]*[&\r][^<]*)<")
 _SEPARATOR = "\ufdd0"
 MAX_STRING_CHILDREN = MAX_CHILDREN["si"]
 
@@ -175,27 +175,59 @@ def _attributes(text: bytes) -> dict[bytes, str]:
     return found
 
 
-def _decoder(region: bytes) -> Any:
+def _decoded(raws: list[Any]) -> dict[Any, str]:
     """Return raw text -> text as expat gives it (references, line ends), one expat run."""
-    raws = list(set(_TO_DECODE.findall(region)))
-    decoded: dict[bytes, str] = {}
-    if raws:
-        # one document of every such text, a noncharacter between them: if a text held it
-        # too, the count would not match
+    if not raws:
+        return {}
+    # one document of every such text, a noncharacter between them: if a text held it too,
+    # the count would not match
+    if isinstance(raws[0], str):
+        document = ("<a>" + _SEPARATOR.join(raws) + "</a>").encode()
+    else:
         document = b"<a>" + _SEPARATOR.encode().join(raws) + b"</a>"
-        texts: list[str] = []
-        parser = expat.ParserCreate()
-        parser.buffer_text = True
-        parser.buffer_size = len(document) + 1
-        parser.CharacterDataHandler = texts.append
-        try:
-            parser.Parse(document, True)
-        except expat.ExpatError:
-            raise _Shape from None
-        pieces = "".join(texts).split(_SEPARATOR)
-        if len(pieces) != len(raws):
-            raise _Shape
-        decoded = dict(zip(raws, pieces, strict=True))
+    texts: list[str] = []
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    parser.buffer_size = len(document) + 1
+    parser.CharacterDataHandler = texts.append
+    try:
+        parser.Parse(document, True)
+    except expat.ExpatError:
+        raise _Shape from None
+    pieces = "".join(texts).split(_SEPARATOR)
+    if len(pieces) != len(raws):
+        raise _Shape
+    return dict(zip(raws, pieces, strict=True))
+
+
+# raw text -> text, for the plain sheets a process reads: the texts the office wrote (headers,
+# the guide, a task's wording) come back in every return of a round. A text's decoding and
+# whether it decodes at all depend on its bytes alone (no DTD, so no entity but the five
+# predefined; line ends are within it), so one remembered is one expat would give again.
+_DECODED: dict[str, str] = {}
+DECODED_KEPT_CHARS = 2_000_000  # raw characters remembered, then forgotten all at once
+_decoded_chars = [0]
+
+
+def _decoded_texts(raws: set[str]) -> dict[str, str]:
+    """Return a mapping that holds ``raws`` decoded (``_decoded``), decoding only new ones."""
+    known = _DECODED
+    missing = [raw for raw in raws if raw not in known]
+    if missing:
+        size = sum(map(len, missing))
+        if _decoded_chars[0] + size > DECODED_KEPT_CHARS:
+            known.clear()
+            missing, size = list(raws), sum(map(len, raws))
+            _decoded_chars[0] = 0
+        fresh = _decoded(missing)  # raises _Shape, remembering nothing, if one fails
+        known.update(fresh)
+        _decoded_chars[0] += size
+    return known
+
+
+def _decoder(region: bytes) -> Any:
+    """Return a function: raw text -> text as expat gives it, for the texts of ``region``."""
+    decoded = _decoded(list(set(_TO_DECODE.findall(region))))
 
     def text(raw: bytes | None) -> str | None:
         if not raw:
@@ -301,10 +333,10 @@ def _quick_sheet(
     ):
         if _within_bounds(tail, open_elements):
             raise _Shape  # the root left open
-    text = _decoder(region)
-    plain = _plain_sheet(region, rows_kept, text, value_rows, budget)
+    plain = _plain_sheet(region, rows_kept, value_rows, budget)
     if plain is not None:
         return plain
+    text = _decoder(region)
     used = 0  # cells kept, taken from the package's budget if the whole sheet reads here
     row_no = 0
     past = False
@@ -401,76 +433,95 @@ def _quick_sheet(
 
 
 def _plain_sheet(
-    region: bytes, rows_kept: int, text: Any, value_rows: int, budget: list[int]
+    region: bytes, rows_kept: int, value_rows: int, budget: list[int]
 ) -> tuple[SheetFacts, int] | None:
     """``_quick_sheet`` for a <sheetData> of numbered rows of plain cells only, else None."""
+    source = region.decode()
+    tokens = _PLAIN_TOKENS.findall(source)
+    other = bool(tokens) and tokens[-1][-1]  # something else, to the end: only the last token
+    if other:
+        tokens.pop()
+    else:
+        decoded = _decoded_texts(set(_TO_DECODE_TEXT.findall(source)))
     facts = SheetFacts(rows_kept)
+    formulas, valued_rows, hidden, rows = facts.formulas, facts.valued, facts.hidden, facts.rows
     max_cells = MAX_CHILDREN["row"]
+    # cells are counted a row at a time, and every bound is checked by the end: past one, the
+    # answer is the same _Shape whenever it is raised
     used = cells_seen = in_row = 0
     open_row = past = keeping = valued = False
     kept: list[Any] = []
     row_no = 0
-    for token in _PLAIN_TOKENS.findall(region):
-        r, rest, empty, close, ref, style, kind, formula, v, t, preserved, other = token
-        if other:
-            return None
+    for r, rest, empty, close, ref, style, kind, formula, v, v_text, t, t_text, _ in tokens:
         if close:
             open_row = False
+            if in_row > max_cells:
+                raise _Shape
+            cells_seen += in_row
+            if keeping:
+                used += in_row
+            in_row = 0
             continue
         if r:
             if open_row:
                 raise _Shape  # a row in a row
             row_no = int(r)
-            if row_no <= rows_kept and b"hidden" in rest:
-                if _attributes(rest).get(b"hidden") in ("1", "true"):
-                    facts.hidden.add(row_no)
-            keeping, kept = False, []
+            if row_no <= rows_kept and "hidden" in rest:
+                if _attributes(rest.encode()).get(b"hidden") in ("1", "true"):
+                    hidden.add(row_no)
             if past:
-                pass
+                keeping = False
             elif row_no <= value_rows:
-                facts.rows.append([r.decode(), kept])
+                kept = []
+                rows.append([r, kept])
                 keeping = True
             else:
-                facts.rows.append([r.decode(), None])
-                past = True
-            open_row, in_row, valued = not empty, 0, row_no <= rows_kept
+                rows.append([r, None])
+                past, keeping = True, False
+            open_row, valued = not empty, row_no <= rows_kept
             continue
         if not open_row:
             raise _Shape  # a cell outside a row
         in_row += 1
-        cells_seen += 1
-        if in_row > max_cells or cells_seen > MAX_SHEET_CELLS:
-            raise _Shape
-        if formula and valued and len(facts.formulas) < FORMULAS_KEPT:
-            facts.formulas.append((row_no, ref.decode() if ref else f"第 {row_no} 行"))
+        if other:
+            continue  # only the bounds matter: the sheet is not read here
+        if formula and valued and len(formulas) < FORMULAS_KEPT:
+            formulas.append((row_no, ref or f"第 {row_no} 行"))
         if v:
-            value, inline, seen = text(v[3:-4]), None, 1
+            seen, inline = 1, None
+            value = decoded.get(v_text) if v_text else None
+            if value is None and v_text:
+                if "&" in v_text or "\r" in v_text:
+                    raise _Shape  # text the decoder did not see (after a ">" in an attribute)
+                value = v_text
         elif t:
-            value, inline, seen = None, text(t[7:-9]) or "", 2
-        elif preserved:
-            value, inline, seen = None, text(preserved[_PRESERVED:-9]) or "", 2
+            seen, value = 2, None
+            if t_text:
+                inline = decoded.get(t_text)
+                if inline is None:
+                    if "&" in t_text or "\r" in t_text:
+                        raise _Shape
+                    inline = t_text
+            else:
+                inline = ""
         else:
-            value = inline = None
-            seen = 0
+            seen, value, inline = 0, None, None
         if seen:
             if valued:
-                facts.valued.add(row_no)
+                valued_rows.add(row_no)
             else:
                 facts.valued_below = True
         if keeping:
-            used += 1
-            if budget[0] - used < 0:
-                raise _Shape  # past the cells kept: the full pass leaves it to openpyxl
-            kept.append(
-                [
-                    ref.decode() if ref else None,
-                    kind.decode() if kind else "n",
-                    style.decode() if style else None,
-                    value,
-                    inline,
-                    seen,
-                ]
-            )
+            kept.append([ref or None, kind or "n", style or None, value, inline, seen])
+    if in_row > max_cells:
+        raise _Shape
+    cells_seen += in_row
+    if keeping:
+        used += in_row
+    if cells_seen > MAX_SHEET_CELLS or budget[0] - used < 0:
+        raise _Shape  # past the cells kept: the full pass leaves the sheet to openpyxl
+    if other:
+        return None
     if open_row:
         raise _Shape
     facts.cells = cells_seen
