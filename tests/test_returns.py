@@ -374,6 +374,20 @@ def test_corrupt_zips_are_rejected():
     assert "已损坏" in rejected(bytes(flipped))
 
 
+@pytest.mark.parametrize("flag", [0x20, 0x40])  # "patched data", "strong encryption"
+def test_a_zip_entry_flagged_as_unreadable_is_a_corrupt_file(flag: int):
+    # zipfile refuses such an entry with NotImplementedError; the clerk gets the same sentence
+    # as for any other corrupt file, not a Python exception's name
+    data = task_workbook([task_row("1")])
+    entry = data.index(b"PK\x01\x02")  # the central directory's entries, to the right one
+    while data[entry + 46 : entry + 46 + 19] != b"[Content_Types].xml":
+        entry = data.index(b"PK\x01\x02", entry + 4)
+    flagged = bytearray(data)
+    flagged[entry + 8] |= flag  # the central directory's copy of the entry's flags
+    message = rejected(bytes(flagged))
+    assert "文件已损坏，无法解压读取" in message and "NotImplementedError" not in message
+
+
 def test_a_zip_without_a_workbook():
     assert "缺少 xl/workbook.xml" in rejected(rezip(task_workbook(), drop=("xl/workbook.xml",)))
 

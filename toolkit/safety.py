@@ -343,7 +343,7 @@ def _check_directory(
     if not macro:
         try:
             macro = b"macroEnabled" in archive.read("[Content_Types].xml")
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
             raise RejectedReturn(name, _CORRUPT) from None
     return Package(name, content, archive, names, macro)
 
