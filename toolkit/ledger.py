@@ -11,14 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from operator import itemgetter
 from pathlib import Path
 
 from toolkit.errors import LedgerError
 from toolkit.model import Answer, Dispatch, Task
 
 SCHEMA_VERSION = 1
+_TASKS_PER_PARSE = 2_000  # round_tasks: tasks parsed per json.loads (a ~1 MB array)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -242,11 +244,20 @@ class Ledger:
 
     def round_tasks(self, round_id: str) -> list[Task]:
         """Return the tasks as dispatched in a round, in table order."""
-        rows = self.db.execute(
-            "SELECT task FROM round_tasks WHERE round = ? ORDER BY position", (round_id,)
-        )
+        # Sorted here, not by SQL: SQLite would copy every row's JSON into a sort tree first.
+        rows = self._plain(
+            "SELECT position, task FROM round_tasks WHERE round = ?", (round_id,)
+        ).fetchall()
+        rows.sort(key=itemgetter(0))
         strings: dict[str, str] = {}  # one copy of each unit, leader and section name
-        return [task_from_json(json.loads(r["task"]), strings) for r in rows]
+        tasks: list[Task] = []
+        # JSON texts parsed a few thousand at a time as one array: one json.loads per task
+        # costs as much in call overhead as parsing does, and a chunk bounds the joined copy.
+        for start in range(0, len(rows), _TASKS_PER_PARSE):
+            chunk = rows[start : start + _TASKS_PER_PARSE]
+            for d in json.loads("[" + ",".join([r[1] for r in chunk]) + "]"):
+                tasks.append(_task(d, strings))
+        return tasks
 
     # -- received files and returns ------------------------------------------------------------
 
@@ -324,6 +335,56 @@ class Ledger:
             (round_id,),
         )
 
+    def current_answer_list(
+        self, round_id: str, strings: dict[str, str] | None = None
+    ) -> list[tuple[int, Answer, int | None]]:
+        """Return ``(return id, answer, row)`` for the answers of the round's current returns.
+
+        The order of ``current_answers``; the return's own details (source, received time)
+        are the caller's to look up once per return from ``returns``, not once per answer.
+        ``strings`` keeps one copy of each repeated text, as in ``answer_from_row``.
+        """
+        same = ({} if strings is None else strings).setdefault
+        rows = self._plain(
+            "SELECT a.return_id, a.task_id, a.unit, a.status, a.progress, a.progress_text,"
+            " a.problems, a.next_steps, a.row FROM answers a"
+            " JOIN returns r ON r.id = a.return_id"
+            " WHERE r.round = ? AND r.current = 1 ORDER BY r.id, a.row",
+            (round_id,),
+        )
+        return [
+            (
+                return_id,
+                Answer(
+                    task_id,
+                    same(unit, unit),
+                    same(status, status),
+                    progress,
+                    same(progress_text, progress_text),
+                    same(problems, problems),
+                    same(next_steps, next_steps),
+                ),
+                row,
+            )
+            for (
+                return_id,
+                task_id,
+                unit,
+                status,
+                progress,
+                progress_text,
+                problems,
+                next_steps,
+                row,
+            ) in rows
+        ]
+
+    def _plain(self, sql: str, parameters: tuple = ()) -> sqlite3.Cursor:
+        """Run a query whose rows come back as plain tuples (no ``sqlite3.Row`` per row)."""
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        return cursor.execute(sql, parameters)
+
 
 def answer_from_row(row: sqlite3.Row, strings: dict[str, str] | None = None) -> Answer:
     """Return the Answer an ``answers`` row records."""
@@ -347,39 +408,86 @@ def task_from_json(d: dict, strings: dict[str, str] | None = None) -> Task:
     ``strings``, shared across a table's tasks, keeps one copy of each name: a unit named in
     thousands of tasks is then one string, not thousands (20,000 tasks hold ~100,000 names).
     """
+    if strings is None:
+        return Task(
+            id=d["id"],
+            text=d["text"],
+            section=tuple(d["section"]),
+            parent=d["parent"],
+            parent_text=d["parent_text"],
+            lead=tuple(d["lead"]),
+            lead_notes=dict(d["lead_notes"]),
+            assist=tuple(d["assist"]),
+            leaders=tuple(d["leaders"]),
+            deadline=d["deadline"],
+            source=d["source"],
+        )
+    return _task({**d, "lead_notes": dict(d["lead_notes"])}, strings)
 
-    def names(values: list[str]) -> tuple[str, ...]:
-        if strings is None:
-            return tuple(values)
-        return tuple(strings.setdefault(v, v) for v in values)
 
+def _task(d: dict, strings: dict[str, str]) -> Task:
+    """Return the Task of a ``to_json`` dict this module parsed itself (its lists are not kept)."""
+    same = strings.setdefault
+    # map(same, names, names): each name's kept copy, in C, without a generator per list.
     return Task(
-        id=d["id"],
-        text=d["text"],
-        section=names(d["section"]),
-        parent=d["parent"],
-        parent_text=d["parent_text"],
-        lead=names(d["lead"]),
-        lead_notes=dict(d["lead_notes"]),
-        assist=names(d["assist"]),
-        leaders=names(d["leaders"]),
-        deadline=d["deadline"],
-        source=d["source"],
+        d["id"],
+        d["text"],
+        tuple(map(same, d["section"], d["section"])),
+        d["parent"],
+        d["parent_text"],
+        tuple(map(same, d["lead"], d["lead"])),
+        d["lead_notes"],
+        tuple(map(same, d["assist"], d["assist"])),
+        tuple(map(same, d["leaders"], d["leaders"])),
+        d["deadline"],
+        d["source"],
     )
 
 
 def _dispatch(row: sqlite3.Row, strings: dict[str, str] | None = None) -> Dispatch:
     same = ({} if strings is None else strings).setdefault
-    digests = json.loads(row["task_digests"])
+    task_ids = json.loads(row["task_ids"])
     return Dispatch(
         round=row["round"],
         unit=row["unit"],
         token=row["token"],
-        task_ids=tuple(same(t, t) for t in json.loads(row["task_ids"])),
-        task_digests={same(t, t): same(d, d) for t, d in digests.items()},
+        task_ids=tuple(map(same, task_ids, task_ids)),
+        task_digests=_Digests(row["task_digests"]),
         file=row["file"],
         created_at=row["created_at"],
     )
+
+
+class _Digests(Mapping[str, str]):
+    """A dispatch's task digests, parsed from the ledger's JSON when first looked at.
+
+    Only a return without its dispatch token is matched by digests; a round's state reads
+    every dispatch (2,000 of them, 48,000 digests in a province) and no digest.
+    """
+
+    __slots__ = ("_json", "_parsed")
+
+    def __init__(self, text: str):
+        self._json: str | None = text
+        self._parsed: dict[str, str] | None = None
+
+    def _digests(self) -> dict[str, str]:
+        if self._parsed is None:
+            self._parsed = json.loads(self._json or "{}")
+            self._json = None
+        return self._parsed
+
+    def __getitem__(self, task_id: str) -> str:
+        return self._digests()[task_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._digests())
+
+    def __len__(self) -> int:
+        return len(self._digests())
+
+    def __repr__(self) -> str:
+        return repr(self._digests())
 
 
 def ledger_path(output_dir: Path) -> Path:
