@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from toolkit.config import Config
 from toolkit.ledger import Ledger
@@ -17,6 +14,7 @@ from toolkit.roundstate import (
     Problem,
     RoundState,
     UnitState,
+    collector_paused,
 )
 
 
@@ -29,27 +27,8 @@ def is_late(received_at: str | None, rnd: Round) -> bool:
 
 def round_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
     """Return everything the ledger knows about ``rnd``."""
-    with _collector_paused():
+    with collector_paused():
         return _read_state(config, ledger, rnd)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while a round's state is read from the ledger.
-
-    A province's round is ~300,000 small objects (answers, tasks, their tuples and dicts)
-    with no reference cycles among them. While they are created the collector would walk
-    the growing heap again and again: a quarter of the reading time. Reference counting
-    still frees them; the collector resumes afterwards, as it was.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _read_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
