@@ -86,6 +86,7 @@ def ledger(tmp_path: Path) -> Ledger:
             [
                 ("1.1", "区财政局", "未启动", None, "", "", "", None),  # a row number not kept
                 ("2", "区财政局", "序时推进", 80, "推进中", "", "继续", 4),
+                ("10", "区财政局（代）", "已完成", 100, "", "", "", 5),  # not the return's unit
             ],
             "1",
         )
@@ -108,11 +109,12 @@ def test_task_from_json_reads_what_to_json_writes():
         assert task_from_json(task.to_json(), {}) == task
 
 
-def test_current_answer_list_is_current_answers_read_as_answers(ledger):
+def test_iter_current_answers_is_current_answers_read_as_answers(ledger):
     rows = list(ledger.current_answers(ROUND))
     expected = [(row["return_id"], answer_from_row(row), row["row"]) for row in rows]
-    assert ledger.current_answer_list(ROUND, {}) == expected
-    assert [a.task_id for _, a, _ in expected] == ["2", "10", "1.1", "2"]  # by return, then row
+    assert list(ledger.iter_current_answers(ROUND, {})) == expected
+    assert [a.task_id for _, a, _ in expected] == ["2", "10", "1.1", "2", "10"]  # by return, row
+    assert [a.unit for _, a, _ in expected][-2:] == ["区财政局", "区财政局（代）"]
 
 
 def test_dispatch_digests_are_read_when_asked_for(ledger):
@@ -148,6 +150,7 @@ def test_round_state_leaves_the_garbage_collector_as_it_found_it(
         ("区发改局", "2"): "序时推进",
         ("区财政局", "1.1"): "未启动",
         ("区财政局", "2"): "序时推进",
+        ("区财政局（代）", "10"): "已完成",
     }
     record = state.answers[("区财政局", "1.1")]
     assert (record.source, record.verified, record.row) == ("收件/区财政局.xlsx", True, None)

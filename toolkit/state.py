@@ -44,12 +44,10 @@ def _read_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
         )
         for r in returns
     }
-    answers = {}
-    for return_id, answer, row in ledger.current_answer_list(rnd.id, strings):
-        source, received_at, verified = details[return_id]
-        answers[(answer.unit, answer.task_id)] = AnswerRecord(
-            answer, source, received_at, verified, row
-        )
+    answers = {
+        (answer.unit, answer.task_id): AnswerRecord(answer, *details[return_id], row)
+        for return_id, answer, row in ledger.iter_current_answers(rnd.id, strings)
+    }
     files: list[FileVerdict] = []
     problems: list[Problem] = []
     for r in returns:
@@ -128,7 +126,7 @@ def _read_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
     if before is not None:
         previous = {
             (answer.unit, answer.task_id): answer
-            for _return_id, answer, _row in ledger.current_answer_list(before.id, strings)
+            for _return_id, answer, _row in ledger.iter_current_answers(before.id, strings)
         }
 
     return RoundState(
