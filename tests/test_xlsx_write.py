@@ -280,5 +280,8 @@ def test_a_row_of_cells_out_of_column_order_is_written_in_order(tmp_path: Path) 
         ws.write_cells(1, [(1, "乙", None), (0, "甲", None), (1, "乙", None)], None)
     with pytest.raises(ValueError, match="already has cells"):
         ws.write_cells(0, [(0, "甲", None)], None)
+    for cells in ([(-1, "x", None)], [(1, "乙", None), (-1, "x", None)]):
+        with pytest.raises(ValueError, match="column -1 is outside a worksheet"):
+            ws.write_cells(2, cells, None)
     wb.close()
     assert _read(path, "S") == [["甲", 5, "丙"]]

@@ -697,6 +697,8 @@ class Worksheet:
         last = -1
         for col, value, fmt in cells:
             if col <= last:  # out of order (or twice): the careful way
+                if col < 0:
+                    raise ValueError(f"column {col} is outside a worksheet")
                 self._write_cells_sorted(row, cells, height)
                 return
             last = col
