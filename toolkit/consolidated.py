@@ -16,6 +16,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from toolkit import layout, xlsx_write
 from toolkit.config import Config
 from toolkit.fileio import atomic_path
 from toolkit.layout import Column
-from toolkit.model import Task
+from toolkit.model import Answer, Task
 from toolkit.roundstate import (
     LAGGING_FLAG,
     AnswerRecord,
@@ -209,15 +210,15 @@ def _render(wb: Any, state: RoundState, config: Config, parallel: bool | None) -
 
 
 class _Index:
-    """The round state's derived views, computed once so that every sheet is one linear pass."""
+    """The round state's derived views, computed once so that every sheet is one linear pass.
+
+    The roll-ups are computed when first read: 分单位明细, filled by a forked process, needs
+    none of them, so the fork need not wait for them (the parent computes them meanwhile).
+    """
 
     def __init__(self, state: RoundState):
         self.state = state
         self.ranks = {s: i for i, s in enumerate(state.statuses)}
-        # The configured statuses, then any other a current answer carries (should be none:
-        # the collector validates them), so that every table's columns add up.
-        extra = {r.answer.status for r in state.answers.values()} - set(state.statuses)
-        self.statuses = [*state.statuses, *sorted(extra)]
         self.unit_states = {u.unit: u for u in state.units}
         self.units = list(self.unit_states)
         for d in state.dispatches:
@@ -225,17 +226,35 @@ class _Index:
                 self.unit_states[d.unit] = UnitState(d.unit, "missing")
                 self.units.append(d.unit)
         self.lead_units = state.lead_units
+        self.lead_units("")  # the task -> units index, built before a fork: both sides use it
         self.least_advanced = state.least_advanced
-        # Each task's answers once (the roll-up, the flag, the average and the change read them).
-        self.task_answers = {t.id: state.task_answers(t.id) for t in state.tasks}
-        least, behind = state.least_advanced, state.behind_schedule
-        self.rolled = {
+
+    @cached_property
+    def statuses(self) -> list[str]:
+        """The configured statuses, then any other a current answer carries (should be none:
+        the collector validates them), so that every table's columns add up."""
+        state = self.state
+        extra = {r.answer.status for r in state.answers.values()} - set(state.statuses)
+        return [*state.statuses, *sorted(extra)]
+
+    @cached_property
+    def task_answers(self) -> dict[str, list[Answer]]:
+        """Each task's answers, once (the roll-up, the flag, the average and the change)."""
+        state = self.state
+        return {t.id: state.task_answers(t.id) for t in state.tasks}
+
+    @cached_property
+    def rolled(self) -> dict[str, str | None]:
+        least = self.state.least_advanced
+        return {
             task_id: least([a.status for a in found])
             for task_id, found in self.task_answers.items()
         }
-        self.lagging = {
-            task_id: any(map(behind, found)) for task_id, found in self.task_answers.items()
-        }
+
+    @cached_property
+    def lagging(self) -> dict[str, bool]:
+        behind = self.state.behind_schedule
+        return {task_id: any(map(behind, found)) for task_id, found in self.task_answers.items()}
 
 
 class _Cutter:
