@@ -900,16 +900,14 @@ def _detail_rows(ws, fmt, state: RoundState, index: _Index) -> list[str]:
     columns = DETAIL_COLUMNS
     warnings: list[str] = []
     cut = _Cutter(warnings)
-    pairs: list[tuple[Task | None, str, str]] = []
-    seen: set[tuple[str, str]] = set()
-    for task in state.tasks:
-        for unit in index.lead_units(task.id):
-            pairs.append((task, task.id, unit))
-            seen.add((unit, task.id))
+    lead_units = index.lead_units
+    pairs: list[tuple[Task | None, str, str]] = [
+        (task, task.id, unit) for task in state.tasks for unit in lead_units(task.id)
+    ]
     # Answers for pairs that were not dispatched should not happen; if they do, show them.
     by_id = {t.id: t for t in state.tasks}
     for unit, task_id in state.answers:
-        if (unit, task_id) not in seen:
+        if task_id not in by_id or unit not in lead_units(task_id):
             pairs.append((by_id.get(task_id), task_id, unit))
     room = _room(SHEET_DETAIL, len(pairs), warnings)
     height = _Heights(columns)
@@ -918,8 +916,8 @@ def _detail_rows(ws, fmt, state: RoundState, index: _Index) -> list[str]:
     c_status, c_progress, c_lagging = col["status"], col["progress"], col["lagging"]
     c_texts = [col[key] for key, _label in ANSWER_FIELDS]
     answers = state.answers
-    status_format = fmt.for_status
-    not_reported = (c_status, NOT_REPORTED, status_format(NOT_REPORTED))
+    status_formats, center = fmt.status, fmt.center  # fmt.for_status, without a call a row
+    not_reported = (c_status, NOT_REPORTED, fmt.for_status(NOT_REPORTED))
     blanks = [(col[key], None, fmt.text) for key in UNANSWERED_BLANKS]
     no_flag, flag = (c_lagging, None, fmt.center), (c_lagging, LAGGING_FLAG, fmt.flag)
     # The cells a row shares with other rows, and the lines they wrap to, made once: a task's
@@ -978,7 +976,7 @@ def _detail_rows(ws, fmt, state: RoundState, index: _Index) -> list[str]:
             id_cell,
             text_cell,
             unit_cell,
-            (c_status, a.status, status_format(a.status)),
+            (c_status, a.status, status_formats.get(a.status, center)),
             (c_progress, a.progress, fmt.number),
             (c_texts[0], progress_text, fmt.text),
             (c_texts[1], problems, fmt.text),

@@ -116,10 +116,11 @@ class RoundState:
 
     def task_answers(self, task_id: str) -> list[Answer]:
         """Return the current answers of a task's lead units (units that answered)."""
+        answers = self.answers
         return [
-            self.answers[(u, task_id)].answer
+            record.answer
             for u in self.lead_units(task_id)
-            if (u, task_id) in self.answers
+            if (record := answers.get((u, task_id))) is not None
         ]
 
     @cached_property

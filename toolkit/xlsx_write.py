@@ -691,9 +691,9 @@ class Worksheet:
             raise ValueError(f"{self.name}: row {row + 1} was already written out")
         number = str(row + 1)
         names = _COLUMN_NAMES
-        named = len(names)
         texts = _TEXT_CELLS
         out = []
+        append = out.append
         last = -1
         for col, value, fmt in cells:
             if col <= last:  # out of order (or twice): the careful way
@@ -701,17 +701,23 @@ class Worksheet:
                     raise ValueError(f"column {col} is outside a worksheet")
                 self._write_cells_sorted(row, cells, height)
                 return
-            last = col
-            name = names[col] if col < named else column_name(col)
+            last = col  # from here on col >= 0: names[col] is its name, if it has one yet
+            try:
+                name = names[col]
+            except IndexError:
+                name = column_name(col)
             style = fmt.style if fmt is not None else ""
             if value.__class__ is str and value:
-                body = texts.get(value) or _text_cell(value)
-                out.append(f'<c r="{name}{number}"{style} t="inlineStr">{body}')
+                append(
+                    f'<c r="{name}{number}"{style} t="inlineStr">{texts.get(value) or _text_cell(value)}'
+                )
             elif value is None or value == "":
                 if fmt is not None:
-                    out.append(f'<c r="{name}{number}"{style}/>')
+                    append(f'<c r="{name}{number}"{style}/>')
+            elif value.__class__ is int:
+                append(f'<c r="{name}{number}"{style}><v>{value}</v></c>')
             else:
-                out.append(f'<c r="{name}{number}"{style}><v>{_number(value)}</v></c>')
+                append(f'<c r="{name}{number}"{style}><v>{_number(value)}</v></c>')
         if last >= 0:
             first = cells[0][0]
             if first < 0 or last >= MAX_COLS:
