@@ -154,3 +154,25 @@ def test_round_state_leaves_the_garbage_collector_as_it_found_it(
     }
     record = state.answers[("区财政局", "1.1")]
     assert (record.source, record.verified, record.row) == ("收件/区财政局.xlsx", True, None)
+
+
+@pytest.mark.parametrize("frozen_before", [False, True])
+def test_round_state_leaves_frozen_objects_frozen_and_freezes_nothing_else(
+    ledger, config: Config, frozen_before: bool
+):
+    """The state's objects skip the young generation; the caller's frozen ones stay frozen
+    (``collect`` freezes what it started with), and nothing stays frozen that was not."""
+    assert gc.get_freeze_count() == 0
+    if frozen_before:
+        gc.freeze()
+    frozen = gc.get_freeze_count()
+    try:
+        state = round_state(config, ledger, config.round(ROUND))
+        if frozen_before:
+            assert gc.get_freeze_count() >= frozen > 0  # not unfrozen under the caller
+        else:
+            assert gc.get_freeze_count() == 0
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+    assert len(state.answers) == 5
