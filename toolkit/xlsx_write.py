@@ -12,9 +12,11 @@ once, which is what these workbooks need and no more:
   tests can render one workbook with both and compare what openpyxl reads back;
 - strings are written in the cell (``inlineStr``), as xlsxwriter's ``constant_memory`` mode
   does: no shared-string table to build, and a row's XML depends only on the row;
-- rows are kept as XML text; a sheet past ``SPILL_ROWS`` rows spills them to a temporary file,
-  so a 汇总表 of 100,000 rows stays within a few MB of memory. Rows are written top to bottom
-  once a sheet spills (writing above the spilled rows is an error, not a silent loss).
+- rows are kept as XML text; a sheet past ``SPILL_ROWS`` rows spills them, deflated, to a
+  temporary file, so a 汇总表 of 100,000 rows stays within a few MB of memory (and a sheet
+  filled by a forked process, ``fill_elsewhere``, is compressed there). Rows are written top
+  to bottom once a sheet spills (writing above the spilled rows is an error, not a silent
+  loss).
 
 Anything else (another property, a format key it does not know) raises ``ValueError``, so a
 change to the sheet code cannot silently render differently.
