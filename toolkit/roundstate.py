@@ -170,8 +170,9 @@ def collector_paused() -> Iterator[None]:
     touches. Reference counting still frees everything; the collector resumes afterwards.
 
     What was created meanwhile and lives on (the state) is not garbage, and resuming would
-    first walk all of it as the youngest generation (30 ms at L). It goes to the oldest
-    generation unexamined instead (freeze, then unfreeze: two list splices), or, when the
+    first walk all of it as the youngest generation (30 ms at L). It goes, with whatever
+    else is young, to the oldest generation unexamined instead (freeze, then unfreeze: two
+    list splices; a cycle among them waits for the next full collection), or, when the
     caller keeps objects frozen (``collect`` does during its run), joins them, to be
     unfrozen with them.
     """
