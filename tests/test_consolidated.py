@@ -650,3 +650,38 @@ def test_detail_filled_in_a_second_process_gives_the_same_workbook(config, tmp_p
     serial, forked = workbook_snapshot(paths[False]), workbook_snapshot(paths[True])
     assert forked == serial
     assert len(serial["sheets"][consolidated.SHEET_DETAIL]["cells"]) > 13 * 6
+
+
+def test_row_heights_are_layouts_however_the_cells_are_measured() -> None:
+    """``_Heights`` skips cells that cannot be the tallest and remembers texts: the heights
+    must still be ``layout.row_height``'s, capped at Excel's limit."""
+    import random
+
+    from toolkit import layout
+
+    rng = random.Random(7)
+    pieces = ["推进", "a", "1", "，", "“", "—", "\n", " ", "𠀀", "项目建设完成" * 3]
+    columns = consolidated.DETAIL_COLUMNS
+    height = consolidated._Heights(columns)
+    for _ in range(3_000):
+        cells = {
+            c.key: "".join(rng.choice(pieces) for _ in range(rng.choice([0, 1, 3, 12, 40, 300])))
+            for c in rng.sample(columns, rng.randint(0, len(columns)))
+        }
+        expected = min(layout.row_height(cells, columns), consolidated.MAX_ROW_HEIGHT)
+        assert height(cells) == expected, cells
+        floor = rng.randint(1, 40)
+        assert height(cells, floor) == max(expected, min(floor * 14.0 + 4, 409.0)), cells
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_writing_leaves_the_garbage_collector_as_it_found_it(config, tmp_path, enabled) -> None:
+    import gc
+
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        write_consolidated(tmp_path / "汇总表.xlsx", make_state(), config)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()

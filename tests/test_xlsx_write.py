@@ -227,3 +227,61 @@ def test_a_sheet_that_fails_in_the_forked_process_raises_here(tmp_path: Path) ->
     finish = xlsx_write.fill_elsewhere(ws, fill)
     with pytest.raises(RuntimeError, match="甲.*KeyError.*任务 7"):
         finish()
+
+
+@pytest.mark.parametrize("sizes", [(0, 0), (7, 0), (0, 9), (1, 1), (100, 5_000), (3, 1_000_003)])
+def test_crc32_of_two_texts_combines_as_zlib_computes_it_whole(sizes) -> None:
+    import random
+    import zlib
+
+    rng = random.Random(sum(sizes))
+    a, b = (rng.randbytes(n) for n in sizes)
+    assert xlsx_write.crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
+
+
+def test_rows_spilled_before_and_in_a_forked_process_read_back_in_order(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Spilled rows are deflated in segments (this process's, the child's): one sheet."""
+    monkeypatch.setattr(xlsx_write, "SPILL_ROWS", 50)
+    monkeypatch.setattr(xlsx_write, "SPILL_MARGIN", 5)
+    path = tmp_path / "segments.xlsx"
+    wb = xlsx_write.Workbook(str(path))
+    ws = wb.add_worksheet("明细")
+    for r in range(200):
+        xlsx_write.write_row(ws, r, [(0, f"前{r}", None), (1, r, None)], 15 + 3 * (r % 2))
+    assert ws._spill is not None and ws._spilled_to > 0  # spilled here, before the fork
+
+    def fill(ws) -> None:
+        for r in range(200, 700):
+            xlsx_write.write_row(ws, r, [(0, f"后{r}", None), (1, r, None)])
+
+    xlsx_write.fill_elsewhere(ws, fill)()
+    for r in range(700, 760):  # and here again, after it
+        ws.write_string(r, 0, f"末{r}")
+    wb.close()
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None  # every member's CRC is right
+    values = [row[:2] for row in _read(path, "明细")]
+    assert values == (
+        [[f"前{r}", r] for r in range(200)]
+        + [[f"后{r}", r] for r in range(200, 700)]
+        + [[f"末{r}", None] for r in range(700, 760)]
+    )
+    assert openpyxl.load_workbook(path)["明细"].row_dimensions[102].height == 18
+
+
+def test_a_row_of_cells_out_of_column_order_is_written_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "order.xlsx"
+    wb = xlsx_write.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    ws.write_cells(0, [(2, "丙", None), (0, "甲", None), (1, 5, None)], None)
+    with pytest.raises(ValueError, match="a column given twice"):
+        ws.write_cells(1, [(1, "乙", None), (0, "甲", None), (1, "乙", None)], None)
+    with pytest.raises(ValueError, match="already has cells"):
+        ws.write_cells(0, [(0, "甲", None)], None)
+    for cells in ([(-1, "x", None)], [(1, "乙", None), (-1, "x", None)]):
+        with pytest.raises(ValueError, match="column -1 is outside a worksheet"):
+            ws.write_cells(2, cells, None)
+    wb.close()
+    assert _read(path, "S") == [["甲", 5, "丙"]]

@@ -16,6 +16,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +24,14 @@ from toolkit import layout, xlsx_write
 from toolkit.config import Config
 from toolkit.fileio import atomic_path
 from toolkit.layout import Column
-from toolkit.model import Task
+from toolkit.model import Answer, Task
 from toolkit.roundstate import (
     LAGGING_FLAG,
     AnswerRecord,
     RoundState,
     UnitState,
     average,
+    collector_paused,
     section_rows,
     task_change,
 )
@@ -52,6 +54,8 @@ MAX_ROWS = 1_048_576
 MAX_CELL_CHARS = 32_767  # counted in UTF-16 units, as Excel counts
 MAX_ROW_HEIGHT = 409.0
 PARALLEL_ROWS = 2_000  # task × unit rows from which 分单位明细 is filled in a second process
+# A string this short cannot pass the limit however it encodes: its length is not counted.
+SAFE_CELL_CHARS = MAX_CELL_CHARS // 2
 CUT_MARK = "……（超过 Excel 单元格字数上限，以下已截断）"
 
 # Table sheets: a title row, a note row, then the header (as in the tracking workbooks).
@@ -169,6 +173,11 @@ def render_consolidated(
     A big round's 分单位明细 is filled by a forked process while this one writes the other
     sheets (``parallel``; by default from ``PARALLEL_ROWS`` rows); the workbook is the same.
     """
+    with collector_paused():
+        return _render(wb, state, config, parallel)
+
+
+def _render(wb: Any, state: RoundState, config: Config, parallel: bool | None) -> list[str]:
     index = _Index(state)
     fmt = _Formats(wb, state.statuses)
     overview = wb.add_worksheet(SHEET_OVERVIEW)
@@ -201,15 +210,15 @@ def render_consolidated(
 
 
 class _Index:
-    """The round state's derived views, computed once so that every sheet is one linear pass."""
+    """The round state's derived views, computed once so that every sheet is one linear pass.
+
+    The roll-ups are computed when first read: 分单位明细, filled by a forked process, needs
+    none of them, so the fork need not wait for them (the parent computes them meanwhile).
+    """
 
     def __init__(self, state: RoundState):
         self.state = state
         self.ranks = {s: i for i, s in enumerate(state.statuses)}
-        # The configured statuses, then any other a current answer carries (should be none:
-        # the collector validates them), so that every table's columns add up.
-        extra = {r.answer.status for r in state.answers.values()} - set(state.statuses)
-        self.statuses = [*state.statuses, *sorted(extra)]
         self.unit_states = {u.unit: u for u in state.units}
         self.units = list(self.unit_states)
         for d in state.dispatches:
@@ -217,13 +226,35 @@ class _Index:
                 self.unit_states[d.unit] = UnitState(d.unit, "missing")
                 self.units.append(d.unit)
         self.lead_units = state.lead_units
-        self.task_answers = state.task_answers
+        self.lead_units("")  # the task -> units index, built before a fork: both sides use it
         self.least_advanced = state.least_advanced
-        self.rolled = {t.id: state.rolled_up(t.id) for t in state.tasks}
-        self.lagging = {
-            t.id: any(state.behind_schedule(a) for a in state.task_answers(t.id))
-            for t in state.tasks
+
+    @cached_property
+    def statuses(self) -> list[str]:
+        """The configured statuses, then any other a current answer carries (should be none:
+        the collector validates them), so that every table's columns add up."""
+        state = self.state
+        extra = {r.answer.status for r in state.answers.values()} - set(state.statuses)
+        return [*state.statuses, *sorted(extra)]
+
+    @cached_property
+    def task_answers(self) -> dict[str, list[Answer]]:
+        """Each task's answers, once (the roll-up, the flag, the average and the change)."""
+        state = self.state
+        return {t.id: state.task_answers(t.id) for t in state.tasks}
+
+    @cached_property
+    def rolled(self) -> dict[str, str | None]:
+        least = self.state.least_advanced
+        return {
+            task_id: least([a.status for a in found])
+            for task_id, found in self.task_answers.items()
         }
+
+    @cached_property
+    def lagging(self) -> dict[str, bool]:
+        behind = self.state.behind_schedule
+        return {task_id: any(map(behind, found)) for task_id, found in self.task_answers.items()}
 
 
 class _Cutter:
@@ -233,8 +264,7 @@ class _Cutter:
         self.warnings = warnings
 
     def __call__(self, text: str, where: str) -> str:
-        # A string under half the limit cannot pass it however it encodes: skip the count.
-        if len(text) <= MAX_CELL_CHARS // 2:
+        if len(text) <= SAFE_CELL_CHARS:
             return text
         units = len(text.encode("utf-16-le")) // 2
         if units <= MAX_CELL_CHARS:
@@ -401,32 +431,46 @@ class _Heights:
     """Row heights by ``layout.row_height``, remembered per cell text.
 
     A row is as tall as its tallest cell, so each (column, text) is measured once: a task's
-    text repeats on every lead unit's row, and short answers repeat across the round.
+    text repeats on every lead unit's row, and short answers repeat across the round. A cell
+    that cannot wrap to more lines than a cell already measured is not measured at all.
     """
 
     LIMIT = 20_000  # remembered texts
 
     def __init__(self, columns: Sequence[Column]):
         self.widths = {c.key: c.width for c in columns}
-        self.seen: dict[tuple[str, str], float] = {}
-        self.minimum = layout.row_height({}, ())
+        self.usable = {c.key: layout.usable_width(c.width) for c in columns}
+        self.seen: dict[tuple[str, str], int] = {}
 
-    def __call__(self, cells: dict[str, str]) -> float:
-        height = self.minimum
+    def __call__(self, cells: dict[str, str], lines: int = 1) -> float:
+        """Return the height of a row of ``cells``, at least ``lines`` lines tall."""
+        return self.points(self.lines(cells, lines))
+
+    @staticmethod
+    def points(lines: int) -> float:
+        """Return the height of a row ``lines`` lines tall (one line: ``layout.row_height``'s)."""
+        return min(lines * 14.0 + 4, MAX_ROW_HEIGHT)
+
+    def lines(self, cells: dict[str, str], lines: int = 1) -> int:
+        """Return the most lines any of ``cells`` wraps to, or ``lines`` if that is more."""
         seen = self.seen
-        widths = self.widths
+        usable = self.usable
         for key, text in cells.items():
-            if not text or key not in widths:
+            if not text or key not in usable:
                 continue
-            cell_height = seen.get((key, text))
-            if cell_height is None:
-                cell_height = layout.text_lines(text, widths[key]) * 14.0 + 4
+            # Every character is at most two columns wide, and each line break adds at most
+            # one line: when even that bound is no taller, the measured cell stays the tallest.
+            if 2 * len(text) // usable[key] + 1 <= lines and "\n" not in text:
+                continue
+            cell_lines = seen.get((key, text))
+            if cell_lines is None:
+                cell_lines = layout.text_lines(text, self.widths[key])
                 if len(seen) >= self.LIMIT:  # answers rarely repeat: keep the memory bounded
                     seen.clear()
-                seen[(key, text)] = cell_height
-            if cell_height > height:
-                height = cell_height
-        return min(height, MAX_ROW_HEIGHT)
+                seen[(key, text)] = cell_lines
+            if cell_lines > lines:
+                lines = cell_lines
+        return lines
 
 
 # -- 总览 --------------------------------------------------------------------------------------
@@ -440,10 +484,10 @@ class _Tally:
     lagging: int = 0
     by_status: Counter = field(default_factory=Counter)
 
-    def add(self, status: str | None, lagging: bool) -> None:
-        self.total += 1
-        self.by_status[status or NOT_REPORTED] += 1
-        self.lagging += lagging
+    def add(self, status: str | None, lagging: bool, tasks: int = 1) -> None:
+        self.total += tasks
+        self.by_status[status or NOT_REPORTED] += tasks
+        self.lagging += lagging * tasks
 
 
 def _overview_sheet(
@@ -634,10 +678,12 @@ def _status_chart(
 
 def _section_tallies(state: RoundState, index: _Index) -> list[tuple[int, str, _Tally]]:
     """Return (depth, heading, tally) rows: every heading level, parents before their parts."""
+    # Tasks alike (section, status, flag) counted together first, in the order they come.
+    alike = Counter((t.section, index.rolled[t.id], index.lagging[t.id]) for t in state.tasks)
     return section_rows(
-        ((t.section, t.id) for t in state.tasks),
+        ((section, (status, lagging, n)) for (section, status, lagging), n in alike.items()),
         _Tally,
-        lambda tally, task_id: tally.add(index.rolled[task_id], index.lagging[task_id]),
+        lambda tally, counted: tally.add(*counted),
         NO_SECTION,
     )
 
@@ -646,10 +692,16 @@ def _leader_tallies(
     state: RoundState, config: Config, index: _Index
 ) -> list[tuple[int, str, _Tally]]:
     tallies: dict[str, _Tally] = {}
-    for task in state.tasks:
-        status, lagging = index.rolled[task.id], index.lagging[task.id]
-        for leader in config.expand_leaders(task.leaders) or (NO_LEADER,):
-            tallies.setdefault(leader, _Tally()).add(status, lagging)
+    # Tasks alike (leaders, status, flag) counted together first, in the order they come: the
+    # leaders appear in the order of their first task, as when counting task by task.
+    alike = Counter((t.leaders, index.rolled[t.id], index.lagging[t.id]) for t in state.tasks)
+    expanded: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for (leaders, status, lagging), n in alike.items():
+        names = expanded.get(leaders)
+        if names is None:
+            names = expanded[leaders] = config.expand_leaders(leaders) or (NO_LEADER,)
+        for leader in names:
+            tallies.setdefault(leader, _Tally()).add(status, lagging, n)
     known = [ld.name for ld in config.leaders if ld.name in tallies]
     others = [n for n in tallies if n not in known and n != NO_LEADER]
     last = [NO_LEADER] if NO_LEADER in tallies else []
@@ -699,29 +751,25 @@ def _unit_table(ws, fmt: _Formats, row: int, state: RoundState, index: _Index, s
         ws, fmt, row, ["牵头单位", "报送情况", "任务数", *statuses, NOT_REPORTED, LAGGING_FLAG]
     )
     height = _Heights(OVERVIEW_LABEL)
-    tasks_of: dict[str, int] = Counter()
-    for task in state.tasks:
-        for unit in index.lead_units(task.id):
-            tasks_of[unit] += 1
-    answered: dict[str, Counter] = {}
-    lagging: Counter = Counter()
-    for (unit, _task_id), record in state.answers.items():
-        answered.setdefault(unit, Counter())[record.answer.status] += 1
-        lagging[unit] += state.behind_schedule(record.answer)
+    # Counted in C (Counter over an iterable), not one += per task and answer.
+    tasks_of = Counter(unit for task in state.tasks for unit in index.lead_units(task.id))
+    answered = Counter((unit, r.answer.status) for (unit, _task_id), r in state.answers.items())
+    answers_of = Counter(unit for unit, _task_id in state.answers)
+    behind = state.behind_schedule
+    lagging = Counter(unit for (unit, _task_id), r in state.answers.items() if behind(r.answer))
     shown = {"returned": "已报送", "missing": "未报送", "rejected": "被退回"}
     for unit in index.units:
         row += 1
         us = index.unit_states[unit]
         state_text = shown.get(us.state, us.state) + ("（逾期）" if us.late else "")
-        counts = answered.get(unit, Counter())
         ws.set_row(row, height({"label": unit}))
         ws.write_string(row, 0, unit, fmt.text)
         ws.write_string(row, 1, state_text, fmt.center if us.state == "returned" else fmt.flag)
         ws.write_number(row, 2, tasks_of[unit], fmt.number)
         for c, status in enumerate(statuses, start=3):
-            ws.write_number(row, c, counts.get(status, 0), fmt.number)
+            ws.write_number(row, c, answered[(unit, status)], fmt.number)
         ws.write_number(
-            row, len(statuses) + 3, max(tasks_of[unit] - sum(counts.values()), 0), fmt.number
+            row, len(statuses) + 3, max(tasks_of[unit] - answers_of[unit], 0), fmt.number
         )
         ws.write_number(row, len(statuses) + 4, lagging[unit], fmt.number)
     row += 1
@@ -768,43 +816,55 @@ def _task_rows(ws, columns, fmt, state: RoundState, index: _Index, cut: _Cutter,
     height = _Heights(columns)
     col = {c.key: i for i, c in enumerate(columns)}
     answers = state.answers
+    behind = state.behind_schedule
+    status_format = fmt.for_status
+    no_flag = (col["lagging"], None, fmt.center)
+    flag = (col["lagging"], LAGGING_FLAG, fmt.flag)
+    change_formats = {1: fmt.up, -1: fmt.down}
     shown_state = {"missing": NOT_REPORTED, "rejected": "被退回，未采用"}
+    unanswered: dict[str, str] = {}  # a unit's line where it has not answered, made once
     for r, task in enumerate(tasks[:room], start=FIRST_DATA_ROW):
-        cells = layout.task_cells(task)
-        status = index.rolled[task.id] or NOT_REPORTED
+        task_id = task.id
+        status = index.rolled[task_id] or NOT_REPORTED
         lines = []
-        for unit in index.lead_units(task.id):
-            record = answers.get((unit, task.id))
+        for unit in index.lead_units(task_id):
+            record = answers.get((unit, task_id))
             if record is None:
-                us = index.unit_states.get(unit)
-                lines.append(
-                    f"{unit}：{shown_state.get(us.state, NOT_REPORTED) if us else NOT_REPORTED}"
-                )
+                line = unanswered.get(unit)
+                if line is None:
+                    us = index.unit_states.get(unit)
+                    shown = shown_state.get(us.state, NOT_REPORTED) if us else NOT_REPORTED
+                    line = unanswered[unit] = f"{unit}：{shown}"
+                lines.append(line)
                 continue
             a = record.answer
             progress = "" if a.progress is None else f" {a.progress}%"
-            flag = f"（{LAGGING_FLAG}）" if state.behind_schedule(a) else ""
-            lines.append(f"{unit}：{a.status}{progress}{flag}")
-        cells["answers"] = cut("\n".join(lines), f"任务 {task.id} 的各牵头单位报送情况")
-        cells["text"] = cut(cells["text"], f"任务 {task.id} 的任务内容")
+            lagging = f"（{LAGGING_FLAG}）" if behind(a) else ""
+            lines.append(f"{unit}：{a.status}{progress}{lagging}")
+        answered = "\n".join(lines)
+        if len(answered) > SAFE_CELL_CHARS:
+            answered = cut(answered, f"任务 {task_id} 的各牵头单位报送情况")
+        text = layout.task_text(task)
+        if len(text) > SAFE_CELL_CHARS:
+            text = cut(text, f"任务 {task_id} 的任务内容")
+        lead = layout.units_text(task.lead, task.lead_notes)
+        leaders = "、".join(task.leaders)
+        # The task's text first: usually the tallest, it spares measuring the others.
+        cells = {"text": text, "answers": answered, "id": task_id, "lead": lead, "leaders": leaders}
+        row = [
+            (col["id"], task_id, fmt.center),
+            (col["text"], text, fmt.text),
+            (col["lead"], lead, fmt.text),
+            (col["leaders"], leaders, fmt.center),
+            (col["status"], status, status_format(status)),
+            (col["progress"], average(index.task_answers[task_id]), fmt.number),
+            (col["answers"], answered, fmt.text),
+            flag if index.lagging[task_id] else no_flag,
+        ]
         if compare:
             change, direction = _change(state, index, task)
             cells["change"] = change
-        average_progress = average(index.task_answers(task.id))
-        row = [
-            (col["id"], cells["id"], fmt.center),
-            (col["text"], cells["text"], fmt.text),
-            (col["lead"], cells["lead"], fmt.text),
-            (col["leaders"], cells["leaders"], fmt.center),
-            (col["status"], status, fmt.for_status(status)),
-            (col["progress"], average_progress, fmt.number),
-            (col["answers"], cells["answers"], fmt.text),
-            (col["lagging"], LAGGING_FLAG, fmt.flag)
-            if index.lagging[task.id]
-            else (col["lagging"], None, fmt.center),
-        ]
-        if compare:
-            row.append((col["change"], change, {1: fmt.up, -1: fmt.down}.get(direction, fmt.text)))
+            row.append((col["change"], change, change_formats.get(direction, fmt.text)))
         write_row(ws, r, row, height(cells))
     _finish_table(ws, fmt, columns, room, len(tasks))
 
@@ -813,7 +873,7 @@ def _change(state: RoundState, index: _Index, task: Task) -> tuple[str, int]:
     """Return how the task moved since the last round, and +1 / -1 / 0 for up / down / level."""
     units = index.lead_units(task.id)
     before = [state.previous[(u, task.id)] for u in units if (u, task.id) in state.previous]
-    now = index.task_answers(task.id)
+    now = index.task_answers[task.id]
     change = task_change(before, now, index.rolled[task.id], index.least_advanced, index.ranks)
     return "\n".join(change.parts), change.direction
 
@@ -840,68 +900,97 @@ def _detail_rows(ws, fmt, state: RoundState, index: _Index) -> list[str]:
     columns = DETAIL_COLUMNS
     warnings: list[str] = []
     cut = _Cutter(warnings)
-    pairs: list[tuple[Task | None, str, str]] = []
-    seen: set[tuple[str, str]] = set()
-    for task in state.tasks:
-        for unit in index.lead_units(task.id):
-            pairs.append((task, task.id, unit))
-            seen.add((unit, task.id))
+    lead_units = index.lead_units
+    pairs: list[tuple[Task | None, str, str]] = [
+        (task, task.id, unit) for task in state.tasks for unit in lead_units(task.id)
+    ]
     # Answers for pairs that were not dispatched should not happen; if they do, show them.
     by_id = {t.id: t for t in state.tasks}
     for unit, task_id in state.answers:
-        if (unit, task_id) not in seen:
+        if task_id not in by_id or unit not in lead_units(task_id):
             pairs.append((by_id.get(task_id), task_id, unit))
     room = _room(SHEET_DETAIL, len(pairs), warnings)
     height = _Heights(columns)
-    texts: dict[str, str] = {}
     times = _Times()
     col = {c.key: i for i, c in enumerate(columns)}
+    c_status, c_progress, c_lagging = col["status"], col["progress"], col["lagging"]
+    c_texts = [col[key] for key, _label in ANSWER_FIELDS]
     answers = state.answers
+    status_formats, center = fmt.status, fmt.center  # fmt.for_status, without a call a row
+    not_reported = (c_status, NOT_REPORTED, fmt.for_status(NOT_REPORTED))
+    blanks = [(col[key], None, fmt.text) for key in UNANSWERED_BLANKS]
+    no_flag, flag = (c_lagging, None, fmt.center), (c_lagging, LAGGING_FLAG, fmt.flag)
+    # The cells a row shares with other rows, and the lines they wrap to, made once: a task's
+    # (on each of its lead units' rows), a unit's, and a return's (on each of its answers).
+    task_cells: dict[str, tuple[tuple, tuple, int]] = {}
+    unit_cells: dict[str, tuple[tuple, int]] = {}
+    return_cells: dict[tuple[str, str, bool], tuple[tuple, tuple, tuple, int]] = {}
     for r, (task, task_id, unit) in enumerate(pairs[:room], start=FIRST_DATA_ROW):
-        text = texts.get(task_id)
-        if text is None:
+        shared = task_cells.get(task_id)
+        if shared is None:
             text = cut(layout.task_text(task), f"任务 {task_id} 的任务内容") if task else ""
-            texts[task_id] = text
-        record: AnswerRecord | None = answers.get((unit, task_id))
-        cells = {"id": task_id, "text": text, "unit": unit}
-        if record is None:
-            row = [
+            lines = height.lines({"text": text, "id": task_id})
+            shared = task_cells[task_id] = (
                 (col["id"], task_id, fmt.center),
                 (col["text"], text, fmt.text),
+                lines,
+            )
+        id_cell, text_cell, task_lines = shared
+        by_unit = unit_cells.get(unit)
+        if by_unit is None:
+            by_unit = unit_cells[unit] = (
                 (col["unit"], unit, fmt.text),
-                (col["status"], NOT_REPORTED, fmt.for_status(NOT_REPORTED)),
-            ]
-            row += [(col[key], None, fmt.text) for key in UNANSWERED_BLANKS]
-            write_row(ws, r, row, height(cells))
+                height.lines({"unit": unit}),
+            )
+        unit_cell, unit_lines = by_unit
+        lines = task_lines if task_lines > unit_lines else unit_lines
+        record: AnswerRecord | None = answers.get((unit, task_id))
+        if record is None:
+            row = [id_cell, text_cell, unit_cell, not_reported, *blanks]
+            write_row(ws, r, row, height.points(lines))
             continue
+        key = (record.source, record.received_at, record.verified)
+        from_return = return_cells.get(key)
+        if from_return is None:
+            source, received = _file_name(record.source), times(record.received_at)
+            from_return = return_cells[key] = (
+                (col["source"], source, fmt.text),
+                (col["received"], received, fmt.center),
+                (
+                    col["verified"],
+                    "已核验" if record.verified else "未核验",
+                    fmt.center if record.verified else fmt.flag,
+                ),
+                height.lines({"source": source, "received": received}),
+            )
+        source_cell, received_cell, verified_cell, return_lines = from_return
+        if return_lines > lines:
+            lines = return_lines
         a = record.answer
-        for key, label in ANSWER_FIELDS:
-            cells[key] = cut(getattr(a, key) or "", f"{unit} 任务 {task_id} 的“{label}”")
-        cells["source"] = _file_name(record.source)
-        cells["received"] = times(record.received_at)
+        texts = [a.progress_text or "", a.problems or "", a.next_steps or ""]
+        for i, (_key, label) in enumerate(ANSWER_FIELDS):
+            if len(texts[i]) > SAFE_CELL_CHARS:
+                texts[i] = cut(texts[i], f"{unit} 任务 {task_id} 的“{label}”")
+        progress_text, problems, next_steps = texts
         row = [
-            (col["id"], task_id, fmt.center),
-            (col["text"], text, fmt.text),
-            (col["unit"], unit, fmt.text),
-            (col["status"], a.status, fmt.for_status(a.status)),
-            (col["progress"], a.progress, fmt.number),
+            id_cell,
+            text_cell,
+            unit_cell,
+            (c_status, a.status, status_formats.get(a.status, center)),
+            (c_progress, a.progress, fmt.number),
+            (c_texts[0], progress_text, fmt.text),
+            (c_texts[1], problems, fmt.text),
+            (c_texts[2], next_steps, fmt.text),
+            flag if state.behind_schedule(a) else no_flag,
+            source_cell,
+            received_cell,
+            verified_cell,
         ]
-        row += [(col[key], cells[key], fmt.text) for key, _label in ANSWER_FIELDS]
-        row.append(
-            (col["lagging"], LAGGING_FLAG, fmt.flag)
-            if state.behind_schedule(a)
-            else (col["lagging"], None, fmt.center)
+        lines = height.lines(
+            {"progress_text": progress_text, "problems": problems, "next_steps": next_steps},
+            lines,
         )
-        row += [
-            (col["source"], cells["source"], fmt.text),
-            (col["received"], cells["received"], fmt.center),
-            (
-                col["verified"],
-                "已核验" if record.verified else "未核验",
-                fmt.center if record.verified else fmt.flag,
-            ),
-        ]
-        write_row(ws, r, row, height(cells))
+        write_row(ws, r, row, height.points(lines))
     _finish_table(ws, fmt, columns, room, len(pairs))
     return warnings
 

@@ -10,6 +10,7 @@ plain hidden ones but keeps custom properties; either copy may be lost or edited
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from toolkit.model import Task
@@ -81,7 +82,7 @@ def task_text(task: Task) -> str:
     return task.text
 
 
-def units_text(names: tuple[str, ...], notes: dict[str, str] | None = None) -> str:
+def units_text(names: tuple[str, ...], notes: Mapping[str, str] | None = None) -> str:
     """Return names as one cell: ``区发改局（重点办）、区工信局``."""
     notes = notes or {}
     return "、".join(f"{n}（{notes[n]}）" if n in notes else n for n in names)
@@ -113,9 +114,14 @@ def display_width(text: str) -> int:
     return len(text) + len(_NARROW.sub("", text))
 
 
+def usable_width(width: float) -> int:
+    """Return how many narrow characters fit on a line of a column ``width`` characters wide."""
+    return int(max(width - 1.5, 1))
+
+
 def text_lines(text: str, width: float) -> int:
     """Return how many lines ``text`` wraps to in a column ``width`` characters wide."""
-    usable = int(max(width - 1.5, 1))
+    usable = usable_width(width)
     if "\n" not in text:
         return max(1, -(-display_width(text) // usable))
     return sum(max(1, -(-display_width(part) // usable)) for part in text.split("\n"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from toolkit.errors import LedgerError
 from toolkit.model import Answer, Dispatch, Task
 
 SCHEMA_VERSION = 1
+_TASKS_PER_PARSE = 250  # round_tasks: tasks parsed per json.loads (bigger chunks fragment memory)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -242,11 +243,21 @@ class Ledger:
 
     def round_tasks(self, round_id: str) -> list[Task]:
         """Return the tasks as dispatched in a round, in table order."""
-        rows = self.db.execute(
-            "SELECT task FROM round_tasks WHERE round = ? ORDER BY position", (round_id,)
+        # The JSON as bytes, decoded once a chunk by json.loads rather than once a task.
+        rows = self._plain(
+            "SELECT CAST(task AS BLOB) FROM round_tasks WHERE round = ? ORDER BY position",
+            (round_id,),
         )
         strings: dict[str, str] = {}  # one copy of each unit, leader and section name
-        return [task_from_json(json.loads(r["task"]), strings) for r in rows]
+        tasks: list[Task] = []
+        # JSON texts parsed a few hundred at a time as one array: one json.loads per task
+        # costs as much in call overhead as parsing does. Fetched as they are parsed, so
+        # only a chunk's text is held at once (all of it at once is 15 MB at 20,000 tasks,
+        # and the process stayed 20 MB larger after it).
+        while chunk := rows.fetchmany(_TASKS_PER_PARSE):
+            for d in json.loads(b"[" + b",".join([r[0] for r in chunk]) + b"]"):
+                tasks.append(_task(d, strings))
+        return tasks
 
     # -- received files and returns ------------------------------------------------------------
 
@@ -324,6 +335,64 @@ class Ledger:
             (round_id,),
         )
 
+    def iter_current_answers(
+        self, round_id: str, strings: dict[str, str] | None = None
+    ) -> Iterator[tuple[int, Answer, int | None]]:
+        """Yield ``(return id, answer, row)`` for the answers of the round's current returns.
+
+        The order of ``current_answers``; the return's own details (source, received time)
+        are the caller's to look up once per return from ``returns``, not once per answer.
+        ``strings`` keeps one copy of each repeated text, as in ``answer_from_row``.
+        """
+        same = ({} if strings is None else strings).setdefault
+        # An answer's unit is its return's: read once a return, and with an answer only where
+        # it differs (NULL otherwise), rather than 48,000 new strings for 2,000 names.
+        units = {
+            return_id: same(unit, unit)
+            for return_id, unit in self._plain(
+                "SELECT id, unit FROM returns WHERE round = ? AND current = 1", (round_id,)
+            )
+        }
+        rows = self._plain(
+            "SELECT a.return_id, a.task_id, NULLIF(a.unit, r.unit), a.status, a.progress,"
+            " a.progress_text, a.problems, a.next_steps, a.row FROM answers a"
+            " JOIN returns r ON r.id = a.return_id"
+            " WHERE r.round = ? AND r.current = 1 ORDER BY r.id, a.row",
+            (round_id,),
+        )
+        return (
+            (
+                return_id,
+                Answer(
+                    task_id,
+                    units[return_id] if unit is None else same(unit, unit),
+                    same(status, status),
+                    progress,
+                    same(progress_text, progress_text),
+                    same(problems, problems),
+                    same(next_steps, next_steps),
+                ),
+                row,
+            )
+            for (
+                return_id,
+                task_id,
+                unit,
+                status,
+                progress,
+                progress_text,
+                problems,
+                next_steps,
+                row,
+            ) in rows
+        )
+
+    def _plain(self, sql: str, parameters: tuple = ()) -> sqlite3.Cursor:
+        """Run a query whose rows come back as plain tuples (no ``sqlite3.Row`` per row)."""
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        return cursor.execute(sql, parameters)
+
 
 def answer_from_row(row: sqlite3.Row, strings: dict[str, str] | None = None) -> Answer:
     """Return the Answer an ``answers`` row records."""
@@ -347,39 +416,86 @@ def task_from_json(d: dict, strings: dict[str, str] | None = None) -> Task:
     ``strings``, shared across a table's tasks, keeps one copy of each name: a unit named in
     thousands of tasks is then one string, not thousands (20,000 tasks hold ~100,000 names).
     """
+    if strings is None:
+        return Task(
+            id=d["id"],
+            text=d["text"],
+            section=tuple(d["section"]),
+            parent=d["parent"],
+            parent_text=d["parent_text"],
+            lead=tuple(d["lead"]),
+            lead_notes=dict(d["lead_notes"]),
+            assist=tuple(d["assist"]),
+            leaders=tuple(d["leaders"]),
+            deadline=d["deadline"],
+            source=d["source"],
+        )
+    return _task({**d, "lead_notes": dict(d["lead_notes"])}, strings)
 
-    def names(values: list[str]) -> tuple[str, ...]:
-        if strings is None:
-            return tuple(values)
-        return tuple(strings.setdefault(v, v) for v in values)
 
+def _task(d: dict, strings: dict[str, str]) -> Task:
+    """Return the Task of a ``to_json`` dict this module parsed itself (its lists are not kept)."""
+    same = strings.setdefault
+    # map(same, names, names): each name's kept copy, in C, without a generator per list.
     return Task(
-        id=d["id"],
-        text=d["text"],
-        section=names(d["section"]),
-        parent=d["parent"],
-        parent_text=d["parent_text"],
-        lead=names(d["lead"]),
-        lead_notes=dict(d["lead_notes"]),
-        assist=names(d["assist"]),
-        leaders=names(d["leaders"]),
-        deadline=d["deadline"],
-        source=d["source"],
+        d["id"],
+        d["text"],
+        tuple(map(same, d["section"], d["section"])),
+        d["parent"],
+        d["parent_text"],
+        tuple(map(same, d["lead"], d["lead"])),
+        d["lead_notes"],
+        tuple(map(same, d["assist"], d["assist"])),
+        tuple(map(same, d["leaders"], d["leaders"])),
+        d["deadline"],
+        d["source"],
     )
 
 
 def _dispatch(row: sqlite3.Row, strings: dict[str, str] | None = None) -> Dispatch:
     same = ({} if strings is None else strings).setdefault
-    digests = json.loads(row["task_digests"])
+    task_ids = json.loads(row["task_ids"])
     return Dispatch(
         round=row["round"],
         unit=row["unit"],
         token=row["token"],
-        task_ids=tuple(same(t, t) for t in json.loads(row["task_ids"])),
-        task_digests={same(t, t): same(d, d) for t, d in digests.items()},
+        task_ids=tuple(map(same, task_ids, task_ids)),
+        task_digests=_Digests(row["task_digests"]),
         file=row["file"],
         created_at=row["created_at"],
     )
+
+
+class _Digests(Mapping[str, str]):
+    """A dispatch's task digests, parsed from the ledger's JSON when first looked at.
+
+    Only a return without its dispatch token is matched by digests; a round's state reads
+    every dispatch (2,000 of them, 48,000 digests in a province) and no digest.
+    """
+
+    __slots__ = ("_json", "_parsed")
+
+    def __init__(self, text: str):
+        self._json: str | None = text
+        self._parsed: dict[str, str] | None = None
+
+    def _digests(self) -> dict[str, str]:
+        if self._parsed is None:
+            self._parsed = json.loads(self._json or "{}")
+            self._json = None
+        return self._parsed
+
+    def __getitem__(self, task_id: str) -> str:
+        return self._digests()[task_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._digests())
+
+    def __len__(self) -> int:
+        return len(self._digests())
+
+    def __repr__(self) -> str:
+        return repr(self._digests())
 
 
 def ledger_path(output_dir: Path) -> Path:

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 from toolkit.config import Config
-from toolkit.ledger import Ledger, answer_from_row
+from toolkit.ledger import Ledger
 from toolkit.model import Answer, Round
 from toolkit.roundstate import (
     AnswerRecord,
@@ -14,6 +14,7 @@ from toolkit.roundstate import (
     Problem,
     RoundState,
     UnitState,
+    collector_paused,
 )
 
 
@@ -26,19 +27,27 @@ def is_late(received_at: str | None, rnd: Round) -> bool:
 
 def round_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
     """Return everything the ledger knows about ``rnd``."""
+    with collector_paused():
+        return _read_state(config, ledger, rnd)
+
+
+def _read_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
     dispatches = ledger.dispatches(rnd.id)
-    strings: dict[str, str] = {}
-    answers = {}
-    for row in ledger.current_answers(rnd.id):
-        answer = answer_from_row(row, strings)
-        answers[(answer.unit, row["task_id"])] = AnswerRecord(
-            answer=answer,
-            source=strings.setdefault(row["source"], row["source"]),
-            received_at=strings.setdefault(row["received_at"], row["received_at"]),
-            verified=bool(row["verified"]),
-            row=row["row"],
-        )
     returns = ledger.returns(rnd.id)
+    strings: dict[str, str] = {}
+    # A return's details, looked up once per return rather than read again with each answer.
+    details = {
+        r["id"]: (
+            strings.setdefault(r["source"], r["source"]),
+            strings.setdefault(r["received_at"], r["received_at"]),
+            bool(r["verified"]),
+        )
+        for r in returns
+    }
+    answers = {
+        (answer.unit, answer.task_id): AnswerRecord(answer, *details[return_id], row)
+        for return_id, answer, row in ledger.iter_current_answers(rnd.id, strings)
+    }
     files: list[FileVerdict] = []
     problems: list[Problem] = []
     for r in returns:
@@ -116,8 +125,8 @@ def round_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
     before = config.previous_round(rnd.id)
     if before is not None:
         previous = {
-            (row["unit"], row["task_id"]): answer_from_row(row, strings)
-            for row in ledger.current_answers(before.id)
+            (answer.unit, answer.task_id): answer
+            for _return_id, answer, _row in ledger.iter_current_answers(before.id, strings)
         }
 
     return RoundState(

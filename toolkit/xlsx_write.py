@@ -12,9 +12,11 @@ once, which is what these workbooks need and no more:
   tests can render one workbook with both and compare what openpyxl reads back;
 - strings are written in the cell (``inlineStr``), as xlsxwriter's ``constant_memory`` mode
   does: no shared-string table to build, and a row's XML depends only on the row;
-- rows are kept as XML text; a sheet past ``SPILL_ROWS`` rows spills them to a temporary file,
-  so a 汇总表 of 100,000 rows stays within a few MB of memory. Rows are written top to bottom
-  once a sheet spills (writing above the spilled rows is an error, not a silent loss).
+- rows are kept as XML text; a sheet past ``SPILL_ROWS`` rows spills them, deflated, to a
+  temporary file, so a 汇总表 of 100,000 rows stays within a few MB of memory (and a sheet
+  filled by a forked process, ``fill_elsewhere``, is compressed there). Rows are written top
+  to bottom once a sheet spills (writing above the spilled rows is an error, not a silent
+  loss).
 
 Anything else (another property, a format key it does not know) raises ``ValueError``, so a
 change to the sheet code cannot silently render differently.
@@ -54,6 +56,7 @@ _DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 # escapes, which not every reader decodes: openpyxl shows them as they are.)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _BREAKS = frozenset("\x0b\x0c")
+_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # what escape() changes
 _BUILTIN_NUM_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "0%": 9, "0.00%": 10}
 _FORMAT_KEYS = frozenset(
     {
@@ -94,6 +97,8 @@ _PROTECT = {
 
 def escape(text: str) -> str:
     """Return ``text`` escaped for XML character data (see ``_CONTROL`` for control characters)."""
+    if not _SPECIAL.search(text):  # most text: one scan instead of four
+        return text
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     if _CONTROL.search(text):
         text = _CONTROL.sub(lambda m: "\n" if m.group() in _BREAKS else "", text)
@@ -192,7 +197,8 @@ _TEXT_CELLS_MAX = 20_000
 
 def _text_cell(text: str, keep: bool = True) -> str:
     cut = text[:MAX_STRING]
-    space = ' xml:space="preserve"' if cut[0].isspace() or cut[-1].isspace() else ""
+    # Leading or trailing white space kept (strip() gives the same string back when none).
+    space = ' xml:space="preserve"' if cut.strip() != cut else ""
     body = f"<is><t{space}>{escape(cut)}</t></is></c>"
     if keep and len(text) <= 2_000:  # long answers rarely repeat; keep the cache for what does
         if len(_TEXT_CELLS) >= _TEXT_CELLS_MAX:
@@ -240,12 +246,14 @@ def fill_elsewhere(ws: Any, fill: Callable[[Any], T], parallel: bool = True) -> 
 
 
 class _Forked:
-    """A sheet being filled by a forked copy of this process; its rows come back in a file."""
+    """A sheet being filled by a forked copy of this process; its rows come back in a file,
+    deflated there (on two cores the child compresses them while this process writes)."""
 
     def __init__(self, ws: Worksheet, fill: Callable[[Any], Any]):
         self.ws = ws
         if ws._spill is None:
             ws._spill = tempfile.TemporaryFile()  # one open file, shared with the child
+        ws._seal_spill()  # the child deflates its rows with a compressor of its own
         ws._spill.flush()
         read_fd, write_fd = os.pipe()
         pid = os.fork()
@@ -255,8 +263,11 @@ class _Forked:
                 os.close(read_fd)
                 result = fill(ws)
                 ws._spill_rows(MAX_ROWS + SPILL_MARGIN)
+                ws._seal_spill()
                 ws._spill.flush()
-                state = {k: v for k, v in ws.__dict__.items() if k not in ("_book", "_spill")}
+                state = {
+                    k: v for k, v in ws.__dict__.items() if k not in ("_book", "_spill", "_packer")
+                }
                 payload = pickle.dumps((True, result, state))
             except BaseException as e:  # noqa: BLE001 - the parent raises it
                 payload = pickle.dumps((False, f"{type(e).__name__}: {e}", None))
@@ -507,7 +518,13 @@ class Worksheet:
         # A row's cells by column, or (written from templates) the row's whole XML.
         self._rows: dict[int, Any] = {}
         self._heights: dict[int, str] = {}
+        # Rows written out go to a temporary file, deflated as they go: a province's 分单位明细
+        # is 50 MB of XML and 6 MB deflated. The file is a series of raw deflate segments, each
+        # ended by a sync flush (so they join into one stream), with the rows' CRC and size.
         self._spill: IO[bytes] | None = None
+        self._packer: Any = None  # the open segment's compressor
+        self._spill_crc = 0
+        self._spill_size = 0
         self._spilled_to = -1  # rows up to this one are written out
         self._dim = [MAX_ROWS, MAX_COLS, -1, -1]  # first row, first col, last row, last col
         self._cols: list[tuple[int, int, float]] = []
@@ -615,8 +632,19 @@ class Worksheet:
             return
         if self._spill is None:
             self._spill = tempfile.TemporaryFile()
-        self._spill.write("".join(self._row_xml(r, self._rows.pop(r)) for r in done).encode())
+        if self._packer is None:
+            self._packer = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+        data = "".join(self._row_xml(r, self._rows.pop(r)) for r in done).encode()
+        self._spill.write(self._packer.compress(data))
+        self._spill_crc = zlib.crc32(data, self._spill_crc)
+        self._spill_size += len(data)
         self._spilled_to = done[-1]
+
+    def _seal_spill(self) -> None:
+        """End the open deflate segment of the spilled rows on a byte boundary."""
+        if self._packer is not None:
+            self._spill.write(self._packer.flush(zlib.Z_SYNC_FLUSH))  # type: ignore[union-attr]
+            self._packer = None
 
     def _row_xml(self, row: int, cells: dict[int, str] | str | None) -> str:
         if cells.__class__ is str:
@@ -656,36 +684,67 @@ class Worksheet:
         The same cells as ``write_string``/``write_number``/``write_blank`` one by one (None or
         "" is a blank), rendered in one pass; the row takes no other cells.
         """
-        if row in self._rows:
+        rows = self._rows
+        if row in rows:
             raise ValueError(f"{self.name}: row {row + 1} already has cells")
-        columns = [cell[0] for cell in cells]
-        if columns != sorted(columns):
-            cells = sorted(cells, key=_first)
-            columns.sort()
-        if len(set(columns)) != len(columns):
-            raise ValueError(f"{self.name}: a column given twice in row {row + 1}")
-        self._row(row)
-        if cells:
-            self._cell(row, columns[0])
-            self._cell(row, columns[-1])
+        if not 0 <= row < MAX_ROWS:
+            raise ValueError(f"row {row} is outside a worksheet")
+        if row <= self._spilled_to:
+            raise ValueError(f"{self.name}: row {row + 1} was already written out")
         number = str(row + 1)
         names = _COLUMN_NAMES
-        if columns and columns[-1] >= len(names):
-            column_name(columns[-1])
         texts = _TEXT_CELLS
         out = []
+        append = out.append
+        last = -1
         for col, value, fmt in cells:
+            if col <= last:  # out of order (or twice): the careful way
+                if col < 0:
+                    raise ValueError(f"column {col} is outside a worksheet")
+                self._write_cells_sorted(row, cells, height)
+                return
+            last = col  # from here on col >= 0: names[col] is its name, if it has one yet
+            try:
+                name = names[col]
+            except IndexError:
+                name = column_name(col)
             style = fmt.style if fmt is not None else ""
             if value.__class__ is str and value:
-                body = texts.get(value) or _text_cell(value)
-                out.append(f'<c r="{names[col]}{number}"{style} t="inlineStr">{body}')
+                append(
+                    f'<c r="{name}{number}"{style} t="inlineStr">{texts.get(value) or _text_cell(value)}'
+                )
             elif value is None or value == "":
                 if fmt is not None:
-                    out.append(f'<c r="{names[col]}{number}"{style}/>')
+                    append(f'<c r="{name}{number}"{style}/>')
+            elif value.__class__ is int:
+                append(f'<c r="{name}{number}"{style}><v>{value}</v></c>')
             else:
-                out.append(f'<c r="{names[col]}{number}"{style}><v>{_number(value)}</v></c>')
+                append(f'<c r="{name}{number}"{style}><v>{_number(value)}</v></c>')
+        if last >= 0:
+            first = cells[0][0]
+            if first < 0 or last >= MAX_COLS:
+                raise ValueError(f"column {first if first < 0 else last} is outside a worksheet")
+            dim = self._dim
+            if row < dim[0]:
+                dim[0] = row
+            if row > dim[2]:
+                dim[2] = row
+            if first < dim[1]:
+                dim[1] = first
+            if last > dim[3]:
+                dim[3] = last
         attrs = f' ht="{row_height(height)}" customHeight="1"' if height else ""
-        self._rows[row] = f'<row r="{number}"{attrs}>{"".join(out)}</row>'
+        rows[row] = f'<row r="{number}"{attrs}>{"".join(out)}</row>'
+        if len(rows) > SPILL_ROWS:
+            self._spill_rows(row)
+
+    def _write_cells_sorted(
+        self, row: int, cells: Sequence[tuple[int, Any, Format | None]], height: float | None
+    ) -> None:
+        columns = sorted(cell[0] for cell in cells)
+        if len(set(columns)) != len(columns):
+            raise ValueError(f"{self.name}: a column given twice in row {row + 1}")
+        self.write_cells(row, sorted(cells, key=_first), height)
 
     # -- rows, columns and views ---------------------------------------------------------
 
@@ -906,13 +965,13 @@ class Worksheet:
         out.append("</worksheet>")
         return "".join(out)
 
-    def _chunks(self, drawing_rel: str | None) -> Iterator[bytes]:
-        """Yield the sheet's XML, the spilled rows read back from disk in 1 MB pieces."""
+    def _chunks(self, drawing_rel: str | None) -> Iterator[bytes | _Deflated]:
+        """Yield the sheet's XML: text, and the spilled rows as they were deflated."""
         yield self._head().encode()
         if self._spill is not None:
+            self._seal_spill()
             self._spill.seek(0)
-            while chunk := self._spill.read(1 << 20):
-                yield chunk
+            yield _Deflated(self._spill.read(), self._spill_crc, self._spill_size)
             self._spill.close()
             self._spill = None
         rows = sorted(set(self._rows) | set(self._heights))
@@ -1197,14 +1256,31 @@ class _ZipWriter:
                 self._cache[text] = packed
         self._member(name, *packed)
 
-    def add_chunks(self, name: str, chunks: Iterable[bytes]) -> None:
-        """Add a member from pieces: joined when small, deflated as they come when not."""
+    def add_chunks(self, name: str, chunks: Iterable[bytes | _Deflated]) -> None:
+        """Add a member from pieces: joined when small, deflated as they come when not.
+
+        A piece deflated already (``_Deflated``) goes in as it is, between the others'
+        compressors: each ends on a byte boundary, and the one after it starts afresh (it
+        must not refer back to text that the piece's place in the stream does not hold).
+        """
         pieces: list[bytes] = []
         held = 0
         packer = None
         crc = size = 0
         out = []
         for chunk in chunks:
+            if chunk.__class__ is _Deflated:
+                if packer is None:
+                    packer = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+                    joined = b"".join(pieces)
+                    crc, size = zlib.crc32(joined), len(joined)
+                    out.append(packer.compress(joined))
+                out.append(packer.flush(zlib.Z_SYNC_FLUSH))
+                out.append(chunk.data)  # type: ignore[union-attr]
+                crc = crc32_combine(crc, chunk.crc, chunk.size)  # type: ignore[union-attr]
+                size += chunk.size  # type: ignore[union-attr]
+                packer = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+                continue
             if packer is None:
                 pieces.append(chunk)
                 held += len(chunk)
@@ -1245,6 +1321,62 @@ class _ZipWriter:
         self._stream.write(
             struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, n, n, len(directory), self._offset, 0)
         )
+
+
+class _Deflated:
+    """Part of a member deflated already: raw deflate ending on a byte boundary (sync flush),
+    with the CRC-32 and size of the text it holds."""
+
+    __slots__ = ("data", "crc", "size")
+
+    def __init__(self, data: bytes, crc: int, size: int):
+        self.data = data
+        self.crc = crc
+        self.size = size
+
+
+_CRC32_POLY = 0xEDB88320  # CRC-32's polynomial, bit-reversed as zlib computes it
+# CRC-32 is linear: appending zeros to a text changes its CRC by a fixed 32×32 bit matrix.
+# _ZEROS[k] is the matrix for 2**k zero bytes, each as the images of the 32 unit vectors.
+_ZEROS: list[list[int]] = []
+
+
+def _apply(matrix: list[int], vector: int) -> int:
+    out = 0
+    i = 0
+    while vector:
+        if vector & 1:
+            out ^= matrix[i]
+        vector >>= 1
+        i += 1
+    return out
+
+
+def crc32_combine(crc1: int, crc2: int, size2: int) -> int:
+    """Return the CRC-32 of ``a + b`` from ``crc32(a)``, ``crc32(b)`` and ``len(b)``.
+
+    ``zlib.crc32(b, crc32(a))`` would need ``b``; the CRC of ``a`` carried past ``len(b)``
+    zero bytes (a linear map, applied here as powers of two) and XORed with ``crc32(b)`` is
+    the same number.
+    """
+    if not _ZEROS:
+        # One zero bit shifts the register right, folding the polynomial in for a 1 shifted
+        # out; eight of them are one zero byte.
+        bit = [_CRC32_POLY] + [1 << i for i in range(31)]
+        byte = bit
+        for _ in range(3):
+            byte = [_apply(byte, column) for column in byte]
+        _ZEROS.append(byte)
+    k = 0
+    while size2:
+        while len(_ZEROS) <= k:
+            last = _ZEROS[-1]
+            _ZEROS.append([_apply(last, column) for column in last])
+        if size2 & 1:
+            crc1 = _apply(_ZEROS[k], crc1)
+        size2 >>= 1
+        k += 1
+    return crc1 ^ crc2
 
 
 def _relationships(rels: Iterable[tuple[str, str, str]]) -> str:

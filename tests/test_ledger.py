@@ -1,0 +1,178 @@
+"""The ledger's readers: what a round's state is built from, read back as it was recorded."""
+
+from __future__ import annotations
+
+import gc
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from toolkit import ledger as ledger_module
+from toolkit.config import Config
+from toolkit.ledger import Ledger, answer_from_row, ledger_path, task_from_json
+from toolkit.model import Dispatch, Task
+from toolkit.state import round_state
+
+ROUND = "2020-10"
+
+# Recorded out of id order on purpose: the table's order is the position, not the id.
+TASKS = [
+    Task(
+        "2", "第二项", ("一、总体", "（一）小节"), lead=("区发改局", "区财政局"), leaders=("张三",)
+    ),
+    Task(
+        "1.1",
+        "其中一项",
+        ("一、总体",),
+        parent="1",
+        parent_text="总任务",
+        lead=("区财政局",),
+        lead_notes={"区财政局": "重点办"},
+        assist=("区工信局", "区发改局"),
+        deadline="2020-12-31",
+        source="tasks.txt:5",
+    ),
+    Task("10", "第十项", (), lead=("区发改局",)),
+]
+DISPATCHES = [
+    Dispatch(ROUND, "区发改局", "t1", ("2", "10"), {"2": "aa", "10": "bb"}, "a.xlsx", "2020-10-01"),
+    Dispatch(
+        ROUND, "区财政局", "t2", ("2", "1.1"), {"2": "aa", "1.1": "cc"}, "b.xlsx", "2020-10-01"
+    ),
+]
+
+
+def _return(ledger: Ledger, unit: str, sha: str, answers: list[tuple], saved_at: str) -> None:
+    ledger.record_return(
+        {
+            "round": ROUND,
+            "sha256": sha,
+            "source": f"收件/{unit}.xlsx",
+            "unit": unit,
+            "token": None,
+            "verified": 1,
+            "verdict": "accepted",
+            "reasons": "[]",
+            "unit_fields": "{}",
+            "saved_at": saved_at,
+            "received_at": "2020-10-20T09:00:00",
+        },
+        answers,
+    )
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Ledger:
+    with Ledger(ledger_path(tmp_path)) as ledger:
+        ledger.record_dispatches(ROUND, DISPATCHES, TASKS, force=False)
+        # 区发改局 returned twice: only the later return's answers are current.
+        _return(ledger, "区发改局", "x1", [("2", "区发改局", "滞后", 10, "旧", "", "", 4)], "1")
+        _return(
+            ledger,
+            "区发改局",
+            "x2",
+            [
+                ("10", "区发改局", "已完成", 100, "完成", "无", "无", 5),
+                ("2", "区发改局", "序时推进", 80, "推进中", "", "继续", 4),
+            ],
+            "2",
+        )
+        _return(
+            ledger,
+            "区财政局",
+            "x3",
+            [
+                ("1.1", "区财政局", "未启动", None, "", "", "", None),  # a row number not kept
+                ("2", "区财政局", "序时推进", 80, "推进中", "", "继续", 4),
+                ("10", "区财政局（代）", "已完成", 100, "", "", "", 5),  # not the return's unit
+            ],
+            "1",
+        )
+        ledger.refresh_current(ROUND)
+        yield ledger
+
+
+def test_round_tasks_come_back_in_table_order_as_recorded(ledger, monkeypatch):
+    monkeypatch.setattr(ledger_module, "_TASKS_PER_PARSE", 2)  # parsed in more than one piece
+    tasks = ledger.round_tasks(ROUND)
+    assert tasks == TASKS
+    assert [t.lead_notes for t in tasks] == [{}, {"区财政局": "重点办"}, {}]
+    # One copy of a name that several tasks carry.
+    assert tasks[0].lead[0] is tasks[2].lead[0]
+
+
+def test_task_from_json_reads_what_to_json_writes():
+    for task in TASKS:
+        assert task_from_json(json.loads(json.dumps(task.to_json()))) == task
+        assert task_from_json(task.to_json(), {}) == task
+
+
+def test_iter_current_answers_is_current_answers_read_as_answers(ledger):
+    rows = list(ledger.current_answers(ROUND))
+    expected = [(row["return_id"], answer_from_row(row), row["row"]) for row in rows]
+    assert list(ledger.iter_current_answers(ROUND, {})) == expected
+    assert [a.task_id for _, a, _ in expected] == ["2", "10", "1.1", "2", "10"]  # by return, row
+    assert [a.unit for _, a, _ in expected][-2:] == ["区财政局", "区财政局（代）"]
+
+
+def test_dispatch_digests_are_read_when_asked_for(ledger):
+    dispatches = ledger.dispatches(ROUND)
+    assert dispatches == DISPATCHES
+    assert dispatches[1].task_digests["1.1"] == "cc"
+    assert dict(dispatches[0].task_digests) == {"2": "aa", "10": "bb"}
+    assert dispatches[0].task_digests.get("missing") is None
+    assert repr(dispatches[1].task_digests) == repr({"2": "aa", "1.1": "cc"})
+
+
+def test_a_dispatch_read_back_can_be_recorded_again(ledger):
+    again = [replace(d, round="2020-12", token=d.token + "b") for d in ledger.dispatches(ROUND)]
+    ledger.record_dispatches("2020-12", again, TASKS, force=False)
+    assert ledger.dispatches("2020-12") == again
+    assert [dict(d.task_digests) for d in again] == [d.task_digests for d in DISPATCHES]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_round_state_leaves_the_garbage_collector_as_it_found_it(
+    ledger, config: Config, enabled: bool
+):
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        state = round_state(config, ledger, config.round(ROUND))
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
+    assert state.tasks == TASKS
+    assert {key: r.answer.status for key, r in state.answers.items()} == {
+        ("区发改局", "10"): "已完成",
+        ("区发改局", "2"): "序时推进",
+        ("区财政局", "1.1"): "未启动",
+        ("区财政局", "2"): "序时推进",
+        ("区财政局（代）", "10"): "已完成",
+    }
+    record = state.answers[("区财政局", "1.1")]
+    assert (record.source, record.verified, record.row) == ("收件/区财政局.xlsx", True, None)
+
+
+@pytest.mark.parametrize("frozen_before", [False, True])
+def test_round_state_leaves_frozen_objects_frozen_and_freezes_nothing_else(
+    ledger, config: Config, frozen_before: bool
+):
+    """The state's objects skip the young generation; the caller's frozen ones stay frozen
+    (``collect`` freezes what it started with), and nothing stays frozen that was not."""
+    assert gc.get_freeze_count() == 0
+    if frozen_before:
+        gc.freeze()
+    frozen = gc.get_freeze_count()
+    try:
+        state = round_state(config, ledger, config.round(ROUND))
+        if frozen_before:
+            assert gc.get_freeze_count() >= frozen > 0  # not unfrozen under the caller
+        else:
+            assert gc.get_freeze_count() == 0
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+    assert len(state.answers) == 5
