@@ -567,17 +567,22 @@ class Worksheet:
             cells = self._row(row)
         elif cells.__class__ is str:
             raise ValueError(f"{self.name}: row {row + 1} was written whole from templates")
+        self._extend(row, col, col)
+        return cells
+
+    def _extend(self, row: int, first: int, last: int) -> None:
+        """Take a row's columns ``first``..``last`` into the sheet's dimension."""
+        if first < 0 or last >= MAX_COLS:
+            raise ValueError(f"column {first if first < 0 else last} is outside a worksheet")
         dim = self._dim
         if row < dim[0]:
             dim[0] = row
         if row > dim[2]:
             dim[2] = row
-        if col < dim[1] or col > dim[3]:
-            if not 0 <= col < MAX_COLS:
-                raise ValueError(f"column {col} is outside a worksheet")
-            dim[1] = min(dim[1], col)
-            dim[3] = max(dim[3], col)
-        return cells
+        if first < dim[1]:
+            dim[1] = first
+        if last > dim[3]:
+            dim[3] = last
 
     def write_string(self, row: int, col: int, text: str, fmt: Format | None = None) -> int:
         """Write ``text`` as text (never a formula, number or link)."""
@@ -721,18 +726,7 @@ class Worksheet:
             else:
                 append(f'<c r="{name}{number}"{style}><v>{_number(value)}</v></c>')
         if last >= 0:
-            first = cells[0][0]
-            if first < 0 or last >= MAX_COLS:
-                raise ValueError(f"column {first if first < 0 else last} is outside a worksheet")
-            dim = self._dim
-            if row < dim[0]:
-                dim[0] = row
-            if row > dim[2]:
-                dim[2] = row
-            if first < dim[1]:
-                dim[1] = first
-            if last > dim[3]:
-                dim[3] = last
+            self._extend(row, cells[0][0], last)
         attrs = f' ht="{row_height(height)}" customHeight="1"' if height else ""
         rows[row] = f'<row r="{number}"{attrs}>{"".join(out)}</row>'
         if len(rows) > SPILL_ROWS:
