@@ -898,6 +898,27 @@ def test_a_worker_that_dies_or_hangs_is_replaced(monkeypatch: pytest.MonkeyPatch
     assert all(isinstance(got[n], ReturnWorkbook) for n in ("a.xlsx", "b.xlsx", "c.xlsx", "d.xlsx"))
 
 
+def test_a_hanging_worker_times_out_with_a_big_attachment_waiting_for_it(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    # an attachment travels to its worker as bytes; sent ahead to a worker that hangs, more
+    # than the pipe holds would block the parent, and with it the timeout that ends the hang
+    import threading
+
+    _die_or_hang(monkeypatch)
+    attachment = b"%PDF-1.4\n" + os.urandom(400_000)
+    items: list[tuple[bytes | Path, str]] = [(b"hang", "hang.xlsx"), (attachment, "附件.xlsx")]
+    got: dict = {}
+    reading = threading.Thread(
+        target=lambda: got.update(read_returns_isolated(items, Limits(timeout_seconds=1.0), 1)),
+        daemon=True,
+    )
+    reading.start()
+    reading.join(timeout=30)
+    assert not reading.is_alive(), "the batch never finished: the parent blocked sending"
+    assert "读取超时" in str(got["hang.xlsx"]) and "PDF" in str(got["附件.xlsx"])
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_worker_that_dies_or_hangs_on_a_path_costs_only_that_file(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, workers: int
@@ -958,6 +979,8 @@ def test_leaving_an_isolated_batch_early_stops_its_workers():
 def test_files_are_drawn_as_the_workers_want_them(monkeypatch: pytest.MonkeyPatch):
     """collect hands over a generator that archives each file as it is drawn: it must be drawn
     a few files ahead of what is read, not all at once, and a death mid-way loses only its file."""
+    from toolkit import safety
+
     _die_or_hang(monkeypatch)
     good = task_workbook([task_row("1")])
     names = [f"{i}.xlsx" for i in range(30)]
@@ -971,7 +994,8 @@ def test_files_are_drawn_as_the_workers_want_them(monkeypatch: pytest.MonkeyPatc
 
     stream = read_returns_isolated(files(), Limits(timeout_seconds=5.0), workers=2)
     assert next(stream)[0] == "0.xlsx"
-    assert 2 <= len(drawn) <= 7  # two workers, two files each, and the window's edge
+    window = (safety._Worker.DEPTH + 1) * 2  # two workers, the files sent ahead to each
+    assert 2 <= len(drawn) <= window < len(names)
     got = dict(stream)
     assert drawn == names and list(got) == names[1:]
     assert "异常退出" in str(got.pop("die.xlsx"))

@@ -978,7 +978,7 @@ class _Worker:
     """One forked reader process and the files sent to it, oldest (the one it reads) first."""
 
     RECYCLE_AFTER = 200  # files; a fresh worker returns the heap the parsers fragmented
-    DEPTH = 2  # files sent ahead: the next one waits in the pipe, not for the parent's turn
+    DEPTH = 4  # files sent ahead: the next ones wait in the pipe, not for the parent's turn
 
     def __init__(self, ctx: Any, reader: Reader, limits: Limits):
         self.conn, child = ctx.Pipe()
@@ -1079,6 +1079,13 @@ def run_isolated(
         next_in += 1
         return True
 
+    def may_send(worker: _Worker, index: int) -> bool:
+        """Send a file's bytes (a mail's attachment) only to an idle worker: sent ahead, more
+        than the pipe holds would block the parent until the worker reads them, and a worker
+        that hangs never would, so its timeout could not be enforced. A path is a few bytes."""
+        data = pending[index][0]
+        return not worker.queue or not isinstance(data, bytes | bytearray | memoryview)
+
     def send(i: int, index: int) -> None:
         data, name = pending[index]
         if not pool[i].assign(index, data, name, timeout):
@@ -1098,8 +1105,12 @@ def run_isolated(
             for i in range(len(pool)):
                 while pool[i].wants():
                     if again:
+                        if not may_send(pool[i], again[0]):
+                            break
                         send(i, again.popleft())
                     elif sent < next_in or draw():
+                        if not may_send(pool[i], sent):
+                            break
                         send(i, sent)
                         sent += 1
                     else:
