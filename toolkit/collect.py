@@ -276,8 +276,9 @@ class _Judge:
         j.unit = dispatch.unit
         for note in book.notes:  # macros ignored, formulas read as values, text cut, …
             j.warn(note)
-        self.verify(book, dispatch, j)
-        self.validate(book, dispatch, j)
+        ids = [clean_text(row.values.get("id")) for row in book.rows]  # once, for both checks
+        self.verify(book, dispatch, ids, j)
+        self.validate(book, dispatch, ids, j)
         return j
 
     def identify(self, book: ReturnWorkbook, j: _Judgement) -> Dispatch | None:
@@ -348,7 +349,9 @@ class _Judge:
             )
         return None
 
-    def verify(self, book: ReturnWorkbook, dispatch: Dispatch, j: _Judgement) -> None:
+    def verify(
+        self, book: ReturnWorkbook, dispatch: Dispatch, ids: list[str], j: _Judgement
+    ) -> None:
         if book.missing_columns:
             j.error(
                 f"“{book.tasks_sheet or layout.SHEET_TASKS}”表缺少列：{'、'.join(book.missing_columns)}。"
@@ -357,8 +360,8 @@ class _Judge:
         if meta_round and meta_round != self.round.id and j.verified:
             j.warn(f"文件中记录的轮次“{meta_round}”与台账（{self.round.id}）不一致，以台账为准。")
         seen: dict[str, int] = {}
-        for row in book.rows:
-            task_id = clean_text(row.values.get("id"))
+        sent = frozenset(dispatch.task_ids)
+        for row, task_id in zip(book.rows, ids, strict=True):
             if not task_id:
                 if any(clean_text(row.values.get(k)) for k in layout.INPUT_KEYS):
                     j.error(f"第 {row.row} 行填写了内容，但没有序号。", row.row)
@@ -370,7 +373,7 @@ class _Judge:
                 )
                 continue
             seen[task_id] = row.row
-            if task_id not in dispatch.task_ids:
+            if task_id not in sent:
                 j.error(f"第 {row.row} 行的任务 {task_id} 不是下发给本单位的任务。", row.row)
                 continue
             if _text_digest_of(row.values.get("text")) != dispatch.task_digests.get(task_id):
@@ -386,11 +389,13 @@ class _Judge:
         if missing:
             j.error(f"缺少任务：{'、'.join(missing)}（共 {len(missing)} 项），请勿删除任务行。")
 
-    def validate(self, book: ReturnWorkbook, dispatch: Dispatch, j: _Judgement) -> None:
+    def validate(
+        self, book: ReturnWorkbook, dispatch: Dispatch, ids: list[str], j: _Judgement
+    ) -> None:
         statuses = self.config.status_names
-        for row in book.rows:
-            task_id = clean_text(row.values.get("id"))
-            if task_id not in dispatch.task_ids:
+        sent = frozenset(dispatch.task_ids)
+        for row, task_id in zip(book.rows, ids, strict=True):
+            if task_id not in sent:
                 continue
             answer, findings = check_answer(
                 task_id, dispatch.unit, row.values, row.percent_format, statuses, row.row

@@ -39,6 +39,8 @@ def clean_text(value: object) -> str:
 
 def parse_status(value: object, statuses: tuple[str, ...]) -> tuple[str | None, Finding | None]:
     """Return the configured status a cell means, and a finding when it is not exact."""
+    if value.__class__ is str and value in statuses and value.isprintable():
+        return value, None  # type: ignore[return-value]  # picked from the list: nothing to clean
     text = clean_text(value)
     if not text:
         return None, Finding("未填写完成状态")
@@ -83,15 +85,10 @@ def check_answer(
     row: int | None = None,
 ) -> tuple[Answer, list[Finding]]:
     """Return the answer a row holds and every finding on it."""
-    where = f"第 {row} 行（任务 {task_id}）" if row else f"任务 {task_id}"
-    findings: list[Finding] = []
-
-    def add(f: Finding | None) -> None:
-        if f is not None:
-            findings.append(Finding(f"{where}：{f.message}。", f.severity, row))
-
+    found: list[Finding] = []  # said of the cell; each then placed at its row and task
     status, finding = parse_status(values.get("status"), statuses)
-    add(finding)
+    if finding is not None:
+        found.append(finding)
     progress, finding = parse_progress(values.get("progress"), percent_format)
     if (
         progress is None
@@ -100,18 +97,23 @@ def check_answer(
         and finding.message == "未填写完成进度"
     ):
         progress, finding = 0, None  # not started: 0 goes without saying
-    add(finding)
+    if finding is not None:
+        found.append(finding)
     progress_text = clean_text(values.get("progress_text"))
     problems = clean_text(values.get("problems"))
     next_steps = clean_text(values.get("next_steps"))
     if not progress_text:
-        add(Finding("未填写工作进展情况"))
+        found.append(Finding("未填写工作进展情况"))
     if status == "滞后" and not problems:
-        add(Finding("状态为“滞后”，但未在“存在问题”中说明原因"))
+        found.append(Finding("状态为“滞后”，但未在“存在问题”中说明原因"))
     if status == "已完成" and progress is not None and progress != 100:
-        add(Finding(f"状态为“已完成”，完成进度应为 100，现为 {progress}"))
+        found.append(Finding(f"状态为“已完成”，完成进度应为 100，现为 {progress}"))
     if progress == 100 and status and status != "已完成":
-        add(Finding(f"完成进度为 100，但状态为“{status}”", "warning"))
+        found.append(Finding(f"完成进度为 100，但状态为“{status}”", "warning"))
+    findings: list[Finding] = []
+    if found:  # most rows have nothing to say: the place is written only when something is
+        where = f"第 {row} 行（任务 {task_id}）" if row else f"任务 {task_id}"
+        findings = [Finding(f"{where}：{f.message}。", f.severity, row) for f in found]
     answer = Answer(
         task_id=task_id,
         unit=unit,
