@@ -11,8 +11,8 @@ import pytest
 
 from toolkit import ledger as ledger_module
 from toolkit.config import Config
-from toolkit.ledger import Ledger, answer_from_row, ledger_path, task_from_json
-from toolkit.model import Dispatch, Task
+from toolkit.ledger import Ledger, ledger_path, task_from_json
+from toolkit.model import Answer, Dispatch, Task
 from toolkit.state import round_state
 
 ROUND = "2020-10"
@@ -109,10 +109,30 @@ def test_task_from_json_reads_what_to_json_writes():
         assert task_from_json(task.to_json(), {}) == task
 
 
-def test_iter_current_answers_is_current_answers_read_as_answers(ledger):
-    rows = list(ledger.current_answers(ROUND))
-    expected = [(row["return_id"], answer_from_row(row), row["row"]) for row in rows]
+def test_iter_current_answers_reads_the_current_returns_answers_by_return_and_row(ledger):
+    rows = ledger.db.execute(
+        "SELECT a.* FROM answers a JOIN returns r ON r.id = a.return_id"
+        " WHERE r.round = ? AND r.current = 1 ORDER BY r.id, a.row",
+        (ROUND,),
+    ).fetchall()
+    expected = [
+        (
+            row["return_id"],
+            Answer(
+                row["task_id"],
+                row["unit"],
+                row["status"],
+                row["progress"],
+                row["progress_text"],
+                row["problems"],
+                row["next_steps"],
+            ),
+            row["row"],
+        )
+        for row in rows
+    ]
     assert list(ledger.iter_current_answers(ROUND, {})) == expected
+    assert list(ledger.iter_current_answers(ROUND)) == expected
     assert [a.task_id for _, a, _ in expected] == ["2", "10", "1.1", "2", "10"]  # by return, row
     assert [a.unit for _, a, _ in expected][-2:] == ["区财政局", "区财政局（代）"]
 

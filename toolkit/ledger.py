@@ -322,27 +322,15 @@ class Ledger:
             self.db.execute("SELECT * FROM returns WHERE round = ? ORDER BY id", (round_id,))
         )
 
-    def current_answers(self, round_id: str) -> Iterator[sqlite3.Row]:
-        """Yield the answers of the round's current returns, with their return's details.
-
-        Streamed, not listed: a province's round has ~50,000 answers, and the caller keeps
-        each as it needs it.
-        """
-        yield from self.db.execute(
-            "SELECT a.*, r.source, r.received_at, r.verified FROM answers a"
-            " JOIN returns r ON r.id = a.return_id"
-            " WHERE r.round = ? AND r.current = 1 ORDER BY r.id, a.row",
-            (round_id,),
-        )
-
     def iter_current_answers(
         self, round_id: str, strings: dict[str, str] | None = None
     ) -> Iterator[tuple[int, Answer, int | None]]:
         """Yield ``(return id, answer, row)`` for the answers of the round's current returns.
 
-        The order of ``current_answers``; the return's own details (source, received time)
-        are the caller's to look up once per return from ``returns``, not once per answer.
-        ``strings`` keeps one copy of each repeated text, as in ``answer_from_row``.
+        By return, then by row in the returned sheet; the return's own details (source,
+        received time) are the caller's to look up once per return from ``returns``, not once
+        per answer. ``strings`` keeps one copy of each repeated text (units, statuses, the
+        stock phrases a unit repeats): a province's round holds ~50,000 answers.
         """
         same = ({} if strings is None else strings).setdefault
         # An answer's unit is its return's: read once a return, and with an answer only where
@@ -392,22 +380,6 @@ class Ledger:
         cursor = self.db.cursor()
         cursor.row_factory = None
         return cursor.execute(sql, parameters)
-
-
-def answer_from_row(row: sqlite3.Row, strings: dict[str, str] | None = None) -> Answer:
-    """Return the Answer an ``answers`` row records."""
-    # ``strings`` keeps one copy of each repeated text (units, statuses, the stock phrases a
-    # unit repeats): a province's round holds ~50,000 answers, each read as fresh strings.
-    same = ({} if strings is None else strings).setdefault
-    return Answer(
-        task_id=row["task_id"],
-        unit=same(row["unit"], row["unit"]),
-        status=same(row["status"], row["status"]),
-        progress=row["progress"],
-        progress_text=same(row["progress_text"], row["progress_text"]),
-        problems=same(row["problems"], row["problems"]),
-        next_steps=same(row["next_steps"], row["next_steps"]),
-    )
 
 
 def task_from_json(d: dict, strings: dict[str, str] | None = None) -> Task:

@@ -24,7 +24,7 @@ from toolkit import layout
 from toolkit.config import Config
 from toolkit.errors import LedgerError
 from toolkit.fileio import safe_file_name
-from toolkit.ledger import Ledger, answer_from_row, ledger_path, now
+from toolkit.ledger import Ledger, ledger_path, now
 from toolkit.model import Answer, Dispatch, Round, Task, TaskTable
 from toolkit.progress import progress
 from toolkit.tasklist import write_task_list
@@ -248,6 +248,6 @@ def ledger_answers_before(
     earlier = ids[: ids.index(rnd.id)]
     answers: dict[tuple[str, str], Answer] = {}
     for round_id in earlier:  # later rounds overwrite earlier ones
-        for row in ledger.current_answers(round_id):
-            answers[(row["unit"], row["task_id"])] = answer_from_row(row)
+        for _return_id, answer, _row in ledger.iter_current_answers(round_id):
+            answers[(answer.unit, answer.task_id)] = answer
     return answers
