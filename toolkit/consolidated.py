@@ -448,8 +448,8 @@ class _Heights:
 
     @staticmethod
     def points(lines: int) -> float:
-        """Return the height of a row ``lines`` lines tall (one line: ``layout.row_height``'s)."""
-        return min(lines * 14.0 + 4, MAX_ROW_HEIGHT)
+        """Return the height of a row ``lines`` lines tall, as ``layout.row_height`` gives it."""
+        return min(layout.lines_height(lines), MAX_ROW_HEIGHT)
 
     def lines(self, cells: dict[str, str], lines: int = 1) -> int:
         """Return the most lines any of ``cells`` wraps to, or ``lines`` if that is more."""

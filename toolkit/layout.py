@@ -136,4 +136,9 @@ def row_height(
         text = cells.get(column.key, "")
         if text:
             lines = max(lines, text_lines(str(text), column.width))
+    return lines_height(lines, points_per_line)
+
+
+def lines_height(lines: int, points_per_line: float = 14.0) -> float:
+    """Return the height in points of a row ``lines`` lines tall (with a little room)."""
     return lines * points_per_line + 4
