@@ -145,6 +145,26 @@ def read_strings(package: Package, path: str) -> None:
     package.checked.add(path)
 
 
+def _matches(content: bytes, pattern: re.Pattern[bytes], limit: int) -> Iterator[re.Match[bytes]]:
+    """Yield each child of ``content`` that ``pattern`` takes whole, in order.
+
+    As ``_children``: whitespace may stand between them, nothing else, and more than ``limit``
+    of them is a shape the pattern readers do not follow (``_Shape``).
+    """
+    pos, stop, seen = 0, len(content), 0
+    while pos < stop:
+        m = pattern.match(content, pos)
+        if m is None:
+            if content[pos:].strip():
+                raise _Shape
+            return
+        pos = m.end()
+        seen += 1
+        if seen > limit:
+            raise _Shape
+        yield m
+
+
 def _well_formed(data: bytes) -> bool:
     parser = expat.ParserCreate(namespace_separator="}")
     try:
@@ -248,17 +268,7 @@ def _string(content: bytes | None, text: Any) -> str:
         return ""
     plain: str | None = None
     runs: list[str] = []
-    pos, end, children = 0, len(content), 0
-    while pos < end:
-        m = _STRING_CHILD.match(content, pos)
-        if m is None:
-            if content[pos:].strip():
-                raise _Shape
-            break
-        pos = m.end()
-        children += 1
-        if children > MAX_STRING_CHILDREN:
-            raise _Shape
+    for m in _matches(content, _STRING_CHILD, MAX_STRING_CHILDREN):
         if m.group(1) is not None:
             plain = text(m.group(2))
         elif m.group(3) is not None:
@@ -397,17 +407,7 @@ def _quick_sheet(
                 kept.append(cell)
             if not inner:
                 continue
-            ipos, iend, children = 0, len(inner), 0
-            while ipos < iend:
-                child = _CHILD.match(inner, ipos)
-                if child is None:
-                    if inner[ipos:].strip():
-                        raise _Shape
-                    break
-                ipos = child.end()
-                children += 1
-                if children > cell_children:
-                    raise _Shape
+            for child in _matches(inner, _CHILD, cell_children):
                 tag, body_text = child.groups()
                 if tag != b"is" and body_text and b"<" in body_text:
                     raise _Shape  # elements inside a <v> or <f>
