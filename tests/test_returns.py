@@ -681,18 +681,21 @@ def test_reordered_and_inserted_columns_still_read(dispatched: SplitResult, tmp_
         assert row.percent_format == (row.values["progress"] == 0.8)
 
 
-def test_hidden_reordered_rows_with_blank_rows_between(dispatched: SplitResult, tmp_path: Path):
-    def rearrange(wb: openpyxl.Workbook) -> None:
-        ws = wb[layout.SHEET_TASKS]
-        first = layout.FIRST_DATA_ROW + 1
-        rows = [[c.value for c in row] for row in ws.iter_rows(min_row=first)]
-        ws.delete_rows(first, len(rows))
-        for i, values in enumerate(reversed(rows)):
-            for c, value in enumerate(values, start=1):
-                ws.cell(first + 2 * i, c).value = value
-        ws.row_dimensions[first + 2].hidden = True
+def reverse_with_gaps(wb: openpyxl.Workbook) -> None:
+    """Edit a return as a unit might: task rows in reverse order, a blank row after each, the
+    second one hidden."""
+    ws = wb[layout.SHEET_TASKS]
+    first = layout.FIRST_DATA_ROW + 1
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=first)]
+    ws.delete_rows(first, len(rows))
+    for i, values in enumerate(reversed(rows)):
+        for c, value in enumerate(values, start=1):
+            ws.cell(first + 2 * i, c).value = value
+    ws.row_dimensions[first + 2].hidden = True
 
-    written = fill(workbook_for(dispatched, "区工信局"), tmp_path / "h.xlsx", rearrange)
+
+def test_hidden_reordered_rows_with_blank_rows_between(dispatched: SplitResult, tmp_path: Path):
+    written = fill(workbook_for(dispatched, "区工信局"), tmp_path / "h.xlsx", reverse_with_gaps)
     book = read_return(tmp_path / "h.xlsx", "h.xlsx")
     ids = [r.values["id"] for r in book.rows]
     assert ids == list(reversed(list(written)))
@@ -1133,16 +1136,6 @@ def test_stream_matches_openpyxl_on_filled_dispatched_workbooks(
         ws.insert_cols(2)
         ws.cell(layout.HEADER_ROW + 1, 2).value = "备注"
 
-    def rearrange(wb: openpyxl.Workbook) -> None:
-        ws = wb[layout.SHEET_TASKS]
-        first = layout.FIRST_DATA_ROW + 1
-        rows = [[c.value for c in row] for row in ws.iter_rows(min_row=first)]
-        ws.delete_rows(first, len(rows))
-        for i, values in enumerate(reversed(rows)):
-            for c, value in enumerate(values, start=1):
-                ws.cell(first + 2 * i, c).value = value
-        ws.row_dimensions[first + 2].hidden = True
-
     def odd_values(wb: openpyxl.Workbook) -> None:
         import datetime as dt
 
@@ -1168,7 +1161,7 @@ def test_stream_matches_openpyxl_on_filled_dispatched_workbooks(
     for unit in ("区工信局", "区发改局"):
         source = workbook_for(dispatched, unit)
         for i, edit in enumerate(
-            (None, shuffle, rearrange, odd_values, drop_sheet, drop_properties)
+            (None, shuffle, reverse_with_gaps, odd_values, drop_sheet, drop_properties)
         ):
             target = tmp_path / f"{unit}{i}.xlsx"
             fill(source, target, edit)
