@@ -81,12 +81,17 @@ class _Shape(Exception):
 
 
 def _children(
-    region: bytes, opening: re.Pattern[bytes], closing: bytes, ends: re.Pattern[bytes], limit: int
+    region: bytes,
+    opening: re.Pattern[bytes],
+    limit: int,
+    closing: bytes = b"",
+    ends: re.Pattern[bytes] | None = None,
 ) -> Iterator[tuple[re.Match[bytes], bytes]]:
     """Yield each child element of ``region``, in order: its opening tag's match and content.
 
     Whitespace may stand between them, nothing else; an element left open, or more than
-    ``limit`` of them, is a shape the pattern readers do not follow (``_Shape``). An element
+    ``limit`` of them, is a shape the pattern readers do not follow (``_Shape``). Without
+    ``closing``, ``opening`` takes each child whole (its content is b""); with it, an element
     that closes itself (the pattern's last group) has no content.
     """
     pos, stop, seen = 0, len(region), 0
@@ -96,11 +101,11 @@ def _children(
             if region[pos:].strip():
                 raise _Shape
             return
-        if m.group(opening.groups):
+        if not closing or m.group(opening.groups):
             content, pos = b"", m.end()
         else:
             close = region.find(closing, m.end())
-            end = ends.match(region, close) if close >= 0 else None
+            end = ends.match(region, close) if close >= 0 and ends is not None else None
             if end is None:
                 raise _Shape
             content, pos = region[m.end() : close], end.end()
@@ -143,26 +148,6 @@ def read_strings(package: Package, path: str) -> None:
     del package.parts[path]
     package.strings[path] = strings
     package.checked.add(path)
-
-
-def _matches(content: bytes, pattern: re.Pattern[bytes], limit: int) -> Iterator[re.Match[bytes]]:
-    """Yield each child of ``content`` that ``pattern`` takes whole, in order.
-
-    As ``_children``: whitespace may stand between them, nothing else, and more than ``limit``
-    of them is a shape the pattern readers do not follow (``_Shape``).
-    """
-    pos, stop, seen = 0, len(content), 0
-    while pos < stop:
-        m = pattern.match(content, pos)
-        if m is None:
-            if content[pos:].strip():
-                raise _Shape
-            return
-        pos = m.end()
-        seen += 1
-        if seen > limit:
-            raise _Shape
-        yield m
 
 
 def _well_formed(data: bytes) -> bool:
@@ -268,7 +253,7 @@ def _string(content: bytes | None, text: Any) -> str:
         return ""
     plain: str | None = None
     runs: list[str] = []
-    for m in _matches(content, _STRING_CHILD, MAX_STRING_CHILDREN):
+    for m, _ in _children(content, _STRING_CHILD, MAX_STRING_CHILDREN):
         if m.group(1) is not None:
             plain = text(m.group(2))
         elif m.group(3) is not None:
@@ -353,7 +338,7 @@ def _quick_sheet(
     cells_seen = 0
     max_cells = MAX_CHILDREN["row"]
     cell_children = DEFAULT_MAX_CHILDREN
-    for m, content in _children(region, _ROW, b"</row", _ROW_END, MAX_CHILDREN["sheetData"]):
+    for m, content in _children(region, _ROW, MAX_CHILDREN["sheetData"], b"</row", _ROW_END):
         attrs = _attributes(m.group(1)) if m.group(1) else {}
         r = attrs.get(b"r")
         try:  # numbered as the full pass numbers rows (an OverflowError is its "damaged")
@@ -407,7 +392,7 @@ def _quick_sheet(
                 kept.append(cell)
             if not inner:
                 continue
-            for child in _matches(inner, _CHILD, cell_children):
+            for child, _ in _children(inner, _CHILD, cell_children):
                 tag, body_text = child.groups()
                 if tag != b"is" and body_text and b"<" in body_text:
                     raise _Shape  # elements inside a <v> or <f>
@@ -547,5 +532,5 @@ def _quick_strings(data: bytes) -> list[str]:
         return [(text(t) or "").replace("x005F_", "") for t, _other in plain]
     return [
         _string(content, text).replace("x005F_", "")
-        for _m, content in _children(region, _SI, b"</si", _SI_END, DEFAULT_MAX_CHILDREN)
+        for _m, content in _children(region, _SI, DEFAULT_MAX_CHILDREN, b"</si", _SI_END)
     ]
