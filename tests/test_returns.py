@@ -752,14 +752,22 @@ def test_copies_that_disagree_are_both_reported(dispatched: SplitResult, tmp_pat
     assert "unit" in conflict and "区工信局" in conflict and "区发改局" in conflict
 
 
-@pytest.mark.soffice
-def test_a_libreoffice_resave_reads_back_the_same(
+def filled_and_resaved(
     dispatched: SplitResult, tmp_path: Path, soffice: Callable[..., list[Path]]
-):
+) -> tuple[Path, Path]:
+    """Return 区工信局's filled return and the same re-saved by LibreOffice, as a clerk's suite."""
     filled = tmp_path / "filled" / "区工信局.xlsx"
     filled.parent.mkdir()
     fill(workbook_for(dispatched, "区工信局"), filled)
     (resaved,) = soffice([filled], "xlsx", tmp_path / "lo")
+    return filled, resaved
+
+
+@pytest.mark.soffice
+def test_a_libreoffice_resave_reads_back_the_same(
+    dispatched: SplitResult, tmp_path: Path, soffice: Callable[..., list[Path]]
+):
+    filled, resaved = filled_and_resaved(dispatched, tmp_path, soffice)
     before, after = read_return(filled, "before"), read_return(resaved, "after")
     assert after.metadata == before.metadata and after.metadata_conflicts == ()
     assert after.metadata_sources == (
@@ -1242,10 +1250,7 @@ def test_stream_matches_openpyxl_on_written_and_hand_made_sheets():
 def test_stream_matches_openpyxl_on_a_libreoffice_resave(
     dispatched: SplitResult, tmp_path: Path, soffice: Callable[..., list[Path]]
 ):
-    filled = tmp_path / "filled" / "区工信局.xlsx"
-    filled.parent.mkdir()
-    fill(workbook_for(dispatched, "区工信局"), filled)
-    (resaved,) = soffice([filled], "xlsx", tmp_path / "lo")
+    _filled, resaved = filled_and_resaved(dispatched, tmp_path, soffice)
     assert same_as_openpyxl(resaved, "lo.xlsx", Limits()).rows
 
 
