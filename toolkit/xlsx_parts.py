@@ -104,11 +104,7 @@ def _children(
         if not closing or m.group(opening.groups):
             content, pos = b"", m.end()
         else:
-            close = region.find(closing, m.end())
-            end = ends.match(region, close) if close >= 0 and ends is not None else None
-            if end is None:
-                raise _Shape
-            content, pos = region[m.end() : close], end.end()
+            content, pos = _content(region, m, closing, ends)  # type: ignore[arg-type]
         seen += 1
         if seen > limit:
             raise _Shape
@@ -148,6 +144,18 @@ def read_strings(package: Package, path: str) -> None:
     del package.parts[path]
     package.strings[path] = strings
     package.checked.add(path)
+
+
+def _content(
+    data: bytes, opening: re.Match[bytes], closing: bytes, ends: re.Pattern[bytes]
+) -> tuple[bytes, int]:
+    """Return an element's content and where it ends, from its opening tag's match: up to the
+    first ``closing`` (no element nests in itself here), which ``ends`` must match whole."""
+    close = data.find(closing, opening.end())
+    end = ends.match(data, close) if close >= 0 else None
+    if end is None:
+        raise _Shape
+    return data[opening.end() : close], end.end()
 
 
 def _well_formed(data: bytes) -> bool:
@@ -310,11 +318,7 @@ def _quick_sheet(
     if sheet_data.group(1):
         region, after = b"", sheet_data.end()
     else:
-        close = data.find(b"</sheetData", sheet_data.end())
-        sheet_data_end = _SHEET_DATA_END.match(data, close) if close >= 0 else None
-        if sheet_data_end is None:
-            raise _Shape
-        region, after = data[sheet_data.end() : close], sheet_data_end.end()
+        region, after = _content(data, sheet_data, b"</sheetData", _SHEET_DATA_END)
     if _ANY_ROW.search(data, after) or b"xmlns" in region:
         raise _Shape
     tail = data[after:]
@@ -374,11 +378,7 @@ def _quick_sheet(
             if c.group(2):
                 cpos = c.end()
             else:
-                close = content.find(b"</c", c.end())
-                cell_end = _CELL_END.match(content, close) if close >= 0 else None
-                if cell_end is None:
-                    raise _Shape
-                inner, cpos = content[c.end() : close], cell_end.end()
+                inner, cpos = _content(content, c, b"</c", _CELL_END)
             in_row += 1
             cells_seen += 1
             if in_row > max_cells or cells_seen > MAX_SHEET_CELLS:
