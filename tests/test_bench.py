@@ -81,3 +81,6 @@ def test_bench_run_tiny(tmp_path: Path) -> None:
     returns = list((tmp_path / "tiny" / "returns").glob("*.xlsx"))
     assert dispatched and len(returns) == len(dispatched)
     assert f"{len(dispatched)} workbooks" in out
+    # what the timed runs wrote (kept until the timing was over) is gone; the office stays
+    assert not (tmp_path / "tiny" / "runs").exists()
+    assert not (tmp_path / "tiny" / "check").exists()
