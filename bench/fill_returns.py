@@ -3,7 +3,7 @@
 For each dispatch the ledger records, the unit's workbook is opened with openpyxl, its input
 cells are filled (status, progress, 工作进展情况, 存在问题 when 滞后, 下一步计划), the unit-level
 fields on 填报说明 are filled, and it is saved under the returns folder with the same file name
-— exactly what ``toolkit.simulate.fill_workbook`` does, so the returns carry the metadata both
+— exactly what ``toolkit.demo.simulate.fill_workbook`` does, so the returns carry the metadata both
 ways (hidden sheet and document properties) as a real return re-saved by an office suite does.
 Each arrives (its file time) in the days before the deadline, one in thirty a little late.
 Most answers are clean; about one unit in fifty writes a status with stray spaces
@@ -25,9 +25,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from toolkit.config import load_config
+from toolkit.demo.simulate import NEXT_STEPS, PROBLEMS, PROGRESS_TEXTS, REPORTERS, fill_workbook
 from toolkit.ledger import Ledger, ledger_path
 from toolkit.model import Answer
-from toolkit.simulate import NEXT_STEPS, PROBLEMS, PROGRESS_TEXTS, REPORTERS, fill_workbook
 
 
 def answers_for(unit: str, task_ids: tuple[str, ...], expected: float, seed: int) -> list[Answer]:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from toolkit.resources import bundle_root
+from toolkit.files import bundle_root
 
 # The eight subdistrict offices the example's group 各街道办事处 stands for.
 SUBDISTRICTS = [

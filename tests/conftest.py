@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 
 from toolkit.cli import cli
 from toolkit.config import Config, load_config
-from toolkit.resources import bundle_root
+from toolkit.files import bundle_root
 from toolkit.split import SplitResult, split
 
 SOFFICE = shutil.which("soffice")

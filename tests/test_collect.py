@@ -1,7 +1,7 @@
 """Collecting returns end to end (``duban collect`` / ``duban status``), as a clerk would see it.
 
 The example's rounds are split once per module; each test copies that output folder, fills some
-dispatched workbooks the way units do (``toolkit.simulate.fill_workbook``, then openpyxl edits
+dispatched workbooks the way units do (``toolkit.demo.simulate.fill_workbook``, then openpyxl edits
 for the odd cases), runs ``duban collect --json`` through the CLI and checks the verdicts, the
 ledger and the consolidated workbook (汇总表) read back cell by cell. Hostile files are built in
 code; nothing binary is committed.
@@ -29,13 +29,14 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from toolkit import consolidated, layout
 from toolkit.cli import cli
 from toolkit.config import Config, load_config
+from toolkit.demo.simulate import fill_workbook
 from toolkit.ledger import Ledger, ledger_path
 from toolkit.model import Answer, Dispatch
-from toolkit.simulate import fill_workbook
+from toolkit.rounds import summary as consolidated
 from toolkit.split import split
+from toolkit.workbook import layout
 
 ROUND = "2020-10"
 DUE = dt.date(2020, 10, 25)
@@ -941,18 +942,18 @@ def test_a_file_that_cannot_be_read_is_rejected_and_the_batch_goes_on(
 ):
     # e.g. a file on a network share that went away after it was listed; root reads anything
     # here, so the operating system's refusal is stood in for
-    from toolkit import collect as collect_module
+    from toolkit.collect import gather as gather_module
 
     office.fill("区商务局")
     office.fill("区科技局", name="网盘/区科技局.xlsx")
-    real = collect_module._read_small
+    real = gather_module._read_small
 
     def refuse(path: Path):
         if path.parent.name == "网盘":
             raise PermissionError(13, "Permission denied", str(path))
         return real(path)
 
-    monkeypatch.setattr(collect_module, "_read_small", refuse)
+    monkeypatch.setattr(gather_module, "_read_small", refuse)
     files = by_name(collect_json(run_cli, office))
     assert files[office.dispatches["区商务局"].file]["verdict"] == "accepted"
     refused = files["区科技局.xlsx"]
@@ -987,7 +988,7 @@ def test_a_workbook_named_xls_is_judged_by_its_content(office: Office, run_cli):
 def test_a_summary_open_in_excel_is_a_clear_error_and_nothing_is_lost(
     office: Office, run_cli, monkeypatch: pytest.MonkeyPatch
 ):
-    import toolkit.fileio
+    import toolkit.files
 
     office.fill("区商务局")
     replace = os.replace
@@ -997,13 +998,13 @@ def test_a_summary_open_in_excel_is_a_clear_error_and_nothing_is_lost(
             raise PermissionError(13, "Permission denied", str(dst))
         return replace(src, dst)
 
-    monkeypatch.setattr(toolkit.fileio.os, "replace", locked)
+    monkeypatch.setattr(toolkit.files.os, "replace", locked)
     result = run_cli("--output", office.out, "collect", office.inbox, catch_exceptions=True)
     assert result.exit_code == 1
     assert "汇总表.xlsx" in result.stderr and "正在 Excel/WPS 中打开" in result.stderr
     assert not list((office.out / ROUND).glob(".~*"))  # no half-written file left behind
 
-    monkeypatch.setattr(toolkit.fileio.os, "replace", replace)
+    monkeypatch.setattr(toolkit.files.os, "replace", replace)
     report = collect_json(run_cli, office)  # closed: the next run writes it
     assert report["units"]["returned"] == ["区商务局"]
     assert (office.out / ROUND / "汇总表.xlsx").exists()

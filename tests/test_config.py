@@ -11,7 +11,7 @@ from builders import SUBDISTRICTS
 
 from toolkit.config import find_config, load_config
 from toolkit.errors import ConfigError
-from toolkit.resources import bundle_root, bundled_config
+from toolkit.files import bundle_root, bundled_config
 
 MINIMAL = """\
 tasks = "tables/分解表.txt"
@@ -260,7 +260,7 @@ def test_bundled_config_writes_to_the_folder_duban_runs_in(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Run from any folder, the example's output lands in ./output there, not in the package."""
-    from toolkit.resources import bundled_config
+    from toolkit.files import bundled_config
 
     monkeypatch.delenv("DUBAN_OUTPUT", raising=False)
     monkeypatch.chdir(tmp_path)

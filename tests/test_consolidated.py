@@ -20,11 +20,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from toolkit import consolidated
 from toolkit.config import Config, load_config
-from toolkit.consolidated import CUT_MARK, MAX_CELL_CHARS, SHEETS, write_consolidated
 from toolkit.model import Answer, Dispatch, Round, Task
-from toolkit.roundstate import AnswerRecord, FileVerdict, Problem, RoundState, UnitState
+from toolkit.rounds import summary as consolidated
+from toolkit.rounds.state import AnswerRecord, FileVerdict, Problem, RoundState, UnitState
+from toolkit.rounds.summary import CUT_MARK, MAX_CELL_CHARS, SHEETS, write_consolidated
 
 ROUND = Round("2020-10", "2020年10月报送", dt.date(2020, 10, 25))
 SEC_1 = ("一、主要预期目标",)
@@ -620,7 +620,7 @@ def test_reads_back_as_xlsxwriter_renders_it(written, config, tmp_path) -> None:
     import xlsxwriter
     from builders import workbook_snapshot
 
-    from toolkit.tracking_writer import WORKBOOK_OPTIONS
+    from toolkit.workbook.style import WORKBOOK_OPTIONS
 
     theirs = tmp_path / "xlsxwriter.xlsx"
     wb = xlsxwriter.Workbook(str(theirs), WORKBOOK_OPTIONS)
@@ -639,7 +639,7 @@ def test_detail_filled_in_a_second_process_gives_the_same_workbook(config, tmp_p
     """A big round's 分单位明细 is filled by a forked process: nothing differs but the time."""
     from builders import workbook_snapshot
 
-    from toolkit import xlsx_write
+    from toolkit.workbook import xlsx_write
 
     paths = {}
     for parallel in (False, True):
@@ -657,7 +657,7 @@ def test_row_heights_are_layouts_however_the_cells_are_measured() -> None:
     must still be ``layout.row_height``'s, capped at Excel's limit."""
     import random
 
-    from toolkit import layout
+    from toolkit.workbook import layout
 
     rng = random.Random(7)
     pieces = ["推进", "a", "1", "，", "“", "—", "\n", " ", "𠀀", "项目建设完成" * 3]

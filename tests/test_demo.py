@@ -19,10 +19,10 @@ import openpyxl
 import openpyxl.writer.excel as openpyxl_writer
 import pytest
 
-from toolkit import consolidated
 from toolkit.config import load_config
 from toolkit.demo import DemoResult, DemoRound, run_demo
 from toolkit.ledger import Ledger, ledger_path
+from toolkit.rounds import summary as consolidated
 
 FIELDS = ("status", "progress", "progress_text", "problems", "next_steps")
 

@@ -13,7 +13,7 @@ from toolkit import ledger as ledger_module
 from toolkit.config import Config
 from toolkit.ledger import Ledger, ledger_path, task_from_json
 from toolkit.model import Answer, Dispatch, Task
-from toolkit.state import round_state
+from toolkit.rounds import round_state
 
 ROUND = "2020-10"
 

@@ -38,10 +38,10 @@ from toolkit import mail as m
 from toolkit.cli import cli
 from toolkit.config import Config, load_config
 from toolkit.errors import MailError
+from toolkit.files import bundled_config
 from toolkit.ledger import Ledger, ledger_path
 from toolkit.mail import mail_round, remind_round
-from toolkit.mail_compose import attachment_name
-from toolkit.resources import bundled_config
+from toolkit.mail.compose import attachment_name
 from toolkit.split import split
 
 ROUND = "2020-10"

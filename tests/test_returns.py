@@ -1,4 +1,4 @@
-"""Reading returned workbooks without trusting them (``toolkit.returns``, ``toolkit.safety``).
+"""Reading returned workbooks without trusting them (``toolkit.collect.read``, ``toolkit.collect.safety``).
 
 Every hostile file is built here in code, with tiny limits so bombs build fast; nothing binary
 is committed. Each case asserts the reason a clerk reads and that it is reached quickly. The
@@ -32,9 +32,8 @@ import xlsxwriter
 from defusedxml import DefusedXmlException
 from openpyxl.packaging.custom import CustomPropertyList
 
-from toolkit import layout, returns
-from toolkit.config import load_config
-from toolkit.returns import (
+from toolkit.collect import read as returns
+from toolkit.collect.read import (
     Limits,
     RejectedReturn,
     ReturnWorkbook,
@@ -43,7 +42,9 @@ from toolkit.returns import (
     read_return,
     read_returns_isolated,
 )
+from toolkit.config import load_config
 from toolkit.split import SplitResult, split
+from toolkit.workbook import layout
 
 FAST = 3.0  # seconds: every hostile file is settled well within this
 TINY = Limits(
@@ -306,7 +307,7 @@ def test_openpyxl_itself_refuses_entities_because_defusedxml_is_active():
 def test_start_up_refuses_an_openpyxl_without_defusedxml():
     code = (
         "from toolkit.errors import ToolkitError\n"
-        "from toolkit.returns import require_safe_xml\n"
+        "from toolkit.collect.read import require_safe_xml\n"
         "try:\n    require_safe_xml()\nexcept ToolkitError as e:\n    print('refused', e)\n"
     )
     env = {**os.environ, "OPENPYXL_DEFUSEDXML": "False"}
@@ -435,7 +436,7 @@ def test_a_file_is_read_to_its_end_or_the_bound_whatever_its_stated_size(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stated: int
 ):
     # the read asks for the size first; a file that grew since (or a size that lies) is read on
-    from toolkit import safety
+    from toolkit.collect import safety
 
     path = tmp_path / "单位.xlsx"
     path.write_bytes(bytes(range(100)))
@@ -961,7 +962,7 @@ def test_isolated_results_stream_and_rejections_keep_their_reason(tmp_path: Path
 
 def test_spawned_workers_read_as_forked_ones_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Where processes cannot fork (Windows) the readers are spawned: the same results."""
-    from toolkit import safety
+    from toolkit.collect import safety
 
     path = tmp_path / "进展.xlsx"
     path.write_bytes(task_workbook([task_row("9"), task_row("10")]))
@@ -990,7 +991,7 @@ def test_leaving_an_isolated_batch_early_stops_its_workers():
 def test_files_are_drawn_as_the_workers_want_them(monkeypatch: pytest.MonkeyPatch):
     """collect hands over a generator that archives each file as it is drawn: it must be drawn
     a few files ahead of what is read, not all at once, and a death mid-way loses only its file."""
-    from toolkit import safety
+    from toolkit.collect import safety
 
     _die_or_hang(monkeypatch)
     good = task_workbook([task_row("1")])
@@ -1014,7 +1015,7 @@ def test_files_are_drawn_as_the_workers_want_them(monkeypatch: pytest.MonkeyPatc
 
 
 def test_nothing_to_read_forks_no_worker(monkeypatch: pytest.MonkeyPatch):
-    from toolkit import safety
+    from toolkit.collect import safety
 
     class NoFork(safety._Worker):
         def __init__(self, *args: object) -> None:
@@ -1116,7 +1117,7 @@ def same_as_openpyxl(
     data: bytes | Path, name: str = "单位.xlsx", limits: Limits = TINY
 ) -> ReturnWorkbook:
     """Read with both engines, assert the results are equal and the stream did not fall back."""
-    from toolkit import xlsx_stream
+    from toolkit.collect import xlsx_stream
 
     package = returns.inspect_package(data, name, limits, values=True)
     try:
@@ -1136,8 +1137,8 @@ def same_as_openpyxl(
 def test_stream_matches_openpyxl_on_filled_dispatched_workbooks(
     dispatched: SplitResult, tmp_path: Path
 ):
+    from toolkit.demo.simulate import fill_workbook
     from toolkit.model import Answer
-    from toolkit.simulate import fill_workbook
 
     def shuffle(wb: openpyxl.Workbook) -> None:
         ws = wb[layout.SHEET_TASKS]
@@ -1255,7 +1256,7 @@ def test_stream_matches_openpyxl_on_a_libreoffice_resave(
 
 
 def test_stream_leaves_a_sheet_past_its_cell_budget_to_openpyxl(monkeypatch: pytest.MonkeyPatch):
-    from toolkit import safety, xlsx_stream
+    from toolkit.collect import safety, xlsx_stream
 
     data = task_workbook([task_row(str(i)) for i in range(1, 31)])
     monkeypatch.setattr(safety, "MAX_KEPT_CELLS", 50)
@@ -1327,7 +1328,7 @@ def test_nesting_past_the_bound_is_refused_in_the_parts_the_reader_reads(part: s
 def test_a_file_left_to_openpyxl_has_the_full_pre_flight_first(monkeypatch: pytest.MonkeyPatch):
     # the quick pre-flight leaves a part nobody reads unchecked for shape; openpyxl never sees
     # a file the full pass has not passed
-    from toolkit import xlsx_stream
+    from toolkit.collect import xlsx_stream
 
     data = task_workbook([task_row("1")])
     odd = rezip(data, add={"customXml/item1.xml": b"<r>" + nested(70) + b"</r>"})
@@ -1346,7 +1347,7 @@ def test_a_file_left_to_openpyxl_has_the_full_pre_flight_first(monkeypatch: pyte
 def quick_and_full(data: bytes) -> list[str]:
     """Read each worksheet and shared-strings part by pattern and by the full pass; assert the
     same facts, cells and strings; return the parts the patterns read."""
-    from toolkit import safety, xlsx_parts
+    from toolkit.collect import safety, xlsx_parts
 
     package = returns.inspect_package(data, "单位.xlsx", Limits(), values=True)
     package.zip.close()
@@ -1418,7 +1419,7 @@ def test_texts_remembered_from_earlier_returns_read_as_the_first_time(
     monkeypatch: pytest.MonkeyPatch,
 ):
     # a plain sheet's texts are decoded once per process; full, the memory is emptied
-    from toolkit import xlsx_parts
+    from toolkit.collect import xlsx_parts
 
     monkeypatch.setattr(xlsx_parts, "_DECODED", {})
     monkeypatch.setattr(xlsx_parts, "_decoded_chars", [0])
@@ -1456,7 +1457,7 @@ def test_reading_a_plain_return_imports_no_openpyxl(tmp_path: Path):
     path = tmp_path / "进展.xlsx"
     path.write_bytes(task_workbook([task_row("9")]))
     code = (
-        "import sys\nfrom toolkit.returns import read_return, require_safe_xml\n"
+        "import sys\nfrom toolkit.collect.read import read_return, require_safe_xml\n"
         "require_safe_xml()\nbook = read_return(sys.argv[1], '进展.xlsx')\n"
         "print(book.rows[0].values['id'], 'openpyxl' in sys.modules)\n"
     )
@@ -1467,7 +1468,7 @@ def test_reading_a_plain_return_imports_no_openpyxl(tmp_path: Path):
 
 
 def test_openpyxl_is_checked_again_once_imported(monkeypatch: pytest.MonkeyPatch):
-    from toolkit import xlsx_stream
+    from toolkit.collect import xlsx_stream
     from toolkit.errors import ToolkitError
 
     monkeypatch.setattr(openpyxl, "DEFUSEDXML", False)
@@ -1478,7 +1479,7 @@ def test_openpyxl_is_checked_again_once_imported(monkeypatch: pytest.MonkeyPatch
         raise xlsx_stream.Unsupported("left to openpyxl")
 
     monkeypatch.setattr(xlsx_stream, "StreamWorkbook", unsupported)
-    from toolkit import safety
+    from toolkit.collect import safety
 
     for module in (returns, safety):  # as in a worker started before openpyxl was imported
         monkeypatch.setattr(module, "require_safe_xml", lambda: None)
@@ -1486,7 +1487,7 @@ def test_openpyxl_is_checked_again_once_imported(monkeypatch: pytest.MonkeyPatch
     assert "OPENPYXL_DEFUSEDXML" in str(result)
 
 
-# --- the cell texts mean what they mean to openpyxl (toolkit.xlsx_values) -------------------
+# --- the cell texts mean what they mean to openpyxl (toolkit.collect.xlsx_values) -------------------
 
 
 def outcome(function: Callable[..., object], *args: object) -> object:
@@ -1519,7 +1520,7 @@ FORMAT_PIECES = [
 def test_number_formats_show_dates_times_and_durations_as_openpyxl_sees_them():
     from openpyxl.styles import numbers
 
-    from toolkit.xlsx_values import is_date_time_format, is_duration_format
+    from toolkit.collect.xlsx_values import is_date_time_format, is_duration_format
 
     codes = FORMAT_CODES + tricky_texts(FORMAT_PIECES, 20_000, 8, seed=1)
     for code in codes:
@@ -1532,7 +1533,7 @@ def test_number_formats_show_dates_times_and_durations_as_openpyxl_sees_them():
 def test_builtin_number_formats_read_as_openpyxl_reads_them():
     from openpyxl.styles import numbers
 
-    from toolkit.xlsx_values import builtin_format, is_date_time_format, is_duration_format
+    from toolkit.collect.xlsx_values import builtin_format, is_date_time_format, is_duration_format
 
     def meaning(code: str) -> tuple[bool, bool, bool]:
         return numbers.is_date_format(code), numbers.is_timedelta_format(code), "%" in code
@@ -1556,7 +1557,11 @@ def test_serial_numbers_are_the_dates_times_and_durations_openpyxl_gives():
 
     from openpyxl.utils import datetime as odt
 
-    from toolkit.xlsx_values import EXACT_DURATION_DAYS, serial_to_datetime, serial_to_duration
+    from toolkit.collect.xlsx_values import (
+        EXACT_DURATION_DAYS,
+        serial_to_datetime,
+        serial_to_duration,
+    )
 
     rng = random.Random(2)
     serials = SERIALS + [rng.uniform(-1000, 3e6) for _ in range(5_000)]
@@ -1595,7 +1600,7 @@ def test_iso_8601_texts_are_the_values_openpyxl_gives():
 
     from openpyxl.utils import datetime as odt
 
-    from toolkit.xlsx_values import parse_iso8601
+    from toolkit.collect.xlsx_values import parse_iso8601
 
     fractions = [
         "".join(digits) for n in (1, 2, 3) for digits in itertools.product("0123456789", repeat=n)
@@ -1612,7 +1617,7 @@ def test_iso_8601_texts_are_the_values_openpyxl_gives():
 def test_number_texts_are_the_ints_and_floats_openpyxl_gives():
     from openpyxl.worksheet._reader import _cast_number
 
-    from toolkit.xlsx_values import parse_number
+    from toolkit.collect.xlsx_values import parse_number
 
     texts = ["80", "80.0", "1E2", "-3", "1e-3", " 7 ", "1_000", "inf", "1e999", "٣", ".5", "x"]
     for text in texts + tricky_texts(list("019.eE-+ _x"), 5_000, 6, seed=4):
@@ -1623,7 +1628,7 @@ def test_number_texts_are_the_ints_and_floats_openpyxl_gives():
 def test_cell_references_give_openpyxl_columns_or_leave_the_file_to_it():
     from openpyxl.utils import cell
 
-    from toolkit.xlsx_values import column_of
+    from toolkit.collect.xlsx_values import column_of
 
     for text in ["A1", "xfd1048576", "XFD1", "Z9", "AA10", "A01", "a1"]:
         assert column_of(text) == cell.coordinate_to_tuple(text)[1], text

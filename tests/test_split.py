@@ -2,7 +2,7 @@
 
 The example is split once per module for the read-only checks; every test that splits again
 or changes files does it in its own ``tmp_path``. Expectations come from the task table and
-DESIGN §5, not from ``toolkit.layout``, so a change of layout that breaks the contract fails.
+DESIGN §5, not from ``toolkit.workbook.layout``, so a change of layout that breaks the contract fails.
 """
 
 from __future__ import annotations
@@ -466,8 +466,8 @@ def test_a_long_task_list_stays_out_of_the_document_properties(tmp_path: Path) -
 
     from toolkit.collect import collect
     from toolkit.config import load_config
+    from toolkit.demo.simulate import fill_workbook
     from toolkit.model import Answer
-    from toolkit.simulate import fill_workbook
     from toolkit.split import split as run_split
 
     lines = ["序号\t具体目标任务\t牵头责任单位\t协办单位\t区分管领导"]

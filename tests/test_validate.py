@@ -1,4 +1,4 @@
-"""The pure checks on what a unit wrote (``toolkit.validate``): status, progress, texts.
+"""The pure checks on what a unit wrote (``toolkit.collect.validate``): status, progress, texts.
 
 The end-to-end cases (the same values read from a real return, judged by ``duban collect``) are
 in ``tests/test_collect.py``; here each rule is pinned down on raw cell values, including the
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from toolkit.validate import check_answer, clean_text, parse_progress, parse_status
+from toolkit.collect.validate import check_answer, clean_text, parse_progress, parse_status
 
 STATUSES = ("已完成", "序时推进", "滞后", "未启动")
 

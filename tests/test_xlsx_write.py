@@ -1,4 +1,4 @@
-"""Tests for ``toolkit.xlsx_write``, duban's own .xlsx writer.
+"""Tests for ``toolkit.workbook.xlsx_write``, duban's own .xlsx writer.
 
 The tracking workbooks are rendered twice — with xlsxwriter, which Excel has long accepted,
 and with ``xlsx_write`` — and openpyxl must read the same cells, formats and settings from
@@ -16,17 +16,17 @@ import pytest
 import xlsxwriter
 from builders import workbook_snapshot
 
-from toolkit import xlsx_write
 from toolkit.config import Config, load_config
 from toolkit.model import Answer
-from toolkit.split import plan_units
-from toolkit.tasktable import read_task_table
-from toolkit.tracking_writer import (
-    WORKBOOK_OPTIONS,
+from toolkit.split.render import (
     TrackingWorkbook,
     render_tracking_workbook,
     write_tracking_workbook,
 )
+from toolkit.tasktable import read_task_table
+from toolkit.tasktable.assignments import plan_units
+from toolkit.workbook import xlsx_write
+from toolkit.workbook.style import WORKBOOK_OPTIONS
 
 
 @pytest.fixture(scope="module")

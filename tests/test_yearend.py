@@ -20,12 +20,13 @@ from test_report import counts_in, overview_counts, shared_demo, table_rows, tas
 
 from toolkit.config import Config
 from toolkit.demo import DemoResult
+from toolkit.files import bundled_config
 from toolkit.ledger import Ledger, ledger_path
-from toolkit.report_year_sheet import SHEETS
-from toolkit.resources import bundled_config
-from toolkit.roundstate import RoundState
-from toolkit.state import round_state
-from toolkit.yearend import DOCX_NAME, FOLDER, SHEET_NAME, year_figures
+from toolkit.reports.year import DOCX_NAME, FOLDER, SHEET_NAME
+from toolkit.reports.year_figures import year_figures
+from toolkit.reports.year_sheet import SHEETS
+from toolkit.rounds import round_state
+from toolkit.rounds.state import RoundState
 
 FIRST_DATA_ROW = 4  # 1-based, as openpyxl counts: title, note, header, data
 

@@ -72,8 +72,8 @@ def cli(ctx: click.Context, config_path: Path | None, output: Path | None, verbo
 @click.pass_context
 def tasks(ctx: click.Context, tasks_path: Path | None, as_json: bool) -> None:
     """读取并检查任务分解表，写出 output/tasks.xlsx。"""
-    from toolkit.tasklist import write_task_list
     from toolkit.tasktable import read_task_table
+    from toolkit.tasktable.listing import write_task_list
 
     config = _config(ctx)
     table = read_task_table(tasks_path or config.tasks_path, config)
@@ -82,7 +82,7 @@ def tasks(ctx: click.Context, tasks_path: Path | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(table.to_json(), ensure_ascii=False, indent=1))
         return
-    from toolkit.tasklist import summarize
+    from toolkit.tasktable.listing import summarize
 
     click.echo(summarize(table, config))
     click.echo(f"\n已写出：{out}")
@@ -126,7 +126,7 @@ def collect(
 ) -> None:
     """回收并核对各单位报回的填报表（含 .eml 邮件附件），更新汇总表。"""
     from toolkit.collect import collect as run_collect
-    from toolkit.state import format_status
+    from toolkit.rounds import format_status
 
     config = _config(ctx)
     result = run_collect(config, list(paths), round_id)
@@ -159,7 +159,7 @@ def collect(
 def status(ctx: click.Context, round_id: str | None) -> None:
     """显示本轮报送情况：已报、未报、退回，各状态数量。"""
     from toolkit.ledger import Ledger, ledger_path
-    from toolkit.state import format_status, round_state
+    from toolkit.rounds import format_status, round_state
 
     config = _config(ctx)
     rnd = config.round(round_id)
@@ -177,7 +177,7 @@ def status(ctx: click.Context, round_id: str | None) -> None:
 @click.pass_context
 def report(ctx: click.Context, round_id: str | None) -> None:
     """写出本轮情况报告（summary.docx、summary.md）和各分管领导专报（briefs/）。"""
-    from toolkit.report import BRIEFS_FOLDER, write_round_report
+    from toolkit.reports.round import BRIEFS_FOLDER, write_round_report
 
     config = _config(ctx)
     paths = write_round_report(config, round_id)
@@ -193,7 +193,7 @@ def report(ctx: click.Context, round_id: str | None) -> None:
 @click.pass_context
 def year_end(ctx: click.Context) -> None:
     """写出年度汇总表（年度汇总表.xlsx）和年度总结（年度总结.docx），汇总已分发的各轮。"""
-    from toolkit.yearend import write_year_end
+    from toolkit.reports.year import write_year_end
 
     config = _config(ctx)
     for path in write_year_end(config):
@@ -206,7 +206,7 @@ def year_end(ctx: click.Context) -> None:
 def demo(ctx: click.Context, seed: int) -> None:
     """用内置示例演示整个流程：两轮拆分、模拟回执、回收汇总、报告，以及年度汇总（在 output/demo 中）。"""
     from toolkit.demo import run_demo
-    from toolkit.state import format_status
+    from toolkit.rounds import format_status
 
     config = _config(ctx)
     result = run_demo(config, seed)

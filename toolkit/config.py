@@ -19,8 +19,8 @@ from pathlib import Path
 from types import MappingProxyType
 
 from toolkit.errors import ConfigError
+from toolkit.files import bundle_root, bundled_config, bundled_templates
 from toolkit.model import Round
-from toolkit.resources import bundle_root, bundled_config, bundled_templates
 
 DEFAULT_STATUSES = (
     ("已完成", "任务已全部完成，完成进度填 100。"),

@@ -11,6 +11,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+NOT_REPORTED = "未报送"  # the status of a task, or task × lead unit, with no current answer
+
 
 @dataclass(frozen=True, slots=True)  # slots: a province's table holds 20,000 tasks
 class Task:

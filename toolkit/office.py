@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from toolkit.errors import ConfigError
-from toolkit.resources import bundle_root, bundled_config, bundled_templates
+from toolkit.files import bundle_root, bundled_config, bundled_templates
 
 
 def init_office(folder: Path) -> list[Path]:

@@ -17,16 +17,15 @@ from typing import TYPE_CHECKING
 
 import xlsxwriter
 
-from toolkit import layout
-from toolkit.consolidated import STATUS_BARS, STATUS_FILLS
-from toolkit.fileio import atomic_path
-from toolkit.layout import Column
-from toolkit.report_figures import NOT_REPORTED, Tally
-from toolkit.roundstate import LAGGING_FLAG
-from toolkit.tracking_writer import WORKBOOK_OPTIONS, print_setup
+from toolkit.files import atomic_path
+from toolkit.reports.figures import NOT_REPORTED, Tally
+from toolkit.rounds.state import LAGGING_FLAG
+from toolkit.workbook import layout
+from toolkit.workbook.layout import Column
+from toolkit.workbook.style import STATUS_BARS, STATUS_FILLS, WORKBOOK_OPTIONS, print_setup
 
 if TYPE_CHECKING:
-    from toolkit.yearend import YearFigures
+    from toolkit.reports.year_figures import YearFigures
 
 SHEET_OVERVIEW = "年度总览"
 SHEET_TASKS = "任务汇总"
@@ -436,7 +435,7 @@ def _returns(wb, fmt: _Formats, figures: YearFigures) -> None:
         columns,
         year,
     )
-    from toolkit.yearend import NOT_DISPATCHED, ON_TIME
+    from toolkit.reports.year_figures import NOT_DISPATCHED, ON_TIME
 
     r = FIRST_DATA_ROW - 1
     for n, (r, (unit, record)) in enumerate(

@@ -25,7 +25,7 @@ from markupsafe import Markup, escape
 
 from toolkit.config import Config, templates_search_path
 from toolkit.errors import ToolkitError
-from toolkit.fileio import atomic_path
+from toolkit.files import atomic_path
 
 # C0 controls but \n, DEL, the non-characters XML forbids and lone surrogates.
 _CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f\ufffe\uffff\ud800-\udfff]")

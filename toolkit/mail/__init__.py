@@ -9,7 +9,7 @@ An ``.eml`` is named as the unit's workbook in ``dispatch/``.
 
 Each message is a row of the ledger's ``deliveries`` table, keyed by its deterministic
 Message-ID, whose state moves pending → sending (committed *before* the SMTP transaction) →
-sent | failed-temporary | failed-permanent | unknown (see ``toolkit.mail_smtp``). A rerun sends
+sent | failed-temporary | failed-permanent | unknown (see ``toolkit.mail.smtp``). A rerun sends
 pending and failed-temporary messages only. ``unknown`` ones — and ``sending`` ones left by a
 crash, which become unknown — are listed for the clerk to check and are resent only on explicit
 request (``retry=True`` with the units named). A failed-permanent message is retried when the
@@ -37,9 +37,9 @@ from typing import Any
 
 from toolkit.config import Config
 from toolkit.errors import MailError
-from toolkit.fileio import atomic_path
+from toolkit.files import atomic_path
 from toolkit.ledger import Ledger, ledger_path, now
-from toolkit.mail_compose import (
+from toolkit.mail.compose import (
     address_problem,
     attachment_name,
     compose,
@@ -50,7 +50,7 @@ from toolkit.mail_compose import (
     sender_address,
     wire_bytes,
 )
-from toolkit.mail_smtp import (
+from toolkit.mail.smtp import (
     FAILED_PERMANENT,
     FAILED_TEMPORARY,
     SENT,
@@ -228,12 +228,12 @@ def late_units(
 ) -> list[tuple[Dispatch, str, tuple[str, ...], str | None]]:
     """Return the dispatched units to chase: (dispatch, missing | rejected, reasons, received at).
 
-    The round's state (``toolkit.state``, shared with collect and status) decides: a unit with a
+    The round's state (``toolkit.rounds``, shared with collect and status) decides: a unit with a
     current return that was not rejected has answered; one whose returns were all rejected is
     ``rejected``, with the collector's reasons for its latest return; one with no return is
     ``missing``.
     """
-    from toolkit.state import round_state
+    from toolkit.rounds import round_state
 
     states = {u.unit: u for u in round_state(config, ledger, rnd).units}
     out = []

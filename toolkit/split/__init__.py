@@ -20,25 +20,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit import layout
 from toolkit.config import Config
 from toolkit.errors import LedgerError
-from toolkit.fileio import safe_file_name
+from toolkit.files import safe_file_name
 from toolkit.ledger import Ledger, ledger_path, now
 from toolkit.model import Answer, Dispatch, Round, Task, TaskTable
 from toolkit.progress import progress
-from toolkit.tasklist import write_task_list
+from toolkit.split.render import RowCache, TrackingWorkbook, write_tracking_workbook
 from toolkit.tasktable import read_task_table
-from toolkit.tracking_writer import RowCache, TrackingWorkbook, write_tracking_workbook
-
-
-@dataclass(frozen=True)
-class UnitPlan:
-    """The tasks one unit leads and assists."""
-
-    unit: str
-    lead: tuple[Task, ...]
-    assist: tuple[Task, ...]
+from toolkit.tasktable.assignments import UnitPlan, plan_units
+from toolkit.tasktable.listing import write_task_list
+from toolkit.workbook import layout
 
 
 @dataclass(frozen=True)
@@ -56,27 +48,6 @@ class SplitResult:
 def text_digest(task: Task) -> str:
     """Return the digest of the task text a unit is sent (whitespace does not count)."""
     return hashlib.sha256(layout.normalize_text(layout.task_text(task)).encode()).hexdigest()
-
-
-def plan_units(table: TaskTable, config: Config) -> tuple[list[UnitPlan], list[tuple[Task, str]]]:
-    """Return each lead unit's tasks (after group expansion) and the tasks nobody can receive."""
-    lead: dict[str, list[Task]] = {}
-    assist: dict[str, list[Task]] = {}
-    undispatched: list[tuple[Task, str]] = []
-    for task in table.tasks:
-        if not task.lead:
-            undispatched.append((task, "没有牵头责任单位"))
-        for unit in config.expand_units(task.lead):
-            if unit in config.groups:
-                undispatched.append((task, f"牵头单位“{unit}”是无法展开的统称"))
-                continue
-            lead.setdefault(unit, []).append(task)
-        leads = set(config.expand_units(task.lead))
-        for unit in config.expand_units(task.assist):
-            if unit not in leads and unit not in config.groups:
-                assist.setdefault(unit, []).append(task)
-    plans = [UnitPlan(u, tuple(ts), tuple(assist.get(u, ()))) for u, ts in lead.items()]
-    return plans, undispatched
 
 
 def split(

@@ -8,7 +8,7 @@ import json
 from toolkit.config import Config
 from toolkit.ledger import Ledger
 from toolkit.model import Answer, Round
-from toolkit.roundstate import (
+from toolkit.rounds.state import (
     AnswerRecord,
     FileVerdict,
     Problem,

@@ -31,7 +31,7 @@ import jinja2
 
 from toolkit.config import Config
 from toolkit.errors import MailError
-from toolkit.fileio import safe_file_name
+from toolkit.files import safe_file_name
 from toolkit.templating import render
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -3,7 +3,7 @@
 SpreadsheetML (ECMA-376 Part 1) stores every number as text, a date or a time as a serial
 number of days shown through a date format, a ``t="d"`` cell as ISO 8601 text, and names each
 cell by an A1 reference. This module turns that text into the Python values read-only
-openpyxl gives, so that ``toolkit.xlsx_stream`` can read a return without importing openpyxl.
+openpyxl gives, so that ``toolkit.collect.xlsx_stream`` can read a return without importing openpyxl.
 Each function names the rule of the standard it implements and says where openpyxl's reading
 departs from the letter of it (openpyxl's reading wins: the two engines must agree);
 ``tests/test_returns.py`` compares each with openpyxl's behaviour on many inputs.

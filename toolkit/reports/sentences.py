@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from toolkit.report_figures import NOT_REPORTED, Change, Tally, TaskFigures, percent
-from toolkit.roundstate import LAGGING_FLAG
+from toolkit.reports.figures import NOT_REPORTED, Change, Tally, TaskFigures, percent
+from toolkit.rounds.state import LAGGING_FLAG
 
 NUMERALS = "一二三四五六七八九十"
 STATUS_LAGGING = "滞后"

@@ -7,7 +7,7 @@ write: the default namespace on the root and none below it, <sheetData> a child 
 rows of cells, a cell's <f>, <v> and <is>, and the <t>, <r> (with <rPr>), <rPh> and
 <phoneticPr> of a string; on well-formed input these patterns see what the full pass sees, and
 texts are decoded by expat itself. Any other shape, any bound approached, and the part has the
-full pass of ``toolkit.safety`` instead, which checks and reads it as it always did.
+full pass of ``toolkit.collect.safety`` instead, which checks and reads it as it always did.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 from xml.parsers import expat
 
-from toolkit.safety import (
+from toolkit.collect.safety import (
     DEFAULT_MAX_CHILDREN,
     FORMULAS_KEPT,
     MAIN_NS,

@@ -1,7 +1,7 @@
 """The state of a round after collection: what the consolidated workbook and reports are made of.
 
 ``toolkit.collect`` builds a ``RoundState`` from the ledger; the consolidated workbook
-(``toolkit.consolidated``), ``duban status``, ``duban remind`` and the reports read it. Plain
+(``toolkit.rounds.summary``), ``duban status``, ``duban remind`` and the reports read it. Plain
 data, no I/O.
 """
 

@@ -1,7 +1,7 @@
 """The round's reports (``duban report``): the summary in Word and Markdown, one brief per leader.
 
-``write_round_report`` reads the round from the ledger (``toolkit.state.round_state``), computes
-its figures once (``toolkit.report_figures``, counted exactly as the 汇总表 counts them) and
+``write_round_report`` reads the round from the ledger (``toolkit.rounds.round_state``), computes
+its figures once (``toolkit.reports.figures``, counted exactly as the 汇总表 counts them) and
 writes ``<output>/<round>/summary.docx`` from the editable template ``summary.docx``, the same
 content as ``summary.md``, and ``<output>/<round>/briefs/<leader>.docx`` from ``brief.docx`` for
 every leader in charge of a task (group labels such as 各副区长 expanded). The contexts built
@@ -14,14 +14,13 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from toolkit import report_text as text
 from toolkit.config import Config
 from toolkit.errors import LedgerError
-from toolkit.fileio import atomic_path, safe_file_name
-from toolkit.layout import task_text, units_text
+from toolkit.files import atomic_path, safe_file_name
 from toolkit.ledger import Ledger, ledger_path
-from toolkit.report_docx import clean_context, cn_date, render_docx
-from toolkit.report_figures import (
+from toolkit.reports import sentences as text
+from toolkit.reports.docx import clean_context, cn_date, render_docx
+from toolkit.reports.figures import (
     NOT_REPORTED,
     RoundFigures,
     TaskFigures,
@@ -29,8 +28,9 @@ from toolkit.report_figures import (
     round_figures,
     strip_numbering,
 )
-from toolkit.roundstate import LAGGING_FLAG, RoundState
-from toolkit.state import round_state
+from toolkit.rounds import round_state
+from toolkit.rounds.state import LAGGING_FLAG, RoundState
+from toolkit.workbook.layout import task_text, units_text
 
 SUMMARY_TEMPLATE = "summary.docx"
 BRIEF_TEMPLATE = "brief.docx"
@@ -287,7 +287,7 @@ def brief_context(
     figures: RoundFigures, config: Config, leader: str, today: dt.date
 ) -> dict[str, Any]:
     """Return what a leader's brief says: that leader's tasks, their status and problems."""
-    from toolkit.report_figures import Tally
+    from toolkit.reports.figures import Tally
 
     state = figures.state
     tasks = figures.leaders.get(leader, [])

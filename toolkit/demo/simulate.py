@@ -22,10 +22,10 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from toolkit import layout
 from toolkit.config import Config
 from toolkit.ledger import Ledger, ledger_path
 from toolkit.model import Answer, Round
+from toolkit.workbook import layout
 
 PROGRESS_TEXTS = (
     "已制定工作方案，明确责任分工和时间节点，各项工作按计划推进。",

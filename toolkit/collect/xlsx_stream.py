@@ -1,17 +1,17 @@
 """A returned workbook's cells, read part by part exactly as openpyxl reads them.
 
-``toolkit.safety.inspect_package(..., values=True)`` leaves the XML parts in plain UTF-8 to
+``toolkit.collect.safety.inspect_package(..., values=True)`` leaves the XML parts in plain UTF-8 to
 their reader. This module reads a worksheet or the shared strings when first used (by
-pattern where the shape is the plain one, ``toolkit.xlsx_parts``, else by the full pass of
-``toolkit.safety``, which keeps the shared strings and the cells of each worksheet's first
+pattern where the shape is the plain one, ``toolkit.collect.xlsx_parts``, else by the full pass of
+``toolkit.collect.safety``, which keeps the shared strings and the cells of each worksheet's first
 rows) and turns them into what read-only, values-only openpyxl would give
-``toolkit.returns``: the same sheet names and states (``[Content_Types].xml`` → the workbook
+``toolkit.collect.read``: the same sheet names and states (``[Content_Types].xml`` → the workbook
 part → its relationships), the same row numbering (``r`` when given, else the next; rows out of
 order are dropped and gaps filled as ``ReadOnlyWorksheet.iter_rows`` does), the same values
 (numbers, dates and times by the workbook's date system for date-formatted numbers, durations,
-ISO 8601 texts: ``toolkit.xlsx_values``; shared and inline strings with rich-text runs joined
+ISO 8601 texts: ``toolkit.collect.xlsx_values``; shared and inline strings with rich-text runs joined
 and phonetic runs left out, ``x005F_`` dropped from shared strings only) and number formats
-that agree with openpyxl's wherever ``toolkit.returns`` looks (a percentage, a date, a time).
+that agree with openpyxl's wherever ``toolkit.collect.read`` looks (a percentage, a date, a time).
 It imports no openpyxl: that costs a process 0.1 s, and only a file left to openpyxl needs it.
 
 Anything outside the shapes handled here raises ``Unsupported`` (an ill-formed part, a chart
@@ -27,12 +27,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from toolkit.safety import (
+from toolkit.collect.safety import (
     Package,
     SheetFacts,
 )
-from toolkit.xlsx_parts import read_sheet, read_strings
-from toolkit.xlsx_values import (
+from toolkit.collect.xlsx_parts import read_sheet, read_strings
+from toolkit.collect.xlsx_values import (
     EXACT_DURATION_DAYS,
     FIRST_CUSTOM_FORMAT,
     builtin_format,
@@ -223,7 +223,7 @@ class _Cell:
 
 
 class StreamWorksheet:
-    """The part of ``ReadOnlyWorksheet`` that ``toolkit.returns`` uses."""
+    """The part of ``ReadOnlyWorksheet`` that ``toolkit.collect.read`` uses."""
 
     def __init__(self, book: StreamWorkbook, title: str, path: str, state: str | None):
         self.parent, self.title, self._worksheet_path, self.sheet_state = book, title, path, state
@@ -283,7 +283,7 @@ class StreamWorksheet:
 
 
 class StreamWorkbook:
-    """The part of a read-only openpyxl ``Workbook`` that ``toolkit.returns`` uses."""
+    """The part of a read-only openpyxl ``Workbook`` that ``toolkit.collect.read`` uses."""
 
     def __init__(self, package: Package):
         if package.ill_formed:

@@ -1,12 +1,12 @@
 """Writing one tracking workbook (填报表) for one lead unit and round.
 
-The layout comes from ``toolkit.layout``; this module only renders it: the guide sheet with
+The layout comes from ``toolkit.workbook.layout``; this module only renders it: the guide sheet with
 the unit-level fields, the task sheet with locked task cells, unlocked inputs and validations,
 the read-only assisting sheet, the metadata in a very hidden sheet and custom properties, and
 the print set-up (A4 landscape, header repeated, one page wide, page numbers).
 
 ``render_tracking_workbook`` draws on any workbook with xlsxwriter's methods; duban writes with
-``toolkit.xlsx_write`` (a workbook in ~1 ms rather than xlsxwriter's ~4), and the tests render
+``toolkit.workbook.xlsx_write`` (a workbook in ~1 ms rather than xlsxwriter's ~4), and the tests render
 the same workbook with xlsxwriter and compare what openpyxl reads back from both.
 """
 
@@ -19,23 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolkit import __version__, layout, xlsx_write
+from toolkit import __version__
 from toolkit.config import Config
-from toolkit.fileio import write_atomically
+from toolkit.files import write_atomically
 from toolkit.model import Answer, Round, Task
-
-# Options every workbook duban writes is opened with: text stays text.
-WORKBOOK_OPTIONS = {
-    "strings_to_formulas": False,
-    "strings_to_urls": False,
-    "strings_to_numbers": False,
-}
-PROTECT_OPTIONS = {
-    "select_locked_cells": True,
-    "select_unlocked_cells": True,
-    "format_rows": True,
-    "format_columns": True,
-}
+from toolkit.workbook import layout, xlsx_write
+from toolkit.workbook.style import PROTECT_OPTIONS, print_setup
 
 
 @dataclass(frozen=True)
@@ -139,18 +128,6 @@ def render_tracking_workbook(
     _task_sheet(wb, fmt, book, cache)
     _assist_sheet(wb, fmt, book, cache)
     _metadata(wb, book)
-
-
-def print_setup(ws, footer_left: str = "") -> None:
-    """Set the house print layout: A4 landscape, one page wide, page numbers in the footer."""
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.fit_to_pages(1, 0)
-    ws.center_horizontally()
-    # "&" starts a header/footer code; footer text may come from the config, so double it.
-    left = f"&L{footer_left.replace('&', '&&')}" if footer_left else ""
-    ws.set_footer(f"{left}&C第 &P 页，共 &N 页")
 
 
 def _guide_sheet(wb, fmt: _Formats, book: TrackingWorkbook, config: Config) -> None:

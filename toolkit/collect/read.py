@@ -2,8 +2,8 @@
 
 A return is whatever a unit sent back: the workbook it was sent, re-saved by Excel, WPS or
 LibreOffice, rows pasted into a new file, or something hostile. ``read_return`` runs the
-pre-flight of ``toolkit.safety`` first, keeping the cells its one pass sees, and reads them as
-read-only, values-only openpyxl would (``toolkit.xlsx_stream``; openpyxl itself reads what
+pre-flight of ``toolkit.collect.safety`` first, keeping the cells its one pass sees, and reads them as
+read-only, values-only openpyxl would (``toolkit.collect.xlsx_stream``; openpyxl itself reads what
 that reader does not follow). Formulas are never evaluated: a cached result is only data. It
 returns the raw values found *by header name*, the two copies of the metadata (custom document properties and the
 hidden sheet) with their conflicts, the unit-level fields and reading notes. It judges nothing:
@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit import layout
+from toolkit.workbook import layout
 
 if TYPE_CHECKING:
     from email.message import Message
-from toolkit.safety import (
+from toolkit.collect.safety import (
     MEMORY_REASON,
     OLE_MAGIC,
     Limits,
@@ -108,7 +108,7 @@ def read_return(
 ) -> ReturnWorkbook:
     """Read a returned workbook after pre-flight; raise ``RejectedReturn`` if it cannot be.
 
-    ``engine="stream"`` takes the cells from the pre-flight's own pass (``toolkit.xlsx_stream``,
+    ``engine="stream"`` takes the cells from the pre-flight's own pass (``toolkit.collect.xlsx_stream``,
     the same values openpyxl gives) and reads with openpyxl only what that reader leaves to it;
     ``engine="openpyxl"`` always reads with read-only openpyxl.
     """
@@ -167,7 +167,7 @@ def read_returns_isolated(
     ``items`` may be a generator: it is drawn as the workers want files (see ``run_isolated``).
     """
     require_safe_xml()
-    import toolkit.xlsx_stream  # noqa: F401  # imported once here, not in every forked worker
+    import toolkit.collect.xlsx_stream  # noqa: F401  # imported once here, not in every forked worker
 
     yield from run_isolated(_read_in_worker, items, limits, workers, expected)
 
@@ -180,7 +180,7 @@ def _read_package(
     package: Package, source: str, limits: Limits, engine: str, packages: list[Package]
 ) -> ReturnWorkbook:
     if engine == "stream":
-        from toolkit.xlsx_stream import StreamWorkbook
+        from toolkit.collect.xlsx_stream import StreamWorkbook
 
         try:
             return _read_book(package, source, limits, lambda: StreamWorkbook(package))

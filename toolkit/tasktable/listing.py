@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from toolkit import xlsx_write
-from toolkit.fileio import atomic_path
-from toolkit.layout import units_text
+from toolkit.files import atomic_path
 from toolkit.model import TaskTable
-from toolkit.tracking_writer import print_setup
-from toolkit.xlsx_write import write_row
+from toolkit.tasktable.assignments import plan_units
+from toolkit.workbook import xlsx_write
+from toolkit.workbook.layout import units_text
+from toolkit.workbook.style import print_setup
+from toolkit.workbook.xlsx_write import write_row
 
 COLUMNS = (
     ("序号", 7),
@@ -68,8 +69,6 @@ def write_task_list(table: TaskTable, path: Path) -> None:
 
 def summarize(table: TaskTable, config) -> str:
     """Return a terminal summary of the checked task list and its warnings."""
-    from toolkit.split import plan_units
-
     plans, undispatched = plan_units(table, config)
     numbered = {t.parent or t.id for t in table.tasks}
     subs = sum(1 for t in table.tasks if t.parent)

@@ -13,7 +13,7 @@ read-only openpyxl does not expose (hidden rows, formula cells) and, for the rea
 and shared strings themselves (``values``). With ``values`` the pre-flight is quick: an XML part
 in plain UTF-8 of at most 1 MB with no "<!" in its bytes can hold no DTD, and is kept
 (``Package.parts``) for whoever reads it, who checks its shape on reading (``Package.tree``,
-``toolkit.xlsx_parts``); every other part has the full pass at once, and a file left to
+``toolkit.collect.xlsx_parts``); every other part has the full pass at once, and a file left to
 openpyxl has the full pass over every part first. ``require_safe_xml`` asserts
 that openpyxl parses with defusedxml. ``run_isolated`` is the second line: each file is read in
 a forked worker whose address space is capped and whose time is bounded; a worker that dies or
@@ -98,7 +98,7 @@ class Package:
     ill_formed: bool = False  # some XML part is not well-formed (the reader leaves it to openpyxl)
     # with ``values``: the XML parts the quick pre-flight left for whoever reads them (plain
     # UTF-8, no "<!", at most FAST_PART_BYTES): sizes, CRC and the absence of any DTD are
-    # checked, their shape is not yet; ``tree`` and ``toolkit.xlsx_stream`` check it on reading
+    # checked, their shape is not yet; ``tree`` and ``toolkit.collect.xlsx_stream`` check it on reading
     parts: dict[str, bytes] = field(default_factory=dict)
     checked: set[str] = field(default_factory=set)  # XML parts that had the full pass
     rows_kept: int = 0
@@ -237,7 +237,7 @@ def inspect_package(data: bytes | Path, name: str, limits: Limits, values: bool 
     """Return the checked package of a returned file, or raise ``RejectedReturn``.
 
     With ``values`` the same pass also keeps the cells of each worksheet's first rows and the
-    shared strings (``SheetFacts.rows``, ``Package.strings``), for ``toolkit.xlsx_stream``.
+    shared strings (``SheetFacts.rows``, ``Package.strings``), for ``toolkit.collect.xlsx_stream``.
     """
     require_safe_xml()
     try:
@@ -689,7 +689,7 @@ class _XmlShape:
                 else:
                     facts.valued_below = True
 
-    # --- values, as openpyxl reads them (``toolkit.xlsx_stream`` turns them into cells) ---
+    # --- values, as openpyxl reads them (``toolkit.collect.xlsx_stream`` turns them into cells) ---
 
     def _keep_cell(self, tag: str, local: str, parent: str, attrib: dict[str, str]) -> None:
         facts = self.facts

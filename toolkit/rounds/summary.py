@@ -1,6 +1,6 @@
 """The round's consolidated workbook (汇总表): the one owner of its sheets and how they print.
 
-``write_consolidated`` renders a ``RoundState`` (with ``toolkit.xlsx_write``) into five sheets — 总览 (return
+``write_consolidated`` renders a ``RoundState`` (with ``toolkit.workbook.xlsx_write``) into five sheets — 总览 (return
 rate, 序时进度, counts by status, section, leader and unit, a chart), 任务汇总 (one row per task,
 rolled up), 分单位明细 (one row per task × lead unit), 未报送 (missing, rejected and late units
 with their contacts) and 问题清单 (every problem found). Everything a unit typed is data: each
@@ -20,12 +20,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from toolkit import layout, xlsx_write
 from toolkit.config import Config
-from toolkit.fileio import atomic_path
-from toolkit.layout import Column
-from toolkit.model import Answer, Task
-from toolkit.roundstate import (
+from toolkit.files import atomic_path
+from toolkit.model import NOT_REPORTED, Answer, Task
+from toolkit.rounds.state import (
     LAGGING_FLAG,
     AnswerRecord,
     RoundState,
@@ -35,8 +33,12 @@ from toolkit.roundstate import (
     section_rows,
     task_change,
 )
-from toolkit.tracking_writer import print_setup
-from toolkit.xlsx_write import write_row
+from toolkit.workbook import layout, xlsx_write
+from toolkit.workbook.layout import Column
+from toolkit.workbook.style import STATUS_BARS, STATUS_FILLS, print_setup
+from toolkit.workbook.xlsx_write import write_row
+
+CONSOLIDATED_NAME = "汇总表.xlsx"
 
 SHEET_OVERVIEW = "总览"
 SHEET_TASKS = "任务汇总"
@@ -45,7 +47,6 @@ SHEET_UNITS = "未报送"
 SHEET_PROBLEMS = "问题清单"
 SHEETS = (SHEET_OVERVIEW, SHEET_TASKS, SHEET_DETAIL, SHEET_UNITS, SHEET_PROBLEMS)
 
-NOT_REPORTED = "未报送"  # the status shown for a task or task × unit with no current answer
 NO_LEADER = "（未列分管领导）"
 NO_SECTION = "（未分部分）"
 
@@ -61,22 +62,6 @@ CUT_MARK = "……（超过 Excel 单元格字数上限，以下已截断）"
 # Table sheets: a title row, a note row, then the header (as in the tracking workbooks).
 TITLE_ROW, NOTE_ROW, HEADER_ROW, FIRST_DATA_ROW = 0, 1, 2, 3
 
-# Light fills for status cells (the printed table stays readable in black and white) and the
-# stronger colours of the chart's bars. A status the office added itself gets no colour.
-STATUS_FILLS = {
-    "已完成": "#C6EFCE",
-    "序时推进": "#DDEBF7",
-    "滞后": "#FFC7CE",
-    "未启动": "#D9D9D9",
-    NOT_REPORTED: "#FFEB9C",
-}
-STATUS_BARS = {
-    "已完成": "#70AD47",
-    "序时推进": "#5B9BD5",
-    "滞后": "#E0474C",
-    "未启动": "#A5A5A5",
-    NOT_REPORTED: "#FFC000",
-}
 
 # 总览: a label column, then narrow number columns; the status table's rows are taller so the
 # chart beside it has room.

@@ -1,7 +1,7 @@
 """The whole cycle on the bundled example with one command (``duban demo``).
 
 Runs two rounds of the example: split the first round, simulate the units' returns
-(``toolkit.simulate``), collect them and write the round's reports; then split the second
+(``toolkit.demo.simulate``), collect them and write the round's reports; then split the second
 round — its workbooks prefilled with the first round's accepted answers — simulate returns that
 build on those answers, collect and report again; finally write the year-end summary. It says
 where every artefact is. It works in ``<output>/demo/``, which it owns and clears first, so it
@@ -16,11 +16,11 @@ from pathlib import Path
 
 from toolkit.collect import CollectResult, collect
 from toolkit.config import Config
+from toolkit.demo.simulate import Simulation, simulate_returns
 from toolkit.model import Answer, Round
-from toolkit.report import BRIEFS_FOLDER, write_round_report
-from toolkit.simulate import Simulation, simulate_returns
+from toolkit.reports.round import BRIEFS_FOLDER, write_round_report
+from toolkit.reports.year import write_year_end
 from toolkit.split import SplitResult, split
-from toolkit.yearend import write_year_end
 
 DEMO_ROUNDS = 2
 

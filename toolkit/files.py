@@ -1,7 +1,8 @@
-"""Writing files safely: to a temporary name beside the target, then renamed into place.
+"""Files duban writes and ships: atomic writes, safe file names, and where the bundled files live.
 
 A crash never leaves half a workbook, and an output held open by Excel (which locks it on
-Windows) is a clear error instead of a traceback.
+Windows) is a clear error instead of a traceback. The bundled example (config, table,
+templates) is the repository's top level in a checkout, package data in a wheel (setup.cfg).
 """
 
 from __future__ import annotations
@@ -65,3 +66,29 @@ def _put_in_place(tmp: Path, path: Path) -> None:
         raise WorkbookError(
             f"{path}: 无法写入，文件可能正在 Excel/WPS 中打开。请关闭该文件后重试。"
         ) from None
+
+
+# -- the bundled example ------------------------------------------------------------------
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def bundle_root() -> Path:
+    """Return the folder holding the bundled ``examples/`` and ``templates/``."""
+    checkout = _PACKAGE.parent
+    if (checkout / "config.toml").is_file() and (checkout / "examples").is_dir():
+        return checkout
+    return _PACKAGE
+
+
+def bundled_config() -> Path:
+    """Return the path of the bundled example ``config.toml``."""
+    root = bundle_root()
+    if root == _PACKAGE:
+        return _PACKAGE / "office" / "config.toml"
+    return root / "config.toml"
+
+
+def bundled_templates() -> Path:
+    """Return the folder of the bundled templates."""
+    return bundle_root() / "templates"

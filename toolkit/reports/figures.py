@@ -1,6 +1,6 @@
 """The figures of a round, computed once from its ``RoundState`` for the summary and the briefs.
 
-Counting follows the consolidated workbook (汇总表, ``toolkit.consolidated``) exactly, so the
+Counting follows the consolidated workbook (汇总表, ``toolkit.rounds.summary``) exactly, so the
 report and the workbook never disagree:
 
 * **tasks** (任务数, what the summary's sentences use): each task counts once, with its rolled-up
@@ -23,8 +23,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from toolkit.config import Config
-from toolkit.model import Answer, Task
-from toolkit.roundstate import (
+from toolkit.model import NOT_REPORTED, Answer, Task
+from toolkit.rounds.state import (
     LAGGING_FLAG,
     Change,
     RoundState,
@@ -34,7 +34,6 @@ from toolkit.roundstate import (
     task_change,
 )
 
-NOT_REPORTED = "未报送"  # as the 汇总表 shows a task or task × unit without a current answer
 NO_SECTION = "（未分部分）"
 BEHIND = "序时推进"  # the status that can be 欠进度 (RoundState.behind_schedule)
 

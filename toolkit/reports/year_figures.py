@@ -1,0 +1,174 @@
+"""The year's figures: every round side by side and each task's final status.
+
+A task's final status is the last round's rolled-up status, falling back to the latest round in
+which any of its lead units answered; its final progress is that round's average.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from toolkit.config import Config
+from toolkit.errors import LedgerError
+from toolkit.ledger import Ledger, ledger_path
+from toolkit.model import Answer, Round, Task
+from toolkit.reports.figures import (
+    NOT_REPORTED,
+    RoundFigures,
+    Tally,
+    TaskFigures,
+    round_figures,
+)
+from toolkit.rounds import round_state
+from toolkit.rounds.state import UnitState, section_rows
+
+# How a unit's return is shown in the record of a round.
+ON_TIME = "按时报送"
+LATE = "逾期报送"
+MISSING = "未报送"
+REJECTED = "被退回"
+NOT_DISPATCHED = "—"
+
+
+@dataclass(frozen=True)
+class YearTask:
+    """One task over the year: each round's figures and the final status."""
+
+    task: Task
+    rounds: dict[str, TaskFigures]  # round id → the task's figures (rounds it was dispatched in)
+    final: TaskFigures | None  # the figures the final status comes from
+    final_round: Round | None  # the round those figures are from; None: never answered
+
+    @property
+    def status(self) -> str:
+        """The final status: last round's rolled-up, else the latest answered round's."""
+        return self.final.status if self.final and self.final_round else NOT_REPORTED
+
+    @property
+    def progress(self) -> float | None:
+        """The final progress: the average of that round's answers."""
+        return self.final.progress if self.final and self.final_round else None
+
+
+@dataclass
+class YearFigures:
+    """Everything the year-end sheet and summary say."""
+
+    config: Config
+    rounds: list[tuple[Round, RoundFigures]]
+    tasks: list[YearTask]
+    overall: Tally
+    sections: list[tuple[int, str, Tally]]
+    leaders: dict[str, Tally]
+    units: dict[str, Tally]  # each lead unit's own final answers
+    returns: dict[str, dict[str, str]] = field(default_factory=dict)  # unit → round id → record
+
+    @property
+    def last(self) -> Round:
+        """The year's last dispatched round."""
+        return self.rounds[-1][0]
+
+    def fallback(self) -> list[YearTask]:
+        """The tasks whose final status comes from an earlier round than the last."""
+        return [t for t in self.tasks if t.final_round is not None and t.final_round != self.last]
+
+
+def year_figures(config: Config) -> YearFigures:
+    """Read every dispatched round from the ledger and compute the year's figures."""
+    rounds: list[tuple[Round, RoundFigures]] = []
+    with Ledger(ledger_path(config.output_dir)) as ledger:
+        for rnd in config.rounds:
+            state = round_state(config, ledger, rnd)
+            if state.dispatches:
+                rounds.append((rnd, round_figures(state, config)))
+        if not rounds:
+            raise LedgerError(
+                f"{ledger.path}: 还没有任何轮次的分发记录，无法生成年度汇总。"
+                "请先运行 duban split 和 duban collect。"
+            )
+    statuses = config.status_names
+
+    order: dict[str, Task] = {}
+    for _rnd, figures in reversed(rounds):  # the latest wording of a task wins
+        for t in figures.tasks:
+            order.setdefault(t.task.id, t.task)
+    first_seen = {t.task.id: i for i, t in enumerate(rounds[-1][1].tasks)}
+    ids = sorted(order, key=lambda i: (i not in first_seen, first_seen.get(i, 0)))
+
+    by_round = {rnd.id: {t.task.id: t for t in f.tasks} for rnd, f in rounds}
+    tasks: list[YearTask] = []
+    for task_id in ids:
+        per_round = {
+            rnd.id: by_round[rnd.id][task_id] for rnd, _ in rounds if task_id in by_round[rnd.id]
+        }
+        final, final_round = None, None
+        for rnd, _ in reversed(rounds):
+            f = per_round.get(rnd.id)
+            if f is not None and f.status != NOT_REPORTED:
+                final, final_round = f, rnd
+                break
+        if final is None and per_round:
+            final = per_round[list(per_round)[-1]]
+        tasks.append(YearTask(order[task_id], per_round, final, final_round))
+
+    overall = Tally(statuses)
+    leaders: dict[str, Tally] = {}
+    for t in tasks:
+        lagging = bool(t.final and t.final_round and t.final.lagging)
+        status = None if t.status == NOT_REPORTED else t.status
+        overall.add(status, lagging)
+        for name in config.expand_leaders(t.task.leaders):
+            leaders.setdefault(name, Tally(statuses)).add(status, lagging)
+    known = [ld.name for ld in config.leaders if ld.name in leaders]
+    leaders = {n: leaders[n] for n in (*known, *(n for n in leaders if n not in known))}
+
+    return YearFigures(
+        config=config,
+        rounds=rounds,
+        tasks=tasks,
+        overall=overall,
+        sections=_sections(tasks, statuses),
+        leaders=leaders,
+        units=_unit_tallies(rounds, statuses),
+        returns=_return_records(rounds),
+    )
+
+
+def _sections(tasks: list[YearTask], statuses: tuple[str, ...]) -> list[tuple[int, str, Tally]]:
+    return section_rows(
+        ((t.task.section, t) for t in tasks),
+        lambda: Tally(statuses),
+        lambda tally, t: tally.add(None if t.status == NOT_REPORTED else t.status),
+    )
+
+
+def _unit_tallies(
+    rounds: list[tuple[Round, RoundFigures]], statuses: tuple[str, ...]
+) -> dict[str, Tally]:
+    """Count each lead unit's own final answer per task (the latest round it answered)."""
+    final: dict[tuple[str, str], Answer | None] = {}
+    for _rnd, figures in rounds:
+        for t in figures.tasks:
+            for u in t.units:
+                key = (u.unit, t.task.id)
+                if u.answer is not None or key not in final:
+                    final[key] = u.answer if u.answer is not None else final.get(key)
+    tallies: dict[str, Tally] = {}
+    for (unit, _task_id), answer in final.items():
+        tallies.setdefault(unit, Tally(statuses)).add(answer.status if answer else None)
+    return tallies
+
+
+def return_record(unit: UnitState) -> str:
+    """Return how a unit's return in a round is recorded: 按时报送, 逾期报送, 未报送, 被退回."""
+    if unit.state == "returned":
+        return LATE if unit.late else ON_TIME
+    return REJECTED if unit.state == "rejected" else MISSING
+
+
+def _return_records(rounds: list[tuple[Round, RoundFigures]]) -> dict[str, dict[str, str]]:
+    records: dict[str, dict[str, str]] = {}
+    for rnd, figures in rounds:
+        for u in figures.units:
+            records.setdefault(u.unit, {})[rnd.id] = return_record(u)
+    return records

@@ -1,0 +1,1 @@
+"""How the workbooks duban writes look: the tracking workbook's layout and the house style."""
