@@ -497,8 +497,8 @@ def test_a_connection_lost_after_the_final_dot_is_unknown_and_never_resent(
     assert handler.units().count("区财政局") == 1
     assert len(handler.received) == 69
 
-    with pytest.raises(MailError, match="--unit"):
-        mail_round(config, send=True, retry=True)
+    retried = mail_round(config, send=True, retry=True)  # every failed unit, not the unknown
+    assert retried.units(m.UNKNOWN) == ["区财政局"] and handler.units().count("区财政局") == 1
     third = mail_round(config, units=["区财政局"], send=True, retry=True)  # the clerk checked
     assert third.ok and third.units(m.SENT) == ["区财政局"]
     assert handler.units().count("区财政局") == 2
@@ -572,6 +572,26 @@ def test_a_refused_address_fails_that_unit_only_until_it_is_corrected(dispatched
     fixed = mail_round(corrected, units=["区发改局"], send=True)
     assert fixed.ok and fixed.units(m.SENT) == ["区发改局"]
     assert handler.received[-1].rcpt_tos == ["fgj2@example.org", OFFICE]
+
+
+def test_retry_resends_every_failed_unit_at_once_after_a_552(dispatched, server):
+    controller, handler = server
+    config = with_smtp(dispatched, controller)
+    units = ["区发改局", "区财政局", "区工信局"]
+    handler.accept, handler.failure = 1, "552 5.2.2 Mailbox full, try later"
+
+    first = mail_round(config, units=units, send=True)
+    assert [(o.unit, o.outcome) for o in first.outcomes] == [
+        ("区发改局", m.SENT),
+        ("区财政局", m.FAILED_PERMANENT),
+        ("区工信局", m.FAILED_PERMANENT),
+    ]
+    handler.accept = None
+    assert mail_round(config, units=units, send=True).units(m.FAILED_PERMANENT) == units[1:]
+    retried = mail_round(config, send=True, retry=True)  # no --unit: every failed one
+    assert retried.ok and retried.units(m.ALREADY_SENT) == ["区发改局"]
+    assert {"区财政局", "区工信局"} <= set(retried.units(m.SENT)) and len(retried.units(m.SENT)) == 68
+    assert [handler.units().count(u) for u in units] == [1, 1, 1]
 
 
 def test_one_refused_address_of_several_still_counts_as_sent(dispatched, server):

@@ -13,7 +13,8 @@ sent | failed-temporary | failed-permanent | unknown (see ``toolkit.mail.smtp``)
 pending and failed-temporary messages only. ``unknown`` ones — and ``sending`` ones left by a
 crash, which become unknown — are listed for the clerk to check and are resent only on explicit
 request (``retry=True`` with the units named). A failed-permanent message is retried when the
-unit's addresses were corrected in ``config.toml``, or on explicit request.
+unit's addresses were corrected in ``config.toml``, or on request (``retry=True``, every failed
+unit at once: after a 552 the clerk shrinks nothing and just asks again).
 
 Before anything is sent, a unit without an address, an address that is not plain ASCII and a
 message larger than the server's advertised SIZE are listed as errors; one bad unit never stops
@@ -290,10 +291,9 @@ def _run(
     named_units: list[str] | tuple[str, ...] | None,
 ) -> MailResult:
     result = MailResult(round=rnd, kind=kind, send=send, outbox=outbox)
-    if retry and not named_units:
-        raise MailError(
-            "重发“结果不明”或“发送失败”的邮件时，必须用 --unit 指明单位（请先向对方核实确未收到）。"
-        )
+    # --retry resends what failed; a message the server may have (unknown) only when the
+    # clerk names its unit, having checked with the unit that it did not arrive
+    retry_unknown = retry and bool(named_units)
     env = environment(config)
     office_copy = (config.office.email,) if config.office.email else ()
     dispatch_dir = config.output_dir / rnd.id / "dispatch"
@@ -304,7 +304,7 @@ def _run(
         to = unit_info.email if unit_info else ()
         cc = unit_info.cc if unit_info else ()
         row = _delivery(ledger, rnd.id, plan.unit, kind, plan.msg_id)
-        held = _held(ledger, row, (*to, *cc, *office_copy), retry)
+        held = _held(ledger, row, (*to, *cc, *office_copy), retry, retry_unknown)
         if held is not None:
             result.outcomes.append(_outcome(plan, held[0], held[1], row))
             continue
@@ -475,7 +475,7 @@ def _address_problem(
 
 
 def _held(
-    ledger: Ledger, row: Any, addresses: tuple[str, ...], retry: bool
+    ledger: Ledger, row: Any, addresses: tuple[str, ...], retry: bool, retry_unknown: bool
 ) -> tuple[str, str] | None:
     """Return (outcome, detail) when a message must not be sent again now, else None."""
     if row is None:
@@ -488,9 +488,9 @@ def _held(
         detail = "上次发送时程序中断，服务器可能已收到；请向对方核实，不会自动重发"
         _finish(ledger, row["id"], UNKNOWN, detail)
         state = UNKNOWN
-        if not retry:
+        if not retry_unknown:
             return UNKNOWN, detail
-    if state == UNKNOWN and not retry:
+    if state == UNKNOWN and not retry_unknown:
         return UNKNOWN, row["detail"]
     if state == FAILED_PERMANENT and not retry:
         if set(json.loads(row["recipients"])) == set(addresses):  # the addresses were not corrected
