@@ -116,6 +116,16 @@ def split(ctx: click.Context, round_id: str | None, tasks_path: Path | None, for
     click.echo(f"填报表在：{result.folder}")
 
 
+VERDICT_LABELS = {
+    "accepted": "通过",
+    "accepted with warnings": "通过（有提示）",
+    "rejected": "退回",
+    "not a return": "不是回执",
+    "skipped": "跳过",
+    "unread": "本次未读取",
+}
+
+
 @cli.command()
 @click.option("--round", "round_id", help="报送轮次，默认第一个轮次。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果（只输出 JSON）。")
@@ -134,23 +144,17 @@ def collect(
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
     else:
         for v in result.verdicts:
-            label = {
-                "accepted": "通过",
-                "accepted with warnings": "通过（有提示）",
-                "rejected": "退回",
-            }[v.verdict]
+            label = VERDICT_LABELS.get(v.verdict, v.verdict)
             click.echo(f"[{label}] {v.source}" + (f" — {v.unit}" if v.unit else ""))
             for reason in v.reasons:
                 click.echo(f"    {reason}")
-        for note in result.skipped:
-            click.echo(f"[跳过] {note}")
         click.echo("")
         click.echo(format_status(result.state))
         click.echo(f"\n汇总表：{result.workbook}")
     for warning in result.warnings:
         click.echo(f"提示：{warning}", err=True)
-    if not result.verdicts:
-        raise click.ClickException("没有找到任何回执文件（.xlsx、.xlsm、.xls 或 .eml）。")
+    if not any(v.verdict not in ("skipped", "not a return") for v in result.verdicts):
+        raise click.ClickException("没有找到任何回执文件（.xlsx、.xlsm、.eml、.msg 或 .zip）。")
 
 
 @cli.command()
@@ -262,7 +266,7 @@ def _mail_options(units_help: str, send_help: str, retry_help: str):
 @_mail_options(
     "只处理这个单位（可重复）；默认本轮所有单位。",
     "真正发送；不加则只写入发件箱 outbox/ 供检查。",
-    "重发 --unit 所指单位“结果不明”或“发送失败”的邮件（先向对方核实确未收到）。",
+    "重发所有“发送失败”的邮件；“结果不明”的只重发 --unit 所指单位（先向对方核实确未收到）。",
 )
 @click.pass_context
 def mail(
@@ -286,7 +290,7 @@ def mail(
 @_mail_options(
     "只催这个单位（可重复）；默认所有未报送或被退回的单位。",
     "真正发送；不加则只写入发件箱 outbox-remind/ 供检查。",
-    "重发 --unit 所指单位当天“结果不明”或“发送失败”的催报（先核实）。",
+    "重发当天所有“发送失败”的催报；“结果不明”的只重发 --unit 所指单位（先核实）。",
 )
 @click.pass_context
 def remind(

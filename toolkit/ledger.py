@@ -271,6 +271,11 @@ class Ledger:
                 (sha256, round_id, original, archived, size, now()),
             )
 
+    def message_ids(self, round_id: str) -> frozenset[str]:
+        """Return the Message-IDs of every message duban composed for a round (never returns)."""
+        rows = self.db.execute("SELECT message_id FROM deliveries WHERE round = ?", (round_id,))
+        return frozenset(r[0] for r in rows)
+
     def return_by_content(self, round_id: str, sha256: str) -> sqlite3.Row | None:
         """Return the recorded verdict on content already collected in this round, if any."""
         return self.db.execute(

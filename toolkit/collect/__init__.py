@@ -16,14 +16,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from toolkit.collect.gather import Incoming, find_inputs, receive
+from toolkit.collect.bounds import Limits, RejectedReturn
+from toolkit.collect.gather import Incoming, Receiver, Settled, find_inputs
 from toolkit.collect.judge import Judge, record_verdict, verdict_from_row
-from toolkit.collect.read import Limits, read_returns_isolated
+from toolkit.collect.read import read_return
+from toolkit.collect.workers import Unread, read_isolated
 from toolkit.config import Config
+from toolkit.errors import LedgerError
 from toolkit.ledger import Ledger, ledger_path
 from toolkit.model import Round
 from toolkit.progress import progress
-from toolkit.rounds.state import VERDICT_REJECTED, FileVerdict, RoundState
+from toolkit.rounds.state import (
+    VERDICT_REJECTED,
+    VERDICT_SKIPPED,
+    VERDICT_UNREAD,
+    FileVerdict,
+    RoundState,
+)
 from toolkit.rounds.summary import CONSOLIDATED_NAME
 
 
@@ -35,7 +44,6 @@ class CollectResult:
     verdicts: list[FileVerdict]  # this run's files, in the order given (repeats included)
     state: RoundState
     workbook: Path
-    skipped: list[str] = field(default_factory=list)  # not returns at all (lock files, …)
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
@@ -43,7 +51,12 @@ class CollectResult:
         return {
             "round": self.round.id,
             "files": [
-                {"path": v.source, "verdict": v.verdict, "unit": v.unit, "reasons": list(v.reasons)}
+                {
+                    "path": v.source,
+                    "verdict": v.verdict,
+                    "unit": v.unit,
+                    "reasons": list(v.reasons),
+                }
                 for v in self.verdicts
             ],
             "units": {
@@ -91,63 +104,74 @@ def _collect(
 
     limits = limits or Limits()
     rnd = config.round(round_id)
-    round_dir = config.output_dir / rnd.id
-    files, skipped = find_inputs(paths, config.output_dir)
-    verdicts: list[FileVerdict] = []
+    entries = find_inputs(paths, config.output_dir)
     with Ledger(ledger_path(config.output_dir)) as ledger:
         if not ledger.has_dispatches(rnd.id):
-            from toolkit.errors import LedgerError
-
             raise LedgerError(
-                f"{ledger.path}: 第 {rnd.id} 轮还没有分发记录，无法核对回执。请先运行 duban split --round {rnd.id}。"
+                f"{ledger.path}: 第 {rnd.id} 轮还没有分发记录，无法核对回执。"
+                f"请先运行 duban split --round {rnd.id}。"
             )
         judge = Judge(config, rnd, ledger)
-        order: list[tuple[str, Incoming | tuple[str, str]]] = []
-        by_source: dict[str, Incoming] = {}
+        receiver = Receiver(config, rnd, ledger, limits)
+        order: list[Incoming | Settled] = []
+        to_read: dict[str, Incoming] = {}
+        unread: dict[str, Unread] = {}
         seen_now: set[str] = set()
-        received = round_dir / "received"
 
-        def new_returns() -> Iterator[tuple[bytes | Path, str]]:
-            """Archive and record each input; yield the ones not judged before, to be read.
+        def new_returns() -> Iterator[tuple[Path, str]]:
+            """Receive each input; yield the workbooks not judged before, to be read.
 
-            Drawn by the reading workers as they want files, so the next file is archived
-            while they read the ones before it.
+            Drawn as the reading workers go, so the next file is archived while they read.
             """
-            gathered = receive(
-                progress(files, total=len(files), desc="核对回执"), rnd, ledger, received, limits
-            )
-            for item in gathered:
-                if isinstance(item, tuple):
-                    order.append(("refused", item))
-                elif item.sha256 in seen_now or ledger.return_by_content(rnd.id, item.sha256):
-                    order.append(("known", item))
-                else:
+            for item in receiver.receive(progress(entries, total=len(entries), desc="核对回执")):
+                order.append(item)
+                known = item.sha256 and (
+                    item.sha256 in seen_now or ledger.return_by_content(rnd.id, item.sha256)
+                )
+                if isinstance(item, Settled):
+                    if item.verdict == VERDICT_REJECTED and item.sha256 and not known:
+                        seen_now.add(item.sha256)
+                        record_verdict(
+                            ledger, judge, rnd, item, RejectedReturn(item.source, item.reason)
+                        )
+                    continue
+                if not known:
                     seen_now.add(item.sha256)
-                    by_source.setdefault(item.source, item)
-                    order.append(("new", item))
-                    yield (item.path if item.path is not None else item.data), item.source  # type: ignore[misc]
+                    to_read[item.source] = item
+                    yield item.path, item.source
 
         # One commit for every file received and every verdict: a commit per file costs more
         # than reading it. What was recorded is committed even if the run fails part way (see
         # ``Ledger.batch``); each file is archived and recorded before a worker is given it.
         with ledger.batch():
-            reads = read_returns_isolated(new_returns(), limits, workers, expected=len(files))
-            # Each result is recorded and dropped: the batch never holds every workbook.
-            for source, result in reads:
-                record_verdict(ledger, judge, rnd, by_source[source], result)
+            for source, result in read_isolated(read_return, new_returns(), limits, workers):
+                if isinstance(result, Unread):
+                    unread[source] = result
+                else:
+                    record_verdict(ledger, judge, rnd, to_read[source], result)
             ledger.refresh_current(rnd.id)
-
-        for kind, item in order:
-            if kind == "refused":
-                source, reason = item  # type: ignore[misc]
-                verdicts.append(
-                    FileVerdict(source, "", VERDICT_REJECTED, None, (reason,), False, "", None)
-                )
-                continue
-            row = ledger.return_by_content(rnd.id, item.sha256)  # type: ignore[union-attr]
-            verdicts.append(verdict_from_row(row, item.source))  # type: ignore[union-attr]
+        verdicts = [_verdict(ledger, rnd, item, unread) for item in order]
         state = round_state(config, ledger, rnd)
 
-    workbook = round_dir / CONSOLIDATED_NAME
+    workbook = config.output_dir / rnd.id / CONSOLIDATED_NAME
     warnings = write_consolidated(workbook, state, config)
-    return CollectResult(rnd, verdicts, state, workbook, skipped, list(warnings or []))
+    return CollectResult(rnd, verdicts, state, workbook, list(warnings or []))
+
+
+def _verdict(
+    ledger: Ledger, rnd: Round, item: Incoming | Settled, unread: dict[str, Unread]
+) -> FileVerdict:
+    """The verdict a path gets in this run's list, from the ledger where it was recorded."""
+    if isinstance(item, Incoming) and item.source in unread:
+        reason = unread[item.source].reason
+        return FileVerdict(
+            item.source, item.sha256, VERDICT_UNREAD, None, (reason,), False, item.arrived
+        )
+    row = ledger.return_by_content(rnd.id, item.sha256) if item.sha256 else None
+    if row is not None and (isinstance(item, Incoming) or item.verdict == VERDICT_REJECTED):
+        return verdict_from_row(row, item.source)
+    assert isinstance(item, Settled)
+    reason = item.reason if item.verdict == VERDICT_SKIPPED else f"“{item.source}”：{item.reason}"
+    return FileVerdict(
+        item.source, item.sha256, item.verdict, item.unit, (reason,), False, item.arrived
+    )

@@ -1,173 +1,292 @@
-"""Gathering returns: the files under the given paths, each archived and recorded before it is read."""
+"""Gathering returns: every path under the given folders gets a workbook to read or a verdict.
+
+Files are told apart by their bytes (``sniff``); a mail or a .zip is opened for the files
+inside (``containers``). Everything received is archived unchanged under a name derived from
+its content (never from the mail) and recorded in the ledger before it is read; a file over the
+size limit is recorded by name, size and hash and not copied.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import os
-import shutil
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit.collect.read import (
-    Limits,
-    RejectedReturn,
-    eml_attachments,
+from toolkit.collect.bounds import Limits, mb
+from toolkit.collect.containers import (
+    ContainerError,
+    Contents,
+    archive_contents,
+    mail_contents,
+    outlook_contents,
 )
+from toolkit.collect.read import too_big_reason
+from toolkit.collect.sniff import ARCHIVE, MAIL, OUTLOOK, UNREADABLE, WORKBOOK, Sniffed, sniff
+from toolkit.config import Config
+from toolkit.files import write_atomically
 from toolkit.ledger import Ledger
 from toolkit.model import Round
+from toolkit.rounds.state import VERDICT_NOT_RETURN, VERDICT_REJECTED, VERDICT_SKIPPED
 from toolkit.rounds.summary import CONSOLIDATED_NAME
 
-EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et"}
+MAX_DEPTH = 2  # a mail in a .zip, or a .zip in a mail; never a .zip in a .zip
+
+# Folders and files under the output folder that duban writes itself: never returns.
+OWN_FOLDERS = ("dispatch", "received", "outbox", "briefs", "year-end")
+OWN_FILES = (CONSOLIDATED_NAME, "tasks.xlsx", "summary.docx", "summary.md", "ledger.sqlite")
+SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
 
 
 @dataclass(frozen=True)
 class Incoming:
-    """One return to judge: a file, or one Excel attachment of a saved mail."""
+    """One workbook to read: a file, or a file taken out of a mail or an archive."""
 
     source: str
-    path: Path | None  # the file itself, when not an attachment
-    data: bytes | None  # the attachment's bytes
+    path: Path  # the archived copy, which a worker reads
     sha256: str
     arrived: str  # ISO local time: the mail's Date, else the file's modification time
+    sender_unit: str | None = None  # the unit whose registered address sent the mail
 
 
-# -- gathering ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Settled:
+    """A path given its verdict without reading: skipped, not a return, or a rejected return."""
+
+    source: str
+    verdict: str
+    reason: str
+    sha256: str = ""
+    unit: str | None = None  # a rejected return from a unit's registered address
+    arrived: str = ""
 
 
-WHOLE_READ_BYTES = 8 << 20  # a return up to this size is read once, hashed and archived from memory
+# -- the paths ------------------------------------------------------------------------------
 
 
-def _sha256_file(path: Path) -> str:
+def find_inputs(paths: Iterable[Path], output_dir: Path | None = None) -> list[Path | Settled]:
+    """Return every file under ``paths`` to receive, or its ``skipped`` verdict, in order."""
+    roots = [Path(p) for p in paths]
+    real_roots = [_real(p) for p in roots]
+    output_real = _real(output_dir) if output_dir is not None else None
+    found: list[Path | Settled] = []
+    own = 0
+    for root in roots:
+        if not root.exists() and not root.is_symlink():
+            found.append(_skip(root, "找不到这个文件或文件夹。"))
+            continue
+        entries = [root] if not root.is_dir() or root.is_symlink() else _walk(root)
+        for path in entries:
+            why = _skip_reason(path, real_roots, output_real, is_root=path == root)
+            if why == "own":
+                own += 1
+            elif why:
+                found.append(_skip(path, why))
+            else:
+                found.append(path)
+    if own:
+        found.append(
+            Settled(
+                "（输出文件夹）",
+                VERDICT_SKIPPED,
+                f"输出文件夹中 duban 自己生成的 {own} 个文件（下发表、存档、汇总表等）不是回执，已跳过。",
+            )
+        )
+    return found
+
+
+def _skip(path: Path, why: str) -> Settled:
+    return Settled(str(path), VERDICT_SKIPPED, why)
+
+
+def _real(path: Path) -> Path:
+    return Path(os.path.realpath(path))
+
+
+def _walk(root: Path) -> list[Path]:
+    """Every entry below ``root`` (files, links, pipes…), sorted; linked folders not entered."""
+    entries: list[Path] = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs.sort()
+        base = Path(folder)
+        entries += [base / name for name in sorted(files)]
+        entries += [base / name for name in dirs if (base / name).is_symlink()]
+        dirs[:] = [
+            d for d in dirs if not (base / d).is_symlink() and not d.startswith(".dispatch-")
+        ]
+    return entries
+
+
+def _skip_reason(path: Path, roots: list[Path], output: Path | None, is_root: bool) -> str:
+    """Why a path is not received ("own" for duban's own outputs), or "" to receive it."""
+    name = path.name
+    if path.is_symlink():
+        if not path.exists():
+            return "这是一个链接，它指向的文件已不存在。"
+        target = _real(path)
+        if not is_root and not any(target.is_relative_to(r) for r in roots):
+            return "这是一个指向所给文件夹以外的链接，未跟随。"
+        if target.is_dir():
+            return "这是一个指向文件夹的链接，未跟随。请直接给出该文件夹。"
+    try:
+        mode = path.stat().st_mode
+    except OSError as e:
+        return f"无法读取这个文件（{e.strerror or e}）。"
+    if not stat.S_ISREG(mode):
+        return "这不是普通文件（管道、设备或套接字），未读取。"
+    if name.startswith("~$"):
+        return "Excel 的临时锁文件，已跳过。"
+    if name.startswith(".~lock.") and name.endswith("#"):
+        return "LibreOffice/WPS 的临时锁文件，已跳过。"
+    if name.startswith(".~") or (name.startswith(".") and name.endswith(".tmp")):
+        return "duban 未写完的临时文件（上次运行被中断时留下），已跳过。"
+    if name.lower() in SYSTEM_FILES:
+        return "操作系统生成的文件，不是回执，已跳过。"
+    if output is not None and not is_root:
+        try:
+            parts = _real(path).relative_to(output).parts
+        except ValueError:
+            parts = ()
+        own_file = name.startswith(OWN_FILES)  # the ledger's -journal and backups too
+        if parts and (own_file or any(p.startswith(OWN_FOLDERS) for p in parts[:-1])):
+            return "own"
+    return ""
+
+
+# -- receiving ------------------------------------------------------------------------------
+
+
+class Receiver:
+    """Archives and records each file of a round, and says what each one is."""
+
+    def __init__(self, config: Config, rnd: Round, ledger: Ledger, limits: Limits):
+        self.round = rnd
+        self.ledger = ledger
+        self.limits = limits
+        self.folder = config.output_dir / rnd.id / "received"
+        self.own_ids = ledger.message_ids(rnd.id)
+        self.unit_by_address = _units_by_address(config)
+
+    def receive(self, entries: Iterable[Path | Settled]) -> Iterator[Incoming | Settled]:
+        """Yield what to read, or the verdict, for each entry (and each file inside one)."""
+        for entry in entries:
+            if isinstance(entry, Settled):
+                yield entry
+                continue
+            try:
+                yield from self._file(entry)
+            except OSError as e:  # gone since it was listed, or not readable: only this file
+                yield Settled(
+                    str(entry), VERDICT_REJECTED, f"无法读取这个文件（{e.strerror or e}）。"
+                )
+
+    def _file(self, path: Path) -> Iterator[Incoming | Settled]:
+        source = str(path)
+        with path.open("rb") as fh:
+            info = os.fstat(fh.fileno())
+            arrived = _iso_time(info.st_mtime)
+            if info.st_size > self.limits.max_file_bytes:
+                sha = _sha256_stream(fh)
+                self.ledger.record_received(sha, self.round.id, source, "", info.st_size)
+                reason = too_big_reason(self.limits.max_file_bytes)
+                yield Settled(source, VERDICT_REJECTED, f"{reason}（{mb(info.st_size)}）", sha)
+                return
+            content = fh.read()
+        yield from self._content(content, source, arrived, None, depth=0, in_zip=False)
+
+    def _content(
+        self,
+        content: bytes,
+        source: str,
+        arrived: str,
+        sender_unit: str | None,
+        depth: int,
+        in_zip: bool,
+    ) -> Iterator[Incoming | Settled]:
+        sha = hashlib.sha256(content).hexdigest()
+        kind = sniff(content, source)
+        archived = self._archive(content, sha, kind)
+        self.ledger.record_received(sha, self.round.id, source, str(archived), len(content))
+        if kind.kind == WORKBOOK:
+            yield Incoming(source, archived, sha, arrived, sender_unit)
+        elif kind.kind in (MAIL, OUTLOOK, ARCHIVE):
+            if depth >= MAX_DEPTH or (in_zip and kind.kind == ARCHIVE):
+                why = "压缩包或邮件中又套了一层压缩包，只打开一层，未读取其中的文件。"
+                yield Settled(source, VERDICT_NOT_RETURN, why, sha, None, arrived)
+                return
+            yield from self._container(content, kind, source, sha, arrived, sender_unit, depth)
+        elif kind.kind == UNREADABLE:
+            yield Settled(source, VERDICT_REJECTED, kind.reason, sha, sender_unit, arrived)
+        else:
+            yield Settled(source, VERDICT_NOT_RETURN, kind.reason, sha, None, arrived)
+
+    def _container(
+        self,
+        content: bytes,
+        kind: Sniffed,
+        source: str,
+        sha: str,
+        arrived: str,
+        sender_unit: str | None,
+        depth: int,
+    ) -> Iterator[Incoming | Settled]:
+        try:
+            contents = self._open(content, kind)
+        except ContainerError as e:
+            yield Settled(source, VERDICT_NOT_RETURN, str(e), sha, None, arrived)
+            return
+        if kind.kind in (MAIL, OUTLOOK):
+            if contents.message_id in self.own_ids or contents.message_id.startswith("<duban."):
+                why = "这是本室发出的邮件（或其抄送副本），不是回执。"
+                yield Settled(source, VERDICT_NOT_RETURN, why, sha, None, arrived)
+                return
+            if contents.date is not None:
+                arrived = contents.date.isoformat(timespec="seconds")
+            sender_unit = self.unit_by_address.get(contents.sender, sender_unit)
+        if not contents.attachments and not contents.refused:
+            what = "邮件中没有附件" if kind.kind != ARCHIVE else "压缩包是空的"
+            yield Settled(source, VERDICT_NOT_RETURN, f"{what}，不是回执。", sha, None, arrived)
+            return
+        for name, why in contents.refused:
+            yield Settled(f"{source}#{name}", VERDICT_REJECTED, why, "", sender_unit, arrived)
+        for name, data in contents.attachments:
+            inner = f"{source}#{name}"
+            in_zip = kind.kind == ARCHIVE
+            yield from self._content(data, inner, arrived, sender_unit, depth + 1, in_zip)
+
+    def _open(self, content: bytes, kind: Sniffed) -> Contents:
+        if kind.kind == MAIL:
+            return mail_contents(content, self.limits)
+        if kind.kind == OUTLOOK:
+            return outlook_contents(content, self.limits)
+        return archive_contents(content, self.limits)
+
+    def _archive(self, content: bytes, sha: str, kind: Sniffed) -> Path:
+        """Keep the bytes under a name derived from their content: never a name from a mail."""
+        target = self.folder / f"{sha}{kind.suffix}"
+        if not target.exists():
+            write_atomically(target, content)
+        return target
+
+
+def _units_by_address(config: Config) -> dict[str, str]:
+    """Each registered address → its unit; an address two units share names neither."""
+    owners: dict[str, set[str]] = {}
+    for unit in config.units:
+        for address in unit.email:
+            owners.setdefault(address.strip().lower(), set()).add(unit.name)
+    return {a: next(iter(units)) for a, units in owners.items() if len(units) == 1}
+
+
+def _sha256_stream(fh: object) -> str:
     h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
+    for block in iter(lambda: fh.read(1 << 20), b""):  # type: ignore[attr-defined]
+        h.update(block)
     return h.hexdigest()
 
 
 def _iso_time(timestamp: float) -> str:
     return dt.datetime.fromtimestamp(timestamp).isoformat(timespec="seconds")
-
-
-def _read_small(path: Path) -> tuple[bytes | None, int, float]:
-    """Return a file's bytes (None when it is larger than ``WHOLE_READ_BYTES``), size and mtime.
-
-    One open for the hash and the archive copy: on this kind of machine opening a file costs
-    more than reading a typical return.
-    """
-    with path.open("rb") as f:
-        st = os.fstat(f.fileno())
-        data = f.read() if st.st_size <= WHOLE_READ_BYTES else None
-    return data, st.st_size, st.st_mtime
-
-
-def _mail_date(path: Path, limit: int) -> str | None:
-    import email.utils  # only for mail: a folder of workbooks does not pay for the import
-    from email import policy
-    from email.parser import BytesParser
-
-    with path.open("rb") as f:
-        head = f.read(min(limit, 256_000))
-    msg = BytesParser(policy=policy.compat32).parsebytes(head, headersonly=True)
-    try:
-        when = email.utils.parsedate_to_datetime(msg.get("Date", ""))
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is not None:
-        when = when.astimezone().replace(tzinfo=None)
-    return when.isoformat(timespec="seconds")
-
-
-# Folders and files under the output folder that duban writes itself: never returns.
-OWN_FOLDERS = ("dispatch", "received", "outbox", "briefs", "year-end")
-OWN_FILES = (CONSOLIDATED_NAME, "tasks.xlsx")
-
-
-def _written_by_duban(real: Path, output_dir: Path | None) -> bool:
-    """Tell whether a file (its real path) is one duban wrote under the output folder."""
-    if output_dir is None:
-        return False
-    try:
-        parts = real.relative_to(output_dir).parts
-    except ValueError:
-        return False
-    return real.name in OWN_FILES or any(p.startswith(OWN_FOLDERS) for p in parts[:-1])
-
-
-def find_inputs(paths: list[Path], output_dir: Path | None = None) -> tuple[list[Path], list[str]]:
-    """Return the files to collect under ``paths`` (recursively) and what was left out and why."""
-    files: list[Path] = []
-    skipped: list[str] = []
-    own = 0
-    output_real = output_dir.resolve() if output_dir is not None else None
-    for root in paths:
-        if not root.exists():
-            skipped.append(f"{root}: 找不到这个文件或文件夹。")
-            continue
-        candidates = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-        root_real = root.resolve()
-        for p in candidates:
-            suffix = p.suffix.lower()
-            # rglob does not descend into linked folders: below the root only a linked file
-            # needs resolving (one resolve per file costs 35 µs, 2,000 returns 70 ms)
-            real = p.resolve() if p.is_symlink() else root_real / p.relative_to(root)
-            if p.name.startswith("~$"):
-                skipped.append(f"{p}: Excel 的临时锁文件，已跳过。")
-            elif p != root and _written_by_duban(real, output_real):
-                own += 1
-            elif suffix in EXCEL_SUFFIXES or suffix == ".eml" or p == root:
-                files.append(p)
-    if own:
-        skipped.append(
-            f"输出文件夹中 duban 自己生成的 {own} 个文件（下发表、存档、汇总表等）不是回执，已跳过。"
-        )
-    return files, skipped
-
-
-def _archive(data_or_path: bytes | Path, sha: str, suffix: str, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{sha}{suffix}"
-    if not target.exists():
-        tmp = target.with_name(f".{target.name}.tmp")
-        if isinstance(data_or_path, Path):
-            shutil.copyfile(data_or_path, tmp)
-        else:
-            tmp.write_bytes(data_or_path)
-        tmp.replace(target)
-    return target
-
-
-def receive(
-    files: Iterable[Path], rnd: Round, ledger: Ledger, received: Path, limits: Limits
-) -> Iterator[Incoming | tuple[str, str]]:
-    """Archive and record each input, yielding what to judge (or ``(source, reason)`` refusals)."""
-    for path in files:
-        suffix = path.suffix.lower()
-        try:
-            data, size, mtime = _read_small(path)
-        except OSError as e:  # gone since it was listed, or not readable: only this file
-            yield (str(path), f"{path}: 无法读取这个文件（{e.strerror or e}）。")
-            continue
-        sha = hashlib.sha256(data).hexdigest() if data is not None else _sha256_file(path)
-        archived = _archive(data if data is not None else path, sha, suffix, received)
-        ledger.record_received(sha, rnd.id, str(path), str(archived), len(data or b"") or size)
-        if suffix != ".eml":
-            yield Incoming(str(path), path, None, sha, _iso_time(mtime))
-            continue
-        arrived = _mail_date(path, limits.max_file_bytes) or _iso_time(mtime)
-        try:
-            attachments = eml_attachments(path, limits)
-        except RejectedReturn as e:
-            yield (str(path), str(e))
-            continue
-        if not attachments:
-            yield (str(path), f"{path.name}: 邮件中没有 Excel 附件。")
-        for name, content in attachments:
-            att_sha = hashlib.sha256(content).hexdigest()
-            att_suffix = Path(name).suffix.lower() or ".xlsx"
-            att_archived = _archive(content, att_sha, att_suffix, received)
-            source = f"{path}#{name}"
-            ledger.record_received(att_sha, rnd.id, source, str(att_archived), len(content))
-            yield Incoming(source, None, content, att_sha, arrived)

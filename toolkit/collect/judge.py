@@ -8,11 +8,9 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from toolkit.collect.gather import Incoming
-from toolkit.collect.read import (
-    RejectedReturn,
-    ReturnWorkbook,
-)
+from toolkit.collect.bounds import RejectedReturn
+from toolkit.collect.gather import Incoming, Settled
+from toolkit.collect.read import ReturnWorkbook
 from toolkit.collect.validate import Finding, check_answer, clean_text
 from toolkit.config import Config
 from toolkit.ledger import Ledger
@@ -248,12 +246,15 @@ def record_verdict(
     ledger: Ledger,
     judge: Judge,
     rnd: Round,
-    item: Incoming,
+    item: Incoming | Settled,
     result: ReturnWorkbook | RejectedReturn,
 ) -> None:
+    """Judge a read workbook (or take a refusal), and record the verdict with its answers."""
     if isinstance(result, RejectedReturn):
         j = Judgement()
         j.error(str(result))
+        # a file from a unit's registered address is that unit's return, readable or not
+        j.unit = item.sender_unit if isinstance(item, Incoming) else item.unit
         saved_at = None
         unit_fields: dict = {}
     else:

@@ -22,6 +22,9 @@ X = TypeVar("X")
 VERDICT_ACCEPTED = "accepted"
 VERDICT_WARNINGS = "accepted with warnings"
 VERDICT_REJECTED = "rejected"
+VERDICT_NOT_RETURN = "not a return"  # a .pdf, a .docx, the office's own outgoing mail
+VERDICT_SKIPPED = "skipped"  # lock and temporary files, pipes, links out of the folders
+VERDICT_UNREAD = "unread"  # not read this time (the reader overran or died): tried again next time
 LAGGING_FLAG = "欠进度"  # claims 序时推进 with progress below the expected progress
 
 

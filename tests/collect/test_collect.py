@@ -705,10 +705,16 @@ def test_a_hostile_batch_rejects_each_and_consolidates_the_rest(office: Office, 
         "区发改局.xlsx": "压缩炸弹",
         "区工信局.xlsx": "DTD/实体声明",
         "区财政局.xlsx": "设有密码",
-        "区税务局.xlsx": "这是 PDF 文件",
         "区人社局.xlsx": "文件是空的",
-        "区住建局.xlsx": "这是 Word 文件",
     }
+    # what is not a workbook at all, whatever its name, is "not a return" (DESIGN §6)
+    foreign = {"区税务局.xlsx": "这是 PDF 文件", "区住建局.xlsx": "这是 Word 文件"}
+    for name, phrase in foreign.items():
+        f = files[name]
+        assert f["verdict"] == "not a return" and f["unit"] is None, (name, f)
+        assert len(f["reasons"]) == 1 and phrase in f["reasons"][0], (name, f["reasons"])
+        assert name in f["reasons"][0]
+        assert Path(name).stem in report["units"]["missing"]
     for name, phrase in expected.items():
         f = files[name]
         assert f["verdict"] == "rejected" and f["unit"] is None, (name, f)
@@ -821,7 +827,11 @@ def test_inputs_are_archived_unchanged_and_never_touched(office: Office, run_cli
     assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in inputs} == before
     received = office.out / ROUND / "received"
     archived = {p.name: p.read_bytes() for p in received.iterdir()}
-    assert archived == {f"{sha256(p)}{p.suffix}": before[p][0] for p in inputs}
+    # named by content and what the content is, never by the name it came with
+    kind = {True: ".pdf", False: ".xlsx"}
+    assert archived == {
+        f"{sha256(p)}{kind[before[p][0].startswith(b'%PDF')]}": before[p][0] for p in inputs
+    }
 
 
 def test_collecting_again_changes_nothing(office: Office, run_cli, tmp_path: Path):
@@ -929,8 +939,10 @@ def test_an_excel_lock_file_is_skipped(office: Office, run_cli):
     office.fill("区商务局")
     (office.inbox / "~$区商务局.xlsx").write_bytes(b"\x08clerk" + b"\0" * 150)
     report = collect_json(run_cli, office)
-    assert [Path(f["path"]).name for f in report["files"]] == [office.dispatches["区商务局"].file]
-    assert report["files"][0]["verdict"] == "accepted"
+    assert [(Path(f["path"]).name, f["verdict"], f["reasons"]) for f in report["files"]] == [
+        ("~$区商务局.xlsx", "skipped", ["Excel 的临时锁文件，已跳过。"]),
+        (office.dispatches["区商务局"].file, "accepted", []),
+    ]
 
     text = run_cli("--output", office.out, "collect", office.inbox)
     assert text.exit_code == 0
@@ -946,14 +958,14 @@ def test_a_file_that_cannot_be_read_is_rejected_and_the_batch_goes_on(
 
     office.fill("区商务局")
     office.fill("区科技局", name="网盘/区科技局.xlsx")
-    real = gather_module._read_small
+    real = gather_module.Receiver._file
 
-    def refuse(path: Path):
+    def refuse(self: gather_module.Receiver, path: Path):
         if path.parent.name == "网盘":
             raise PermissionError(13, "Permission denied", str(path))
-        return real(path)
+        return real(self, path)
 
-    monkeypatch.setattr(gather_module, "_read_small", refuse)
+    monkeypatch.setattr(gather_module.Receiver, "_file", refuse)
     files = by_name(collect_json(run_cli, office))
     assert files[office.dispatches["区商务局"].file]["verdict"] == "accepted"
     refused = files["区科技局.xlsx"]
@@ -968,11 +980,14 @@ def test_duban_s_own_files_under_a_collected_folder_are_not_returns(office: Offi
     collect_json(run_cli, office)  # writes the archive and the 汇总表 under the output folder
     (office.inbox / "链接.xlsx").symlink_to(office.workbook("区科技局"))
     report = collect_json(run_cli, office, office.inbox.parent)
-    assert [Path(f["path"]).name for f in report["files"]] == [office.dispatches["区商务局"].file]
+    own = len([p for p in office.out.rglob("*") if p.is_file()]) + 1  # and the link
+    assert [(Path(f["path"]).name, f["verdict"]) for f in report["files"]] == [
+        (office.dispatches["区商务局"].file, "accepted"),
+        ("（输出文件夹）", "skipped"),
+    ]
 
     text = run_cli("--output", office.out, "collect", office.inbox.parent)
     assert text.exit_code == 0
-    own = len(list(office.out.rglob("*.xlsx"))) + 1  # and the link
     assert f"duban 自己生成的 {own} 个文件" in text.stdout
 
 
