@@ -172,6 +172,11 @@ BAD_CONFIGS = {
         _replace('id = "2020-12"', 'id = "2020-10"'),
         ["rounds[1].id", "2020-10"],
     ),
+    "a round id that climbs out of the output folder": (
+        _replace('id = "2020-12"', 'id = "../../x"'),
+        ["rounds[1].id", "../../x", "不能作轮次编号"],
+    ),
+    "a round id with a slash": (_replace('id = "2020-12"', 'id = "2020/12"'), ["rounds[1].id"]),
     "a misspelt section": (
         _replace('[[rounds]]\nid = "2020-10"', '[[xrounds]]\nid = "2020-10"').replace(
             '[[rounds]]\nid = "2020-12"', '[[xrounds]]\nid = "2020-12"'

@@ -574,6 +574,24 @@ def test_a_refused_address_fails_that_unit_only_until_it_is_corrected(dispatched
     assert handler.received[-1].rcpt_tos == ["fgj2@example.org", OFFICE]
 
 
+def test_a_ledger_row_cannot_make_mail_attach_a_file_from_elsewhere(dispatched):
+    # an edited (or hostile) ledger names a file outside the round's dispatch folder
+    secret = dispatched.output_dir / "secret.xlsx"
+    secret.write_bytes(b"not for the unit")
+    with sqlite3.connect(dispatched.output_dir / "ledger.sqlite") as db:
+        db.execute(
+            "UPDATE dispatches SET file = '../../secret.xlsx' WHERE unit = '区发改局' AND round = ?",
+            (ROUND,),
+        )
+    result = mail_round(dispatched, units=["区发改局", "区财政局"])
+    assert [(o.unit, o.outcome) for o in result.outcomes] == [
+        ("区发改局", m.ERROR),
+        ("区财政局", m.WRITTEN),
+    ]
+    assert "“../../secret.xlsx”不在" in result.outcomes[0].detail
+    assert not (dispatched.output_dir / ROUND / "outbox" / "secret.eml").exists()
+
+
 def test_retry_resends_every_failed_unit_at_once_after_a_552(dispatched, server):
     controller, handler = server
     config = with_smtp(dispatched, controller)
@@ -590,7 +608,9 @@ def test_retry_resends_every_failed_unit_at_once_after_a_552(dispatched, server)
     assert mail_round(config, units=units, send=True).units(m.FAILED_PERMANENT) == units[1:]
     retried = mail_round(config, send=True, retry=True)  # no --unit: every failed one
     assert retried.ok and retried.units(m.ALREADY_SENT) == ["区发改局"]
-    assert {"区财政局", "区工信局"} <= set(retried.units(m.SENT)) and len(retried.units(m.SENT)) == 68
+    assert {"区财政局", "区工信局"} <= set(retried.units(m.SENT)) and len(
+        retried.units(m.SENT)
+    ) == 68
     assert [handler.units().count(u) for u in units] == [1, 1, 1]
 
 

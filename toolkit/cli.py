@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import gc
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
 import click
 
 from toolkit import __version__
-from toolkit.errors import ToolkitError
+from toolkit.errors import ToolkitError, from_system
 
 
 class _Group(click.Group):
@@ -29,6 +30,12 @@ class _Group(click.Group):
             if ctx.obj and ctx.obj.get("verbose"):
                 raise
             raise click.ClickException(str(e)) from None
+        except (OSError, sqlite3.Error) as e:
+            config = (ctx.obj or {}).get("config")
+            known = from_system(e, config.output_dir if config is not None else None)
+            if known is None or (ctx.obj and ctx.obj.get("verbose")):
+                raise
+            raise click.ClickException(str(known)) from None
 
 
 def _config(ctx: click.Context):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -406,11 +407,19 @@ def _resolve(base: Path, value: str) -> Path:
     return p if p.is_absolute() else base / p
 
 
+_ROUND_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,39}")
+
+
 def _parse_rounds(r: _Reader, raw: Mapping, year: int) -> tuple[Round, ...]:
     rounds: list[Round] = []
     for i, t in enumerate(r.tables(raw, "rounds")):
         where = f"rounds[{i}]."
         rid = r.str(t, "id", where)
+        if not _ROUND_ID.fullmatch(rid) or rid in (".", ".."):
+            raise r.fail(
+                f"{where}id",
+                f"“{rid}”不能作轮次编号：它是文件夹名，只能用字母、数字、-、_、.（如 {year}-10）。",
+            )
         due = t.get("due")
         if isinstance(due, str):
             try:

@@ -30,3 +30,29 @@ class LedgerError(ToolkitError):
 
 class MailError(ToolkitError):
     """Mail cannot be composed or delivered."""
+
+
+class DiskFullError(ToolkitError):
+    """The disk (or the user's quota) is full: nothing more can be written."""
+
+
+def from_system(error: BaseException, folder: object = None) -> ToolkitError | None:
+    """Return the clerk's sentence for a failure of the machine itself, or None.
+
+    A full disk surfaces as ``OSError`` (ENOSPC, EDQUOT) from a write, or as SQLite's
+    "database or disk is full"; either way the command stops with one sentence naming the
+    folder. What was recorded before stays in the ledger; the next run goes on from there.
+    """
+    import errno
+    import sqlite3
+
+    full = (isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)) or (
+        isinstance(error, sqlite3.OperationalError) and "disk is full" in str(error)
+    )
+    if not full:
+        return None
+    where = f"{folder}: " if folder else ""
+    return DiskFullError(
+        f"{where}磁盘空间已满，无法继续写入。请清理磁盘（或换一个空间充足的输出文件夹）后重新运行；"
+        "已完成的部分已记入台账，不会重复。"
+    )

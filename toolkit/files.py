@@ -68,6 +68,52 @@ def _put_in_place(tmp: Path, path: Path) -> None:
         ) from None
 
 
+LEFTOVER_SECONDS = 600  # a temporary file this old was left by a run that was killed
+
+
+def remove_leftovers(output_dir: Path, now: float | None = None) -> list[Path]:
+    """Remove what a killed run left: ``.~*`` files from atomic writes, ``.dispatch-*`` folders.
+
+    Only in duban's own output folder, two levels deep (``<output>/<round>/<folder>``), and
+    only what is older than ``LEFTOVER_SECONDS``, so a run going on beside this one keeps its
+    files. Returns what was removed.
+    """
+    import shutil
+    import time
+
+    cutoff = (time.time() if now is None else now) - LEFTOVER_SECONDS
+    removed: list[Path] = []
+    if not output_dir.is_dir():
+        return removed
+
+    def folders(parent: Path) -> list[Path]:
+        return [
+            p
+            for p in parent.iterdir()
+            if p.is_dir() and not p.is_symlink() and not p.name.startswith(".dispatch-")
+        ]
+
+    levels = [output_dir, *folders(output_dir)]
+    levels += [q for p in levels[1:] for q in folders(p)]
+    for folder in levels:
+        for entry in list(folder.iterdir()):
+            leftover = entry.name.startswith(".~") and not entry.name.startswith(".~lock.")
+            staging = entry.name.startswith(".dispatch-") and entry.is_dir()
+            if not (leftover or staging) or entry.is_symlink():
+                continue
+            try:
+                if entry.lstat().st_mtime > cutoff:
+                    continue
+                if staging:
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
+            except OSError:
+                continue  # held open elsewhere (Windows): the next run tries again
+            removed.append(entry)
+    return removed
+
+
 # -- the bundled example ------------------------------------------------------------------
 
 _PACKAGE = Path(__file__).resolve().parent

@@ -10,6 +10,7 @@ code; nothing binary is committed.
 from __future__ import annotations
 
 import datetime as dt
+import email
 import hashlib
 import io
 import json
@@ -17,11 +18,14 @@ import os
 import re
 import shutil
 import sqlite3
+import subprocess
+import time
 import zipfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.policy import default as default_policy
 from pathlib import Path
 
 import msoffcrypto
@@ -57,6 +61,7 @@ SHAPES = (  # status, progress, problems: one of each, in turn, down a unit's ta
     ("滞后", 40, "征迁难度大，个别地块尚未交地。"),
     ("未启动", 0, ""),
 )
+XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 HOSTILE_TEXTS = ('=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "file:///etc/passwd")
 
 
@@ -958,14 +963,14 @@ def test_a_file_that_cannot_be_read_is_rejected_and_the_batch_goes_on(
 
     office.fill("区商务局")
     office.fill("区科技局", name="网盘/区科技局.xlsx")
-    real = gather_module.Receiver._file
+    real = gather_module.Receiver._read
 
     def refuse(self: gather_module.Receiver, path: Path):
         if path.parent.name == "网盘":
             raise PermissionError(13, "Permission denied", str(path))
         return real(self, path)
 
-    monkeypatch.setattr(gather_module.Receiver, "_file", refuse)
+    monkeypatch.setattr(gather_module.Receiver, "_read", refuse)
     files = by_name(collect_json(run_cli, office))
     assert files[office.dispatches["区商务局"].file]["verdict"] == "accepted"
     refused = files["区科技局.xlsx"]
@@ -1119,3 +1124,258 @@ def test_collect_before_split_says_to_split(run_cli, tmp_path: Path):
     assert result.exit_code == 1
     assert "还没有分发记录" in result.stderr and "duban split" in result.stderr
     assert "Traceback" not in result.output
+
+
+# --- every path a verdict; containers; attribution; faults (issue 12) ---------------------------
+
+
+def zip_of(path: Path, files: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return path
+
+
+def unit_address(office: Office, unit: str) -> str:
+    found = office.config.unit(unit)
+    assert found is not None and found.email
+    return found.email[0]
+
+
+def test_every_path_gets_a_verdict_and_containers_are_opened(
+    office: Office, run_cli, tmp_path: Path
+):
+    from msgfile import outlook_msg
+
+    made = {u: office.fill(u, name=f"tmp-{u}.xlsx") for u in ("区商务局", "区科技局", "区文旅局")}
+    zip_of(office.inbox / "回执打包.zip", {"区商务局.xlsx": made["区商务局"].read_bytes()})
+    msg = outlook_msg(
+        subject="回复：填报表",
+        sender="区科技局",
+        sender_email=unit_address(office, "区科技局"),
+        date=dt.datetime(2020, 10, 21, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+        message_id="<reply-kjj@example.org>",
+        attachments=[("区科技局.xlsx", made["区科技局"].read_bytes())],
+    )
+    (office.inbox / "区科技局来信.msg").write_bytes(msg)
+    made["区文旅局"].rename(office.inbox / "区文旅局回执")  # no extension at all
+    for path in made.values():
+        path.unlink(missing_ok=True)
+    (office.inbox / "说明.pdf").write_bytes(b"%PDF-1.4\n")
+    (office.inbox / "~$区商务局.xlsx").write_bytes(b"\x08clerk" + b"\0" * 150)
+    (office.inbox / ".~7f3a.xlsx").write_bytes(b"PK\x03\x04")
+    os.mkfifo(office.inbox / "管道")
+    (office.inbox / "断链.xlsx").symlink_to(tmp_path / "不存在.xlsx")
+    outside = tmp_path / "别处.xlsx"
+    outside.write_bytes(b"PK")
+    (office.inbox / "外链.xlsx").symlink_to(outside)
+
+    report = collect_json(run_cli, office)
+    got = [(Path(f["path"]).name, f["verdict"], f["unit"]) for f in report["files"]]
+    assert got == [
+        (".~7f3a.xlsx", "skipped", None),
+        ("~$区商务局.xlsx", "skipped", None),
+        ("区文旅局回执", "accepted", "区文旅局"),
+        ("区科技局来信.msg#区科技局.xlsx", "accepted", "区科技局"),
+        ("回执打包.zip#区商务局.xlsx", "accepted", "区商务局"),
+        ("外链.xlsx", "skipped", None),
+        ("断链.xlsx", "skipped", None),
+        ("管道", "skipped", None),
+        ("说明.pdf", "not a return", None),
+    ]
+    reasons = {Path(f["path"]).name: f["reasons"] for f in report["files"]}
+    assert reasons[".~7f3a.xlsx"] == ["duban 未写完的临时文件（上次运行被中断时留下），已跳过。"]
+    assert reasons["外链.xlsx"] == ["这是一个指向所给文件夹以外的链接，未跟随。"]
+    assert reasons["断链.xlsx"] == ["这是一个链接，它指向的文件已不存在。"]
+    assert reasons["管道"] == ["这不是普通文件（管道、设备或套接字），未读取。"]
+    pdf = str(office.inbox / "说明.pdf")
+    assert reasons["说明.pdf"] == [
+        f"“{pdf}”：这是 PDF 文件，不是 Excel 填报表。请发回下发的 .xlsx 填报表。"
+    ]
+    paths = [f["path"] for f in report["files"]]
+    assert str(office.inbox / "回执打包.zip") + "#区商务局.xlsx" in paths
+    assert str(office.inbox / "区科技局来信.msg") + "#区科技局.xlsx" in paths
+    assert sorted(report["units"]["returned"]) == ["区商务局", "区文旅局", "区科技局"]
+
+    text = run_cli("--output", office.out, "collect", office.inbox)
+    assert "[跳过] " + str(office.inbox / "管道") in text.stdout
+    assert "[不是回执] " + pdf in text.stdout
+
+
+def test_the_office_s_own_outgoing_mail_is_never_a_return(office: Office, run_cli):
+    from toolkit.mail import mail_round
+
+    mail_round(office.config, ROUND, units=["区商务局"])  # the dry run's outbox copy
+    (office.inbox / "已发送.eml").write_bytes(
+        (office.out / ROUND / "outbox" / office.dispatches["区商务局"].file)
+        .with_suffix(".eml")
+        .read_bytes()
+    )
+    office.fill("区科技局")
+    report = collect_json(run_cli, office)
+    f = by_name(report)["已发送.eml"]
+    assert (f["verdict"], f["unit"]) == ("not a return", None)
+    assert f["reasons"][0].endswith("这是本室发出的邮件（或其抄送副本），不是回执。")
+    assert "区商务局" in report["units"]["missing"] and report["units"]["rejected"] == []
+
+
+def test_an_unreadable_attachment_from_a_unit_s_address_is_its_rejected_return(
+    office: Office, run_cli
+):
+    from toolkit.mail import remind_round
+
+    plain = office.fill("区财政局", name="tmp.xlsx")
+    locked = io.BytesIO()
+    with plain.open("rb") as fh:
+        msoffcrypto.OfficeFile(fh).encrypt("1234", locked)
+    plain.unlink()
+    message = EmailMessage()
+    message["From"] = f"区财政局 <{unit_address(office, '区财政局')}>"
+    message["Date"] = "Wed, 21 Oct 2020 09:00:00 +0800"
+    message["Subject"] = "填报表"
+    message.set_content("见附件")
+    message.add_attachment(
+        locked.getvalue(), "application", "octet-stream", filename="区财政局.xlsx"
+    )
+    (office.inbox / "来信.eml").write_bytes(bytes(message))
+
+    report = collect_json(run_cli, office)
+    (f,) = report["files"]
+    assert (f["verdict"], f["unit"]) == ("rejected", "区财政局")
+    assert "文件设有密码，无法读取" in f["reasons"][0]
+    assert report["units"]["rejected"] == ["区财政局"]
+    reminded = remind_round(office.config, ROUND, units=["区财政局"])
+    body = (reminded.outbox / f"{office.dispatches['区财政局'].file}").with_suffix(".eml")
+    sent = email.message_from_bytes(body.read_bytes(), policy=default_policy)
+    assert "文件设有密码" in sent.get_body().get_content()
+
+
+def test_a_mail_with_an_absurdly_long_attachment_name_does_not_stop_the_batch(
+    office: Office, run_cli
+):
+    message = EmailMessage()
+    message["From"] = "someone@example.org"
+    message["Date"] = "Wed, 21 Oct 2020 09:00:00 +0800"
+    message["Subject"] = "填报表"
+    message.set_content("见附件")
+    book = office.fill("区商务局", name="tmp.xlsx")
+    message.add_attachment(book.read_bytes(), *XLSX, filename="x." + "a" * 300)
+    message.add_attachment(book.read_bytes(), *XLSX, filename="区" * 64 + ".xlsx")
+    book.unlink()
+    (office.inbox / "长名.eml").write_bytes(bytes(message))
+    office.fill("区科技局")
+
+    report = collect_json(run_cli, office)
+    assert [f["verdict"] for f in report["files"]] == ["accepted", "accepted", "accepted"]
+    archived = sorted(p.name for p in (office.out / ROUND / "received").iterdir())
+    assert all(len(name) <= 64 + len(".xlsx") for name in archived), archived
+
+
+def dies_on_kjj(path: Path, source: str, limits):
+    """The reader, except that its worker is killed on 区科技局's file (module level: the pool
+    pickles the function it runs)."""
+    import signal
+
+    from toolkit.collect.read import read_return
+
+    if "区科技局" in source:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return read_return(path, source, limits)
+
+
+def test_a_reader_that_dies_leaves_the_file_to_be_read_next_time(
+    office: Office, run_cli, monkeypatch: pytest.MonkeyPatch
+):
+    import toolkit.collect as collect_package
+
+    real, dies = collect_package.read_return, dies_on_kjj
+    office.fill("区商务局")
+    office.fill("区科技局")
+    monkeypatch.setattr(collect_package, "read_return", dies)
+    first = by_name(collect_json(run_cli, office))
+    kjj = office.dispatches["区科技局"].file
+    assert first[kjj]["verdict"] == "unread" and first[kjj]["unit"] is None
+    assert first[kjj]["reasons"] == ["本次读取时读取进程意外退出，未能读取；下次收取时会再读一次。"]
+    monkeypatch.setattr(collect_package, "read_return", real)
+    again = collect_json(run_cli, office)
+    assert [f["verdict"] for f in again["files"]] == ["accepted", "accepted"]
+    assert sorted(again["units"]["returned"]) == ["区商务局", "区科技局"]
+
+
+def test_a_file_over_the_size_limit_is_recorded_by_name_size_and_hash_not_copied(office: Office):
+    from toolkit.collect import collect
+    from toolkit.collect.bounds import Limits
+
+    big = office.inbox / "区商务局.xlsx"
+    big.write_bytes(os.urandom(7_000_001))
+    result = collect(office.config, [office.inbox], ROUND, limits=Limits(max_file_bytes=2_000_000))
+    (verdict,) = result.verdicts
+    assert verdict.verdict == "rejected" and verdict.unit is None
+    assert verdict.reasons == (
+        f"“{big}”：文件过大（超过 2.0 MB），不像是填报表，已跳过。"
+        "请删除无关内容后重新发送下发的 .xlsx 文件。（7.0 MB）",
+    )
+    received = office.out / ROUND / "received"
+    assert not received.exists() or list(received.iterdir()) == []
+    with sqlite3.connect(ledger_path(office.out)) as db:
+        rows = db.execute(
+            "SELECT sha256, original_path, archived_path, size FROM received_files"
+        ).fetchall()
+    assert rows == [(sha256(big), str(big), "", 7_000_001)]
+
+
+def test_leftovers_of_a_killed_run_are_cleaned_and_never_collected(office: Office, run_cli):
+    old = time.time() - 3600
+    leftover = office.out / ROUND / "dispatch" / ".~a1b2.xlsx"
+    leftover.write_bytes(b"PK half a workbook")
+    staging = office.out / ROUND / ".dispatch-x9"
+    staging.mkdir()
+    (staging / "区商务局.xlsx").write_bytes(b"PK")
+    fresh = office.out / ROUND / ".~fresh.xlsx"  # a run going on beside this one
+    fresh.write_bytes(b"PK")
+    for path in (leftover, staging, staging / "区商务局.xlsx"):
+        os.utime(path, (old, old))
+    office.fill("区商务局")
+
+    report = collect_json(run_cli, office, office.out.parent)
+    assert not leftover.exists() and not staging.exists() and fresh.exists()
+    assert [(Path(f["path"]).name, f["verdict"]) for f in report["files"]][0] == (
+        office.dispatches["区商务局"].file,
+        "accepted",
+    )
+
+
+def mount_tmpfs(folder: Path, size: int) -> bool:
+    folder.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True
+    )
+    return done.returncode == 0
+
+
+def test_a_full_disk_is_one_sentence_and_the_ledger_stays_whole(
+    template: Path, tmp_path: Path, run_cli
+):
+    disk = tmp_path / "disk"
+    used = sum(-(-p.stat().st_size // 4096) * 4096 for p in template.rglob("*") if p.is_file())
+    if not mount_tmpfs(disk, used + 300_000):
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        office = make_office(template, disk)
+        office.inbox = (
+            tmp_path / "收件箱"
+        )  # the returns on another disk; the archive fills this one
+        office.inbox.mkdir()
+        for unit in list(office.dispatches)[:40]:
+            office.fill(unit)
+        result = run_cli("--output", office.out, "collect", office.inbox, catch_exceptions=True)
+        assert result.exit_code == 1
+        assert result.output.strip().endswith(
+            "磁盘空间已满，无法继续写入。请清理磁盘（或换一个空间充足的输出文件夹）后重新运行；"
+            "已完成的部分已记入台账，不会重复。"
+        )
+        assert str(office.out) in result.output and "Traceback" not in result.output
+        with sqlite3.connect(ledger_path(office.out)) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)

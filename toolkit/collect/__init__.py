@@ -23,6 +23,7 @@ from toolkit.collect.read import read_return
 from toolkit.collect.workers import Unread, read_isolated
 from toolkit.config import Config
 from toolkit.errors import LedgerError
+from toolkit.files import remove_leftovers
 from toolkit.ledger import Ledger, ledger_path
 from toolkit.model import Round
 from toolkit.progress import progress
@@ -104,6 +105,7 @@ def _collect(
 
     limits = limits or Limits()
     rnd = config.round(round_id)
+    remove_leftovers(config.output_dir)
     entries = find_inputs(paths, config.output_dir)
     with Ledger(ledger_path(config.output_dir)) as ledger:
         if not ledger.has_dispatches(rnd.id):

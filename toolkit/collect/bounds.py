@@ -118,10 +118,13 @@ def check_package(content: bytes, name: str, limits: Limits) -> Package:
     for part, data in members.items():
         if part.lower().endswith((".xml", ".rels", ".vml")):
             _refuse_dtd(data, name, part)
-    macro = any(n.lower().endswith("vbaproject.bin") for n in names) or (
+    package = Package(name, members, False)
+    types = package.tree("[Content_Types].xml")  # what every suite reads first: it must parse
+    if types is None or not types.tag.endswith("Types"):
+        raise RejectedReturn(name, CORRUPT)
+    package.macro_enabled = any(n.lower().endswith("vbaproject.bin") for n in names) or (
         b"macroEnabled" in members["[Content_Types].xml"]
     )
-    package = Package(name, members, macro)
     for part, data in members.items():
         if part.startswith("xl/worksheets/") and part.endswith(".xml"):
             package.sheets[part] = _sheet_facts(data, name, part)

@@ -137,6 +137,15 @@ def _skip_reason(path: Path, roots: list[Path], output: Path | None, is_root: bo
         return f"无法读取这个文件（{e.strerror or e}）。"
     if not stat.S_ISREG(mode):
         return "这不是普通文件（管道、设备或套接字），未读取。"
+    if output is not None and not is_root:
+        try:
+            parts = _real(path).relative_to(output).parts
+        except ValueError:
+            parts = ()
+        # the ledger's -journal and backups too, and the temporary files of duban's own writes
+        own_file = name.startswith(OWN_FILES) or name.startswith(".~")
+        if parts and (own_file or any(p.startswith(OWN_FOLDERS) for p in parts[:-1])):
+            return "own"
     if name.startswith("~$"):
         return "Excel 的临时锁文件，已跳过。"
     if name.startswith(".~lock.") and name.endswith("#"):
@@ -145,14 +154,6 @@ def _skip_reason(path: Path, roots: list[Path], output: Path | None, is_root: bo
         return "duban 未写完的临时文件（上次运行被中断时留下），已跳过。"
     if name.lower() in SYSTEM_FILES:
         return "操作系统生成的文件，不是回执，已跳过。"
-    if output is not None and not is_root:
-        try:
-            parts = _real(path).relative_to(output).parts
-        except ValueError:
-            parts = ()
-        own_file = name.startswith(OWN_FILES)  # the ledger's -journal and backups too
-        if parts and (own_file or any(p.startswith(OWN_FOLDERS) for p in parts[:-1])):
-            return "own"
     return ""
 
 
@@ -176,26 +177,32 @@ class Receiver:
             if isinstance(entry, Settled):
                 yield entry
                 continue
+            source = str(entry)
             try:
-                yield from self._file(entry)
+                content, arrived, oversize = self._read(entry)
             except OSError as e:  # gone since it was listed, or not readable: only this file
-                yield Settled(
-                    str(entry), VERDICT_REJECTED, f"无法读取这个文件（{e.strerror or e}）。"
-                )
+                why = f"无法读取这个文件（{e.strerror or e}）。"
+                yield Settled(source, VERDICT_REJECTED, why)
+                continue
+            if oversize is not None:
+                size, sha = oversize
+                self.ledger.record_received(sha, self.round.id, source, "", size)
+                reason = too_big_reason(self.limits.max_file_bytes)
+                yield Settled(source, VERDICT_REJECTED, f"{reason}（{mb(size)}）", sha)
+                continue
+            yield from self._content(content, source, arrived, None, depth=0, in_zip=False)
 
-    def _file(self, path: Path) -> Iterator[Incoming | Settled]:
-        source = str(path)
+    def _read(self, path: Path) -> tuple[bytes, str, tuple[int, str] | None]:
+        """Return a file's bytes and modification time; one too big is only hashed.
+
+        A mail or an archive may hold several returns: up to three times the size of one.
+        """
         with path.open("rb") as fh:
             info = os.fstat(fh.fileno())
             arrived = _iso_time(info.st_mtime)
-            if info.st_size > self.limits.max_file_bytes:
-                sha = _sha256_stream(fh)
-                self.ledger.record_received(sha, self.round.id, source, "", info.st_size)
-                reason = too_big_reason(self.limits.max_file_bytes)
-                yield Settled(source, VERDICT_REJECTED, f"{reason}（{mb(info.st_size)}）", sha)
-                return
-            content = fh.read()
-        yield from self._content(content, source, arrived, None, depth=0, in_zip=False)
+            if info.st_size > self.limits.max_file_bytes * 3:
+                return b"", arrived, (info.st_size, _sha256_stream(fh))
+            return fh.read(), arrived, None
 
     def _content(
         self,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolkit.collect.bounds import MEMORY_REASON, RESAVE, Limits, RejectedReturn
+from toolkit.collect.bounds import MEMORY_REASON, Limits, RejectedReturn
 
 RECYCLE_AFTER = 200  # files a worker reads before a fresh one takes over (parsers fragment)
 WINDOW = 64  # files scheduled ahead of the one yielded: results wait in memory, not in a heap
@@ -61,9 +61,8 @@ def read_isolated(
     ``items`` is drawn as the batch goes, so a caller's generator can prepare the next file
     while the workers read.
     """
-    from pebble import ProcessPool
-
     import python_calamine  # noqa: F401  # loaded once here, not in every worker under its cap
+    from pebble import ProcessPool
 
     source = iter(items)
     first = next(source, None)
@@ -118,9 +117,9 @@ def _outcome(future: Future[Any], name: str, limits: Limits) -> Any:
         return Unread(name, TIMEOUT_REASON.format(seconds=limits.timeout_seconds))
     except ProcessExpired:
         return Unread(name, DIED_REASON)
-    except Exception as e:  # a file that trips a parser bug is still only one rejected file
+    except Exception as e:  # the pool's own failure (the reader turns its errors into reasons)
         detail = f"{type(e).__name__}: {str(e)[:200]}"
-        return RejectedReturn(name, f"无法读取（{detail}），文件可能已损坏。" + RESAVE)
+        return Unread(name, f"本次读取时出错（{detail}），未能读取；下次收取时会再读一次。")
 
 
 def _start_worker(memory_bytes: int, parent: int) -> None:

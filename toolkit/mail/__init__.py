@@ -38,7 +38,7 @@ from typing import Any
 
 from toolkit.config import Config
 from toolkit.errors import MailError
-from toolkit.files import atomic_path
+from toolkit.files import atomic_path, remove_leftovers
 from toolkit.ledger import Ledger, ledger_path, now
 from toolkit.mail.compose import (
     address_problem,
@@ -294,6 +294,7 @@ def _run(
     # --retry resends what failed; a message the server may have (unknown) only when the
     # clerk names its unit, having checked with the unit that it did not arrive
     retry_unknown = retry and bool(named_units)
+    remove_leftovers(config.output_dir)
     env = environment(config)
     office_copy = (config.office.email,) if config.office.email else ()
     dispatch_dir = config.output_dir / rnd.id / "dispatch"
@@ -310,7 +311,12 @@ def _run(
             continue
         problem = _address_problem(config, plan.unit, unit_info is not None, to, cc)
         workbook = dispatch_dir / plan.dispatch.file
-        if problem is None and not workbook.is_file():
+        if problem is None and not _inside(workbook, dispatch_dir):
+            # the ledger names the file; an edited ledger must not attach anything else
+            problem = (
+                f"台账记录的填报表文件名“{plan.dispatch.file}”不在 {dispatch_dir} 中，已拒绝发送。"
+            )
+        elif problem is None and not workbook.is_file():
             problem = (
                 f"填报表文件 {workbook} 不存在（被移动或删除？），请恢复后重试，或重新 split。"
             )
@@ -472,6 +478,14 @@ def _address_problem(
             if problem:
                 return f"单位“{unit}”的 {field_name}“{address}”{problem}（{config.path}）。"
     return None
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` (links resolved) is a file directly in ``folder``."""
+    try:
+        return path.resolve().parent == folder.resolve()
+    except OSError:
+        return False
 
 
 def _held(

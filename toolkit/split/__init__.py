@@ -22,7 +22,7 @@ from pathlib import Path
 
 from toolkit.config import Config
 from toolkit.errors import LedgerError
-from toolkit.files import safe_file_name
+from toolkit.files import remove_leftovers, safe_file_name
 from toolkit.ledger import Ledger, ledger_path, now
 from toolkit.model import Answer, Dispatch, Round, Task, TaskTable
 from toolkit.progress import progress
@@ -58,6 +58,7 @@ def split(
 ) -> SplitResult:
     """Write one tracking workbook per lead unit for a round and record them in the ledger."""
     rnd = config.round(round_id)
+    remove_leftovers(config.output_dir)
     table = read_task_table(tasks_path or config.tasks_path, config)
     plans, undispatched = plan_units(table, config)
     round_dir = config.output_dir / rnd.id
