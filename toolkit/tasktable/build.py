@@ -1,37 +1,24 @@
 """The task table's rules: from raw rows of any format to the checked task list.
 
-Headers are found by the words in them (``toolkit.tasktable.headers``) and skipped where they
-repeat at page breaks; section rows and merged label columns give each task its path; a row
+Rows are cut into tables under their headers (``toolkit.tasktable.tables``); section rows and merged label columns give each task its path; a row
 with sub-items becomes tasks ``1.1``, ``1.2``; a 序号 merged over a group whose rows start with
 their own numbers makes each row that task. Merged means merged: in .docx and .xlsx only a
 merged cell gives its value to the rows it covers, in text and CSV (which cannot say) an empty
-cell of a continuation row inherits the value above. Names are split and joined by
-``toolkit.tasktable.names``. Every anomaly is a ``TableWarning`` with file and row; nothing is
+cell of a continuation row inherits the value above. The drafts become checked tasks in
+``toolkit.tasktable.checks``. Every anomaly is a ``TableWarning`` with file and row; nothing is
 dropped silently.
 """
 
 from __future__ import annotations
 
-import difflib
-import heapq
 import re
-from collections import Counter
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 
 from toolkit.config import Config
 from toolkit.errors import TaskTableError
-from toolkit.model import TableWarning, Task, TaskTable
-from toolkit.tasktable.headers import (
-    Columns,
-    Role,
-    combine_rows,
-    header_sub_row,
-    match_header,
-    no_header_error,
-    widen,
-)
-from toolkit.tasktable.names import ParsedUnits, parse_leaders, parse_units
+from toolkit.model import TableWarning, TaskTable
+from toolkit.tasktable.checks import DEFAULT_LEADER_HEADER, Draft, TaskChecker, check_numbering
+from toolkit.tasktable.headers import Columns, Role
 from toolkit.tasktable.numbering import (
     ID,
     ends_mid_sentence,
@@ -42,69 +29,9 @@ from toolkit.tasktable.numbering import (
     section_number,
 )
 from toolkit.tasktable.rows import RawRow
+from toolkit.tasktable.tables import Row, Table, split_tables
 
-_TAGS = re.compile(r"</?[A-Za-z][^>]*>")
-_SPACES = re.compile(r"[ \t\u3000\u00a0]+")
-_VALUE_ROLES: tuple[Role, ...] = ("text", "lead", "assist", "leader", "deadline")
 _UNIT_ROLES: tuple[Role, ...] = ("lead", "assist", "leader")
-_DEFAULT_LEADER_HEADER = "区分管领导"
-
-
-def _clean(cell: str) -> str:
-    if not cell:
-        return cell
-    text = _TAGS.sub("", cell.replace("\r", ""))
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
-    return "\n".join(line for line in lines if line)
-
-
-@dataclass(frozen=True)
-class _Row:
-    """A body row of a table: its cleaned cells and what was merged into them."""
-
-    cells: list[str]
-    source: str
-    above: frozenset[int]  # the columns a merge from the row above covers
-    knows_merges: bool  # .docx/.xlsx: an empty cell not in ``above`` is really empty
-
-    def inherits(self, i: int, continuation: bool) -> bool:
-        """Tell whether the empty cell ``i`` takes the value of the row above."""
-        return i in self.above if self.knows_merges else continuation
-
-    def own(self, columns: Columns, role: Role) -> str:
-        return columns.get(self.cells, role)
-
-
-@dataclass
-class _Table:
-    """One header and the rows under it, up to the next header."""
-
-    columns: Columns
-    header_source: str
-    body: list[_Row] = field(default_factory=list)
-    labels: list[int] = field(default_factory=list)  # merged label columns left of the text
-
-
-@dataclass
-class _Draft:
-    """A task being built; frozen into a ``Task`` at the end."""
-
-    id: str
-    text: str
-    section: tuple[str, ...]
-    source: str
-    parent: str | None = None
-    parent_text: str | None = None
-    lead_cell: str = ""
-    assist_cell: str = ""
-    leader_cell: str = ""
-    deadline: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
-    extra_cells: list[tuple[str, str, str]] = field(default_factory=list)
-    single_unit_column: bool = False
-    leader_header: str = _DEFAULT_LEADER_HEADER
-    # Role -> the value above an empty, unmerged cell that (before DESIGN §4) it would inherit.
-    not_inherited: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -120,11 +47,11 @@ class _Builder:
     def __init__(self, config: Config, file_name: str):
         self.config = config
         self.file_name = file_name
-        self.drafts: list[_Draft] = []
+        self.drafts: list[Draft] = []
         self.warnings: list[TableWarning] = []
         self.section: list[str] = []
         self.labels: dict[int, str] = {}  # label column -> its current value
-        self.current: _Draft | None = None  # the numbered task continuation rows belong to
+        self.current: Draft | None = None  # the numbered task continuation rows belong to
         self.above: list[str] = []  # the last task row's cells, for inheritance
         self.group: _Group | None = None
         self.sub_count: dict[str, int] = {}
@@ -136,7 +63,7 @@ class _Builder:
 
     # -- tables --------------------------------------------------------------------------------
 
-    def read_table(self, table: _Table) -> None:
+    def read_table(self, table: Table) -> None:
         cols = table.columns
         names = tuple(name for _i, name in cols.extras)
         if names and names not in self.warned_extras:
@@ -176,7 +103,7 @@ class _Builder:
 
     # -- rows ----------------------------------------------------------------------------------
 
-    def data_row(self, table: _Table, k: int) -> None:
+    def data_row(self, table: Table, k: int) -> None:
         cols, row = table.columns, table.body[k]
         stray = [c for i, c in enumerate(row.cells) if c and i >= cols.width]
         if stray:
@@ -211,7 +138,7 @@ class _Builder:
         else:
             self.continuation_row(table, row)
 
-    def update_labels(self, table: _Table, row: _Row) -> None:
+    def update_labels(self, table: Table, row: Row) -> None:
         """Follow the merged label columns (项目: 主要预期目标 over 11 rows)."""
         for i in table.labels:
             value = row.cells[i] if i < len(row.cells) else ""
@@ -225,7 +152,7 @@ class _Builder:
             return self.group.section
         return (*self.section, *(self.labels[i] for i in sorted(self.labels)))
 
-    def resolve(self, row: _Row, continuation: bool) -> list[str]:
+    def resolve(self, row: Row, continuation: bool) -> list[str]:
         """Return the row's cells with the ones merged with (or inheriting from) above filled."""
         out = []
         for i, cell in enumerate(row.cells):
@@ -234,7 +161,7 @@ class _Builder:
             out.append(cell)
         return out
 
-    def starts_group(self, number: str, first: int, table: _Table, k: int) -> bool:
+    def starts_group(self, number: str, first: int, table: Table, k: int) -> bool:
         """Tell whether a numbered row opens a group: its 序号 is a label, not a number, or the
         rows under it without a 序号 start with the next numbers."""
         if not ID.match(number):
@@ -271,7 +198,7 @@ class _Builder:
         self.group = _Group(first - 1, f"{number}." if restart else "", path)
 
     def group_row(
-        self, table: _Table, row: _Row, prefix: tuple[int, str], continuation: bool
+        self, table: Table, row: Row, prefix: tuple[int, str], continuation: bool
     ) -> None:
         """One row of a group: task N, its text without the ``N.`` it starts with."""
         group = self.group
@@ -299,7 +226,7 @@ class _Builder:
         self.seen_ids[number] = source
         return number
 
-    def numbered_row(self, number: str, raw_id: str, table: _Table, row: _Row) -> None:
+    def numbered_row(self, number: str, raw_id: str, table: Table, row: Row) -> None:
         cols = table.columns
         if not ID.match(number):
             self.warn(row.source, f"序号“{raw_id}”不是数字，按原样作为任务编号。")
@@ -311,13 +238,13 @@ class _Builder:
         self.above = values
         sub = cols.sub(values)
         if sub:
-            parent = _Draft(number, text, self.task_section(), row.source)
+            parent = Draft(number, text, self.task_section(), row.source)
             self.current = parent
             self.add_sub_item(parent, sub, table, values, row)
         else:
             self.current = self.new_draft(number, text, table, values, row)
 
-    def continuation_row(self, table: _Table, row: _Row) -> None:
+    def continuation_row(self, table: Table, row: Row) -> None:
         """A row without a 序号 under a task: a sub-item, the rest of its text, or more units."""
         current = self.current
         assert current is not None
@@ -347,12 +274,12 @@ class _Builder:
             # Merged 序号 and text, more units or leaders listed below: the same task.
             self.add_units(last, table, row)
 
-    def continue_text(self, draft: _Draft, text: str, table: _Table, row: _Row) -> None:
+    def continue_text(self, draft: Draft, text: str, table: Table, row: Row) -> None:
         """The row goes on with the previous task's sentence, and adds its units."""
         draft.text = f"{draft.text}{text}"
         self.add_units(draft, table, row)
 
-    def add_units(self, draft: _Draft, table: _Table, row: _Row) -> None:
+    def add_units(self, draft: Draft, table: Table, row: Row) -> None:
         """A row under a task adds its own units, leaders and extra texts to it."""
         cols = table.columns
         draft.extra_cells.append(
@@ -367,12 +294,10 @@ class _Builder:
             if value and value != draft.extra.get(key) and i not in table.labels:
                 draft.extra[key] = f"{draft.extra[key]}\n{value}" if draft.extra.get(key) else value
 
-    def new_draft(
-        self, number: str, text: str, table: _Table, values: list[str], row: _Row
-    ) -> _Draft:
+    def new_draft(self, number: str, text: str, table: Table, values: list[str], row: Row) -> Draft:
         cols = table.columns
         leader = cols.index("leader")
-        draft = _Draft(
+        draft = Draft(
             id=number,
             text=text,
             section=self.task_section(),
@@ -397,8 +322,8 @@ class _Builder:
         return draft
 
     def add_sub_item(
-        self, parent: _Draft, sub: str, table: _Table, values: list[str], row: _Row
-    ) -> _Draft:
+        self, parent: Draft, sub: str, table: Table, values: list[str], row: Row
+    ) -> Draft:
         n = self.sub_count.get(parent.id, 0) + 1
         self.sub_count[parent.id] = n
         draft = self.new_draft(f"{parent.id}.{n}", sub, table, values, row)
@@ -407,9 +332,7 @@ class _Builder:
         draft.section = parent.section
         return draft
 
-    def note_not_inherited(
-        self, draft: _Draft, table: _Table, row: _Row, previous: list[str]
-    ) -> None:
+    def note_not_inherited(self, draft: Draft, table: Table, row: Row, previous: list[str]) -> None:
         """Remember an empty, unmerged lead or leader cell under a filled one, for the warning:
         a text table would have taken the value above, a Word or Excel one does not."""
         if not row.knows_merges:
@@ -422,140 +345,12 @@ class _Builder:
             if above.strip():
                 draft.not_inherited[role] = above
 
-    # -- names ---------------------------------------------------------------------------------
 
-    def known(self, name: str) -> bool:
-        return self.config.is_known_name(name)
-
-    def units(
-        self, cells: list[str], source: str, role: str
-    ) -> tuple[list[str], dict[str, str], list[str]]:
-        """Return the canonical names of ``cells``, their qualifiers and the marked ones."""
-        names: list[str] = []
-        notes: dict[str, str] = {}
-        marked: list[str] = []
-        for cell in cells:
-            parsed: ParsedUnits = parse_units(cell, self.known)
-            for name in parsed.names:
-                canonical = self.config.canonical_unit(name) or name
-                if canonical not in names:
-                    names.append(canonical)
-                if name in parsed.notes:
-                    notes[canonical] = parsed.notes[name]
-                if name in parsed.marked and canonical not in marked:
-                    marked.append(canonical)
-                if not self.known(name):
-                    self.warn(
-                        source,
-                        f"{role}“{name}”不在 config.toml 的单位名录中{self.unit_names.suggest(name)}。",
-                    )
-        return names, notes, marked
-
-    @cached_property
-    def unit_names(self) -> _Suggestions:
-        names = [u.name for u in self.config.units]
-        names += [a for u in self.config.units for a in u.aliases]
-        return _Suggestions(names + list(self.config.groups))
-
-    @cached_property
-    def known_leaders(self) -> tuple[_Suggestions, frozenset[str]]:
-        known = [ld.name for ld in self.config.leaders] + list(self.config.leader_groups)
-        return _Suggestions(known), frozenset(known)
-
-    def leaders(self, cells: list[str], source: str) -> list[str]:
-        known, known_set = self.known_leaders  # built once: a province lists hundreds
-        out: list[str] = []
-        for cell in cells:
-            for name in parse_leaders(cell, known_set.__contains__):
-                if name not in out:
-                    out.append(name)
-                if name not in known_set:
-                    self.warn(
-                        source,
-                        f"分管领导“{name}”不在 config.toml 的领导名单中{known.suggest(name)}。",
-                    )
-        return out
-
-    def freeze(self, draft: _Draft) -> Task:
-        lead_cells = [draft.lead_cell] + [c[0] for c in draft.extra_cells]
-        assist_cells = [draft.assist_cell] + [c[1] for c in draft.extra_cells]
-        leader_cells = [draft.leader_cell] + [c[2] for c in draft.extra_cells]
-        source = draft.source
-        if draft.single_unit_column:
-            names, notes, marked = self.units(lead_cells + assist_cells, source, "责任单位")
-            listed = names
-            lead, assist = names[:1], names[1:]
-        else:
-            lead, notes, marked = self.units(lead_cells, source, "牵头单位")
-            assist, _, marked_assist = self.units(assist_cells, source, "协办单位")
-            listed = lead + [a for a in assist if a not in lead]
-            marked += [m for m in marked_assist if m not in marked]
-        if marked:
-            # ★ marks the lead: the marked units lead, every other one listed assists.
-            lead, assist = marked, [n for n in listed if n not in marked]
-        leaders = self.leaders(leader_cells, source)
-        if not lead:
-            self.warn(
-                source,
-                f"任务 {draft.id} 没有牵头责任单位，无法分发，请补充。"
-                + _not_inherited(draft, "lead"),
-            )
-        for name in lead:
-            if name in self.config.groups and not self.config.groups[name]:
-                self.warn(
-                    source,
-                    f"任务 {draft.id} 的牵头单位“{name}”是统称，无法展开到具体单位，请指定。",
-                )
-        if not leaders:
-            self.warn(
-                source,
-                f"任务 {draft.id} 没有{draft.leader_header}。" + _not_inherited(draft, "leader"),
-            )
-        return Task(
-            id=draft.id,
-            text=draft.text,
-            section=draft.section,
-            parent=draft.parent,
-            parent_text=draft.parent_text,
-            lead=tuple(lead),
-            lead_notes={k: v for k, v in notes.items() if k in lead},
-            assist=tuple(a for a in assist if a not in lead),
-            leaders=tuple(leaders),
-            deadline=draft.deadline or None,
-            source=source,
-            extra=draft.extra,
-        )
-
-    def check_numbering(self) -> None:
-        previous: int | None = None
-        for draft in self.drafts:
-            top = draft.parent or draft.id
-            if not top.isdigit():
-                continue
-            n = int(top)
-            if previous is not None and n > previous + 1:
-                missing = f"{previous + 1}" if n == previous + 2 else f"{previous + 1}–{n - 1}"
-                self.warn(draft.source, f"序号不连续：{previous} 之后是 {n}，缺少 {missing}。")
-            if previous is None or n > previous:
-                previous = n
-
-
-def _not_inherited(draft: _Draft, role: str) -> str:
-    above = draft.not_inherited.get(role)
-    if above is None:
-        return ""
-    shown = above.replace("\n", " ")
-    return (
-        f"（这一格是空的，也没有与上一行合并，所以不沿用上一行的“{shown[:30]}”；"
-        "如果相同，请在表中合并单元格或填写。）"
-    )
-
-
-def _leader_header(table: _Table, leader: int | None) -> str:
+def _leader_header(table: Table, leader: int | None) -> str:
     """The leader column's own name (区/县/市分管领导, 牵头领导), for the warnings."""
     if leader is None:
-        return _DEFAULT_LEADER_HEADER
-    return table.columns.names.get(leader, _DEFAULT_LEADER_HEADER)
+        return DEFAULT_LEADER_HEADER
+    return table.columns.names.get(leader, DEFAULT_LEADER_HEADER)
 
 
 def _extra_key(cols: Columns, column: int) -> str:
@@ -569,56 +364,14 @@ def _preview(cells: list[str]) -> str:
     return " | ".join(c for c in cells if c)[:60]
 
 
-class _Suggestions:
-    """The known names closest to an unknown one, for a warning: ``（最接近的：…）``.
-
-    The same names ``difflib.get_close_matches(name, candidates, 3, 0.5)`` gives, found faster
-    for a province's 2,000 units: an index of which candidates hold each character gives every
-    candidate's characters in common with the name (difflib's bound on the similarity) in one
-    pass over the name's characters, and the full comparison runs only for candidates that can
-    reach the cutoff.
-    """
-
-    N, CUTOFF = 3, 0.5
-
-    def __init__(self, candidates: list[str]):
-        self.candidates = candidates
-        self.holding: dict[str, list[tuple[int, int]]] = {}  # character -> (candidate, count)
-        for i, candidate in enumerate(candidates):
-            for char, count in Counter(candidate).items():
-                self.holding.setdefault(char, []).append((i, count))
-
-    def closest(self, name: str) -> list[str]:
-        common: dict[int, int] = {}
-        for char, count in Counter(name).items():
-            for i, have in self.holding.get(char, ()):
-                common[i] = common.get(i, 0) + min(count, have)
-        found: list[tuple[float, str]] = []
-        for i, shared in common.items():
-            candidate = self.candidates[i]
-            total = len(candidate) + len(name)
-            if 2.0 * min(len(candidate), len(name)) / total < self.CUTOFF:
-                continue
-            if 2.0 * shared / total < self.CUTOFF:
-                continue
-            score = difflib.SequenceMatcher(None, candidate, name).ratio()
-            if score >= self.CUTOFF:
-                found.append((score, candidate))
-        return [c for _score, c in heapq.nlargest(self.N, found)]
-
-    def suggest(self, name: str) -> str:
-        close = self.closest(name)
-        return f"（最接近的：{'、'.join(close)}）" if close else ""
-
-
 def build_task_table(rows: list[RawRow], config: Config, file_name: str) -> TaskTable:
     """Apply the table's rules to ``rows`` and return the checked task list."""
     builder = _Builder(config, file_name)
-    tables = _split_tables(rows, file_name)
-    for table in tables:
+    for table in split_tables(rows, file_name):
         builder.read_table(table)
-    tasks = tuple(builder.freeze(d) for d in builder.drafts)
-    builder.check_numbering()
+    checker = TaskChecker(config, builder.warn)
+    tasks = tuple(checker.freeze(d) for d in builder.drafts)
+    check_numbering(builder.drafts, builder.warn)
     if not tasks:
         raise TaskTableError(f"{file_name}: 找到了表头，但表中没有任何带序号的任务。")
     warnings = sorted(builder.warnings, key=lambda w: _source_order(w.source))
@@ -628,65 +381,3 @@ def build_task_table(rows: list[RawRow], config: Config, file_name: str) -> Task
 def _source_order(source: str) -> tuple[int, ...]:
     tail = source.rsplit(":", 1)[-1]
     return tuple(int(n) for n in re.findall(r"\d+", tail)) or (0,)
-
-
-def _split_tables(rows: list[RawRow], file_name: str) -> list[_Table]:
-    """Cut the rows into tables at each header row; repeated headers start a new page's table.
-
-    Raises the error naming the closest row when no row is a header.
-    """
-    cleaned = [(row, [_clean(c) for c in row.cells]) for row in rows]
-    cleaned = [(row, cells) for row, cells in cleaned if any(cells)]
-    tables: list[_Table] = []
-    before: list[tuple[str, list[str]]] = []  # the rows above the first header
-    i = 0
-    while i < len(cleaned):
-        row, cells = cleaned[i]
-        spanned = row.merges.left if row.merges else frozenset()
-        columns = match_header(cells, spanned)
-        header_rows = 1
-        if i + 1 < len(cleaned):
-            lower = cleaned[i + 1][1]
-            if header_sub_row(lower) and match_header(lower) is None:
-                combined = match_header(combine_rows(cells, lower), spanned)
-                if combined is not None:
-                    columns, header_rows = combined, 2
-        if columns is not None:
-            tables.append(_Table(columns, row.source))
-            i += header_rows
-            continue
-        if tables:
-            above = row.merges.above if row.merges else frozenset()
-            tables[-1].body.append(_Row(cells, row.source, above, row.merges is not None))
-        else:
-            before.append((row.source, cells))
-        i += 1
-    if not tables:
-        raise no_header_error(before, file_name)
-    for table in tables:
-        data = [r.cells for r in table.body if sum(1 for x in r.cells if x) > 1]
-        table.columns = widen(table.columns, data)
-        table.labels = _label_columns(table)
-    return tables
-
-
-def _label_columns(table: _Table) -> list[int]:
-    """Return the extra columns left of the task text whose cells span several rows (项目:
-    主要预期目标 merged over 11 rows): a further section level for the tasks under them."""
-    cols = table.columns
-    data = [r for r in table.body if sum(1 for x in r.cells if x) > 1]
-    labels = []
-    for i, _name in cols.extras:
-        if i >= cols.text or not data:
-            continue
-        if any(r.knows_merges and i in r.above for r in data):
-            labels.append(i)
-            continue
-        if any(r.knows_merges for r in data):
-            continue
-        values = [r.cells[i] if i < len(r.cells) else "" for r in data]
-        filled = [k for k, v in enumerate(values) if v]
-        spans = any(not values[k + 1] for k in filled if k + 1 < len(values))
-        if filled and spans and 2 * len(filled) <= len(values):
-            labels.append(i)
-    return labels
