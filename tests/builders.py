@@ -255,7 +255,8 @@ def write_table(
         return write_docx(path, [rows], title=title)
     plain = [["" if v is MERGE_UP or v is MERGE_LEFT else v for v in row] for row in rows]
     if form == "txt":
-        lines = ["\t".join(str(v) for v in row) for row in titles + plain]
+        # A line per row: the names a Word cell puts on lines, a text copy puts on one.
+        lines = ["\t".join(str(v).replace("\n", " ") for v in row) for row in titles + plain]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return path
     if form == "csv":
@@ -283,6 +284,16 @@ def _merged_ranges(rows: Sequence[Row], offset: int) -> list[str]:
                 f"{xl_rowcol_to_cell(offset + r0, c)}:{xl_rowcol_to_cell(offset + r1, c)}"
             )
     return ranges
+
+
+def where(form: str, row: int) -> str:
+    """The ``source`` a task or warning gives for ``row`` (1-based) of a ``write_table`` file."""
+    return {
+        "txt": f"分解表.txt:{row}",
+        "csv": f"分解表.csv:{row}",
+        "xlsx": f"分解表.xlsx:Sheet1!{row}",
+        "docx": f"分解表.docx:表1第{row}行",
+    }[form]
 
 
 def patch_zip(path: Path, member: str, edit: Callable[[str], str]) -> Path:
