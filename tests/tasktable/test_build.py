@@ -440,3 +440,39 @@ def test_padded_leader_names(read: Read, form: str) -> None:
         ("张三丰", "李强"),
     ]
     assert table.warnings == ()
+
+
+# --- layouts beyond the list -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("form", FORMATS)
+def test_a_cell_that_names_the_roles_itself(read: Read, form: str) -> None:
+    rows = [
+        ["序号", "重点任务", "责任单位及分工", "分管领导"],
+        ["1", "任务一。", "牵头单位：县发改局；配合单位：县财政局、县统计局", "张伟（副县长）"],
+        ["2", "任务二。", "牵头：县教育局\n责任单位：城关镇 东关镇", "李强"],
+    ]
+    table = read(form, rows)
+    assert summary(table) == [
+        ("1", "任务一。", ("县发改局",), ("县财政局", "县统计局"), ("张伟",)),
+        ("2", "任务二。", ("县教育局",), ("城关镇", "东关镇"), ("李强",)),
+    ]
+    assert table.warnings == ()
+
+
+@pytest.mark.parametrize("form", FORMATS)
+def test_a_table_without_a_leader_column_is_warned_once(read: Read, form: str) -> None:
+    rows = [
+        ["序号", "目标任务", "牵头单位", "配合单位", "完成时限"],
+        ["1", "任务一。", "县发改局", "县财政局", "6月底"],
+        ["2", "任务二。", "县财政局", "", "年底"],
+    ]
+    table = read(form, rows)
+    assert [(t.id, t.leaders, t.deadline) for t in table.tasks] == [
+        ("1", (), "6月底"),
+        ("2", (), "年底"),
+    ]
+    assert warnings_of(table) == [
+        f"{where(form, 1)}: 表头中没有分管领导列（列名含“领导”，如“区分管领导”“牵头领导”），"
+        "各项任务都没有分管领导。"
+    ]

@@ -57,6 +57,7 @@ class _Builder:
         self.sub_count: dict[str, int] = {}
         self.seen_ids: dict[str, str] = {}
         self.warned_extras: set[tuple[str, ...]] = set()
+        self.warned_no_leader = False
 
     def warn(self, source: str, message: str) -> None:
         self.warnings.append(TableWarning(source, message))
@@ -73,6 +74,12 @@ class _Builder:
                 table.header_source,
                 f"表头中的{quoted}不是任务、牵头单位、协办单位、分管领导或完成时限，"
                 "其内容作为附加信息原样保留在各项任务上。",
+            )
+        if cols.index("leader") is None and not self.warned_no_leader:
+            self.warned_no_leader = True
+            self.warn(
+                table.header_source,
+                "表头中没有分管领导列（列名含“领导”，如“区分管领导”“牵头领导”），各项任务都没有分管领导。",
             )
         id_column = cols.index("id") or 0
         for k, row in enumerate(table.body):
@@ -236,7 +243,7 @@ class _Builder:
         if not text:
             self.warn(row.source, f"任务 {number} 没有任务内容。")
         self.above = values
-        sub = cols.sub(values)
+        sub = cols.sub(row.cells)  # its own: a merge from the row above is no sub-item of it
         if sub:
             parent = Draft(number, text, self.task_section(), row.source)
             self.current = parent
@@ -308,6 +315,7 @@ class _Builder:
             deadline=cols.get(values, "deadline"),
             single_unit_column=cols.single_unit_column,
             leader_header=_leader_header(table, leader),
+            has_leader_column=leader is not None,
         )
         for i, _name in cols.extras:
             if i in table.labels:

@@ -37,6 +37,7 @@ class Draft:
     extra_cells: list[tuple[str, str, str]] = field(default_factory=list)
     single_unit_column: bool = False
     leader_header: str = DEFAULT_LEADER_HEADER
+    has_leader_column: bool = True  # without one, the table is warned once, not each task
     # Role -> the value above an empty, unmerged cell that (before DESIGN §4) it would inherit.
     not_inherited: dict[str, str] = field(default_factory=dict)
 
@@ -130,7 +131,7 @@ class TaskChecker:
                     source,
                     f"任务 {draft.id} 的牵头单位“{name}”是统称，无法展开到具体单位，请指定。",
                 )
-        if not leaders:
+        if not leaders and draft.has_leader_column:
             self.warn(
                 source,
                 f"任务 {draft.id} 没有{draft.leader_header}。" + _not_inherited(draft, "leader"),

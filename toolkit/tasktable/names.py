@@ -88,6 +88,10 @@ LEAD_NOTES = ("牵头", "牵头单位")
 # A group label names several units: 各乡镇（街道）, 相关街道办事处.
 GROUP_PREFIXES = ("各", "相关", "有关")
 _PLACE_NOTE = re.compile(r"^(街道|乡镇|镇|乡|社区|园区|开发区|场|[市县区旗](、[市县区旗])*)$")
+# A cell may name the roles itself: 牵头单位：县发改局；配合单位：县财政局.
+_ROLE_LABEL = re.compile(
+    r"(牵头单位|牵头部门|牵头|配合单位|配合部门|协办单位|参与单位|责任单位|责任部门)\s*[:：]"
+)
 _LATIN_OR_DIGITS = re.compile(r"^[A-Za-z0-9０-９Ａ-Ｚａ-ｚ.\-]+$")
 
 # The common two-character surnames (复姓), so ``欧阳 明`` is one person.
@@ -235,18 +239,32 @@ def _take_markers(token: str) -> tuple[str, bool]:
     return stripped, stripped != token
 
 
+def _labelled_parts(cell: str) -> list[tuple[str, bool]]:
+    """Split a cell that names the roles itself (``牵头单位：…；配合单位：…``) into its parts,
+    each with whether it is the lead's; a cell without labels is one part."""
+    matches = list(_ROLE_LABEL.finditer(cell))
+    if not matches:
+        return [(cell, False)]
+    parts = [(cell[: matches[0].start()], False)]
+    for m, nxt in zip(matches, [*matches[1:], None], strict=True):
+        end = nxt.start() if nxt else len(cell)
+        parts.append((cell[m.end() : end], m.group(1).startswith("牵头")))
+    return parts
+
+
 def parse_units(cell: str, known: Callable[[str], bool]) -> ParsedUnits:
     """Return the unit names of a cell, their qualifiers and the ones marked as leading."""
     result = ParsedUnits()
     tokens: list[str] = []
     marked: set[int] = set()  # indexes into tokens
     pending = False  # a marker standing alone (★ 区发改局) marks the next name
-    for raw in tokenize(cell):
+    labelled = [(token, lead) for part, lead in _labelled_parts(cell) for token in tokenize(part)]
+    for raw, labelled_lead in labelled:
         token, has_marker = _take_markers(raw)
         if not token:
             pending = pending or has_marker
             continue
-        if has_marker or pending:
+        if has_marker or pending or labelled_lead:
             marked.add(len(tokens))
         pending = False
         tokens.append(token)
@@ -288,7 +306,7 @@ def parse_leaders(cell: str, known: Callable[[str], bool] | None = None) -> list
     name wins, and two names it knows are never joined.
     """
     is_known = known or (lambda name: False)
-    tokens = tokenize(cell)
+    tokens = [_without_title(t, is_known) for t in tokenize(cell)]
     names: list[str] = []
     i = 0
     while i < len(tokens):
@@ -305,6 +323,14 @@ def parse_leaders(cell: str, known: Callable[[str], bool] | None = None) -> list
         if token not in names:
             names.append(token)
     return names
+
+
+def _without_title(token: str, known: Callable[[str], bool]) -> str:
+    """``张伟（副县长）`` → 张伟: a leader's title in brackets is not part of the name."""
+    found = _trailing_note(token)
+    if found is None or known(token) or not found[0]:
+        return token
+    return found[0]
 
 
 def _padded(first: str, second: str, known: Callable[[str], bool]) -> bool:
