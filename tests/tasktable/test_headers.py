@@ -70,6 +70,15 @@ def test_a_data_row_is_not_a_header_even_with_role_words() -> None:
     # 各责任单位 says 责任 + 单位 and 完善工作机制 says 工作: a row of data all the same.
     assert match_header(["5", "完善工作机制", "各责任单位", "陈 斌"]) is None
     assert match_header(["序号", "完善工作机制。", "牵头单位"]) is None
+    # A continuation row has no 序号 to give it away: a header names a third role.
+    assert match_header(["", "加强工作", "各责任单位", ""]) is None
+    assert match_header(["", "加强工作", "各责任单位", "分管领导"]) is not None
+
+
+def test_a_long_header_cell_still_names_its_role() -> None:
+    header = ["序号", "具体目标任务", "牵头单位", "完成时限（以2022年12月底前为准）"]
+    columns = match_header(header)
+    assert columns is not None and columns.roles["deadline"] == [3]
 
 
 HEADERS = [
@@ -175,6 +184,15 @@ def test_without_a_header_the_error_quotes_the_closest_row(
     name = f"分解表.{form}"
     source = where(form, 2).replace("表1第2行", "表1第1行")  # Word: the title is no table row
     assert str(raised.value) == f"{name}: " + message.format(source=source)
+
+
+def test_a_header_with_only_the_task_and_the_lead_is_told_what_else_it_needs(read: Read) -> None:
+    with pytest.raises(TaskTableError) as raised:
+        read("csv", [["工作任务", "责任单位"], ["任务一。", "县发改局"]])
+    assert str(raised.value) == (
+        "分解表.csv: 找不到表头：最接近表头的是 分解表.csv:1 这一行“工作任务 | 责任单位”，"
+        "但其中没有序号列（如“序号”“编号”）。"
+    )
 
 
 def test_without_any_header_like_row_the_error_names_both_columns(read: Read) -> None:

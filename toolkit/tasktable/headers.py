@@ -33,7 +33,7 @@ _DEADLINE = ("时限", "时间", "节点", "期限")
 # 重点任务): the column with the most wins, the leftmost among equals.
 _TASK_WORDS = {"任务": 4, "内容": 3, "事项": 3, "目标": 2, "工作": 1}
 _SINGLE_HINTS = ("第一", "首位", "排名第")
-_MAX_HEADER_CELL = 20
+_MAX_HEADER_CELL = 30  # 完成时限（以2022年12月底前为准） still fits
 # A number, or a text starting with one (``3.加快…``), is data; ``2022年预期目标`` is a header.
 _NUMBERED = re.compile(r"^[\d.．]+([.、．）)]|$)")
 
@@ -41,7 +41,11 @@ _NUMBERED = re.compile(r"^[\d.．]+([.、．）)]|$)")
 _MISSING = {
     "text": "任务列（列名含“任务”“目标”“工作”“内容”或“事项”，如“具体目标任务”）",
     "lead": "牵头单位列（列名含“牵头”，或“责任”加“单位”“部门”，如“牵头责任单位”）",
+    "id": "序号列（如“序号”“编号”）",
 }
+# Besides the task and the lead, a header names one of these: a row of data that happens to
+# say 工作 and 责任单位 (完善工作机制 | 各责任单位) is not taken for one.
+_THIRD_ROLES = ("id", "assist", "leader", "deadline")
 
 
 def header_key(cell: str) -> str:
@@ -130,7 +134,7 @@ def match_header(cells: list[str], spanned: frozenset[int] = frozenset()) -> Col
     found = _roles_of(cells)
     texts = [i for i, role in found.items() if role == "text"]
     leads = [i for i, role in found.items() if role == "lead"]
-    if not texts or not leads:
+    if not texts or not leads or not any(r in found.values() for r in _THIRD_ROLES):
         return None
     text = max(texts, key=lambda i: (_task_score(cells[i]), -i))
     roles: dict[Role, list[int]] = {"text": [text]}
@@ -237,6 +241,8 @@ def no_header_error(rows: list[tuple[str, list[str]]], file_name: str) -> TaskTa
     if len(quoted) > 80:
         quoted = quoted[:80] + "…"
     missing = "和".join(_MISSING[r] for r in ("text", "lead") if r not in roles)
+    if not missing:
+        missing = _MISSING["id"]  # only the task and the lead: a header names more
     return TaskTableError(
         f"{file_name}: 找不到表头：最接近表头的是 {source} 这一行“{quoted}”，但其中没有{missing}。"
     )
