@@ -122,7 +122,7 @@ class _Builder:
         prefix = number_prefix(text)
         if number:
             self.group = None
-            heading = section_number(raw_id)
+            heading = None if number.isdigit() else section_number(raw_id)
             if heading and text and not prefix and not any(row.own(cols, r) for r in _UNIT_ROLES):
                 # 一 | 主要预期目标 with no unit: a section numbered in the 序号 column.
                 self.section_row(heading[0], section_heading(*heading, text))

@@ -49,9 +49,6 @@ class TaskChecker:
         self.config = config
         self.warn = warn
 
-    def known(self, name: str) -> bool:
-        return self.config.is_known_name(name)
-
     def units(
         self, cells: list[str], source: str, role: str
     ) -> tuple[list[str], dict[str, str], list[str]]:
@@ -60,7 +57,7 @@ class TaskChecker:
         notes: dict[str, str] = {}
         marked: list[str] = []
         for cell in cells:
-            parsed: ParsedUnits = parse_units(cell, self.known)
+            parsed: ParsedUnits = parse_units(cell, self.config.is_known_name)
             for name in parsed.names:
                 canonical = self.config.canonical_unit(name) or name
                 if canonical not in names:
@@ -69,7 +66,7 @@ class TaskChecker:
                     notes[canonical] = parsed.notes[name]
                 if name in parsed.marked and canonical not in marked:
                     marked.append(canonical)
-                if not self.known(name):
+                if not self.config.is_known_name(name):
                     self.warn(
                         source,
                         f"{role}“{name}”不在 config.toml 的单位名录中{self.unit_names.suggest(name)}。",

@@ -33,6 +33,7 @@ _DEADLINE = ("时限", "时间", "节点", "期限")
 # 重点任务): the column with the most wins, the leftmost among equals.
 _TASK_WORDS = {"任务": 4, "内容": 3, "事项": 3, "目标": 2, "工作": 1}
 _SINGLE_HINTS = ("第一", "首位", "排名第")
+_WHITESPACE = re.compile(r"\s+")
 _MAX_HEADER_CELL = 30  # 完成时限（以2022年12月底前为准） still fits
 # A number, or a text starting with one (``3.加快…``), is data; ``2022年预期目标`` is a header.
 _NUMBERED = re.compile(r"^[\d.．]+([.、．）)]|$)")
@@ -50,7 +51,7 @@ _THIRD_ROLES = ("id", "assist", "leader", "deadline")
 
 def header_key(cell: str) -> str:
     """Return a header cell's text without spaces or line breaks (``序  号`` is ``序号``)."""
-    return re.sub(r"\s+", "", cell)
+    return _WHITESPACE.sub("", cell)
 
 
 def looks_like_header_cell(cell: str) -> bool:
@@ -108,7 +109,13 @@ class Columns:
 
     def get(self, cells: list[str], role: Role) -> str:
         """Return the row's text for ``role``, the cells of a role named twice joined by lines."""
-        return "\n".join(cells[i] for i in self.roles.get(role, ()) if i < len(cells) and cells[i])
+        columns = self.roles.get(role)
+        if not columns:
+            return ""
+        if len(columns) == 1:  # nearly always: one cell, no join
+            i = columns[0]
+            return cells[i] if i < len(cells) else ""
+        return "\n".join(cells[i] for i in columns if i < len(cells) and cells[i])
 
     def sub(self, cells: list[str]) -> str:
         return "\n".join(cells[i] for i in self.subtext if i < len(cells) and cells[i])

@@ -85,6 +85,8 @@ CONTINUATIONS = (
 LEAD_MARKERS = "★☆※*＊●▲"
 # A qualifier saying the same: 区发改局（牵头）.
 LEAD_NOTES = ("牵头", "牵头单位")
+# Characters without which a cell marks no lead: markers, and the colon of 牵头单位：….
+_MARKER_HINTS = re.compile("[" + re.escape(LEAD_MARKERS) + "：:]")
 # A group label names several units: 各乡镇（街道）, 相关街道办事处.
 GROUP_PREFIXES = ("各", "相关", "有关")
 _PLACE_NOTE = re.compile(r"^(街道|乡镇|镇|乡|社区|园区|开发区|场|[市县区旗](、[市县区旗])*)$")
@@ -149,8 +151,10 @@ def _strip_parens(token: str) -> str:
 
 def is_group_label(token: str) -> bool:
     """Tell whether a name is a group label: ``各乡镇（街道）``, ``相关街道办事处``."""
-    if any(token.startswith(p) and len(token) > len(p) for p in GROUP_PREFIXES):
+    if token.startswith(GROUP_PREFIXES) and token not in GROUP_PREFIXES:
         return True
+    if token[-1] not in CLOSE:
+        return False
     note = _trailing_note(token)
     return note is not None and bool(_PLACE_NOTE.match(note[1]))
 
@@ -206,15 +210,15 @@ def _complete(token: str, known: Callable[[str], bool]) -> bool:
 
 def join_fragments(tokens: list[str], known: Callable[[str], bool]) -> list[str]:
     """Join the pieces of names the typesetting split, following DESIGN §4's rules."""
-    return ["".join(group) for group in _join_groups(tokens, known)]
+    return [name for name, _first, _end in _join_groups(tokens, known)]
 
 
-def _join_groups(tokens: list[str], known: Callable[[str], bool]) -> list[list[str]]:
-    """Return the tokens grouped into names: each group is joined into one name."""
-    out: list[list[str]] = []
+def _join_groups(tokens: list[str], known: Callable[[str], bool]) -> list[tuple[str, int, int]]:
+    """Return the names the tokens make, each with the range of tokens it joins."""
+    out: list[tuple[str, int, int]] = []
     i = 0
     while i < len(tokens):
-        group = [tokens[i]]
+        first = i
         current = tokens[i]
         i += 1
         while i < len(tokens) and not _is_qualifier(current):
@@ -227,9 +231,8 @@ def _join_groups(tokens: list[str], known: Callable[[str], bool]) -> list[list[s
             elif _complete(current, known) or known(nxt):
                 break
             current = joined
-            group.append(nxt)
             i += 1
-        out.append(group)
+        out.append((current, first, i))
     return out
 
 
@@ -242,6 +245,8 @@ def _take_markers(token: str) -> tuple[str, bool]:
 def _labelled_parts(cell: str) -> list[tuple[str, bool]]:
     """Split a cell that names the roles itself (``牵头单位：…；配合单位：…``) into its parts,
     each with whether it is the lead's; a cell without labels is one part."""
+    if "：" not in cell and ":" not in cell:
+        return [(cell, False)]
     matches = list(_ROLE_LABEL.finditer(cell))
     if not matches:
         return [(cell, False)]
@@ -255,25 +260,10 @@ def _labelled_parts(cell: str) -> list[tuple[str, bool]]:
 def parse_units(cell: str, known: Callable[[str], bool]) -> ParsedUnits:
     """Return the unit names of a cell, their qualifiers and the ones marked as leading."""
     result = ParsedUnits()
-    tokens: list[str] = []
-    marked: set[int] = set()  # indexes into tokens
-    pending = False  # a marker standing alone (★ 区发改局) marks the next name
-    labelled = [(token, lead) for part, lead in _labelled_parts(cell) for token in tokenize(part)]
-    for raw, labelled_lead in labelled:
-        token, has_marker = _take_markers(raw)
-        if not token:
-            pending = pending or has_marker
-            continue
-        if has_marker or pending or labelled_lead:
-            marked.add(len(tokens))
-        pending = False
-        tokens.append(token)
+    tokens, marked = _marked_tokens(cell)
     # A qualifier token notes the name before it; split names are joined around them.
-    position = 0
-    for group in _join_groups(tokens, known):
-        is_marked = any(position + k in marked for k in range(len(group)))
-        position += len(group)
-        token = "".join(group)
+    for token, first, end in _join_groups(tokens, known):
+        is_marked = bool(marked) and any(k in marked for k in range(first, end))
         if _is_qualifier(token):
             if result.names:
                 last = result.names[-1]
@@ -287,6 +277,26 @@ def parse_units(cell: str, known: Callable[[str], bool]) -> ParsedUnits:
         if is_marked and name not in result.marked:
             result.marked.append(name)
     return result
+
+
+def _marked_tokens(cell: str) -> tuple[list[str], set[int]]:
+    """Return a cell's tokens without lead markers, and the indexes of the marked ones."""
+    if not _MARKER_HINTS.search(cell):
+        return tokenize(cell), set()  # the common cell: nothing marks a lead
+    tokens: list[str] = []
+    marked: set[int] = set()
+    pending = False  # a marker standing alone (★ 区发改局) marks the next name
+    for part, labelled_lead in _labelled_parts(cell):
+        for raw in tokenize(part):
+            token, has_marker = _take_markers(raw)
+            if not token:
+                pending = pending or has_marker
+                continue
+            if has_marker or pending or labelled_lead:
+                marked.add(len(tokens))
+            pending = False
+            tokens.append(token)
+    return tokens, marked
 
 
 def _add_note(result: ParsedUnits, name: str, note: str) -> None:
@@ -327,6 +337,8 @@ def parse_leaders(cell: str, known: Callable[[str], bool] | None = None) -> list
 
 def _without_title(token: str, known: Callable[[str], bool]) -> str:
     """``张伟（副县长）`` → 张伟: a leader's title in brackets is not part of the name."""
+    if token[-1] not in CLOSE:
+        return token
     found = _trailing_note(token)
     if found is None or known(token) or not found[0]:
         return token

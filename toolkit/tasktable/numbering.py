@@ -15,6 +15,7 @@ _SECTION_NUMBER_1 = re.compile(rf"^([{CHINESE_NUMERAL}]+)[、.．]?$")
 _SECTION_NUMBER_2 = re.compile(rf"^[（(]([{CHINESE_NUMERAL}]+)[)）]$")
 # "2." "2．" "2、" but not the decimal "2.5"; "（2）" "(2)".
 _PREFIX = re.compile(r"^\s*(?:(\d+)\s*[.、](?!\d)|[（(]\s*(\d+)\s*[)）])\s*(.*)$", re.S)
+_HEAD = 16
 # A text ends a sentence with one of these, perhaps followed by closing quotes or brackets.
 _SENTENCE_END = "。！？!?…."
 _CLOSING = "”’」』）)》〉】\"'"
@@ -60,13 +61,12 @@ def section_heading(level: int, numeral: str, title: str) -> str:
 
 def number_prefix(text: str) -> tuple[int, str] | None:
     """Return (number, rest) when ``text`` starts with its own number: ``2.…``, ``2、…``, ``（2）…``."""
-    m = _PREFIX.match(text.translate(FULLWIDTH_DIGITS))
-    if not m or not m.group(3).strip():
+    head = text[:_HEAD].translate(FULLWIDTH_DIGITS)  # the number is at the start: look there
+    m = _PREFIX.match(head)
+    if not m:
         return None
-    number = int(m.group(1) or m.group(2))
-    # The rest of the original text (full-width digits translated only to find the number).
-    rest = text[len(text) - len(m.group(3)) :].strip()
-    return number, rest
+    rest = text[m.start(3) :].strip()
+    return (int(m.group(1) or m.group(2)), rest) if rest else None
 
 
 def ends_mid_sentence(text: str) -> bool:
