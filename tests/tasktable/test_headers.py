@@ -203,3 +203,15 @@ def test_without_any_header_like_row_the_error_names_both_columns(read: Read) ->
         "任务列（列名含“任务”“目标”“工作”“内容”或“事项”，如“具体目标任务”）和"
         "牵头单位列（列名含“牵头”，或“责任”加“单位”“部门”，如“牵头责任单位”）。"
     )
+
+
+@pytest.mark.parametrize("form", FORMATS)
+def test_a_numbers_column_with_an_empty_header_cell(read: Read, form: str) -> None:
+    rows = [["", "重点任务", "牵头单位", "分管领导"], ["1", "任务一。", "县发改局", "张伟"]]
+    rows += [["2", "任务二。", "县财政局", "李强"]]
+    table = read(form, rows)
+    assert [(t.id, t.text, t.lead) for t in table.tasks] == [
+        ("1", "任务一。", ("县发改局",)),
+        ("2", "任务二。", ("县财政局",)),
+    ]
+    assert table.warnings == ()

@@ -170,6 +170,8 @@ def match_header(cells: list[str], spanned: frozenset[int] = frozenset()) -> Col
             extras.append((i, header_key(cells[i])))
         else:
             roles.setdefault(role, []).append(i)
+    if "id" not in roles and cells and not cells[0] and 0 not in found:
+        roles["id"] = [0]  # the numbers' column, its header cell left empty
     for role_columns in roles.values():
         role_columns.sort()
     # An unnamed header cell right after the task text (or one the text's header spans) is the
