@@ -99,7 +99,8 @@ def clean_cell(text: str) -> str:
 
 
 def read_xlsx(path: Path) -> list[RawRow]:
-    """Read every sheet of an .xlsx, merged cells empty but for their first cell."""
+    """Read every sheet of an .xlsx, merged cells empty but for their first cell, each row
+    saying which cells a merge covers."""
     import openpyxl
 
     try:
@@ -260,7 +261,8 @@ _NOT_CELL_TEXT = {
 
 
 def read_docx(path: Path) -> list[RawRow]:
-    """Read every table of a .docx, vertically merged cells empty below their first row."""
+    """Read every table of a .docx, merged cells empty but for their first, each row saying
+    which cells a merge covers."""
     import docx
 
     try:
