@@ -61,6 +61,45 @@ def seed_first_line() -> int:
     return next(i for i, line in enumerate(lines, start=1) if line.startswith(SEED_HEADER))
 
 
+def merged_continuations(
+    rows: Sequence[Row], first_row: int = 1
+) -> tuple[list[list[Any]], list[str]]:
+    """Return ``rows`` as the office's Word or Excel file has them: merged, not empty.
+
+    A text table (the seed) leaves empty the cells of a continuation row (empty 序号 under a
+    numbered row) that the published table merged with the cell above. This gives the rows for
+    ``write_docx`` with those cells ``MERGE_UP``, and the same merges as ranges for
+    ``write_xlsx`` (``rows[0]`` is sheet row ``first_row``).
+    """
+    from xlsxwriter.utility import xl_rowcol_to_cell
+
+    out = [list(row) for row in rows]
+    ranges: list[str] = []
+    width = max((len(row) for row in rows), default=0)
+    for c in range(width):
+        for start, row in enumerate(rows):
+            first = str(row[0]).strip() if row else ""
+            if first.isdigit():
+                end = start
+                while (
+                    end + 1 < len(rows)
+                    and rows[end + 1]
+                    and str(rows[end + 1][0]).strip() == ""
+                    and any(str(v).strip() for v in rows[end + 1])
+                    and (c >= len(rows[end + 1]) or str(rows[end + 1][c]).strip() == "")
+                ):
+                    end += 1
+                if end > start and c < len(row):
+                    for k in range(start + 1, end + 1):
+                        out[k] += [""] * (c + 1 - len(out[k]))
+                        out[k][c] = MERGE_UP
+                    ranges.append(
+                        f"{xl_rowcol_to_cell(first_row - 1 + start, c)}:"
+                        f"{xl_rowcol_to_cell(first_row - 1 + end, c)}"
+                    )
+    return out, ranges
+
+
 def write_xlsx(
     path: Path,
     rows: Iterable[Row],
@@ -195,6 +234,66 @@ def _runs(values: Sequence[Any], sentinel: object) -> list[tuple[int, int]]:
             runs.append((i, j))
         i = j + 1
     return runs
+
+
+FORMATS = ("txt", "csv", "xlsx", "docx")
+
+
+def write_table(
+    folder: Path, form: str, rows: Sequence[Row], title: str | None = None, name: str = "分解表"
+) -> Path:
+    """Write one table, merges and all, as an office would publish it in ``form``.
+
+    ``rows`` may hold ``MERGE_UP`` and ``MERGE_LEFT`` (see ``write_docx``). ``"docx"`` keeps
+    them as Word merges, ``"xlsx"`` as merged ranges; ``"txt"`` (tab-separated UTF-8, the
+    seed's form) and ``"csv"`` (GBK, Excel's "CSV" on Chinese Windows) cannot say what was
+    merged, and leave those cells empty, as a copy out of Word or Excel does.
+    """
+    path = folder / f"{name}.{form}"
+    titles = [[title]] if title is not None else []
+    if form == "docx":
+        return write_docx(path, [rows], title=title)
+    plain = [["" if v is MERGE_UP or v is MERGE_LEFT else v for v in row] for row in rows]
+    if form == "txt":
+        # A line per row: the names a Word cell puts on lines, a text copy puts on one.
+        lines = ["\t".join(str(v).replace("\n", " ") for v in row) for row in titles + plain]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+    if form == "csv":
+        return write_csv(path, titles + plain, encoding="gbk")
+    if form == "xlsx":
+        return write_xlsx(path, plain, _merged_ranges(rows, len(titles)), title_rows=titles)
+    raise ValueError(form)
+
+
+def _merged_ranges(rows: Sequence[Row], offset: int) -> list[str]:
+    """Return the ``MERGE_UP``/``MERGE_LEFT`` runs of ``rows`` as Excel ranges."""
+    from xlsxwriter.utility import xl_rowcol_to_cell
+
+    ranges = []
+    width = max((len(row) for row in rows), default=0)
+    grid = [list(row) + [""] * (width - len(row)) for row in rows]
+    for r, row in enumerate(grid):
+        for c0, c1 in _runs(row, MERGE_LEFT):
+            ranges.append(
+                f"{xl_rowcol_to_cell(offset + r, c0)}:{xl_rowcol_to_cell(offset + r, c1)}"
+            )
+    for c in range(width):
+        for r0, r1 in _runs([row[c] for row in grid], MERGE_UP):
+            ranges.append(
+                f"{xl_rowcol_to_cell(offset + r0, c)}:{xl_rowcol_to_cell(offset + r1, c)}"
+            )
+    return ranges
+
+
+def where(form: str, row: int) -> str:
+    """The ``source`` a task or warning gives for ``row`` (1-based) of a ``write_table`` file."""
+    return {
+        "txt": f"分解表.txt:{row}",
+        "csv": f"分解表.csv:{row}",
+        "xlsx": f"分解表.xlsx:Sheet1!{row}",
+        "docx": f"分解表.docx:表1第{row}行",
+    }[form]
 
 
 def patch_zip(path: Path, member: str, edit: Callable[[str], str]) -> Path:

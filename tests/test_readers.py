@@ -31,7 +31,7 @@ from builders import (
 
 from toolkit.errors import TaskTableError
 from toolkit.tasktable.readers import read_csv, read_docx, read_rows, read_text, read_xlsx
-from toolkit.tasktable.rows import RawRow
+from toolkit.tasktable.rows import Merges, RawRow
 
 HEADER = ["序号", "具体目标任务", "牵头责任单位", "协办单位", "区分管领导"]
 
@@ -75,16 +75,22 @@ def test_xlsx_title_row_and_vertical_merge(tmp_path: Path) -> None:
     rows = read_xlsx(path)
     assert rows == [
         RawRow(
-            ("2020 年区《政府工作报告》目标任务责任分解表", "", "", "", ""), "分解表.xlsx:Sheet1!1"
+            ("2020 年区《政府工作报告》目标任务责任分解表", "", "", "", ""),
+            "分解表.xlsx:Sheet1!1",
+            Merges(left=frozenset({1, 2, 3, 4})),
         ),
-        RawRow(tuple(HEADER), "分解表.xlsx:Sheet1!2"),
+        RawRow(tuple(HEADER), "分解表.xlsx:Sheet1!2", Merges()),
         RawRow(
-            ("1", "地区生产总值增长 2.5%。", "区工信局", "高新区管委会", ""), "分解表.xlsx:Sheet1!3"
+            ("1", "地区生产总值增长 2.5%。", "区工信局", "高新区管委会", ""),
+            "分解表.xlsx:Sheet1!3",
+            Merges(),
         ),
-        RawRow(("", "", "区发改局", "", ""), "分解表.xlsx:Sheet1!4"),
+        # The merged 序号 and text cover row 4; its empty 协办单位 is not merged.
+        RawRow(("", "", "区发改局", "", ""), "分解表.xlsx:Sheet1!4", Merges(frozenset({0, 1}))),
         RawRow(
             ("2", "一般公共预算总收入增长 1.1%。", "区财政局", "区税务局", "王垦福"),
             "分解表.xlsx:Sheet1!5",
+            Merges(),
         ),
     ]
 
@@ -202,7 +208,7 @@ def test_xlsx_with_another_extension_still_reads(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "t.xlsx", [["序号", "任务"], ["1", "甲"]])
     renamed = path.rename(tmp_path / "分解表.xls")
     rows = read_rows(renamed)
-    assert rows[1] == RawRow(("1", "甲"), "分解表.xls:Sheet1!2")
+    assert rows[1] == RawRow(("1", "甲"), "分解表.xls:Sheet1!2", Merges())
 
 
 def _truncated_xlsx(tmp_path: Path) -> Path:
@@ -327,15 +333,25 @@ def test_docx_vertical_merge_and_spanned_header(tmp_path: Path) -> None:
     )
     rows = read_docx(path)
     assert rows == [
-        RawRow(("序号", "具体目标任务", "", "牵头责任单位", "区分管领导"), "分解表.docx:表1第1行"),
+        RawRow(
+            ("序号", "具体目标任务", "", "牵头责任单位", "区分管领导"),
+            "分解表.docx:表1第1行",
+            Merges(left=frozenset({2})),
+        ),
         RawRow(
             ("1", "地区生产总值增长 2.5%。", "工业增加值增长 1%。", "区工信局", "陈 斌"),
             "分解表.docx:表1第2行",
+            Merges(),
         ),
-        RawRow(("", "", "第三产业增加值增长 3.5%。", "区发改局", ""), "分解表.docx:表1第3行"),
+        RawRow(
+            ("", "", "第三产业增加值增长 3.5%。", "区发改局", ""),
+            "分解表.docx:表1第3行",
+            Merges(above=frozenset({0, 1, 4})),
+        ),
         RawRow(
             ("2", "一般公共预算总收入增长 1.1%。", "", "区财政局\n区税务局", "王垦福"),
             "分解表.docx:表1第4行",
+            Merges(left=frozenset({2})),
         ),
     ]
 

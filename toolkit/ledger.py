@@ -406,6 +406,7 @@ def task_from_json(d: dict, strings: dict[str, str] | None = None) -> Task:
             leaders=tuple(d["leaders"]),
             deadline=d["deadline"],
             source=d["source"],
+            extra=dict(d.get("extra", {})),
         )
     return _task({**d, "lead_notes": dict(d["lead_notes"])}, strings)
 
@@ -426,6 +427,7 @@ def _task(d: dict, strings: dict[str, str]) -> Task:
         tuple(map(same, d["leaders"], d["leaders"])),
         d["deadline"],
         d["source"],
+        d.get("extra", {}),
     )
 
 

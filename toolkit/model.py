@@ -29,6 +29,8 @@ class Task:
     leaders: tuple[str, ...] = ()
     deadline: str | None = None
     source: str = ""
+    # The table's columns no role claims (项目, 备注, 上半年进展情况), header → this task's text.
+    extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def full_text(self) -> str:
@@ -38,8 +40,12 @@ class Task:
         return self.text
 
     def to_json(self) -> dict:
-        """Return the task in the shape of DESIGN §4's ``duban tasks --json``."""
-        return {
+        """Return the task in the shape of DESIGN §4's ``duban tasks --json``.
+
+        ``extra`` is there only for a task that has extra columns, so a table without any (and
+        a ledger written before there were any) keeps its shape.
+        """
+        data = {
             "id": self.id,
             "parent": self.parent,
             "parent_text": self.parent_text,
@@ -52,6 +58,9 @@ class Task:
             "deadline": self.deadline,
             "source": self.source,
         }
+        if self.extra:
+            data["extra"] = dict(self.extra)
+        return data
 
 
 @dataclass(frozen=True)

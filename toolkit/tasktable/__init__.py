@@ -1,4 +1,6 @@
-"""Reading the task table: format readers produce raw rows, ``build`` applies the table's rules."""
+"""Reading the task table (DESIGN §4): format readers produce raw rows (``readers``); ``tables``
+cuts them under their headers (``headers``), ``build`` applies the rows' rules and ``checks``
+matches the names (``names``) to the directory."""
 
 from __future__ import annotations
 
@@ -8,9 +10,9 @@ from toolkit.config import Config
 from toolkit.errors import TaskTableError
 from toolkit.model import TaskTable
 from toolkit.tasktable.build import build_task_table
-from toolkit.tasktable.rows import RawRow
+from toolkit.tasktable.rows import Merges, RawRow
 
-__all__ = ["read_task_table", "read_rows", "RawRow"]
+__all__ = ["read_task_table", "read_rows", "RawRow", "Merges"]
 
 
 def read_rows(path: Path) -> list[RawRow]:

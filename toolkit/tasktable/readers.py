@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from toolkit.errors import TaskTableError
-from toolkit.tasktable.rows import RawRow
+from toolkit.tasktable.rows import Merges, RawRow
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -99,7 +99,8 @@ def clean_cell(text: str) -> str:
 
 
 def read_xlsx(path: Path) -> list[RawRow]:
-    """Read every sheet of an .xlsx, merged cells empty but for their first cell."""
+    """Read every sheet of an .xlsx, merged cells empty but for their first cell, each row
+    saying which cells a merge covers."""
     import openpyxl
 
     try:
@@ -138,9 +139,19 @@ def _sheet_rows(path: Path, ws: Worksheet) -> Iterator[RawRow]:
     width = max(
         (max(i for i, c in enumerate(cells) if c) + 1 for cells in grid if any(cells)), default=0
     )
+    above: dict[int, set[int]] = {}  # row number -> columns a merge from above covers
+    left: dict[int, set[int]] = {}
+    for merged in ws.merged_cells.ranges:
+        for row in range(merged.min_row, min(merged.max_row, last_row + 1) + 1):
+            for col in range(merged.min_col, min(merged.max_col, width) + 1):
+                if row > merged.min_row:
+                    above.setdefault(row, set()).add(col - 1)
+                elif col > merged.min_col:
+                    left.setdefault(row, set()).add(col - 1)
     for number, cells in enumerate(grid[: last_row + 1], start=1):
         padded = (cells + [""] * width)[:width]
-        yield RawRow(tuple(padded), f"{path.name}:{ws.title}!{number}")
+        merges = Merges(frozenset(above.get(number, ())), frozenset(left.get(number, ())))
+        yield RawRow(tuple(padded), f"{path.name}:{ws.title}!{number}", merges)
 
 
 def _xlsx_text(cell: Cell | MergedCell) -> str:
@@ -250,7 +261,8 @@ _NOT_CELL_TEXT = {
 
 
 def read_docx(path: Path) -> list[RawRow]:
-    """Read every table of a .docx, vertically merged cells empty below their first row."""
+    """Read every table of a .docx, merged cells empty but for their first, each row saying
+    which cells a merge covers."""
     import docx
 
     try:
@@ -279,10 +291,10 @@ def read_docx(path: Path) -> list[RawRow]:
             for tr in _children(tbl, W_TR)
             if tr.find(f"{{{_W}}}trPr/{{{_W}}}del") is None
         ]
-        width = max((len(cells) for cells in grid), default=0)
-        for row_number, cells in enumerate(grid, start=1):
+        width = max((len(cells) for cells, _merges in grid), default=0)
+        for row_number, (cells, merges) in enumerate(grid, start=1):
             padded = tuple(cells + [""] * (width - len(cells)))
-            rows.append(RawRow(padded, f"{path.name}:表{table_number}第{row_number}行"))
+            rows.append(RawRow(padded, f"{path.name}:表{table_number}第{row_number}行", merges))
     return rows
 
 
@@ -299,26 +311,37 @@ def _children(parent: _Element, tag: str) -> Iterator[_Element]:
             yield from _children(child, tag)
 
 
-def _docx_row_cells(tr: _Element) -> list[str]:
-    """Return one text per grid column of a table row, merged-over columns empty."""
+def _docx_row_cells(tr: _Element) -> tuple[list[str], Merges]:
+    """Return one text per grid column of a table row (merged-over columns empty), and which
+    columns a merge covers."""
     cells = [""] * _grid_count(tr, "gridBefore")
+    above: set[int] = set()
+    left: set[int] = set()
     for tc in _children(tr, W_TC):
         tc_pr = tc.find(f"{{{_W}}}tcPr")
-        span, continued = 1, False
+        span, up, after = 1, False, False
         if tc_pr is not None:
             grid_span = tc_pr.find(f"{{{_W}}}gridSpan")
             if grid_span is not None:
                 span = max(1, _int_attr(grid_span, 1))
             # <w:vMerge/> without a value continues the merge above; "restart" opens one.
             # <w:hMerge> is the same for columns, written by old Word versions.
-            for merge_tag in ("vMerge", "hMerge"):
-                merge = tc_pr.find(f"{{{_W}}}{merge_tag}")
-                if merge is not None and merge.get(W_VAL, "continue") == "continue":
-                    continued = True
-        cells.append("" if continued else _docx_cell_text(tc))
+            v_merge = tc_pr.find(f"{{{_W}}}vMerge")
+            up = v_merge is not None and v_merge.get(W_VAL, "continue") == "continue"
+            h_merge = tc_pr.find(f"{{{_W}}}hMerge")
+            after = h_merge is not None and h_merge.get(W_VAL, "continue") == "continue"
+        first = len(cells)
+        columns = range(first, first + span)
+        if up:
+            above.update(columns)
+        if after:
+            left.update(columns)
+        else:
+            left.update(columns[1:])
+        cells.append("" if up or after else _docx_cell_text(tc))
         cells.extend([""] * (span - 1))
     cells.extend([""] * _grid_count(tr, "gridAfter"))
-    return cells
+    return cells, Merges(frozenset(above), frozenset(left))
 
 
 def _grid_count(tr: _Element, name: str) -> int:
