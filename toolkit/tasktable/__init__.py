@@ -23,7 +23,66 @@ def read_rows(path: Path) -> list[RawRow]:
         raise TaskTableError(f"{path}: 找不到任务分解表文件。")
     if path.is_dir():
         raise TaskTableError(f"{path}: 这是一个文件夹，请给出任务分解表文件。")
+    check_size(path)
     return readers.read_rows(path)
+
+
+MAX_TABLE_BYTES = 50_000_000  # a province's table of 20,000 tasks is a few MB
+MAX_TABLE_ROWS = 100_000  # rows of any sheet, Word table or text file
+MAX_INFLATED_BYTES = 300_000_000
+
+
+def check_size(path: Path) -> None:
+    """Refuse, with a sentence, a table file no office publishes: a pipe, a device, too big."""
+    import stat
+    import zipfile
+
+    try:
+        info = path.stat()
+    except OSError as e:
+        raise TaskTableError(f"{path}: 无法读取（{e.strerror or e}）。") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise TaskTableError(f"{path}: 这不是普通文件（管道或设备），请给出任务分解表文件。")
+    if info.st_size > MAX_TABLE_BYTES:
+        raise TaskTableError(
+            f"{path}: 文件有 {info.st_size / 1_000_000:.0f} MB，远超任务分解表的大小"
+            f"（上限 {MAX_TABLE_BYTES // 1_000_000} MB），请确认是否选错了文件。"
+        )
+    with path.open("rb") as fh:
+        zipped = fh.read(4) == b"PK\x03\x04"
+    if not zipped:
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            if sum(i.file_size for i in infos) > MAX_INFLATED_BYTES:
+                raise TaskTableError(
+                    f"{path}: 文件解压后过大，不像是任务分解表，请确认是否选错了文件。"
+                )
+            rows = 0
+            for info in infos:
+                name = info.filename
+                if name.startswith("xl/worksheets/") or name == "word/document.xml":
+                    rows += _count_rows(archive, info)
+                    if rows > MAX_TABLE_ROWS:
+                        raise TaskTableError(
+                            f"{path}: 表中超过 {MAX_TABLE_ROWS:,} 行，远超任务分解表的规模，"
+                            "请确认是否选错了文件（或删除多余的空行后重新保存）。"
+                        )
+    except zipfile.BadZipFile:
+        raise TaskTableError(f"{path}: 文件已损坏，无法作为 Excel 或 Word 文件打开。") from None
+
+
+def _count_rows(archive: object, info: object) -> int:
+    """Count a sheet's rows (``<row``) or a document's table rows (``<w:tr``) as it inflates."""
+    tag = b"<w:tr" if info.filename.endswith("document.xml") else b"<row"  # type: ignore[attr-defined]
+    count, tail = 0, b""
+    with archive.open(info) as fh:  # type: ignore[attr-defined]
+        while chunk := fh.read(1 << 20):
+            block = tail + chunk
+            count += block.count(tag)
+            tail = block[-(len(tag) - 1) :]  # too short to hold a tag: none is counted twice
+    return count
 
 
 def read_task_table(path: Path, config: Config) -> TaskTable:
