@@ -177,8 +177,8 @@ class Judge:
                 continue
             if _text_digest_of(row.values.get("text")) != dispatch.task_digests.get(task_id):
                 written = clean_text(row.values.get("text"))
-                sent = layout.task_text(self.tasks[task_id]) if task_id in self.tasks else ""
-                now_part, sent_part = _difference(written, sent)
+                as_sent = layout.task_text(self.tasks[task_id]) if task_id in self.tasks else ""
+                now_part, sent_part = _difference(written, as_sent)
                 j.error(
                     f"任务 {task_id} 的任务内容被修改：现为“{now_part}”，下发时为“{sent_part}”。"
                     "任务内容不得修改，如有异议请另行书面说明。",
