@@ -61,12 +61,11 @@ HOSTILE_TEXTS = ('=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "file:///et
 
 
 # --- the office: a split round in a folder of its own ------------------------------------------
+# (the fixtures ``template`` and ``office`` are conftest's, made with these builders)
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An output folder with both rounds of the example split (copied, never used directly)."""
-    out = tmp_path_factory.mktemp("template") / "out"
+def make_template(out: Path) -> Path:
+    """Split both rounds of the example into ``out``."""
     config = load_config(None, out)
     split(config, ROUND)
     split(config, "2020-12")
@@ -130,11 +129,6 @@ def make_office(template: Path, folder: Path) -> Office:
     inbox = folder / "收件箱"
     inbox.mkdir()
     return Office(config, out, inbox, dispatches)
-
-
-@pytest.fixture
-def office(template: Path, tmp_path: Path) -> Office:
-    return make_office(template, tmp_path)
 
 
 def arrive(path: Path, when: dt.datetime) -> None:

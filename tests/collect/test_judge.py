@@ -7,15 +7,7 @@ Each test fills the example's dispatched workbooks as a unit would (the ``office
 
 from __future__ import annotations
 
-import openpyxl
-from test_collect import (  # noqa: F401  (template and office are fixtures)
-    Office,
-    collect_json,
-    edit,
-    office,
-    task_rows,
-    template,
-)
+from test_collect import Office, collect_json
 
 from toolkit.ledger import Ledger, ledger_path
 from toolkit.workbook import layout
