@@ -289,11 +289,16 @@ def test_filled_returns_are_accepted_and_the_summary_adds_up(office: Office, run
     assert report["round"] == ROUND
     assert len(report["files"]) == len(units)
     for f in report["files"]:
-        assert set(f) == {"path", "verdict", "unit", "reasons"}
+        assert set(f) == {"path", "verdict", "unit", "reasons", "arrived"}
         assert f["verdict"] == "accepted", f["reasons"]
         assert f["reasons"] == []
         assert Path(f["path"]).name == office.dispatches[f["unit"]].file
-    assert set(report["units"]) == {"returned", "missing", "rejected"}
+        # a bare file shows nothing of its arrival: it counts from when it was first collected
+        assert f["arrived"]["evidence"] == "collected"
+        assert dt.datetime.fromisoformat(f["arrived"]["at"]) > dt.datetime.now() - dt.timedelta(
+            minutes=5
+        )
+    assert set(report["units"]) == {"returned", "missing", "rejected", "late"}
     returned, missing, rejected = (
         set(report["units"][k]) for k in ("returned", "missing", "rejected")
     )
@@ -890,17 +895,23 @@ def test_a_units_second_return_supersedes_its_first(office: Office, run_cli, ord
     ]
 
 
-def test_with_the_same_save_time_the_later_arrival_supersedes(office: Office, run_cli):
+def test_with_the_same_save_time_the_later_arrival_supersedes(
+    office: Office, run_cli, tmp_path: Path
+):
+    # Arrival is the mail's Date (a file's modification time is no evidence of it): the mail
+    # sent later supersedes, whichever is collected first.
     unit = "区科技局"
     early_answers, late_answers = office.answers(unit, "（一）"), office.answers(unit, "（二）")
-    early = office.fill(unit, name="a/区科技局.xlsx", answers=early_answers, arrived=ON_TIME)
-    late = office.fill(
-        unit, name="b/区科技局.xlsx", answers=late_answers, arrived=ON_TIME + dt.timedelta(hours=3)
-    )
+    early = office.fill(unit, name="a/区科技局.xlsx", answers=early_answers)
+    late = office.fill(unit, name="b/区科技局.xlsx", answers=late_answers)
     for path in (early, late):
         set_saved_at(path, "2020-10-19T08:00:00Z")
-    collect_json(run_cli, office, late)
-    collect_json(run_cli, office, early)
+    early_mail = mail_with(early, tmp_path / "early.eml", "区科技局.xlsx", ON_TIME)
+    late_mail = mail_with(
+        late, tmp_path / "late.eml", "区科技局.xlsx", ON_TIME + dt.timedelta(hours=3)
+    )
+    collect_json(run_cli, office, late_mail)
+    collect_json(run_cli, office, early_mail)
     rows = detail_rows(office)
     assert [shown(rows[(unit, a.task_id)]) for a in late_answers] == [
         written(a) for a in late_answers
@@ -1008,12 +1019,19 @@ def test_a_summary_open_in_excel_is_a_clear_error_and_nothing_is_lost(
 # --- late returns ----------------------------------------------------------------------------
 
 
-def test_late_returns_are_listed_as_late(office: Office, run_cli):
-    office.fill("区商务局", arrived=ON_TIME)
-    office.fill("区科技局", arrived=dt.datetime.combine(DUE, dt.time(23, 30)))  # still the due day
-    office.fill("区文旅局", arrived=LATE)
+def test_late_returns_are_listed_as_late(office: Office, run_cli, tmp_path: Path):
+    # Lateness by the mail's Date. (This test used to set the files' modification times: they
+    # are no evidence of arrival, see tests/rounds/test_arrival.py.)
+    def mailed(unit: str, sent: dt.datetime) -> Path:
+        workbook = office.fill(unit).rename(tmp_path / f"{unit}.xlsx")
+        return mail_with(workbook, office.inbox / f"{unit}.eml", f"{unit}.xlsx", sent)
+
+    mailed("区商务局", ON_TIME)
+    mailed("区科技局", dt.datetime.combine(DUE, dt.time(23, 30)))  # still the due day
+    mailed("区文旅局", LATE)
     report = collect_json(run_cli, office)
     assert sorted(report["units"]["returned"]) == sorted(["区商务局", "区科技局", "区文旅局"])
+    assert report["units"]["late"] == ["区文旅局"]
 
     wb = openpyxl.load_workbook(office.out / ROUND / "汇总表.xlsx", read_only=True)
     listed = {

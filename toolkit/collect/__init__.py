@@ -23,6 +23,7 @@ from toolkit.config import Config
 from toolkit.ledger import Ledger, ledger_path
 from toolkit.model import Round
 from toolkit.progress import progress
+from toolkit.rounds.arrival import ClerkArrivals
 from toolkit.rounds.state import VERDICT_REJECTED, FileVerdict, RoundState
 from toolkit.rounds.summary import CONSOLIDATED_NAME
 
@@ -43,13 +44,20 @@ class CollectResult:
         return {
             "round": self.round.id,
             "files": [
-                {"path": v.source, "verdict": v.verdict, "unit": v.unit, "reasons": list(v.reasons)}
+                {
+                    "path": v.source,
+                    "verdict": v.verdict,
+                    "unit": v.unit,
+                    "reasons": list(v.reasons),
+                    "arrived": {"at": v.received_at or None, "evidence": v.evidence},
+                }
                 for v in self.verdicts
             ],
             "units": {
                 "returned": self.state.units_in("returned"),
                 "missing": self.state.units_in("missing"),
                 "rejected": self.state.units_in("rejected"),
+                "late": [u.unit for u in self.state.late_units()],
             },
             "status_counts": self.state.status_counts(),
         }
@@ -64,8 +72,12 @@ def collect(
     round_id: str | None = None,
     limits: Limits | None = None,
     workers: int | None = None,
+    clerk: ClerkArrivals | None = None,
 ) -> CollectResult:
-    """Judge every return under ``paths`` for a round, record it, and rewrite the 汇总表."""
+    """Judge every return under ``paths`` for a round, record it, and rewrite the 汇总表.
+
+    ``clerk``: when the files under some of the paths arrived, in the clerk's word.
+    """
     # What was allocated before the run (modules, the config) lives on: frozen, the cyclic
     # collector skips it during the run, and the forked readers inherit it unfrozen by their
     # own collections, so its pages stay shared. Unfrozen afterwards, as it was.
@@ -73,7 +85,7 @@ def collect(
     if freeze:
         gc.freeze()
     try:
-        return _collect(config, paths, round_id, limits, workers)
+        return _collect(config, paths, round_id, limits, workers, clerk)
     finally:
         if freeze:
             gc.unfreeze()
@@ -85,6 +97,7 @@ def _collect(
     round_id: str | None,
     limits: Limits | None,
     workers: int | None,
+    clerk: ClerkArrivals | None,
 ) -> CollectResult:
     from toolkit.rounds import round_state
     from toolkit.rounds.summary import write_consolidated
@@ -114,7 +127,12 @@ def _collect(
             while they read the ones before it.
             """
             gathered = receive(
-                progress(files, total=len(files), desc="核对回执"), rnd, ledger, received, limits
+                progress(files, total=len(files), desc="核对回执"),
+                rnd,
+                ledger,
+                received,
+                limits,
+                clerk,
             )
             for item in gathered:
                 if isinstance(item, tuple):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import shutil
@@ -17,6 +16,7 @@ from toolkit.collect.read import (
 )
 from toolkit.ledger import Ledger
 from toolkit.model import Round
+from toolkit.rounds.arrival import ClerkArrivals
 from toolkit.rounds.summary import CONSOLIDATED_NAME
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et"}
@@ -30,7 +30,11 @@ class Incoming:
     path: Path | None  # the file itself, when not an attachment
     data: bytes | None  # the attachment's bytes
     sha256: str
-    arrived: str  # ISO local time: the mail's Date, else the file's modification time
+    # When it arrived, by the only evidence the file carries: the Date of the mail it came in
+    # (ISO local time). A bare file carries none (its modification time is whoever saved it
+    # last): None, and the ledger counts it from when it was first collected.
+    arrived: str | None = None
+    evidence: str = "collected"  # mail | imap | collected
 
 
 # -- gathering ---------------------------------------------------------------------------------
@@ -45,10 +49,6 @@ def _sha256_file(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def _iso_time(timestamp: float) -> str:
-    return dt.datetime.fromtimestamp(timestamp).isoformat(timespec="seconds")
 
 
 def _read_small(path: Path) -> tuple[bytes | None, int, float]:
@@ -140,13 +140,36 @@ def _archive(data_or_path: bytes | Path, sha: str, suffix: str, folder: Path) ->
 
 
 def receive(
+    files: Iterable[Path],
+    rnd: Round,
+    ledger: Ledger,
+    received: Path,
+    limits: Limits,
+    clerk: ClerkArrivals | None = None,
+) -> Iterator[Incoming | tuple[str, str]]:
+    """Archive and record each input, yielding what to judge (or ``(source, reason)`` refusals).
+
+    With ``clerk``, the arrival the clerk gave for a file is recorded beside it (for a mail,
+    beside each of its attachments).
+    """
+    for incoming in _receive(files, rnd, ledger, received, limits):
+        if clerk is not None and isinstance(incoming, Incoming):
+            path = incoming.path or Path(incoming.source.rpartition("#")[0])
+            given = clerk.arrival_of(path)
+            if given is not None:
+                ledger.record_arrival(
+                    rnd.id, incoming.sha256, incoming.source, given, clerk.said_by
+                )
+        yield incoming
+
+
+def _receive(
     files: Iterable[Path], rnd: Round, ledger: Ledger, received: Path, limits: Limits
 ) -> Iterator[Incoming | tuple[str, str]]:
-    """Archive and record each input, yielding what to judge (or ``(source, reason)`` refusals)."""
     for path in files:
         suffix = path.suffix.lower()
         try:
-            data, size, mtime = _read_small(path)
+            data, size, _mtime = _read_small(path)  # the time is no evidence of arrival
         except OSError as e:  # gone since it was listed, or not readable: only this file
             yield (str(path), f"{path}: 无法读取这个文件（{e.strerror or e}）。")
             continue
@@ -154,9 +177,9 @@ def receive(
         archived = _archive(data if data is not None else path, sha, suffix, received)
         ledger.record_received(sha, rnd.id, str(path), str(archived), len(data or b"") or size)
         if suffix != ".eml":
-            yield Incoming(str(path), path, None, sha, _iso_time(mtime))
+            yield Incoming(str(path), path, None, sha)
             continue
-        arrived = _mail_date(path, limits.max_file_bytes) or _iso_time(mtime)
+        arrived = _mail_date(path, limits.max_file_bytes)
         try:
             attachments = eml_attachments(path, limits)
         except RejectedReturn as e:
@@ -170,4 +193,6 @@ def receive(
             att_archived = _archive(content, att_sha, att_suffix, received)
             source = f"{path}#{name}"
             ledger.record_received(att_sha, rnd.id, source, str(att_archived), len(content))
-            yield Incoming(source, None, content, att_sha, arrived)
+            yield Incoming(
+                source, None, content, att_sha, arrived, "mail" if arrived else "collected"
+            )

@@ -191,13 +191,13 @@ class Judge:
     def validate(
         self, book: ReturnWorkbook, dispatch: Dispatch, ids: list[str], j: Judgement
     ) -> None:
-        statuses = self.config.status_names
+        statuses, roles = self.config.status_names, self.config.status_roles
         sent = frozenset(dispatch.task_ids)
         for row, task_id in zip(book.rows, ids, strict=True):
             if task_id not in sent:
                 continue
             answer, findings = check_answer(
-                task_id, dispatch.unit, row.values, row.percent_format, statuses, row.row
+                task_id, dispatch.unit, row.values, row.percent_format, statuses, row.row, roles
             )
             j.findings.extend(findings)
             j.answers.append(
@@ -282,6 +282,7 @@ def record_verdict(
             "unit_fields": json.dumps(unit_fields, ensure_ascii=False),
             "saved_at": saved_at,
             "received_at": item.arrived,
+            "arrival_evidence": item.evidence,
         },
         j.answers if j.verdict != VERDICT_REJECTED else [],
     )
@@ -316,7 +317,8 @@ def verdict_from_row(row, source: str) -> FileVerdict:
         unit=row["unit"],
         reasons=reasons,
         verified=bool(row["verified"]),
-        received_at=row["received_at"],
+        received_at=row["arrived_at"],
         saved_at=row["saved_at"],
         current=bool(row["current"]),
+        evidence=row["arrived_evidence"],
     )

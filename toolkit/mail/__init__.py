@@ -60,7 +60,7 @@ from toolkit.mail.smtp import (
     describe_refused,
     temporary_codes,
 )
-from toolkit.model import Dispatch, Round
+from toolkit.model import ROLES, Dispatch, Round, status_names
 from toolkit.progress import progress
 from toolkit.templating import environment
 
@@ -331,6 +331,8 @@ def _run(
             "attachment": name,
             "reply_to": config.office.email or sender_address(config),
             "today": today,
+            # The statuses by role, as a sentence names them (“滞后”), for the filling rules.
+            "statuses": {role: status_names(config.status_roles, role) for role in ROLES},
             **plan.context,
         }
         subject, body = render_subject_and_body(env, kind, context)
