@@ -376,7 +376,11 @@ def _echo_mail_result(result) -> None:
     for o in result.outcomes:
         if o.outcome == m.ALREADY_SENT:
             continue
-        why = {"missing": "未报送", "rejected": "被退回"}.get(o.remind_state, "")
+        why = {
+            "missing": "未报送",
+            "rejected": "被退回",
+            m.CORRECTION_REJECTED: "已报，更正件被退回",
+        }.get(o.remind_state, "")
         if o.reasons:
             why += "：" + "；".join(o.reasons)
         line = f"  {o.unit}{f'（{why}）' if why else ''}：{m.OUTCOME_WORDS[o.outcome]}"

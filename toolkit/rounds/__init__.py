@@ -217,4 +217,7 @@ def format_status(state: RoundState) -> str:
     for u in state.units:
         if u.state == "rejected":
             lines.append(f"  退回：{u.unit} — {'；'.join(u.reasons)[:200]}")
+    for u in state.units:
+        if u.correction_rejected:
+            lines.append(f"  已报，更正件被退回：{u.unit} — {'；'.join(u.reasons)[:200]}")
     return "\n".join(lines)
