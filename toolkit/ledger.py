@@ -636,6 +636,16 @@ class Ledger:
             ) in rows
         )
 
+    def unit_answers(self, round_id: str, unit: str) -> dict[str, Answer]:
+        """Return a unit's current answers of a round, by task id."""
+        rows = self._plain(
+            "SELECT a.task_id, a.status, a.progress, a.progress_text, a.problems, a.next_steps"
+            " FROM answers a JOIN returns r ON r.id = a.return_id"
+            " WHERE r.round = ? AND r.unit = ? AND r.current = 1 AND a.unit = ?",
+            (round_id, unit, unit),
+        )
+        return {row[0]: Answer(row[0], unit, *row[1:]) for row in rows}
+
     def _plain(self, sql: str, parameters: tuple = ()) -> sqlite3.Cursor:
         """Run a query whose rows come back as plain tuples (no ``sqlite3.Row`` per row)."""
         cursor = self.db.cursor()
