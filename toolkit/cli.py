@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import json
-import sys
 from pathlib import Path
 
 import click
@@ -422,4 +421,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

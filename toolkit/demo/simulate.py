@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
-from openpyxl import load_workbook
+from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from toolkit.config import Config
 from toolkit.ledger import Ledger, ledger_path
@@ -71,6 +71,7 @@ class Simulation:
 def _pick_status(rng: random.Random, previous: Answer | None) -> str:
     """Units move forward: a started task does not fall back to 未启动."""
     roll = rng.random()
+    table: tuple[tuple[str, float], ...]
     if previous is None:
         table = (("已完成", 0.25), ("序时推进", 0.78), ("滞后", 0.92), ("未启动", 1.0))
     elif previous.status == "未启动":

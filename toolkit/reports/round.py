@@ -87,7 +87,7 @@ def section_paragraphs(rows: list[tuple[int, str, Any]]) -> list[dict[str, Any]]
     sections = []
     top = [(i, name, tally) for i, (depth, name, tally) in enumerate(rows) if depth == 1]
     for n, (i, name, tally) in enumerate(top, start=1):
-        parts = []
+        parts: list[str] = []
         for depth, sub, sub_tally in rows[i + 1 :]:
             if depth == 1:
                 break
@@ -253,8 +253,8 @@ def _change_sentences(figures: RoundFigures, config: Config) -> tuple[list[str],
     changes = [t.change for t in figures.tasks if t.change is not None]
     ranks = {s: i for i, s in enumerate(state.statuses)}
     both = [c for c in changes if c.before is not None and c.after is not None]
-    up = sum(1 for c in both if ranks.get(c.after, 99) < ranks.get(c.before, 99))
-    down = sum(1 for c in both if ranks.get(c.after, 99) > ranks.get(c.before, 99))
+    up = sum(1 for c in both if ranks.get(c.after or "", 99) < ranks.get(c.before or "", 99))
+    down = sum(1 for c in both if ranks.get(c.after or "", 99) > ranks.get(c.before or "", 99))
     level = len(both) - up - down
     new = sum(1 for c in changes if c.before is None and c.after is not None)
     gone = sum(1 for c in changes if c.before is not None and c.after is None)

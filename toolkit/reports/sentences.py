@@ -8,8 +8,9 @@ summary all word their figures here, so the same number always reads the same wa
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
 
-from toolkit.model import LAGGING, NOT_STARTED, status_names
+from toolkit.model import LAGGING, NOT_STARTED, Task, status_names
 from toolkit.reports.figures import NOT_REPORTED, Change, Tally, TaskFigures, percent
 from toolkit.rounds.state import LAGGING_FLAG
 
@@ -36,7 +37,14 @@ def short(text: str, limit: int = 40) -> str:
 BREAK = "\u200b"
 
 
-def ids(tasks: Iterable[TaskFigures]) -> str:
+class _OfTask(Protocol):
+    """A task's figures, of a round or of the year: what carries a ``task``."""
+
+    @property
+    def task(self) -> Task: ...
+
+
+def ids(tasks: Iterable[_OfTask]) -> str:
     """Return task numbers as a list in a sentence: ``3、5、12``."""
     return f"、{BREAK}".join(t.task.id for t in tasks)
 

@@ -92,9 +92,9 @@ def year_figures(config: Config) -> YearFigures:
 
     order: dict[str, Task] = {}
     for _rnd, figures in reversed(rounds):  # the latest wording of a task wins
-        for t in figures.tasks:
-            order.setdefault(t.task.id, t.task)
-    first_seen = {t.task.id: i for i, t in enumerate(rounds[-1][1].tasks)}
+        for figured in figures.tasks:
+            order.setdefault(figured.task.id, figured.task)
+    first_seen = {f.task.id: i for i, f in enumerate(rounds[-1][1].tasks)}
     ids = sorted(order, key=lambda i: (i not in first_seen, first_seen.get(i, 0)))
 
     by_round = {rnd.id: {t.task.id: t for t in f.tasks} for rnd, f in rounds}

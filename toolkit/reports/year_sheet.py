@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import xlsxwriter
+import xlsxwriter  # type: ignore[import-untyped]
 
 from toolkit.files import atomic_path
 from toolkit.model import DONE
