@@ -62,7 +62,8 @@ class Judge:
         self.config = config
         self.round = rnd
         self.ledger = ledger
-        self._locked_cells: dict[str, dict[str, str]] = {}  # task id -> its cells as sent
+        # task id -> its lead, assisting units and leader cells as sent, and those normalized
+        self._locked_cells: dict[str, dict[str, tuple[str, str]]] = {}
 
     # Loaded on first use: only a return without metadata needs every dispatch, only a changed
     # task text needs the tasks; at 20,000 tasks they would otherwise stay in memory all run.
@@ -74,13 +75,16 @@ class Judge:
     def tasks(self) -> dict[str, Task]:
         return {t.id: t for t in self.ledger.round_tasks(self.round.id)}
 
-    def locked_cells(self, task_id: str) -> dict[str, str]:
-        """Return the lead, assisting units and leader cells of a task as dispatched."""
+    def locked_cells(self, task_id: str) -> dict[str, tuple[str, str]]:
+        """Return the lead, assisting units and leader cells of a task as dispatched, each
+        with its text as compared (``layout.normalize_text``)."""
         cells = self._locked_cells.get(task_id)
         if cells is None:
             task = self.tasks.get(task_id)
             sent = layout.task_cells(task) if task is not None else {}
-            cells = self._locked_cells[task_id] = {k: sent.get(k, "") for k in LOCKED_UNITS}
+            cells = self._locked_cells[task_id] = {
+                k: (sent.get(k, ""), layout.normalize_text(sent.get(k, ""))) for k in LOCKED_UNITS
+            }
         return cells
 
     @cached_property
@@ -211,16 +215,19 @@ class Judge:
 
     def verify_locked_units(self, row: ReturnRow, task_id: str, j: Judgement) -> None:
         """Warn of each edited lead, assisting units or leader cell: the dispatch counts."""
-        sent = None
+        sent = self.locked_cells(task_id)
+        values = row.values
         for key in LOCKED_UNITS:
-            if key not in row.values:  # a missing column is reported once, above
+            if key not in values:  # a missing column is reported once, above
                 continue
-            written = clean_text(row.values[key])
-            if sent is None:
-                sent = self.locked_cells(task_id)
-            if layout.normalize_text(written) == layout.normalize_text(sent[key]):
+            as_sent, compared = sent[key]
+            value = values[key]
+            if value == as_sent or (value is None and not as_sent):  # most rows: untouched
                 continue
-            now_part, sent_part = _difference(written, sent[key])
+            written = clean_text(value)
+            if layout.normalize_text(written) == compared:
+                continue
+            now_part, sent_part = _difference(written, as_sent)
             j.warn(
                 f"任务 {task_id} 的{LOCKED_HEADERS[key]}被修改：现为“{now_part}”，"
                 f"下发时为“{sent_part}”。以下发时为准，如有异议请另行书面说明。",
