@@ -132,7 +132,7 @@ def _returns_sentences(figures: RoundFigures) -> list[str]:
     returned = figures.units_in("returned")
     missing = figures.units_in("missing")
     rejected = figures.units_in("rejected")
-    late = [u for u in figures.units if u.late]
+    late = figures.late  # as the 汇总表 and duban status count them: current returns only
     out = [
         f"本轮共向{total}个牵头单位下发填报表，报送截止日期为{cn_date(state.round.due)}。"
         f"已报送并通过核对的{len(returned)}个，报送率{percent(len(returned), total)}；"
@@ -226,7 +226,7 @@ def summary_context(figures: RoundFigures, config: Config, today: dt.date) -> di
 def _units_sentences(figures: RoundFigures) -> list[str]:
     missing = figures.units_in("missing")
     rejected = figures.units_in("rejected")
-    late = [u for u in figures.units if u.late]
+    late = figures.late  # as the 汇总表 and duban status count them: current returns only
     out = []
     if missing:
         out.append(f"未报送的单位{len(missing)}个：{text.unit_list([u.unit for u in missing])}。")
