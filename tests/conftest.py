@@ -59,6 +59,22 @@ def split_result(config: Config) -> SplitResult:
     return split(config)
 
 
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An output folder with both rounds of the example split (copied, never used directly)."""
+    from office import make_template
+
+    return make_template(tmp_path_factory.mktemp("template") / "out")
+
+
+@pytest.fixture
+def office(template: Path, tmp_path: Path):
+    """A copy of the split example with an inbox, filled as units do (``test_collect.Office``)."""
+    from office import make_office
+
+    return make_office(template, tmp_path)
+
+
 @pytest.fixture
 def run_cli() -> Callable[..., Result]:
     """Invoke ``duban`` in-process: ``run_cli("tasks", "--json")``; exceptions propagate."""

@@ -202,12 +202,28 @@ BAD_CONFIGS = {
     "bad smtp.security": (_replace('security = "none"', 'security = "tls"'), ["smtp.security"]),
     "statuses not a list of tables": (
         'statuses = ["已完成", "滞后"]\n'
-        + re.sub(r"\[\[statuses\]\]\nname = \"[^\"]+\"\nmeaning = \"[^\"]+\"\n", "", BUNDLED),
+        + re.sub(
+            r"\[\[statuses\]\]\nname = \"[^\"]+\"\n(role = \"[^\"]+\"\n)?meaning = \"[^\"]+\"\n",
+            "",
+            BUNDLED,
+        ),
         ["[[statuses]]"],
     ),
     "duplicate status": (
         _replace('name = "滞后"', 'name = "已完成"'),
         ["statuses[2].name", "已完成"],
+    ),
+    "status of the office's own without a role": (
+        _replace('name = "滞后"\nrole = "lagging"', 'name = "进度滞后"'),
+        ["statuses[2].role", "进度滞后", '"lagging"', '"done"'],
+    ),
+    "unknown role": (
+        _replace('role = "lagging"', 'role = "behind"'),
+        ["statuses[2].role", "behind"],
+    ),
+    "no status done": (
+        _replace('role = "done"', 'role = "on_track"'),
+        ["[[statuses]]", 'role = "done"'],
     ),
     "no rounds": (
         re.sub(r"\[\[rounds\]\]\nid = \"[^\"]+\"\nname = \"[^\"]+\"\ndue = [0-9-]+\n", "", BUNDLED),
@@ -272,3 +288,15 @@ def test_bundled_config_writes_to_the_folder_duban_runs_in(
     config = load_config(bundled_config())
     assert config.output_dir == tmp_path / "output"
     assert config.tasks_path.is_file()
+
+
+def test_statuses_have_roles_and_the_four_known_names_need_none(tmp_path: Path) -> None:
+    bundled = load_config(None, tmp_path)
+    roles = {"已完成": "done", "序时推进": "on_track", "滞后": "lagging", "未启动": "not_started"}
+    assert dict(bundled.status_roles) == roles
+    without_roles = re.sub(r'role = "[a-z_]+"\n', "", BUNDLED)
+    assert "role =" not in without_roles
+    assert dict(load_config(write_config(tmp_path / "a", without_roles)).status_roles) == roles
+    assert dict(load_config(write_config(tmp_path / "b", MINIMAL)).status_roles) == roles
+    own = _replace('name = "滞后"\nrole = "lagging"', 'name = "进度滞后"\nrole = "lagging"')
+    assert load_config(write_config(tmp_path / "c", own)).status_roles["进度滞后"] == "lagging"

@@ -18,10 +18,12 @@ from types import SimpleNamespace
 import openpyxl
 import openpyxl.writer.excel as openpyxl_writer
 import pytest
+from test_report import overview_counts, task_sheet
 
 from toolkit.config import load_config
 from toolkit.demo import DemoResult, DemoRound, run_demo
 from toolkit.ledger import Ledger, ledger_path
+from toolkit.rounds import format_status
 from toolkit.rounds import summary as consolidated
 
 FIELDS = ("status", "progress", "progress_text", "problems", "next_steps")
@@ -160,3 +162,46 @@ def test_the_artefacts_it_names_exist(demo: DemoResult):
     assert demo.artefacts
     for _label, path in demo.artefacts:
         assert path.exists(), path
+
+
+def test_the_demo_gives_no_false_reason(demo: DemoResult):
+    """Every simulated return is accepted without a word but the three odd ones: the edited
+    task text (one reason, nothing about the rows after it), the spaced status (one warning)."""
+    for done in demo.rounds:
+        sim = done.simulation
+        said = {}
+        for v in done.collected.verdicts:
+            if v.reasons:
+                said[v.unit] = v.reasons
+            else:
+                assert v.verdict == "accepted", v
+        (tampered,) = sim.tampered
+        (variant,) = sim.variant
+        assert set(said) == {tampered, variant}
+        (reason,) = said[tampered]
+        assert reason.startswith("任务 ") and "的任务内容被修改" in reason
+        (warning,) = said[variant]
+        assert "按“" in warning and "处理" in warning
+        status = format_status(done.collected.state)
+        assert [line for line in status.splitlines() if "退回：" in line] == [
+            f"  退回：{tampered} — {reason[:200]}"
+        ]
+
+
+def test_the_demo_summary_counts_a_task_with_a_silent_lead_unit_as_not_reported(
+    first: DemoRound,
+):
+    state = first.collected.state
+    silent = {*first.simulation.missing, *first.simulation.tampered}
+    rows = task_sheet(first.collected.workbook)
+    partly = 0
+    for task in state.tasks:
+        leads = state.lead_units(task.id)
+        if silent & set(leads):
+            assert rows[task.id]["汇总状态"] == "未报送", task.id
+            partly += len(silent & set(leads)) < len(leads)
+        else:
+            assert rows[task.id]["汇总状态"] != "未报送", task.id
+    assert partly > 5  # tasks some of whose lead units answered: 未报送 all the same
+    expected = sum(1 for t in state.tasks if silent & set(state.lead_units(t.id)))
+    assert overview_counts(first.collected.workbook)["tasks"]["未报送"] == expected

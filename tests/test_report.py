@@ -251,7 +251,7 @@ def test_summary_names_the_missing_rejected_and_late_units(demo, states, index: 
     for unit in rejected:
         reason = next(p for p in text if p.startswith(f"{unit}："))
         assert "任务内容被修改" in reason
-    late = [u.unit for u in state.units if u.late]
+    late = [u.unit for u in state.late_units()]
     assert f"在截止日期后报送的单位{len(late)}个：{'、'.join(late)}。" in text
 
 

@@ -512,3 +512,56 @@ def test_the_checked_task_list_is_written_beside_the_ledger(dispatched: Dispatch
         w.message for w in table.warnings
     ]
     assert len(table.warnings) == 2
+
+
+# -- split --force: the round starts anew ------------------------------------------------------
+
+
+def test_split_force_makes_the_returns_so_far_history_and_says_so(office, run_cli) -> None:
+    from office import ROUND, collect_json
+
+    old = [office.fill(unit) for unit in ("区商务局", "区科技局")]
+    strip = office.fill("区文旅局", tamper=office.dispatches["区文旅局"].task_ids[0])
+    report = collect_json(run_cli, office)
+    assert report["units"]["returned"] == ["区商务局", "区科技局"]
+    n = len(office.dispatches)
+
+    again = run_cli("--output", office.out, "split", "--force")
+
+    assert again.exit_code == 0, again.output
+    assert (
+        f"此前分发的 {n} 份填报表已作废（移到 dispatch-superseded-… 文件夹），用旧表报回的文件将被退回。\n"
+        "本轮此前收到的 3 份回执，其中 2 个单位的已采用回执：区商务局、区科技局，已随旧填报表作废，"
+        "只留在台账历史中，不再计入本轮；本轮报送情况从零开始，请通知各单位用新下发的填报表重新报送。\n"
+    ) in again.stdout
+    status = run_cli("--output", office.out, "status").stdout
+    assert f"下发 {n} 个单位：已报 0（报送率 0.0%，其中逾期 0）、未报 {n}、退回 0" in status
+    remind = run_cli("--output", office.out, "remind").stdout
+    assert "区商务局（未报送）" in remind and f"写入发件箱 {n}" in remind
+
+    # The old files, collected again, are judged anew: returns of a void workbook.
+    strip.unlink()
+    report = collect_json(run_cli, office, *old)
+    assert [(f["unit"], f["verdict"]) for f in report["files"]] == [
+        ("区商务局", "rejected"),
+        ("区科技局", "rejected"),
+    ]
+    assert {tuple(f["reasons"]) for f in report["files"]} == {
+        ("这份填报表已作废（本轮已重新下发），请使用新下发的填报表。",)
+    }
+    assert report["units"]["returned"] == []
+    assert report["units"]["rejected"] == ["区商务局", "区科技局"]
+
+    # The newly dispatched workbook counts.
+    with Ledger(office.out / "ledger.sqlite") as ledger:
+        office.dispatches = {d.unit: d for d in ledger.dispatches(ROUND)}
+    for path in old:
+        path.unlink()
+    report = collect_json(run_cli, office, office.fill("区商务局"))
+    assert report["units"]["returned"] == ["区商务局"] and report["units"]["late"] == []
+
+
+def test_split_force_before_any_return_says_only_the_workbooks_are_void(office, run_cli) -> None:
+    again = run_cli("--output", office.out, "split", "--force")
+    assert again.exit_code == 0, again.output
+    assert "份填报表已作废" in again.stdout and "回执" not in again.stdout

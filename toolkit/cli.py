@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import json
 import sqlite3
-import sys
 from pathlib import Path
 
 import click
@@ -116,6 +115,22 @@ def split(ctx: click.Context, round_id: str | None, tasks_path: Path | None, for
     )
     if result.prefilled:
         click.echo(f"已用上一轮的回复预填 {result.prefilled} 行。")
+    if result.superseded:
+        click.echo(
+            f"此前分发的 {result.superseded} 份填报表已作废（移到 dispatch-superseded-… 文件夹），"
+            "用旧表报回的文件将被退回。"
+        )
+        voided = result.voided
+        if voided.files:
+            units = (
+                f"，其中 {len(voided.units)} 个单位的已采用回执：{'、'.join(voided.units)}"
+                if voided.units
+                else ""
+            )
+            click.echo(
+                f"本轮此前收到的 {voided.files} 份回执{units}，已随旧填报表作废，只留在台账历史中，"
+                "不再计入本轮；本轮报送情况从零开始，请通知各单位用新下发的填报表重新报送。"
+            )
     for task, why in result.undispatched:
         click.echo(f"未分发：任务 {task.id}（{task.source}）{why}。", err=True)
     if result.table.warnings:
@@ -133,20 +148,56 @@ VERDICT_LABELS = {
 }
 
 
+def _arrival(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    from toolkit.rounds.arrival import parse_arrival
+
+    if value is None:
+        return None
+    try:
+        return parse_arrival(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
+
+
+def _user_name() -> str:
+    """Return who is running duban, as the operating system names them."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in the environment or the password database
+        return "未知用户"
+
+
 @cli.command()
 @click.option("--round", "round_id", help="报送轮次，默认第一个轮次。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果（只输出 JSON）。")
+@click.option(
+    "--arrived",
+    metavar="日期",
+    callback=_arrival,
+    help="登记这些文件的实际收到时间（如 2020-10-24 或 2020-10-24 15:30），按此判断是否逾期；"
+    "台账记下登记人。文件本身（不是邮件）看不出何时收到时使用。",
+)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.pass_context
 def collect(
-    ctx: click.Context, round_id: str | None, as_json: bool, paths: tuple[Path, ...]
+    ctx: click.Context,
+    round_id: str | None,
+    as_json: bool,
+    arrived: str | None,
+    paths: tuple[Path, ...],
 ) -> None:
     """回收并核对各单位报回的填报表（含 .eml 邮件附件），更新汇总表。"""
     from toolkit.collect import collect as run_collect
     from toolkit.rounds import format_status
+    from toolkit.rounds.arrival import ClerkArrivals, shown_time
 
     config = _config(ctx)
-    result = run_collect(config, list(paths), round_id)
+    clerk = None
+    if arrived is not None:
+        clerk = ClerkArrivals(_user_name(), {p: arrived for p in paths})
+    result = run_collect(config, list(paths), round_id, clerk=clerk)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
     else:
@@ -155,6 +206,12 @@ def collect(
             click.echo(f"[{label}] {v.source}" + (f" — {v.unit}" if v.unit else ""))
             for reason in v.reasons:
                 click.echo(f"    {reason}")
+        if clerk is not None:
+            stated = sum(1 for v in result.verdicts if v.sha256)
+            click.echo(
+                f"已登记：以上 {stated} 个文件的收到时间为 {shown_time(arrived)}"
+                f"（登记人：{clerk.said_by}），按此判断是否逾期。"
+            )
         click.echo("")
         click.echo(format_status(result.state))
         click.echo(f"\n汇总表：{result.workbook}")
@@ -329,7 +386,11 @@ def _echo_mail_result(result) -> None:
     for o in result.outcomes:
         if o.outcome == m.ALREADY_SENT:
             continue
-        why = {"missing": "未报送", "rejected": "被退回"}.get(o.remind_state, "")
+        why = {
+            "missing": "未报送",
+            "rejected": "被退回",
+            m.CORRECTION_REJECTED: "已报，更正件被退回",
+        }.get(o.remind_state, "")
         if o.reasons:
             why += "：" + "；".join(o.reasons)
         line = f"  {o.unit}{f'（{why}）' if why else ''}：{m.OUTCOME_WORDS[o.outcome]}"
@@ -371,4 +432,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

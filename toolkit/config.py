@@ -8,6 +8,7 @@ in a config resolve against the config file's folder. Every error names the file
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import difflib
 import os
@@ -21,7 +22,7 @@ from types import MappingProxyType
 
 from toolkit.errors import ConfigError
 from toolkit.files import bundle_root, bundled_config, bundled_templates
-from toolkit.model import Round
+from toolkit.model import DONE, KNOWN_ROLES, ROLES, Round
 
 DEFAULT_STATUSES = (
     ("已完成", "任务已全部完成，完成进度填 100。"),
@@ -29,6 +30,12 @@ DEFAULT_STATUSES = (
     ("滞后", "进度落后于时间节点，须在“存在问题”中说明原因。"),
     ("未启动", "尚未开始实施。"),
 )
+ROLE_WORDS = {
+    "done": "已完成，完成进度须为 100",
+    "on_track": "按序时推进，进度低于序时进度的标为欠进度",
+    "lagging": "滞后，须在“存在问题”中说明原因",
+    "not_started": "未启动",
+}
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,7 @@ class Status:
     name: str
     meaning: str
     rank: int
+    role: str = DONE  # done | on_track | lagging | not_started (toolkit.model.ROLES)
 
 
 @dataclass(frozen=True)
@@ -187,6 +195,11 @@ class Config:
         """The status names, most advanced first."""
         return tuple(s.name for s in self.statuses)
 
+    @cached_property
+    def status_roles(self) -> Mapping[str, str]:
+        """Each status's role (done, on_track, lagging, not_started), by name, in order."""
+        return MappingProxyType({s.name: s.role for s in self.statuses})
+
     def with_output(self, output_dir: Path) -> Config:
         """Return a copy writing to ``output_dir``."""
         from dataclasses import replace
@@ -248,7 +261,10 @@ class _Reader:
             raise self.fail(f"{where}{key}", f"应为文字，现为 {value!r}。")
         return value.strip()
 
-    def strs(self, table: Mapping, key: str, where: str) -> tuple[str, ...]:
+    # After the method ``str`` above, ``str`` in this class's annotations is that method.
+    def strs(
+        self, table: Mapping, key: builtins.str, where: builtins.str
+    ) -> tuple[builtins.str, ...]:
         value = table.get(key, [])
         if isinstance(value, str):
             value = [value]
@@ -256,13 +272,13 @@ class _Reader:
             raise self.fail(f"{where}{key}", f"应为文字列表，现为 {value!r}。")
         return tuple(v.strip() for v in value if v.strip())
 
-    def table(self, raw: Mapping, key: str) -> Mapping:
+    def table(self, raw: Mapping, key: builtins.str) -> Mapping:
         value = raw.get(key, {})
         if not isinstance(value, dict):
             raise self.fail(f"[{key}]", "应为一个表（[...] 段）。")
         return value
 
-    def tables(self, raw: Mapping, key: str) -> list[Mapping]:
+    def tables(self, raw: Mapping, key: builtins.str) -> list[Mapping]:
         value = raw.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             raise self.fail(f"[[{key}]]", "应为表数组（每项以 [[...]] 开头）。")
@@ -287,7 +303,7 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     ),
     "office": ("name", "short_name", "district", "year", "contact", "phone", "email"),
     "rounds": ("id", "name", "due"),
-    "statuses": ("name", "meaning"),
+    "statuses": ("name", "meaning", "role"),
     "units": ("name", "aliases", "email", "cc", "contact", "phone"),
     "leaders": ("name", "title", "email"),
     "smtp": (
@@ -441,13 +457,26 @@ def _parse_rounds(r: _Reader, raw: Mapping, year: int) -> tuple[Round, ...]:
 def _parse_statuses(r: _Reader, raw: Mapping) -> tuple[Status, ...]:
     items = r.tables(raw, "statuses")
     if not items:
-        return tuple(Status(n, m, i) for i, (n, m) in enumerate(DEFAULT_STATUSES))
-    out = []
+        return tuple(Status(n, m, i, KNOWN_ROLES[n]) for i, (n, m) in enumerate(DEFAULT_STATUSES))
+    out: list[Status] = []
+    choices = "、".join(f'"{role}"（{ROLE_WORDS[role]}）' for role in ROLES)
     for i, t in enumerate(items):
         name = r.str(t, "name", f"statuses[{i}].")
         if any(s.name == name for s in out):
             raise r.fail(f"statuses[{i}].name", f"“{name}”重复。")
-        out.append(Status(name, r.str(t, "meaning", f"statuses[{i}].", default=""), i))
+        # The four statuses of the example may go without a role; any other must say its own.
+        role = r.str(t, "role", f"statuses[{i}].", default=KNOWN_ROLES.get(name, ""))
+        if not role:
+            raise r.fail(
+                f"statuses[{i}].role",
+                f"缺失：“{name}”不是内置的状态名，请写明它的作用：role = {choices} 之一。",
+            )
+        if role not in ROLES:
+            raise r.fail(f"statuses[{i}].role", f"应为 {choices} 之一，现为 {role!r}。")
+        meaning = r.str(t, "meaning", f"statuses[{i}].", default="")
+        out.append(Status(name, meaning, i, role))
+    if not any(s.role == DONE for s in out):
+        raise r.fail("[[statuses]]", f'至少要有一个 role = "{DONE}" 的状态（用于统计完成率）。')
     return tuple(out)
 
 

@@ -1,9 +1,15 @@
 """The ledger: one SQLite file recording every dispatch, received file, return and delivery.
 
-This module owns the schema. The collector trusts the ledger, not the returned file: the
-dispatch token in a workbook is only a key into ``dispatches``. History is never deleted: a
-re-split marks the round's earlier dispatches superseded, a later return supersedes an earlier
-one by clearing its ``current`` flag.
+This module owns the schema and its migrations. The collector trusts the ledger, not the
+returned file: the dispatch token in a workbook is only a key into ``dispatches``. History is
+never deleted: a re-split marks the round's earlier dispatches superseded and starts a new
+*generation* of the round (the returns judged before it stay, as history), a later return
+supersedes an earlier one by clearing its ``current`` flag, a clerk's word on when a file
+arrived is added beside what the file itself showed.
+
+A ledger written by an older duban is migrated when it is opened: a copy is kept beside it
+(``ledger.sqlite.bak-v1``), then the steps of ``MIGRATIONS`` from its version on run in one
+transaction, so it is either fully migrated or left as it was.
 """
 
 from __future__ import annotations
@@ -11,14 +17,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.errors import LedgerError
 from toolkit.model import Answer, Dispatch, Task
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _TASKS_PER_PARSE = 250  # round_tasks: tasks parsed per json.loads (bigger chunks fragment memory)
 
 SCHEMA = """
@@ -34,7 +41,8 @@ CREATE TABLE IF NOT EXISTS dispatches (
     task_digests TEXT NOT NULL,      -- JSON object: task id -> sha256 of the text sent
     file TEXT NOT NULL,              -- file name under <output>/<round>/dispatch/
     created_at TEXT NOT NULL,
-    superseded_at TEXT               -- set when the round was split again with --force
+    superseded_at TEXT,              -- set when the round was split again with --force
+    generation INTEGER NOT NULL DEFAULT 1  -- 1, then one more at each split --force of the round
 );
 CREATE INDEX IF NOT EXISTS dispatches_round ON dispatches(round, unit);
 
@@ -59,10 +67,12 @@ CREATE TABLE IF NOT EXISTS received_files (
     PRIMARY KEY (sha256, round)
 );
 
--- One verdict per received file (or per Excel attachment of an .eml).
+-- One verdict per received file (or per Excel attachment of an .eml), in the generation of the
+-- round's dispatches it was judged against: after split --force the earlier ones are history.
 CREATE TABLE IF NOT EXISTS returns (
     id INTEGER PRIMARY KEY,
     round TEXT NOT NULL,
+    generation INTEGER NOT NULL DEFAULT 1,
     sha256 TEXT NOT NULL,
     source TEXT NOT NULL,            -- what the clerk handed in (path, or path#attachment)
     unit TEXT,                       -- NULL when the file could not be identified
@@ -72,9 +82,10 @@ CREATE TABLE IF NOT EXISTS returns (
     reasons TEXT NOT NULL,           -- JSON list of sentences
     unit_fields TEXT NOT NULL DEFAULT '{}',  -- JSON: reporter, phone, date
     saved_at TEXT,                   -- the file's own save time, from its properties
-    received_at TEXT NOT NULL,
+    received_at TEXT NOT NULL,       -- when it arrived, as far as arrival_evidence shows
+    arrival_evidence TEXT NOT NULL DEFAULT 'collected',  -- mail | imap | collected (first collected)
     current INTEGER NOT NULL DEFAULT 0,
-    UNIQUE (round, sha256, source)
+    UNIQUE (round, generation, sha256, source)
 );
 CREATE INDEX IF NOT EXISTS returns_unit ON returns(round, unit);
 
@@ -90,6 +101,29 @@ CREATE TABLE IF NOT EXISTS answers (
     next_steps TEXT NOT NULL,
     row INTEGER,
     PRIMARY KEY (return_id, task_id)
+);
+
+-- When a file arrived, as the clerk said it (duban collect --arrived): the latest statement on a
+-- file counts, every one is kept.
+CREATE TABLE IF NOT EXISTS arrivals (
+    id INTEGER PRIMARY KEY,
+    round TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    source TEXT NOT NULL,            -- the path the clerk named
+    arrived_at TEXT NOT NULL,        -- ISO date, or date and time
+    said_by TEXT NOT NULL,           -- the clerk's user name on this computer
+    said_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS arrivals_file ON arrivals(round, sha256);
+
+-- The returns with their arrival: the clerk's latest word on the file, else its own evidence.
+CREATE VIEW IF NOT EXISTS returns_arrived AS
+SELECT r.*,
+    COALESCE(a.arrived_at, r.received_at) AS arrived_at,
+    CASE WHEN a.id IS NULL THEN r.arrival_evidence ELSE 'clerk' END AS arrived_evidence,
+    a.said_by AS arrived_said_by
+FROM returns r LEFT JOIN arrivals a ON a.id = (
+    SELECT max(id) FROM arrivals x WHERE x.round = r.round AND x.sha256 = r.sha256
 );
 
 -- Every message composed for a unit, and what happened when it was delivered.
@@ -115,25 +149,181 @@ def now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
 
+# Which returns are current: per unit, among the accepted ones of the round's current generation,
+# the latest by its save time, then its arrival. Shared by collect and the migration.
+_REFRESH_CURRENT = """
+UPDATE returns SET current = 1 WHERE id IN (
+    SELECT id FROM (
+        SELECT r.id, ROW_NUMBER() OVER (
+            PARTITION BY r.unit
+            ORDER BY COALESCE(r.saved_at, '') DESC, r.arrived_at DESC, r.id DESC
+        ) AS n
+        FROM returns_arrived r
+        WHERE r.round = ? AND r.generation = ? AND r.unit IS NOT NULL AND r.verdict != 'rejected'
+    ) WHERE n = 1
+)
+"""
+
+_V2_STEPS = (
+    # Dispatch generations: the superseded ones by when they were superseded, the current last.
+    "ALTER TABLE dispatches ADD COLUMN generation INTEGER NOT NULL DEFAULT 1",
+    """UPDATE dispatches SET generation = 1 + (
+        SELECT count(DISTINCT d.superseded_at) FROM dispatches d
+        WHERE d.round = dispatches.round AND d.superseded_at IS NOT NULL
+          AND (dispatches.superseded_at IS NULL OR d.superseded_at < dispatches.superseded_at))""",
+    # Returns: the generation current when each was first collected, and the evidence of its
+    # arrival. Version 1 took a mail's Date, else the file's modification time, which is no
+    # evidence: a bare file counts from when it was first collected instead.
+    """CREATE TABLE returns_v2 (
+        id INTEGER PRIMARY KEY,
+        round TEXT NOT NULL,
+        generation INTEGER NOT NULL DEFAULT 1,
+        sha256 TEXT NOT NULL,
+        source TEXT NOT NULL,
+        unit TEXT,
+        token TEXT,
+        verified INTEGER NOT NULL DEFAULT 0,
+        verdict TEXT NOT NULL,
+        reasons TEXT NOT NULL,
+        unit_fields TEXT NOT NULL DEFAULT '{}',
+        saved_at TEXT,
+        received_at TEXT NOT NULL,
+        arrival_evidence TEXT NOT NULL DEFAULT 'collected',
+        current INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (round, generation, sha256, source)
+    )""",
+    """INSERT INTO returns_v2 (id, round, generation, sha256, source, unit, token, verified,
+        verdict, reasons, unit_fields, saved_at, received_at, arrival_evidence, current)
+    SELECT r.id, r.round,
+        1 + (SELECT count(DISTINCT d.superseded_at) FROM dispatches d
+             WHERE d.round = r.round AND d.superseded_at IS NOT NULL
+               AND d.superseded_at <= COALESCE(f.received_at, r.received_at)),
+        r.sha256, r.source, r.unit, r.token, r.verified, r.verdict, r.reasons, r.unit_fields,
+        r.saved_at,
+        CASE WHEN r.source LIKE '%.eml#%' THEN r.received_at
+             ELSE COALESCE(f.received_at, r.received_at) END,
+        CASE WHEN r.source LIKE '%.eml#%' THEN 'mail' ELSE 'collected' END,
+        0
+    FROM returns r LEFT JOIN received_files f ON f.sha256 = r.sha256 AND f.round = r.round""",
+    "DROP TABLE returns",
+    "ALTER TABLE returns_v2 RENAME TO returns",
+    "CREATE INDEX IF NOT EXISTS returns_unit ON returns(round, unit)",
+    # The clerk's word on arrivals, and returns with their arrival (as SCHEMA has them).
+    """CREATE TABLE IF NOT EXISTS arrivals (
+        id INTEGER PRIMARY KEY,
+        round TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        source TEXT NOT NULL,
+        arrived_at TEXT NOT NULL,
+        said_by TEXT NOT NULL,
+        said_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS arrivals_file ON arrivals(round, sha256)",
+    """CREATE VIEW IF NOT EXISTS returns_arrived AS
+    SELECT r.*,
+        COALESCE(a.arrived_at, r.received_at) AS arrived_at,
+        CASE WHEN a.id IS NULL THEN r.arrival_evidence ELSE 'clerk' END AS arrived_evidence,
+        a.said_by AS arrived_said_by
+    FROM returns r LEFT JOIN arrivals a ON a.id = (
+        SELECT max(id) FROM arrivals x WHERE x.round = r.round AND x.sha256 = r.sha256
+    )""",
+)
+
+
+def _to_v2(db: sqlite3.Connection) -> None:
+    """Version 2: generations (split --force voids earlier returns), arrival evidence, arrivals."""
+    for sql in _V2_STEPS:
+        db.execute(sql)
+    # Which returns are current, now that those of superseded generations no longer count.
+    db.execute("UPDATE returns SET current = 0")
+    rounds = db.execute("SELECT round, max(generation) FROM dispatches GROUP BY round")
+    for round_id, generation in rounds.fetchall():
+        db.execute(_REFRESH_CURRENT, (round_id, generation))
+
+
+# Each step brings a ledger to the version it is listed with, in order.
+MIGRATIONS: tuple[tuple[int, Callable[[sqlite3.Connection], None]], ...] = ((2, _to_v2),)
+
+
+def _backup_path(path: Path, version: int) -> Path:
+    """Return where the copy of a ledger is kept before it is migrated from ``version``."""
+    backup = path.with_name(f"{path.name}.bak-v{version}")
+    if backup.exists():  # migrated before and restored: keep that copy too
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        backup = path.with_name(f"{path.name}.bak-v{version}-{stamp}")
+    return backup
+
+
 class Ledger:
     """An open ledger file."""
 
     def __init__(self, path: Path):
         self.path = path
         self._batched = False
+        self._generations: dict[str, int] = {}  # round -> its current generation, once read
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = sqlite3.connect(path, timeout=30)
             self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA foreign_keys = ON")
+            version = self._version()
+            if version is not None and version > SCHEMA_VERSION:
+                raise LedgerError(
+                    f"{path}: 台账由较新版本的 duban 写入（格式版本 {version}），"
+                    f"本版本只认识到 {SCHEMA_VERSION}。请升级 duban 后再运行。"
+                )
+            if version is not None and version < SCHEMA_VERSION:
+                self._migrate(version)
             self.db.executescript(SCHEMA)
             self.db.execute(
                 "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
             self.db.commit()
+            self.db.execute("PRAGMA foreign_keys = ON")
         except sqlite3.DatabaseError as e:
             raise LedgerError(
                 f"{path}: 台账文件无法打开（{e}）。如文件已损坏，请从备份恢复。"
+            ) from None
+
+    def _version(self) -> int | None:
+        """Return the schema version the file was written with; None for a new, empty file."""
+        tables = {
+            r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        if "returns" not in tables:
+            return None
+        row = None
+        if "meta" in tables:
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 1  # the first ledgers wrote version 1
+
+    def _migrate(self, version: int) -> None:
+        """Bring a ledger of an older ``version`` up to date, keeping a copy of it first."""
+        backup = _backup_path(self.path, version)
+        copy = sqlite3.connect(backup)
+        try:
+            self.db.backup(copy)
+        finally:
+            copy.close()
+        # A step may rebuild a table that others refer to; the references are checked at the end.
+        self.db.execute("PRAGMA foreign_keys = OFF")
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            version = self._version() or version  # another process may have migrated meanwhile
+            for target, step in MIGRATIONS:
+                if target > version:
+                    step(self.db)
+            self.db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+            broken = self.db.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise sqlite3.IntegrityError(f"{len(broken)} 条记录的引用不完整")
+            self.db.commit()
+        except sqlite3.DatabaseError as e:
+            self.db.rollback()
+            raise LedgerError(
+                f"{self.path}: 台账从格式版本 {version} 升级到 {SCHEMA_VERSION} 时出错（{e}），"
+                f"台账未改动，升级前的副本在 {backup}。"
             ) from None
 
     def close(self) -> None:
@@ -206,10 +396,26 @@ class Ledger:
             return None
         return _dispatch(row), row["superseded_at"] is None
 
+    def generation(self, round_id: str) -> int:
+        """Return the round's current generation: 1, one more after each ``split --force``."""
+        generation = self._generations.get(round_id)
+        if generation is None:
+            row = self.db.execute(
+                "SELECT max(generation) FROM dispatches WHERE round = ? AND superseded_at IS NULL",
+                (round_id,),
+            ).fetchone()
+            generation = self._generations[round_id] = row[0] or 1
+        return generation
+
     def record_dispatches(
         self, round_id: str, dispatches: Iterable[Dispatch], tasks: Iterable[Task], force: bool
-    ) -> None:
-        """Record a round's new dispatches and tasks, superseding the earlier ones when ``force``."""
+    ) -> Voided:
+        """Record a round's new dispatches and tasks, superseding the earlier ones when ``force``.
+
+        Superseding starts a new generation of the round: the returns judged against the
+        earlier dispatches stay in the ledger as history and no longer count. Return what
+        became history.
+        """
         with self.transaction() as db:
             db.execute("DELETE FROM round_tasks WHERE round = ?", (round_id,))
             db.executemany(
@@ -219,14 +425,25 @@ class Ledger:
                     for i, t in enumerate(tasks)
                 ],
             )
-            if force:
+            latest, current = db.execute(
+                "SELECT max(generation), count(superseded_at IS NULL OR NULL) FROM dispatches"
+                " WHERE round = ?",
+                (round_id,),
+            ).fetchone()
+            voided = Voided()
+            generation = latest or 1
+            if force or not current:
+                generation = (latest or 0) + 1
+            if force and current:
+                voided = self._voided(round_id, generation - 1)
                 db.execute(
                     "UPDATE dispatches SET superseded_at = ? WHERE round = ? AND superseded_at IS NULL",
                     (now(), round_id),
                 )
+                db.execute("UPDATE returns SET current = 0 WHERE round = ?", (round_id,))
             db.executemany(
-                "INSERT INTO dispatches (round, unit, token, task_ids, task_digests, file, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO dispatches (round, unit, token, task_ids, task_digests, file,"
+                " created_at, generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         d.round,
@@ -236,10 +453,24 @@ class Ledger:
                         json.dumps(dict(d.task_digests), ensure_ascii=False),
                         d.file,
                         d.created_at,
+                        generation,
                     )
                     for d in dispatches
                 ],
             )
+            self._generations[round_id] = generation
+            return voided
+
+    def _voided(self, round_id: str, generation: int) -> Voided:
+        files, units = 0, []
+        for unit, current in self.db.execute(
+            "SELECT unit, current FROM returns WHERE round = ? AND generation = ? ORDER BY id",
+            (round_id, generation),
+        ):
+            files += 1
+            if current and unit not in units:
+                units.append(unit)
+        return Voided(files, tuple(units))
 
     def round_tasks(self, round_id: str) -> list[Task]:
         """Return the tasks as dispatched in a round, in table order."""
@@ -277,23 +508,41 @@ class Ledger:
         return frozenset(r[0] for r in rows)
 
     def return_by_content(self, round_id: str, sha256: str) -> sqlite3.Row | None:
-        """Return the recorded verdict on content already collected in this round, if any."""
+        """Return the verdict on content already collected in this round's generation, if any."""
         return self.db.execute(
-            "SELECT * FROM returns WHERE round = ? AND sha256 = ? ORDER BY id LIMIT 1",
-            (round_id, sha256),
+            "SELECT * FROM returns_arrived WHERE round = ? AND generation = ? AND sha256 = ?"
+            " ORDER BY id LIMIT 1",
+            (round_id, self.generation(round_id), sha256),
         ).fetchone()
 
     def record_return(self, values: dict, answers: list[tuple]) -> int:
-        """Record one verdict and its answers in one transaction; return its id."""
+        """Record one verdict and its answers in one transaction; return its id.
+
+        ``received_at`` None (a bare file: nothing shows when it arrived) records when the
+        content was first collected, with the evidence ``collected``.
+        """
+        values = {
+            "received_at": None,
+            "arrival_evidence": "collected",
+            **values,
+            "generation": self.generation(values["round"]),
+            "now": now(),
+        }
+        if values["received_at"] is None:
+            values["arrival_evidence"] = "collected"
         with self.transaction() as db:
             cur = db.execute(
-                "INSERT INTO returns (round, sha256, source, unit, token, verified, verdict, reasons,"
-                " unit_fields, saved_at, received_at)"
-                " VALUES (:round, :sha256, :source, :unit, :token, :verified, :verdict, :reasons,"
-                " :unit_fields, :saved_at, :received_at)",
+                "INSERT INTO returns (round, generation, sha256, source, unit, token, verified,"
+                " verdict, reasons, unit_fields, saved_at, received_at, arrival_evidence)"
+                " VALUES (:round, :generation, :sha256, :source, :unit, :token, :verified,"
+                " :verdict, :reasons, :unit_fields, :saved_at,"
+                " COALESCE(:received_at, (SELECT received_at FROM received_files"
+                "   WHERE sha256 = :sha256 AND round = :round), :now),"
+                " :arrival_evidence)",
                 values,
             )
             return_id = cur.lastrowid
+            assert return_id is not None
             db.executemany(
                 "INSERT INTO answers (return_id, task_id, unit, status, progress, progress_text,"
                 " problems, next_steps, row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -301,31 +550,43 @@ class Ledger:
             )
             return return_id
 
+    def record_arrival(
+        self, round_id: str, sha256: str, source: str, arrived_at: str, said_by: str
+    ) -> bool:
+        """Record the clerk's word on when a file arrived (it counts over the file's own).
+
+        Saying again what was said last changes nothing; return whether it was recorded.
+        """
+        with self.transaction() as db:
+            last = db.execute(
+                "SELECT arrived_at FROM arrivals WHERE round = ? AND sha256 = ?"
+                " ORDER BY id DESC LIMIT 1",
+                (round_id, sha256),
+            ).fetchone()
+            if last is not None and last[0] == arrived_at:
+                return False
+            db.execute(
+                "INSERT INTO arrivals (round, sha256, source, arrived_at, said_by, said_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (round_id, sha256, source, arrived_at, said_by, now()),
+            )
+            return True
+
     def refresh_current(self, round_id: str) -> None:
         """Make each unit's latest accepted return current: by its save time, then arrival."""
         with self.transaction() as db:
             db.execute("UPDATE returns SET current = 0 WHERE round = ?", (round_id,))
-            db.execute(
-                """
-                UPDATE returns SET current = 1 WHERE id IN (
-                    SELECT id FROM (
-                        SELECT id, ROW_NUMBER() OVER (
-                            PARTITION BY unit
-                            ORDER BY COALESCE(saved_at, '') DESC, received_at DESC, id DESC
-                        ) AS n
-                        FROM returns
-                        WHERE round = ? AND unit IS NOT NULL AND verdict != 'rejected'
-                    ) WHERE n = 1
-                )
-                """,
-                (round_id,),
-            )
+            db.execute(_REFRESH_CURRENT, (round_id, self.generation(round_id)))
 
-    def returns(self, round_id: str) -> list[sqlite3.Row]:
-        """Return every verdict recorded for a round, oldest first."""
-        return list(
-            self.db.execute("SELECT * FROM returns WHERE round = ? ORDER BY id", (round_id,))
-        )
+    def returns(self, round_id: str, history: bool = False) -> list[sqlite3.Row]:
+        """Return the verdicts of the round's current generation (every one with ``history``),
+        oldest first, each with its arrival (``arrived_at``, ``arrived_evidence``)."""
+        sql = "SELECT * FROM returns_arrived WHERE round = ?"
+        parameters: tuple = (round_id,)
+        if not history:
+            sql += " AND generation = ?"
+            parameters = (round_id, self.generation(round_id))
+        return list(self.db.execute(sql + " ORDER BY id", parameters))
 
     def iter_current_answers(
         self, round_id: str, strings: dict[str, str] | None = None
@@ -380,11 +641,29 @@ class Ledger:
             ) in rows
         )
 
+    def unit_answers(self, round_id: str, unit: str) -> dict[str, Answer]:
+        """Return a unit's current answers of a round, by task id."""
+        rows = self._plain(
+            "SELECT a.task_id, a.status, a.progress, a.progress_text, a.problems, a.next_steps"
+            " FROM answers a JOIN returns r ON r.id = a.return_id"
+            " WHERE r.round = ? AND r.unit = ? AND r.current = 1 AND a.unit = ?",
+            (round_id, unit, unit),
+        )
+        return {row[0]: Answer(row[0], unit, *row[1:]) for row in rows}
+
     def _plain(self, sql: str, parameters: tuple = ()) -> sqlite3.Cursor:
         """Run a query whose rows come back as plain tuples (no ``sqlite3.Row`` per row)."""
         cursor = self.db.cursor()
         cursor.row_factory = None
         return cursor.execute(sql, parameters)
+
+
+@dataclass(frozen=True)
+class Voided:
+    """What a ``split --force`` made history: the earlier generation's returns."""
+
+    files: int = 0  # verdicts recorded against the superseded dispatches
+    units: tuple[str, ...] = ()  # units whose accepted return no longer counts
 
 
 def task_from_json(d: dict, strings: dict[str, str] | None = None) -> Task:

@@ -13,6 +13,22 @@ from dataclasses import dataclass, field
 
 NOT_REPORTED = "未报送"  # the status of a task, or task × lead unit, with no current answer
 
+# What a configured status means (``role`` in config.toml's [[statuses]]): every rule, sentence
+# and colour follows the role, never the status's name.
+DONE = "done"  # finished: progress 100
+ON_TRACK = "on_track"  # on schedule: 欠进度 when progress is below the expected progress
+LAGGING = "lagging"  # behind: the unit must say why in 存在问题
+NOT_STARTED = "not_started"  # not started: progress 0 goes without saying
+ROLES = (DONE, ON_TRACK, LAGGING, NOT_STARTED)
+# The roles of the four statuses of the government work report's breakdown, which a config may
+# list without roles.
+KNOWN_ROLES = {"已完成": DONE, "序时推进": ON_TRACK, "滞后": LAGGING, "未启动": NOT_STARTED}
+
+
+def status_names(roles: Mapping[str, str], role: str) -> str:
+    """Return the statuses with ``role`` as a sentence names them: ``“滞后”`` (``“滞后”或“严重滞后”``)."""
+    return "或".join(f"“{name}”" for name, r in roles.items() if r == role) or f"（{role}）"
+
 
 @dataclass(frozen=True, slots=True)  # slots: a province's table holds 20,000 tasks
 class Task:

@@ -139,4 +139,6 @@ def test_an_empty_file_is_a_broken_return_only_when_named_as_a_workbook():
 def test_text_that_only_looks_a_little_like_a_mail_is_not_one():
     assert sniff(b"Note: call the unit\nThanks\n").kind == FOREIGN
     assert sniff(b"From: a@b\nSubject: x\n\nbody").kind == MAIL
+    # a header folded right after its colon, as Python's email package writes a long name
+    assert sniff(b"From:\n =?utf-8?b?5Yy6?= <a@b>\nDate: x\n\nbody").kind == MAIL
     assert sniff(b"From someone Tue Oct 20\nFrom: a@b\nDate: x\n\nbody").kind == MAIL

@@ -27,6 +27,7 @@ from toolkit.files import remove_leftovers
 from toolkit.ledger import Ledger, ledger_path
 from toolkit.model import Round
 from toolkit.progress import progress
+from toolkit.rounds.arrival import ClerkArrivals
 from toolkit.rounds.state import (
     VERDICT_REJECTED,
     VERDICT_SKIPPED,
@@ -57,6 +58,7 @@ class CollectResult:
                     "verdict": v.verdict,
                     "unit": v.unit,
                     "reasons": list(v.reasons),
+                    "arrived": {"at": v.received_at or None, "evidence": v.evidence},
                 }
                 for v in self.verdicts
             ],
@@ -64,6 +66,7 @@ class CollectResult:
                 "returned": self.state.units_in("returned"),
                 "missing": self.state.units_in("missing"),
                 "rejected": self.state.units_in("rejected"),
+                "late": [u.unit for u in self.state.late_units()],
             },
             "status_counts": self.state.status_counts(),
         }
@@ -78,8 +81,12 @@ def collect(
     round_id: str | None = None,
     limits: Limits | None = None,
     workers: int | None = None,
+    clerk: ClerkArrivals | None = None,
 ) -> CollectResult:
-    """Judge every return under ``paths`` for a round, record it, and rewrite the 汇总表."""
+    """Judge every return under ``paths`` for a round, record it, and rewrite the 汇总表.
+
+    ``clerk``: when the files under some of the paths arrived, in the clerk's word.
+    """
     # What was allocated before the run (modules, the config) lives on: frozen, the cyclic
     # collector skips it during the run, and the forked readers inherit it unfrozen by their
     # own collections, so its pages stay shared. Unfrozen afterwards, as it was.
@@ -87,7 +94,7 @@ def collect(
     if freeze:
         gc.freeze()
     try:
-        return _collect(config, paths, round_id, limits, workers)
+        return _collect(config, paths, round_id, limits, workers, clerk)
     finally:
         if freeze:
             gc.unfreeze()
@@ -99,6 +106,7 @@ def _collect(
     round_id: str | None,
     limits: Limits | None,
     workers: int | None,
+    clerk: ClerkArrivals | None,
 ) -> CollectResult:
     from toolkit.rounds import round_state
     from toolkit.rounds.summary import write_consolidated
@@ -114,7 +122,7 @@ def _collect(
                 f"请先运行 duban split --round {rnd.id}。"
             )
         judge = Judge(config, rnd, ledger)
-        receiver = Receiver(config, rnd, ledger, limits)
+        receiver = Receiver(config, rnd, ledger, limits, clerk)
         order: list[Incoming | Settled] = []
         to_read: dict[str, Incoming] = {}
         unread: dict[str, Unread] = {}
@@ -166,14 +174,20 @@ def _verdict(
     """The verdict a path gets in this run's list, from the ledger where it was recorded."""
     if isinstance(item, Incoming) and item.source in unread:
         reason = unread[item.source].reason
-        return FileVerdict(
-            item.source, item.sha256, VERDICT_UNREAD, None, (reason,), False, item.arrived
-        )
+        return FileVerdict(item.source, item.sha256, VERDICT_UNREAD, None, (reason,), False, "")
     row = ledger.return_by_content(rnd.id, item.sha256) if item.sha256 else None
     if row is not None and (isinstance(item, Incoming) or item.verdict == VERDICT_REJECTED):
         return verdict_from_row(row, item.source)
     assert isinstance(item, Settled)
     reason = item.reason if item.verdict == VERDICT_SKIPPED else f"“{item.source}”：{item.reason}"
+    evidence = item.evidence if item.arrived else None
     return FileVerdict(
-        item.source, item.sha256, item.verdict, item.unit, (reason,), False, item.arrived
+        item.source,
+        item.sha256,
+        item.verdict,
+        item.unit,
+        (reason,),
+        False,
+        item.arrived or "",
+        evidence=evidence,
     )

@@ -8,7 +8,6 @@ size limit is recorded by name, size and hash and not copied.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import stat
@@ -30,10 +29,15 @@ from toolkit.config import Config
 from toolkit.files import write_atomically
 from toolkit.ledger import Ledger
 from toolkit.model import Round
+from toolkit.rounds.arrival import COLLECTED, ClerkArrivals
+from toolkit.rounds.arrival import MAIL as MAIL_DATE
 from toolkit.rounds.state import VERDICT_NOT_RETURN, VERDICT_REJECTED, VERDICT_SKIPPED
 from toolkit.rounds.summary import CONSOLIDATED_NAME
 
 MAX_DEPTH = 2  # a mail in a .zip, or a .zip in a mail; never a .zip in a .zip
+
+Arrival = tuple[str | None, str]  # when a file arrived (ISO) and on what evidence
+_NO_EVIDENCE: Arrival = (None, COLLECTED)
 
 # Folders and files under the output folder that duban writes itself: never returns.
 OWN_FOLDERS = ("dispatch", "received", "outbox", "briefs", "year-end")
@@ -48,8 +52,16 @@ class Incoming:
     source: str
     path: Path  # the archived copy, which a worker reads
     sha256: str
-    arrived: str  # ISO local time: the mail's Date, else the file's modification time
+    # When it arrived, by the only evidence a file carries: the Date of the mail it came in
+    # (ISO local time). A bare file carries none (its modification time is whoever saved it
+    # last): None, and the ledger counts it from when it was first collected.
+    arrived: str | None = None
+    evidence: str = COLLECTED  # mail | imap | collected
     sender_unit: str | None = None  # the unit whose registered address sent the mail
+
+    def verdict_needs_arrival(self) -> bool:
+        """Whether the clerk's word on its arrival is worth recording: it is a return."""
+        return True
 
 
 @dataclass(frozen=True)
@@ -61,7 +73,12 @@ class Settled:
     reason: str
     sha256: str = ""
     unit: str | None = None  # a rejected return from a unit's registered address
-    arrived: str = ""
+    arrived: str | None = None
+    evidence: str = COLLECTED
+
+    def verdict_needs_arrival(self) -> bool:
+        """Whether the clerk's word on its arrival is worth recording: a rejected return."""
+        return self.verdict == VERDICT_REJECTED
 
 
 # -- the paths ------------------------------------------------------------------------------
@@ -163,52 +180,73 @@ def _skip_reason(path: Path, roots: list[Path], output: Path | None, is_root: bo
 class Receiver:
     """Archives and records each file of a round, and says what each one is."""
 
-    def __init__(self, config: Config, rnd: Round, ledger: Ledger, limits: Limits):
+    def __init__(
+        self,
+        config: Config,
+        rnd: Round,
+        ledger: Ledger,
+        limits: Limits,
+        clerk: ClerkArrivals | None = None,
+    ):
         self.round = rnd
         self.ledger = ledger
         self.limits = limits
+        self.clerk = clerk
         self.folder = config.output_dir / rnd.id / "received"
         self.own_ids = ledger.message_ids(rnd.id)
         self.unit_by_address = _units_by_address(config)
 
     def receive(self, entries: Iterable[Path | Settled]) -> Iterator[Incoming | Settled]:
-        """Yield what to read, or the verdict, for each entry (and each file inside one)."""
+        """Yield what to read, or the verdict, for each entry (and each file inside one).
+
+        With the clerk's word on when some files arrived, it is recorded beside each file
+        received from them (for a mail or an archive, beside each file inside).
+        """
         for entry in entries:
             if isinstance(entry, Settled):
                 yield entry
                 continue
-            source = str(entry)
-            try:
-                content, arrived, oversize = self._read(entry)
-            except OSError as e:  # gone since it was listed, or not readable: only this file
-                why = f"无法读取这个文件（{e.strerror or e}）。"
-                yield Settled(source, VERDICT_REJECTED, why)
-                continue
-            if oversize is not None:
-                size, sha = oversize
-                self.ledger.record_received(sha, self.round.id, source, "", size)
-                reason = too_big_reason(self.limits.max_file_bytes)
-                yield Settled(source, VERDICT_REJECTED, f"{reason}（{mb(size)}）", sha)
-                continue
-            yield from self._content(content, source, arrived, None, depth=0, in_zip=False)
+            for item in self._entry(entry):
+                given = self.clerk.arrival_of(entry) if self.clerk is not None else None
+                if given is not None and item.sha256 and item.verdict_needs_arrival():
+                    assert self.clerk is not None
+                    self.ledger.record_arrival(
+                        self.round.id, item.sha256, item.source, given, self.clerk.said_by
+                    )
+                yield item
 
-    def _read(self, path: Path) -> tuple[bytes, str, tuple[int, str] | None]:
-        """Return a file's bytes and modification time; one too big is only hashed.
+    def _entry(self, path: Path) -> Iterator[Incoming | Settled]:
+        source = str(path)
+        try:
+            content, oversize = self._read(path)
+        except OSError as e:  # gone since it was listed, or not readable: only this file
+            yield Settled(source, VERDICT_REJECTED, f"无法读取这个文件（{e.strerror or e}）。")
+            return
+        if oversize is not None:
+            size, sha = oversize
+            self.ledger.record_received(sha, self.round.id, source, "", size)
+            reason = too_big_reason(self.limits.max_file_bytes)
+            yield Settled(source, VERDICT_REJECTED, f"{reason}（{mb(size)}）", sha)
+            return
+        # a bare file carries no evidence of when it arrived (its time is its last save)
+        yield from self._content(content, source, _NO_EVIDENCE, None, depth=0, in_zip=False)
+
+    def _read(self, path: Path) -> tuple[bytes, tuple[int, str] | None]:
+        """Return a file's bytes; one too big is only hashed.
 
         A mail or an archive may hold several returns: up to three times the size of one.
         """
         with path.open("rb") as fh:
-            info = os.fstat(fh.fileno())
-            arrived = _iso_time(info.st_mtime)
-            if info.st_size > self.limits.max_file_bytes * 3:
-                return b"", arrived, (info.st_size, _sha256_stream(fh))
-            return fh.read(), arrived, None
+            size = os.fstat(fh.fileno()).st_size
+            if size > self.limits.max_file_bytes * 3:
+                return b"", (size, _sha256_stream(fh))
+            return fh.read(), None
 
     def _content(
         self,
         content: bytes,
         source: str,
-        arrived: str,
+        arrival: Arrival,
         sender_unit: str | None,
         depth: int,
         in_zip: bool,
@@ -217,18 +255,19 @@ class Receiver:
         kind = sniff(content, source)
         archived = self._archive(content, sha, kind)
         self.ledger.record_received(sha, self.round.id, source, str(archived), len(content))
+        at, evidence = arrival
         if kind.kind == WORKBOOK:
-            yield Incoming(source, archived, sha, arrived, sender_unit)
+            yield Incoming(source, archived, sha, at, evidence, sender_unit)
         elif kind.kind in (MAIL, OUTLOOK, ARCHIVE):
             if depth >= MAX_DEPTH or (in_zip and kind.kind == ARCHIVE):
                 why = "压缩包或邮件中又套了一层压缩包，只打开一层，未读取其中的文件。"
-                yield Settled(source, VERDICT_NOT_RETURN, why, sha, None, arrived)
+                yield Settled(source, VERDICT_NOT_RETURN, why, sha, None, at, evidence)
                 return
-            yield from self._container(content, kind, source, sha, arrived, sender_unit, depth)
+            yield from self._container(content, kind, source, sha, arrival, sender_unit, depth)
         elif kind.kind == UNREADABLE:
-            yield Settled(source, VERDICT_REJECTED, kind.reason, sha, sender_unit, arrived)
+            yield Settled(source, VERDICT_REJECTED, kind.reason, sha, sender_unit, at, evidence)
         else:
-            yield Settled(source, VERDICT_NOT_RETURN, kind.reason, sha, None, arrived)
+            yield Settled(source, VERDICT_NOT_RETURN, kind.reason, sha, None, at, evidence)
 
     def _container(
         self,
@@ -236,33 +275,35 @@ class Receiver:
         kind: Sniffed,
         source: str,
         sha: str,
-        arrived: str,
+        arrival: Arrival,
         sender_unit: str | None,
         depth: int,
     ) -> Iterator[Incoming | Settled]:
+        at, evidence = arrival
         try:
             contents = self._open(content, kind)
         except ContainerError as e:
-            yield Settled(source, VERDICT_NOT_RETURN, str(e), sha, None, arrived)
+            yield Settled(source, VERDICT_NOT_RETURN, str(e), sha, None, at, evidence)
             return
         if kind.kind in (MAIL, OUTLOOK):
             if contents.message_id in self.own_ids or contents.message_id.startswith("<duban."):
                 why = "这是本室发出的邮件（或其抄送副本），不是回执。"
-                yield Settled(source, VERDICT_NOT_RETURN, why, sha, None, arrived)
+                yield Settled(source, VERDICT_NOT_RETURN, why, sha, None, at, evidence)
                 return
-            if contents.date is not None:
-                arrived = contents.date.isoformat(timespec="seconds")
+            if contents.date is not None and evidence == COLLECTED:  # the mail's Date is evidence
+                arrival = (contents.date.isoformat(timespec="seconds"), MAIL_DATE)
             sender_unit = self.unit_by_address.get(contents.sender, sender_unit)
         if not contents.attachments and not contents.refused:
             what = "邮件中没有附件" if kind.kind != ARCHIVE else "压缩包是空的"
-            yield Settled(source, VERDICT_NOT_RETURN, f"{what}，不是回执。", sha, None, arrived)
+            why = f"{what}，不是回执。"
+            yield Settled(source, VERDICT_NOT_RETURN, why, sha, None, *arrival)
             return
         for name, why in contents.refused:
-            yield Settled(f"{source}#{name}", VERDICT_REJECTED, why, "", sender_unit, arrived)
+            yield Settled(f"{source}#{name}", VERDICT_REJECTED, why, "", sender_unit, *arrival)
         for name, data in contents.attachments:
             inner = f"{source}#{name}"
             in_zip = kind.kind == ARCHIVE
-            yield from self._content(data, inner, arrived, sender_unit, depth + 1, in_zip)
+            yield from self._content(data, inner, arrival, sender_unit, depth + 1, in_zip)
 
     def _open(self, content: bytes, kind: Sniffed) -> Contents:
         if kind.kind == MAIL:
@@ -295,5 +336,3 @@ def _sha256_stream(fh: object) -> str:
     return h.hexdigest()
 
 
-def _iso_time(timestamp: float) -> str:
-    return dt.datetime.fromtimestamp(timestamp).isoformat(timespec="seconds")

@@ -10,11 +10,11 @@ from functools import cached_property
 
 from toolkit.collect.bounds import RejectedReturn
 from toolkit.collect.gather import Incoming, Settled
-from toolkit.collect.read import ReturnWorkbook
+from toolkit.collect.read import ReturnRow, ReturnWorkbook
 from toolkit.collect.validate import Finding, check_answer, clean_text
 from toolkit.config import Config
 from toolkit.ledger import Ledger
-from toolkit.model import Dispatch, Round, Task
+from toolkit.model import DONE, Answer, Dispatch, Round, Task
 from toolkit.rounds.state import (
     VERDICT_ACCEPTED,
     VERDICT_REJECTED,
@@ -24,6 +24,11 @@ from toolkit.rounds.state import (
 from toolkit.workbook import layout
 
 # -- judging -----------------------------------------------------------------------------------
+
+# The locked cells naming units and leaders: an edit is reported (a warning), the dispatch counts.
+LOCKED_UNITS = ("lead", "assist", "leaders")
+LOCKED_HEADERS = {c.key: c.header for c in layout.TASK_COLUMNS if c.key in LOCKED_UNITS}
+UNCHANGED = "与上轮相同，未更新"  # the notice on answers left as last round's
 
 
 @dataclass
@@ -54,6 +59,8 @@ class Judge:
         self.config = config
         self.round = rnd
         self.ledger = ledger
+        # task id -> its lead, assisting units and leader cells as sent, and those normalized
+        self._locked_cells: dict[str, dict[str, tuple[str, str]]] = {}
 
     # Loaded on first use: only a return without metadata needs every dispatch, only a changed
     # task text needs the tasks; at 20,000 tasks they would otherwise stay in memory all run.
@@ -64,6 +71,22 @@ class Judge:
     @cached_property
     def tasks(self) -> dict[str, Task]:
         return {t.id: t for t in self.ledger.round_tasks(self.round.id)}
+
+    def locked_cells(self, task_id: str) -> dict[str, tuple[str, str]]:
+        """Return the lead, assisting units and leader cells of a task as dispatched, each
+        with its text as compared (``layout.normalize_text``)."""
+        cells = self._locked_cells.get(task_id)
+        if cells is None:
+            task = self.tasks.get(task_id)
+            sent = layout.task_cells(task) if task is not None else {}
+            cells = self._locked_cells[task_id] = {
+                k: (sent.get(k, ""), layout.normalize_text(sent.get(k, ""))) for k in LOCKED_UNITS
+            }
+        return cells
+
+    @cached_property
+    def previous_round(self) -> Round | None:
+        return self.config.previous_round(self.round.id)
 
     def judge(self, book: ReturnWorkbook) -> Judgement:
         j = Judgement()
@@ -175,28 +198,52 @@ class Judge:
                 continue
             if _text_digest_of(row.values.get("text")) != dispatch.task_digests.get(task_id):
                 written = clean_text(row.values.get("text"))
-                sent = layout.task_text(self.tasks[task_id]) if task_id in self.tasks else ""
-                now_part, sent_part = _difference(written, sent)
+                as_sent = layout.task_text(self.tasks[task_id]) if task_id in self.tasks else ""
+                now_part, sent_part = _difference(written, as_sent)
                 j.error(
                     f"任务 {task_id} 的任务内容被修改：现为“{now_part}”，下发时为“{sent_part}”。"
                     "任务内容不得修改，如有异议请另行书面说明。",
                     row.row,
                 )
+            self.verify_locked_units(row, task_id, j)
         missing = [t for t in dispatch.task_ids if t not in seen]
         if missing:
             j.error(f"缺少任务：{'、'.join(missing)}（共 {len(missing)} 项），请勿删除任务行。")
 
+    def verify_locked_units(self, row: ReturnRow, task_id: str, j: Judgement) -> None:
+        """Warn of each edited lead, assisting units or leader cell: the dispatch counts."""
+        sent = self.locked_cells(task_id)
+        values = row.values
+        for key in LOCKED_UNITS:
+            if key not in values:  # a missing column is reported once, above
+                continue
+            as_sent, compared = sent[key]
+            value = values[key]
+            if value == as_sent or (value is None and not as_sent):  # most rows: untouched
+                continue
+            written = clean_text(value)
+            if layout.normalize_text(written) == compared:
+                continue
+            now_part, sent_part = _difference(written, as_sent)
+            j.warn(
+                f"任务 {task_id} 的{LOCKED_HEADERS[key]}被修改：现为“{now_part}”，"
+                f"下发时为“{sent_part}”。以下发时为准，如有异议请另行书面说明。",
+                row.row,
+            )
+
     def validate(
         self, book: ReturnWorkbook, dispatch: Dispatch, ids: list[str], j: Judgement
     ) -> None:
-        statuses = self.config.status_names
+        statuses, roles = self.config.status_names, self.config.status_roles
         sent = frozenset(dispatch.task_ids)
+        answers: list[Answer] = []
         for row, task_id in zip(book.rows, ids, strict=True):
             if task_id not in sent:
                 continue
             answer, findings = check_answer(
-                task_id, dispatch.unit, row.values, row.percent_format, statuses, row.row
+                task_id, dispatch.unit, row.values, row.percent_format, statuses, row.row, roles
             )
+            answers.append(answer)
             j.findings.extend(findings)
             j.answers.append(
                 (
@@ -210,10 +257,48 @@ class Judge:
                     row.row,
                 )
             )
+        self.compare_with_last_round(dispatch.unit, answers, j)
         fields = dict(layout.UNIT_FIELDS)
         for key in ("reporter", "phone"):
             if not clean_text(book.unit_fields.get(key)):
                 j.warn(f"“{layout.SHEET_GUIDE}”表未填写{fields[key]}。")
+
+    def compare_with_last_round(self, unit: str, answers: list[Answer], j: Judgement) -> None:
+        """Say so when answers not yet done are word for word what the unit reported last
+        round (the prefilled answers left untouched): accepted, with a notice."""
+        if self.previous_round is None or not answers:
+            return
+        before = self.ledger.unit_answers(self.previous_round.id, unit)
+        if not before:
+            return
+        same = [a for a in answers if _same_answer(a, before.get(a.task_id))]
+        roles = self.config.status_roles
+        stale = [a.task_id for a in same if roles.get(a.status) != DONE]
+        if not stale:
+            return  # nothing changed but finished tasks: nothing to update
+        if len(same) == len(answers):
+            j.warn(
+                f"{UNCHANGED}：本表全部 {len(answers)} 项任务的填报内容与上轮报送的完全相同，"
+                "请核实是否已更新本轮进展。"
+            )
+        else:
+            j.warn(
+                f"{UNCHANGED}：任务 {'、'.join(stale)}（共 {len(stale)} 项）的填报内容与上轮报送的"
+                "完全相同，请核实是否已更新本轮进展。"
+            )
+
+
+def _same_answer(answer: Answer, before: Answer | None) -> bool:
+    """Tell whether an answer says exactly what ``before`` said (its unit and task aside)."""
+    if before is None:
+        return False
+    return (
+        answer.status,
+        answer.progress,
+        answer.progress_text,
+        answer.problems,
+        answer.next_steps,
+    ) == (before.status, before.progress, before.progress_text, before.problems, before.next_steps)
 
 
 def _text_digest_of(value: object) -> str:
@@ -283,6 +368,7 @@ def record_verdict(
             "unit_fields": json.dumps(unit_fields, ensure_ascii=False),
             "saved_at": saved_at,
             "received_at": item.arrived,
+            "arrival_evidence": item.evidence,
         },
         j.answers if j.verdict != VERDICT_REJECTED else [],
     )
@@ -317,7 +403,8 @@ def verdict_from_row(row, source: str) -> FileVerdict:
         unit=row["unit"],
         reasons=reasons,
         verified=bool(row["verified"]),
-        received_at=row["received_at"],
+        received_at=row["arrived_at"],
         saved_at=row["saved_at"],
         current=bool(row["current"]),
+        evidence=row["arrived_evidence"],
     )

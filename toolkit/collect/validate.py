@@ -8,9 +8,10 @@ a warning lets it through flagged — in sentences a clerk can forward to the un
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from toolkit.model import Answer
+from toolkit.model import DONE, KNOWN_ROLES, LAGGING, NOT_STARTED, Answer
 
 _PERCENT = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*[%％]?$")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
@@ -83,19 +84,20 @@ def check_answer(
     percent_format: bool,
     statuses: tuple[str, ...],
     row: int | None = None,
+    roles: Mapping[str, str] = KNOWN_ROLES,
 ) -> tuple[Answer, list[Finding]]:
-    """Return the answer a row holds and every finding on it."""
+    """Return the answer a row holds and every finding on it.
+
+    The rules follow each status's role (``roles``: name → done, on_track, lagging,
+    not_started), never its name.
+    """
     found: list[Finding] = []  # said of the cell; each then placed at its row and task
     status, finding = parse_status(values.get("status"), statuses)
     if finding is not None:
         found.append(finding)
+    role = roles.get(status) if status else None
     progress, finding = parse_progress(values.get("progress"), percent_format)
-    if (
-        progress is None
-        and status == statuses[-1]
-        and finding
-        and finding.message == "未填写完成进度"
-    ):
+    if progress is None and role == NOT_STARTED and finding and finding.message == "未填写完成进度":
         progress, finding = 0, None  # not started: 0 goes without saying
     if finding is not None:
         found.append(finding)
@@ -104,11 +106,11 @@ def check_answer(
     next_steps = clean_text(values.get("next_steps"))
     if not progress_text:
         found.append(Finding("未填写工作进展情况"))
-    if status == "滞后" and not problems:
-        found.append(Finding("状态为“滞后”，但未在“存在问题”中说明原因"))
-    if status == "已完成" and progress is not None and progress != 100:
-        found.append(Finding(f"状态为“已完成”，完成进度应为 100，现为 {progress}"))
-    if progress == 100 and status and status != "已完成":
+    if role == LAGGING and not problems:
+        found.append(Finding(f"状态为“{status}”，但未在“存在问题”中说明原因"))
+    if role == DONE and progress is not None and progress != 100:
+        found.append(Finding(f"状态为“{status}”，完成进度应为 100，现为 {progress}"))
+    if progress == 100 and status and role != DONE:
         found.append(Finding(f"完成进度为 100，但状态为“{status}”", "warning"))
     findings: list[Finding] = []
     if found:  # most rows have nothing to say: the place is written only when something is

@@ -20,9 +20,11 @@ from toolkit.demo.simulate import Simulation, simulate_returns
 from toolkit.model import Answer, Round
 from toolkit.reports.round import BRIEFS_FOLDER, write_round_report
 from toolkit.reports.year import write_year_end
+from toolkit.rounds.arrival import ClerkArrivals
 from toolkit.split import SplitResult, split
 
 DEMO_ROUNDS = 2
+DEMO_CLERK = "duban demo（模拟的督查室）"
 
 
 @dataclass
@@ -71,7 +73,9 @@ def _run_round(
     split_result = split(config, rnd.id)
     returns = config.output_dir / rnd.id / "returns-simulated"
     simulation = simulate_returns(config, rnd.id, returns, seed=seed, previous=previous)
-    collected = collect(config, [returns], rnd.id)
+    # The demo's clerk notes when each file came without a mail, as ``collect --arrived`` does.
+    clerk = ClerkArrivals(DEMO_CLERK, simulation.arrivals)
+    collected = collect(config, [returns], rnd.id, clerk=clerk)
     reports = write_round_report(config, rnd.id)
     return DemoRound(split_result, simulation, collected, reports)
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
-from openpyxl import load_workbook
+from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from toolkit.config import Config
 from toolkit.ledger import Ledger, ledger_path
@@ -63,11 +63,15 @@ class Simulation:
     mailed: list[str] = field(default_factory=list)
     twice: list[str] = field(default_factory=list)
     variant: list[str] = field(default_factory=list)
+    # When each file that came without a mail arrived, as the clerk would note it
+    # (``duban collect --arrived``): a file's own time is no evidence.
+    arrivals: dict[Path, str] = field(default_factory=dict)
 
 
 def _pick_status(rng: random.Random, previous: Answer | None) -> str:
     """Units move forward: a started task does not fall back to 未启动."""
     roll = rng.random()
+    table: tuple[tuple[str, float], ...]
     if previous is None:
         table = (("已完成", 0.25), ("序时推进", 0.78), ("滞后", 0.92), ("未启动", 1.0))
     elif previous.status == "未启动":
@@ -170,6 +174,10 @@ def libreoffice_resave(path: Path) -> bool:
     return True
 
 
+def _iso(when: dt.datetime) -> str:
+    return when.isoformat(timespec="seconds")
+
+
 def _arrive(path: Path, when: dt.datetime) -> None:
     stamp = when.timestamp()
     os.utime(path, (stamp, stamp))
@@ -252,10 +260,12 @@ def simulate_returns(
             early = folder / "第一次报送" / d.file
             fill_workbook(dispatch_dir / d.file, early, first, reporter, phone)
             _arrive(early, arrival - dt.timedelta(days=2))
+            sim.arrivals[early] = _iso(arrival - dt.timedelta(days=2))
             sim.twice.append(d.unit)
         # Written after the first return, so its own save time is never the earlier one.
         fill_workbook(dispatch_dir / d.file, target, answers, reporter, phone, status_text, tamper)
         _arrive(target, arrival)
+        sim.arrivals[target] = _iso(arrival)
         if role == "tampered":
             sim.tampered.append(d.unit)
             continue  # rejected: its answers never become current
@@ -265,6 +275,7 @@ def simulate_returns(
             _arrive(target, arrival)
         if role == "mailed":
             _arrive(_as_mail(target, d.unit, config.office.email, arrival), arrival)
+            del sim.arrivals[target]  # the mail's Date says when it came
             sim.mailed.append(d.unit)
         if role not in ("late",):
             sim.on_time.append(d.unit)

@@ -61,12 +61,13 @@ from toolkit.mail.smtp import (
     describe_refused,
     temporary_codes,
 )
-from toolkit.model import Dispatch, Round
+from toolkit.model import ROLES, Dispatch, Round, status_names
 from toolkit.progress import progress
 from toolkit.templating import environment
 
 DISPATCH = "dispatch"
 REMIND = "remind"
+CORRECTION_REJECTED = "correction_rejected"  # remind: returned, then a correction was rejected
 PENDING = "pending"
 SENDING = "sending"
 
@@ -101,7 +102,7 @@ class UnitOutcome:
     eml_path: Path | None = None
     recipients: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()  # remind: the collector's reasons for a rejected return
-    remind_state: str = ""  # remind: missing | rejected
+    remind_state: str = ""  # remind: missing | rejected | correction_rejected
 
 
 @dataclass
@@ -227,12 +228,14 @@ def remind_round(
 def late_units(
     config: Config, ledger: Ledger, rnd: Round, dispatches: list[Dispatch]
 ) -> list[tuple[Dispatch, str, tuple[str, ...], str | None]]:
-    """Return the dispatched units to chase: (dispatch, missing | rejected, reasons, received at).
+    """Return the dispatched units to chase: (dispatch, state, reasons, received at).
 
-    The round's state (``toolkit.rounds``, shared with collect and status) decides: a unit with a
-    current return that was not rejected has answered; one whose returns were all rejected is
-    ``rejected``, with the collector's reasons for its latest return; one with no return is
-    ``missing``.
+    The round's state (``toolkit.rounds``, shared with collect and status) decides: a unit
+    with no return is ``missing``; one whose returns were all rejected is ``rejected``, with
+    the collector's reasons for its latest return; one whose return counts but whose later
+    correction was rejected is ``correction_rejected``, with the correction's reasons and when
+    it arrived. A unit whose current return counts and nothing after it was rejected has
+    answered.
     """
     from toolkit.rounds import round_state
 
@@ -240,9 +243,12 @@ def late_units(
     out = []
     for d in dispatches:
         unit = states.get(d.unit)
-        if unit is None or unit.state not in ("missing", "rejected"):
+        if unit is None:
             continue
-        out.append((d, unit.state, tuple(unit.reasons), unit.received_at))
+        if unit.correction_rejected:
+            out.append((d, CORRECTION_REJECTED, tuple(unit.reasons), unit.correction_at))
+        elif unit.state in ("missing", "rejected"):
+            out.append((d, unit.state, tuple(unit.reasons), unit.received_at))
     return out
 
 
@@ -337,6 +343,8 @@ def _run(
             "attachment": name,
             "reply_to": config.office.email or sender_address(config),
             "today": today,
+            # The statuses by role, as a sentence names them (“滞后”), for the filling rules.
+            "statuses": {role: status_names(config.status_roles, role) for role in ROLES},
             **plan.context,
         }
         subject, body = render_subject_and_body(env, kind, context)

@@ -4,11 +4,13 @@ Counting follows the consolidated workbook (汇总表, ``toolkit.rounds.summary`
 report and the workbook never disagree:
 
 * **tasks** (任务数, what the summary's sentences use): each task counts once, with its rolled-up
-  status — the least advanced of its lead units' current answers; a task none of whose lead
-  units answered counts as 未报送. This is the 总览 sheet's 任务数 column.
+  status — the least advanced of all its lead units, a lead unit without a current answer
+  counting as 未报送 (so no task reads 已完成 while one of them is silent). This is the 总览
+  sheet's 任务数 column.
 * **answers** (填报条数): each task × lead unit counts once; pairs without a current answer are
   未报送. This is the 总览 sheet's 填报条数 column.
-* a task is 欠进度 when any lead unit's answer claims 序时推进 with progress below the round's
+* a task is 欠进度 when any lead unit's answer claims a status of the role on_track (序时推进)
+  with progress below the round's
   expected progress (``RoundState.behind_schedule``).
 * the change since the previous round compares the least advanced status of the lead units'
   previous answers with this round's rolled-up status, and the averages of their progress.
@@ -20,10 +22,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from toolkit.config import Config
-from toolkit.model import NOT_REPORTED, Answer, Task
+from toolkit.model import DONE, NOT_REPORTED, Answer, Task
 from toolkit.rounds.state import (
     LAGGING_FLAG,
     Change,
@@ -35,7 +38,6 @@ from toolkit.rounds.state import (
 )
 
 NO_SECTION = "（未分部分）"
-BEHIND = "序时推进"  # the status that can be 欠进度 (RoundState.behind_schedule)
 
 _NUMBERING = re.compile(
     r"^\s*(?:[一二三四五六七八九十百]+[、.．]|[（(][一二三四五六七八九十百]+[）)]|\d+[.．、])\s*"
@@ -55,6 +57,7 @@ class Tally:
     total: int = 0
     lagging: int = 0
     by_status: Counter = field(default_factory=Counter)
+    roles: Mapping[str, str] = field(default_factory=dict)  # status -> role (config's)
 
     def add(self, status: str | None, lagging: bool = False) -> None:
         """Count one task (or answer) with this status (None: not reported)."""
@@ -74,8 +77,8 @@ class Tally:
 
     @property
     def done(self) -> int:
-        """How many have the most advanced status (已完成)."""
-        return self.count(self.statuses[0]) if self.statuses else 0
+        """How many have a status of the role done (已完成)."""
+        return sum(n for status, n in self.by_status.items() if self.roles.get(status) == DONE)
 
 
 def percent(n: int | float, total: int | float) -> str:
@@ -199,7 +202,7 @@ def round_figures(state: RoundState, config: Config) -> RoundFigures:
                 for p in parts
                 if (p.unit, task.id) in state.previous
             ]
-            change = task_change(before, answered, rolled, state.least_advanced, ranks)
+            change = task_change(before, answered, rolled, state.least_advanced, ranks, len(parts))
         tasks.append(
             TaskFigures(
                 task=task,
@@ -212,10 +215,10 @@ def round_figures(state: RoundState, config: Config) -> RoundFigures:
             )
         )
 
-    overall = Tally(state.statuses)
+    overall = Tally(state.statuses, roles=state.roles)
     for t in tasks:
         overall.add(None if t.status == NOT_REPORTED else t.status, t.lagging)
-    answers = Tally(state.statuses)
+    answers = Tally(state.statuses, roles=state.roles)
     for t in tasks:
         for p in t.units:
             answers.add(p.answer.status if p.answer else None, p.behind)
@@ -235,17 +238,19 @@ def round_figures(state: RoundState, config: Config) -> RoundFigures:
         tasks=tasks,
         overall=overall,
         answers=answers,
-        sections=_sections(tasks, state.statuses),
+        sections=_sections(tasks, state.statuses, state.roles),
         leaders=ordered,
         unleaded=unleaded,
         units=units,
     )
 
 
-def _sections(tasks: list[TaskFigures], statuses: tuple[str, ...]) -> list[tuple[int, str, Tally]]:
+def _sections(
+    tasks: list[TaskFigures], statuses: tuple[str, ...], roles: Mapping[str, str]
+) -> list[tuple[int, str, Tally]]:
     return section_rows(
         ((t.task.section, t) for t in tasks),
-        lambda: Tally(statuses),
+        lambda: Tally(statuses, roles=roles),
         lambda tally, t: tally.add(None if t.status == NOT_REPORTED else t.status, t.lagging),
         NO_SECTION,
     )

@@ -18,6 +18,7 @@ from toolkit.config import Config
 from toolkit.errors import LedgerError
 from toolkit.files import atomic_path, safe_file_name
 from toolkit.ledger import Ledger, ledger_path
+from toolkit.model import DONE, LAGGING, NOT_STARTED, ON_TRACK
 from toolkit.reports import sentences as text
 from toolkit.reports.docx import clean_context, cn_date, render_docx
 from toolkit.reports.figures import (
@@ -86,7 +87,7 @@ def section_paragraphs(rows: list[tuple[int, str, Any]]) -> list[dict[str, Any]]
     sections = []
     top = [(i, name, tally) for i, (depth, name, tally) in enumerate(rows) if depth == 1]
     for n, (i, name, tally) in enumerate(top, start=1):
-        parts = []
+        parts: list[str] = []
         for depth, sub, sub_tally in rows[i + 1 :]:
             if depth == 1:
                 break
@@ -131,7 +132,7 @@ def _returns_sentences(figures: RoundFigures) -> list[str]:
     returned = figures.units_in("returned")
     missing = figures.units_in("missing")
     rejected = figures.units_in("rejected")
-    late = [u for u in figures.units if u.late]
+    late = figures.late  # as the 汇总表 and duban status count them: current returns only
     out = [
         f"本轮共向{total}个牵头单位下发填报表，报送截止日期为{cn_date(state.round.due)}。"
         f"已报送并通过核对的{len(returned)}个，报送率{percent(len(returned), total)}；"
@@ -149,20 +150,23 @@ def summary_context(figures: RoundFigures, config: Config, today: dt.date) -> di
     overall = [
         *_returns_sentences(figures),
         text.tasks_sentence(figures.overall)
-        + text.lagging_sentence(figures.overall.lagging, state.expected_progress),
+        + text.lagging_sentence(
+            figures.overall.lagging, state.expected_progress, state.named(ON_TRACK)
+        ),
         "以上按任务统计，每项任务计一次；一项任务有多个牵头单位的，取其中最落后的状态，"
-        "各牵头单位均未报送的计为“未报送”（与汇总表“任务数”一致）。"
+        "有牵头单位未报送（含被退回）的计为“未报送”（与汇总表“任务数”一致）。"
         + text.answers_sentence(figures.answers),
     ]
 
     sections = section_paragraphs(figures.sections)
 
-    lagging = [t for t in figures.tasks if t.status == text.STATUS_LAGGING or t.lagging]
-    n_lag = sum(1 for t in figures.tasks if t.status == text.STATUS_LAGGING)
+    roles = state.roles
+    lagging = [t for t in figures.tasks if roles.get(t.status) == LAGGING or t.lagging]
+    n_lag = sum(1 for t in figures.tasks if roles.get(t.status) == LAGGING)
     n_behind = sum(1 for t in figures.tasks if t.lagging)
     if lagging:
         lagging_text = [
-            f"本轮汇总状态为“{text.STATUS_LAGGING}”的任务{n_lag}项，"
+            f"本轮汇总状态为{state.named(LAGGING)}的任务{n_lag}项，"
             f"存在“{LAGGING_FLAG}”情况的任务{n_behind}项"
             + (
                 f"（两者重叠{n_lag + n_behind - len(lagging)}项）"
@@ -172,16 +176,18 @@ def summary_context(figures: RoundFigures, config: Config, today: dt.date) -> di
             + f"，共{len(lagging)}项，详见表1。"
         ]
     else:
-        lagging_text = [f"本轮没有汇总状态为“{text.STATUS_LAGGING}”或“{LAGGING_FLAG}”的任务。"]
-    not_started = [t for t in figures.tasks if t.status == text.STATUS_NOT_STARTED]
+        lagging_text = [f"本轮没有汇总状态为{state.named(LAGGING)}或“{LAGGING_FLAG}”的任务。"]
+    not_started = [t for t in figures.tasks if roles.get(t.status) == NOT_STARTED]
     if not_started:
         lagging_text.append(
-            f"汇总状态为“{text.STATUS_NOT_STARTED}”的任务{len(not_started)}项：序号{text.ids(not_started)}。"
+            f"汇总状态为{state.named(NOT_STARTED)}的任务{len(not_started)}项："
+            f"序号{text.ids(not_started)}。"
         )
     unreported = [t for t in figures.tasks if t.status == NOT_REPORTED]
     if unreported:
         lagging_text.append(
-            f"各牵头单位均未报送的任务{len(unreported)}项：序号{text.ids(unreported)}。"
+            f"有牵头单位未报送（含被退回）的任务{len(unreported)}项，汇总状态计为“未报送”："
+            f"序号{text.ids(unreported)}。"
         )
 
     context: dict[str, Any] = {
@@ -199,7 +205,8 @@ def summary_context(figures: RoundFigures, config: Config, today: dt.date) -> di
         "lagging": [task_row(t, with_change=False) for t in lagging],
         "lagging_caption": "表1　滞后和欠进度任务",
         "lagging_note": (
-            f"注：汇总状态取各牵头单位中最落后的状态；“{LAGGING_FLAG}”指自报“序时推进”"
+            "注：汇总状态取各牵头单位中最落后的状态，有牵头单位未报送的为“未报送”；"
+            f"“{LAGGING_FLAG}”指自报{state.named(ON_TRACK)}"
             f"但完成进度低于序时进度（{state.expected_progress:g}%）；存在问题为各牵头单位填报的原文。"
         ),
         "units_text": _units_sentences(figures),
@@ -219,7 +226,7 @@ def summary_context(figures: RoundFigures, config: Config, today: dt.date) -> di
 def _units_sentences(figures: RoundFigures) -> list[str]:
     missing = figures.units_in("missing")
     rejected = figures.units_in("rejected")
-    late = [u for u in figures.units if u.late]
+    late = figures.late  # as the 汇总表 and duban status count them: current returns only
     out = []
     if missing:
         out.append(f"未报送的单位{len(missing)}个：{text.unit_list([u.unit for u in missing])}。")
@@ -246,19 +253,19 @@ def _change_sentences(figures: RoundFigures, config: Config) -> tuple[list[str],
     changes = [t.change for t in figures.tasks if t.change is not None]
     ranks = {s: i for i, s in enumerate(state.statuses)}
     both = [c for c in changes if c.before is not None and c.after is not None]
-    up = sum(1 for c in both if ranks.get(c.after, 99) < ranks.get(c.before, 99))
-    down = sum(1 for c in both if ranks.get(c.after, 99) > ranks.get(c.before, 99))
+    up = sum(1 for c in both if ranks.get(c.after or "", 99) < ranks.get(c.before or "", 99))
+    down = sum(1 for c in both if ranks.get(c.after or "", 99) > ranks.get(c.before or "", 99))
     level = len(both) - up - down
     new = sum(1 for c in changes if c.before is None and c.after is not None)
     gone = sum(1 for c in changes if c.before is not None and c.after is None)
-    done = state.statuses[0]
-    done_before = sum(1 for c in changes if c.before == done)
+    done = state.named(DONE)
+    done_before = sum(1 for c in changes if state.roles.get(c.before or "") == DONE)
     out = [
         f"与{name}相比，两轮均有报送的{len(both)}项任务中，汇总状态上升的{up}项，"
         f"下降的{down}项，持平的{level}项。"
         + (f"上轮无报送、本轮报送的{new}项。" if new else "")
         + (f"上轮报送、本轮未报送的{gone}项。" if gone else ""),
-        f"“{done}”的任务由{name}的{done_before}项变为本轮的{figures.overall.done}项。",
+        f"{done}的任务由{name}的{done_before}项变为本轮的{figures.overall.done}项。",
     ]
     deltas = [c.delta for c in both if c.delta is not None]
     if deltas:
@@ -292,12 +299,12 @@ def brief_context(
     state = figures.state
     tasks = figures.leaders.get(leader, [])
     who = leader_label(config, leader)
-    tally = Tally(state.statuses)
+    tally = Tally(state.statuses, roles=state.roles)
     for t in tasks:
         tally.add(None if t.status == NOT_REPORTED else t.status, t.lagging)
     overall = [
         f"{who}分管的{len(tasks)}项任务中，{text.status_counts(tally)}。"
-        + text.lagging_sentence(tally.lagging, state.expected_progress),
+        + text.lagging_sentence(tally.lagging, state.expected_progress, state.named(ON_TRACK)),
     ]
     if figures.compared:
         moved = [t.change for t in tasks if t.change is not None]
@@ -309,12 +316,14 @@ def brief_context(
         "subtitle": f"（{state.round.name}　{config.office.name}）",
         "leader": leader,
         "overall": overall,
-        "attention": text.attention_sentences(tasks, figures.compared),
+        "attention": text.attention_sentences(tasks, figures.compared, state.roles),
         "table_caption": f"表　{who}分管任务推进情况明细",
         "tasks": [task_row(t) for t in tasks],
         "table_note": (
-            f"注：汇总状态取各牵头单位中最落后的状态，平均进度为已报送单位的平均值；"
-            f"“{LAGGING_FLAG}”指自报“序时推进”但完成进度低于序时进度（{state.expected_progress:g}%）。"
+            "注：汇总状态取各牵头单位中最落后的状态，有牵头单位未报送的为“未报送”，"
+            "平均进度为已报送单位的平均值；"
+            f"“{LAGGING_FLAG}”指自报{state.named(ON_TRACK)}但完成进度低于序时进度"
+            f"（{state.expected_progress:g}%）。"
         ),
         "office": config.office.name,
         "date": cn_date(today),

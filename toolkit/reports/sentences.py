@@ -7,14 +7,14 @@ summary all word their figures here, so the same number always reads the same wa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
 
+from toolkit.model import LAGGING, NOT_STARTED, Task, status_names
 from toolkit.reports.figures import NOT_REPORTED, Change, Tally, TaskFigures, percent
 from toolkit.rounds.state import LAGGING_FLAG
 
 NUMERALS = "一二三四五六七八九十"
-STATUS_LAGGING = "滞后"
-STATUS_NOT_STARTED = "未启动"
 
 
 def chinese_number(n: int) -> str:
@@ -37,7 +37,14 @@ def short(text: str, limit: int = 40) -> str:
 BREAK = "\u200b"
 
 
-def ids(tasks: Iterable[TaskFigures]) -> str:
+class _OfTask(Protocol):
+    """A task's figures, of a round or of the year: what carries a ``task``."""
+
+    @property
+    def task(self) -> Task: ...
+
+
+def ids(tasks: Iterable[_OfTask]) -> str:
     """Return task numbers as a list in a sentence: ``3、5、12``."""
     return f"、{BREAK}".join(t.task.id for t in tasks)
 
@@ -77,12 +84,13 @@ def tasks_sentence(tally: Tally, prefix: str = "本轮") -> str:
     return f"{prefix}{tally.total}项任务中，{status_counts(tally)}。"
 
 
-def lagging_sentence(n: int, expected: float, measure: str = "项任务") -> str:
-    """Return the sentence on 欠进度 (claims 序时推进 below the expected progress)."""
+def lagging_sentence(n: int, expected: float, on_track: str, measure: str = "项任务") -> str:
+    """Return the sentence on 欠进度: claims of ``on_track`` (``“序时推进”``) below the
+    expected progress."""
     if not n:
-        return f"自报“序时推进”的，完成进度均不低于序时进度（{expected:g}%）。"
+        return f"自报{on_track}的，完成进度均不低于序时进度（{expected:g}%）。"
     return (
-        f"其中{n}{measure}有牵头单位自报“序时推进”但完成进度低于序时进度（{expected:g}%），"
+        f"其中{n}{measure}有牵头单位自报{on_track}但完成进度低于序时进度（{expected:g}%），"
         f"列为“{LAGGING_FLAG}”。"
     )
 
@@ -145,16 +153,22 @@ def unit_lines(t: TaskFigures) -> list[str]:
     return [u.line() for u in t.units] or ["（未下发）"]
 
 
-def attention_sentences(tasks: Sequence[TaskFigures], fallen: bool) -> list[str]:
-    """Return what needs attention among ``tasks``: 滞后, 欠进度, 未启动, 未报送, fallen back."""
+def attention_sentences(
+    tasks: Sequence[TaskFigures], fallen: bool, roles: Mapping[str, str]
+) -> list[str]:
+    """Return what needs attention among ``tasks``: lagging (滞后), 欠进度, not started (未启动),
+    未报送, fallen back — the statuses by their ``roles``."""
     groups = [
-        (f"汇总状态为“{STATUS_LAGGING}”的", [t for t in tasks if t.status == STATUS_LAGGING]),
+        (
+            f"汇总状态为{status_names(roles, LAGGING)}的",
+            [t for t in tasks if roles.get(t.status) == LAGGING],
+        ),
         (f"存在“{LAGGING_FLAG}”的", [t for t in tasks if t.lagging]),
         (
-            f"汇总状态为“{STATUS_NOT_STARTED}”的",
-            [t for t in tasks if t.status == STATUS_NOT_STARTED],
+            f"汇总状态为{status_names(roles, NOT_STARTED)}的",
+            [t for t in tasks if roles.get(t.status) == NOT_STARTED],
         ),
-        ("各牵头单位均未报送的", [t for t in tasks if t.status == NOT_REPORTED]),
+        ("有牵头单位未报送的", [t for t in tasks if t.status == NOT_REPORTED]),
     ]
     if fallen:
         groups.append(
@@ -164,4 +178,7 @@ def attention_sentences(tasks: Sequence[TaskFigures], fallen: bool) -> list[str]
             )
         )
     out = [f"{label}{len(found)}项：序号{ids(found)}。" for label, found in groups if found]
-    return out or ["没有滞后、欠进度、未启动或未报送的任务。"]
+    if out:
+        return out
+    lagging, not_started = status_names(roles, LAGGING), status_names(roles, NOT_STARTED)
+    return [f"没有汇总状态为{lagging}、{not_started}或“{NOT_REPORTED}”以及“{LAGGING_FLAG}”的任务。"]

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.config import Config
-from toolkit.model import Task
+from toolkit.model import DONE, Task
 from toolkit.reports import sentences as text
 from toolkit.reports.docx import cn_date, render_docx
 from toolkit.reports.figures import NOT_REPORTED, percent
@@ -59,11 +59,15 @@ def year_end_context(figures: YearFigures, today: dt.date) -> dict[str, Any]:
         f"全年{len(figures.tasks)}项任务中，{text.status_counts(figures.overall)}。",
         f"以上按任务统计，每项任务计一次，取{last.name}的汇总状态（各牵头单位中最落后的状态）；"
         + (
-            f"{last.name}未报送的{len(fallback)}项任务，取此前最近一次有报送的轮次。"
+            f"{last.name}有牵头单位未报送的{len(fallback)}项任务，取此前最近一次各牵头单位均有报送的轮次。"
             if fallback
-            else f"各项任务在{last.name}均有报送。"
+            else f"各项任务的各牵头单位在{last.name}均有报送。"
         )
-        + (f"全年均未报送的任务{len(never)}项：序号{text.ids(never)}。" if never else ""),
+        + (
+            f"没有一轮各牵头单位均有报送的任务{len(never)}项：序号{text.ids(never)}。"
+            if never
+            else ""
+        ),
     ]
     rounds_text = []
     for rnd, f in rounds:
@@ -80,8 +84,8 @@ def year_end_context(figures: YearFigures, today: dt.date) -> dict[str, Any]:
         f"完成率{percent(tally.done, tally.total)}。"
         for name, tally in figures.leaders.items()
     ]
-    done = config.status_names[0]
-    unfinished = [t for t in figures.tasks if t.status != done]
+    roles = config.status_roles
+    unfinished = [t for t in figures.tasks if roles.get(t.status) != DONE]
     unfinished_rows = []
     for t in unfinished:
         row = task_row(t.final, with_change=False) if t.final else _blank_row(t.task)
@@ -117,7 +121,7 @@ def year_end_context(figures: YearFigures, today: dt.date) -> dict[str, Any]:
         "unfinished": unfinished_rows,
         "unfinished_caption": "表　未完成的任务",
         "unfinished_note": (
-            "注：最终状态取最后一轮的汇总状态，该轮未报送的取此前最近一次有报送的轮次（括号内注明）；"
+            "注：最终状态取最后一轮的汇总状态，该轮有牵头单位未报送的取此前最近一次各牵头单位均有报送的轮次（括号内注明）；"
             "存在问题为该轮各牵头单位填报的原文。"
         ),
         "returns_text": _returns_sentences(figures),

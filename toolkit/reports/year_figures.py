@@ -1,11 +1,13 @@
 """The year's figures: every round side by side and each task's final status.
 
-A task's final status is the last round's rolled-up status, falling back to the latest round in
-which any of its lead units answered; its final progress is that round's average.
+A task's final status is the last round's rolled-up status (未报送 while a lead unit is silent),
+falling back to the latest round in which all of its lead units answered; its final progress is
+that round's average.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from toolkit.config import Config
@@ -86,13 +88,13 @@ def year_figures(config: Config) -> YearFigures:
                 f"{ledger.path}: 还没有任何轮次的分发记录，无法生成年度汇总。"
                 "请先运行 duban split 和 duban collect。"
             )
-    statuses = config.status_names
+    statuses, roles = config.status_names, config.status_roles
 
     order: dict[str, Task] = {}
     for _rnd, figures in reversed(rounds):  # the latest wording of a task wins
-        for t in figures.tasks:
-            order.setdefault(t.task.id, t.task)
-    first_seen = {t.task.id: i for i, t in enumerate(rounds[-1][1].tasks)}
+        for figured in figures.tasks:
+            order.setdefault(figured.task.id, figured.task)
+    first_seen = {f.task.id: i for i, f in enumerate(rounds[-1][1].tasks)}
     ids = sorted(order, key=lambda i: (i not in first_seen, first_seen.get(i, 0)))
 
     by_round = {rnd.id: {t.task.id: t for t in f.tasks} for rnd, f in rounds}
@@ -111,14 +113,14 @@ def year_figures(config: Config) -> YearFigures:
             final = per_round[list(per_round)[-1]]
         tasks.append(YearTask(order[task_id], per_round, final, final_round))
 
-    overall = Tally(statuses)
+    overall = Tally(statuses, roles=roles)
     leaders: dict[str, Tally] = {}
     for t in tasks:
         lagging = bool(t.final and t.final_round and t.final.lagging)
         status = None if t.status == NOT_REPORTED else t.status
         overall.add(status, lagging)
         for name in config.expand_leaders(t.task.leaders):
-            leaders.setdefault(name, Tally(statuses)).add(status, lagging)
+            leaders.setdefault(name, Tally(statuses, roles=roles)).add(status, lagging)
     known = [ld.name for ld in config.leaders if ld.name in leaders]
     leaders = {n: leaders[n] for n in (*known, *(n for n in leaders if n not in known))}
 
@@ -127,23 +129,25 @@ def year_figures(config: Config) -> YearFigures:
         rounds=rounds,
         tasks=tasks,
         overall=overall,
-        sections=_sections(tasks, statuses),
+        sections=_sections(tasks, statuses, roles),
         leaders=leaders,
-        units=_unit_tallies(rounds, statuses),
+        units=_unit_tallies(rounds, statuses, roles),
         returns=_return_records(rounds),
     )
 
 
-def _sections(tasks: list[YearTask], statuses: tuple[str, ...]) -> list[tuple[int, str, Tally]]:
+def _sections(
+    tasks: list[YearTask], statuses: tuple[str, ...], roles: Mapping[str, str]
+) -> list[tuple[int, str, Tally]]:
     return section_rows(
         ((t.task.section, t) for t in tasks),
-        lambda: Tally(statuses),
+        lambda: Tally(statuses, roles=roles),
         lambda tally, t: tally.add(None if t.status == NOT_REPORTED else t.status),
     )
 
 
 def _unit_tallies(
-    rounds: list[tuple[Round, RoundFigures]], statuses: tuple[str, ...]
+    rounds: list[tuple[Round, RoundFigures]], statuses: tuple[str, ...], roles: Mapping[str, str]
 ) -> dict[str, Tally]:
     """Count each lead unit's own final answer per task (the latest round it answered)."""
     final: dict[tuple[str, str], Answer | None] = {}
@@ -155,7 +159,9 @@ def _unit_tallies(
                     final[key] = u.answer if u.answer is not None else final.get(key)
     tallies: dict[str, Tally] = {}
     for (unit, _task_id), answer in final.items():
-        tallies.setdefault(unit, Tally(statuses)).add(answer.status if answer else None)
+        tallies.setdefault(unit, Tally(statuses, roles=roles)).add(
+            answer.status if answer else None
+        )
     return tallies
 
 

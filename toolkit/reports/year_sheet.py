@@ -12,17 +12,25 @@ landscape, one page wide, with its header repeated, frozen and filterable.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import xlsxwriter
+import xlsxwriter  # type: ignore[import-untyped]
 
 from toolkit.files import atomic_path
+from toolkit.model import DONE
 from toolkit.reports.figures import NOT_REPORTED, Tally
 from toolkit.rounds.state import LAGGING_FLAG
 from toolkit.workbook import layout
 from toolkit.workbook.layout import Column
-from toolkit.workbook.style import STATUS_BARS, STATUS_FILLS, WORKBOOK_OPTIONS, print_setup
+from toolkit.workbook.style import (
+    STATUS_BARS,
+    WORKBOOK_OPTIONS,
+    print_setup,
+    status_bar,
+    status_fill,
+)
 
 if TYPE_CHECKING:
     from toolkit.reports.year_figures import YearFigures
@@ -47,7 +55,7 @@ CHART_WIDTH, CHART_HEIGHT = 520, 280  # pixels; a default column is 64 px, a row
 class _Formats:
     """The workbook's shared formats, created once."""
 
-    def __init__(self, wb: xlsxwriter.Workbook, statuses: tuple[str, ...]):
+    def __init__(self, wb: xlsxwriter.Workbook, roles: Mapping[str, str]):
         base = {"font_name": "宋体", "font_size": 10, "valign": "top", "text_wrap": True}
         cell = {**base, "border": 1}
         center = {**cell, "align": "center"}
@@ -67,10 +75,11 @@ class _Formats:
         self.percent = wb.add_format({**center, "num_format": "0.0%"})
         self.bold_percent = wb.add_format({**center, "bold": True, "num_format": "0.0%"})
         self.flag = wb.add_format({**center, "bold": True, "font_color": "#C00000"})
+        fills = {name: status_fill(name, roles) for name in (*roles, NOT_REPORTED)}
         self.fills = {
             name: wb.add_format({**center, "bg_color": color})
-            for name, color in {**STATUS_FILLS, **RECORD_FILLS}.items()
-            if name in (*statuses, NOT_REPORTED, *RECORD_FILLS)
+            for name, color in {**fills, **RECORD_FILLS}.items()
+            if color
         }
 
     def status(self, name: str):
@@ -82,7 +91,7 @@ def write_year_sheet(path: Path, figures: YearFigures) -> Path:
     config = figures.config
     with atomic_path(path) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
-        fmt = _Formats(wb, config.status_names)
+        fmt = _Formats(wb, config.status_roles)
         _overview(wb, fmt, figures)
         _tasks(wb, fmt, figures)
         _tally_sheet(
@@ -241,7 +250,7 @@ def _overview(wb, fmt: _Formats, figures: YearFigures) -> None:
                 "name": [SHEET_OVERVIEW, r, 0],
                 "categories": [SHEET_OVERVIEW, first - 1, 1, first - 1, last],
                 "values": [SHEET_OVERVIEW, r, 1, r, last],
-                "fill": {"color": STATUS_BARS.get(status, "#7F7F7F")},
+                "fill": {"color": status_bar(status, figures.config.status_roles)},
                 "data_labels": {"value": True, "font": FONT},
                 "gap": 60,
             }
@@ -259,7 +268,9 @@ def _overview(wb, fmt: _Formats, figures: YearFigures) -> None:
             "name": FINAL,
             "categories": [SHEET_OVERVIEW, first, 0, last_status_row, 0],
             "values": [SHEET_OVERVIEW, first, last, last_status_row, last],
-            "points": [{"fill": {"color": STATUS_BARS.get(s, "#7F7F7F")}} for s in names],
+            "points": [
+                {"fill": {"color": status_bar(s, figures.config.status_roles)}} for s in names
+            ],
             "data_labels": {"value": True, "percentage": True, "font": FONT, "separator": "\n"},
         }
     )
@@ -394,7 +405,7 @@ def _tally_sheet(
                 "name": "完成率",
                 "categories": [name, FIRST_DATA_ROW, 0, r, 0],
                 "values": [name, FIRST_DATA_ROW, len(columns) - 1, r, len(columns) - 1],
-                "fill": {"color": STATUS_BARS["已完成"]},
+                "fill": {"color": STATUS_BARS[DONE]},
                 "data_labels": {"value": True, "num_format": "0.0%", "font": FONT},
                 "gap": 50,
             }

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
+import sqlite3
 
 from toolkit.config import Config
 from toolkit.ledger import Ledger
-from toolkit.model import Answer, Round
+from toolkit.model import ON_TRACK, Answer, Round
+from toolkit.rounds.arrival import ARRIVED_HINT, LATE, UNKNOWN, lateness
 from toolkit.rounds.state import (
+    VERDICT_REJECTED,
     AnswerRecord,
     FileVerdict,
     Problem,
@@ -18,11 +20,9 @@ from toolkit.rounds.state import (
 )
 
 
-def is_late(received_at: str | None, rnd: Round) -> bool:
-    """Tell whether a return arrived after the round's due date."""
-    if not received_at:
-        return False
-    return dt.datetime.fromisoformat(received_at).date() > rnd.due
+def is_late(arrived_at: str | None, evidence: str | None, rnd: Round) -> bool:
+    """Tell whether a return is shown to have arrived after the round's due date."""
+    return lateness(arrived_at, evidence, rnd) == LATE
 
 
 def round_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
@@ -39,15 +39,18 @@ def _read_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
     details = {
         r["id"]: (
             strings.setdefault(r["source"], r["source"]),
-            strings.setdefault(r["received_at"], r["received_at"]),
+            strings.setdefault(r["arrived_at"], r["arrived_at"]),
             bool(r["verified"]),
+            strings.setdefault(r["arrived_evidence"], r["arrived_evidence"]),
         )
         for r in returns
     }
-    answers = {
-        (answer.unit, answer.task_id): AnswerRecord(answer, *details[return_id], row)
-        for return_id, answer, row in ledger.iter_current_answers(rnd.id, strings)
-    }
+    answers = {}
+    for return_id, answer, row in ledger.iter_current_answers(rnd.id, strings):
+        source, arrived_at, verified, evidence = details[return_id]
+        answers[(answer.unit, answer.task_id)] = AnswerRecord(
+            answer, source, arrived_at, verified, row, evidence
+        )
     files: list[FileVerdict] = []
     problems: list[Problem] = []
     for r in returns:
@@ -60,9 +63,10 @@ def _read_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
                 unit=r["unit"],
                 reasons=tuple(x["message"] for x in reasons),
                 verified=bool(r["verified"]),
-                received_at=r["received_at"],
+                received_at=r["arrived_at"],
                 saved_at=r["saved_at"],
                 current=bool(r["current"]),
+                evidence=r["arrived_evidence"],
             )
         )
         for x in reasons:
@@ -85,41 +89,57 @@ def _read_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
         mine = by_unit.get(d.unit, [])
         current = next((r for r in mine if r["current"]), None)
         directory = config.unit(d.unit)
-        contact = {
-            "contact": directory.contact if directory else "",
-            "phone": directory.phone if directory else "",
-            "email": "、".join(directory.email) if directory else "",
-        }
+        contact = directory.contact if directory else ""
+        phone = directory.phone if directory else ""
+        email = "、".join(directory.email) if directory else ""
         if current is not None:
             fields = json.loads(current["unit_fields"] or "{}")
+            when = lateness(current["arrived_at"], current["arrived_evidence"], rnd)
+            # A correction sent after the return in use, and rejected: the return still
+            # counts, but the unit is told why its correction was not taken.
+            correction = next(
+                (
+                    r
+                    for r in reversed(mine)
+                    if r["verdict"] == VERDICT_REJECTED and _later(r, current)
+                ),
+                None,
+            )
             units.append(
                 UnitState(
                     d.unit,
                     "returned",
-                    late=is_late(current["received_at"], rnd),
-                    received_at=current["received_at"],
+                    late=when == LATE,
+                    received_at=current["arrived_at"],
+                    reasons=_errors(correction) if correction is not None else (),
+                    contact=contact,
+                    phone=phone,
+                    email=email,
                     reporter=fields.get("reporter", ""),
                     reporter_phone=fields.get("phone", ""),
-                    **contact,
+                    evidence=current["arrived_evidence"],
+                    arrival_unknown=when == UNKNOWN,
+                    correction_rejected=correction is not None,
+                    correction_at=correction["arrived_at"] if correction is not None else None,
                 )
             )
         elif mine:
             last = mine[-1]
-            reasons = tuple(
-                x["message"] for x in json.loads(last["reasons"]) if x.get("severity") != "warning"
-            )
             units.append(
                 UnitState(
                     d.unit,
                     "rejected",
-                    late=is_late(last["received_at"], rnd),
-                    received_at=last["received_at"],
-                    reasons=reasons,
-                    **contact,
+                    late=is_late(last["arrived_at"], last["arrived_evidence"], rnd),
+                    received_at=last["arrived_at"],
+                    reasons=_errors(last),
+                    contact=contact,
+                    phone=phone,
+                    email=email,
+                    evidence=last["arrived_evidence"],
                 )
             )
         else:
-            units.append(UnitState(d.unit, "missing", **contact))
+            units.append(UnitState(d.unit, "missing", contact=contact, phone=phone, email=email))
 
     previous: dict[tuple[str, str], Answer] = {}
     before = config.previous_round(rnd.id)
@@ -134,6 +154,7 @@ def _read_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
         year=config.office.year,
         expected_progress=rnd.expected_progress(config.office.year),
         statuses=config.status_names,
+        roles=config.status_roles,
         tasks=ledger.round_tasks(rnd.id),
         dispatches=dispatches,
         answers=answers,
@@ -144,6 +165,20 @@ def _read_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
     )
 
 
+def _errors(row: sqlite3.Row) -> tuple[str, ...]:
+    """Return why a return was rejected: its errors, without the warnings."""
+    return tuple(x["message"] for x in json.loads(row["reasons"]) if x.get("severity") != "warning")
+
+
+def _later(row: sqlite3.Row, than: sqlite3.Row) -> bool:
+    """Tell whether a return came after another: by the files' own save times when both have
+    one, else by when they arrived, else by when they were collected."""
+    for key in ("saved_at", "arrived_at"):
+        if row[key] and than[key] and row[key] != than[key]:
+            return bool(row[key] > than[key])
+    return bool(row["id"] > than["id"])
+
+
 def format_status(state: RoundState) -> str:
     """Return a terminal overview of a round, readable at a glance."""
     rnd = state.round
@@ -151,7 +186,8 @@ def format_status(state: RoundState) -> str:
     returned = state.units_in("returned")
     missing = state.units_in("missing")
     rejected = state.units_in("rejected")
-    late = [u.unit for u in state.units if u.late and u.state == "returned"]
+    late = [u.unit for u in state.late_units()]
+    unknown = state.arrival_unknown_units()
     rate = f"{100 * len(returned) / total:.1f}%" if total else "—"
     lines = [
         f"第 {rnd.id} 轮（{rnd.name}，截止 {rnd.due}，序时进度 {state.expected_progress}%）",
@@ -167,12 +203,21 @@ def format_status(state: RoundState) -> str:
     )
     behind = sum(1 for r in state.answers.values() if state.behind_schedule(r.answer))
     if behind:
-        lines.append(f"  自报“序时推进”但进度低于序时进度的（欠进度）：{behind} 项")
+        lines.append(f"  自报{state.named(ON_TRACK)}但进度低于序时进度的（欠进度）：{behind} 项")
     if missing:
         lines.append("  未报：" + "、".join(missing))
     if late:
         lines.append("  逾期：" + "、".join(late))
+    if unknown:
+        lines.append(
+            f"  收到时间未知（截止日期后才首次收集，文件本身没有收到时间的凭据，未计为逾期）：{len(unknown)} 个单位——"
+            + "、".join(u.unit for u in unknown)
+            + f"。{ARRIVED_HINT}"
+        )
     for u in state.units:
         if u.state == "rejected":
             lines.append(f"  退回：{u.unit} — {'；'.join(u.reasons)[:200]}")
+    for u in state.units:
+        if u.correction_rejected:
+            lines.append(f"  已报，更正件被退回：{u.unit} — {'；'.join(u.reasons)[:200]}")
     return "\n".join(lines)

@@ -8,13 +8,22 @@ data, no I/O.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TypeVar
 
-from toolkit.model import Answer, Dispatch, Round, Task
+from toolkit.model import (
+    KNOWN_ROLES,
+    NOT_REPORTED,
+    ON_TRACK,
+    Answer,
+    Dispatch,
+    Round,
+    Task,
+    status_names,
+)
 
 T = TypeVar("T")
 X = TypeVar("X")
@@ -25,7 +34,7 @@ VERDICT_REJECTED = "rejected"
 VERDICT_NOT_RETURN = "not a return"  # a .pdf, a .docx, the office's own outgoing mail
 VERDICT_SKIPPED = "skipped"  # lock and temporary files, pipes, links out of the folders
 VERDICT_UNREAD = "unread"  # not read this time (the reader overran or died): tried again next time
-LAGGING_FLAG = "欠进度"  # claims 序时推进 with progress below the expected progress
+LAGGING_FLAG = "欠进度"  # claims to be on track (序时推进) below the expected progress
 
 
 @dataclass(frozen=True)
@@ -50,10 +59,11 @@ class FileVerdict:
     unit: str | None
     reasons: tuple[str, ...]
     verified: bool
-    received_at: str
+    received_at: str  # when it arrived ("" when nothing shows it), by ``evidence``
     saved_at: str | None = None
     current: bool = False
     archived_path: str = ""
+    evidence: str | None = None  # mail | imap | collected | clerk (toolkit.rounds.arrival)
 
 
 @dataclass(frozen=True, slots=True)  # one per answer: ~50,000 in a province's round
@@ -65,6 +75,7 @@ class AnswerRecord:
     received_at: str
     verified: bool
     row: int | None = None
+    evidence: str = ""  # how received_at is known (toolkit.rounds.arrival)
 
 
 @dataclass(frozen=True)
@@ -73,14 +84,18 @@ class UnitState:
 
     unit: str
     state: str  # returned | missing | rejected
-    late: bool = False
+    late: bool = False  # arrived after the due date, on evidence (toolkit.rounds.arrival)
     received_at: str | None = None
-    reasons: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()  # why its return (or, when returned, its correction) was rejected
     contact: str = ""
     phone: str = ""
     email: str = ""
     reporter: str = ""
     reporter_phone: str = ""
+    evidence: str | None = None  # how received_at is known
+    arrival_unknown: bool = False  # first collected after the due date, nothing shows when it came
+    correction_rejected: bool = False  # returned, then a correction was rejected (reasons)
+    correction_at: str | None = None  # when that correction arrived
 
 
 @dataclass
@@ -98,10 +113,20 @@ class RoundState:
     files: list[FileVerdict]
     problems: list[Problem]
     previous: dict[tuple[str, str], Answer] = field(default_factory=dict)  # last round's answers
+    # Each status's role (done, on_track, lagging, not_started): the rules follow it.
+    roles: Mapping[str, str] = field(default_factory=lambda: dict(KNOWN_ROLES))
 
     def units_in(self, state: str) -> list[str]:
         """Return the units whose state is ``state`` (returned, missing, rejected)."""
         return [u.unit for u in self.units if u.state == state]
+
+    def late_units(self) -> list[UnitState]:
+        """The units whose current return arrived after the due date (逾期报送)."""
+        return [u for u in self.units if u.state == "returned" and u.late]
+
+    def arrival_unknown_units(self) -> list[UnitState]:
+        """The units whose current return may be late: first collected after the due date."""
+        return [u for u in self.units if u.state == "returned" and u.arrival_unknown]
 
     @cached_property
     def _lead_index(self) -> dict[str, list[str]]:
@@ -140,19 +165,27 @@ class RoundState:
         return max(statuses, key=lambda s: ranks.get(s, len(ranks)))
 
     def rolled_up(self, task_id: str) -> str | None:
-        """Return the task's status: the least advanced of its lead units' answers, or None.
+        """Return the task's status: the least advanced of *all* its lead units, or None.
 
-        Units that have not answered do not count; the per-unit views show them as 未报送.
+        A lead unit without a current answer (silent, or its return rejected) counts as 未报送,
+        the least advanced of all: no task reads 已完成 while one of its lead units is silent.
+        None for a task dispatched to no one.
         """
-        return self.least_advanced([a.status for a in self.task_answers(task_id)])
+        answers = self.task_answers(task_id)
+        return roll_up(answers, len(self.lead_units(task_id)), self.least_advanced)
 
     def behind_schedule(self, answer: Answer) -> bool:
-        """Tell whether an answer claims 序时推进 with progress below the expected progress."""
+        """Tell whether an answer claims to be on track (序时推进) with progress below the
+        expected progress."""
         return (
-            answer.status == "序时推进"
+            self.roles.get(answer.status) == ON_TRACK
             and answer.progress is not None
             and answer.progress < self.expected_progress
         )
+
+    def named(self, role: str) -> str:
+        """Return the statuses with ``role`` as a sentence names them: ``“序时推进”``."""
+        return status_names(self.roles, role)
 
     def status_counts(self) -> dict[str, int]:
         """Count the current answers (one per task × lead unit) by status, in status order."""
@@ -160,6 +193,16 @@ class RoundState:
         for record in self.answers.values():
             counts[record.answer.status] = counts.get(record.answer.status, 0) + 1
         return counts
+
+
+def roll_up(
+    answers: list[Answer], leads: int, least_advanced: Callable[[list[str]], str | None]
+) -> str | None:
+    """Return the status of a task whose ``leads`` lead units gave ``answers``: 未报送 while
+    any of them has not answered, else the least advanced answer (``RoundState.rolled_up``)."""
+    if len(answers) < leads:
+        return NOT_REPORTED
+    return least_advanced([a.status for a in answers])
 
 
 @contextmanager
@@ -221,15 +264,21 @@ def task_change(
     before: list[Answer],
     answered: list[Answer],
     rolled: str | None,
-    least_advanced: Callable[[Iterable[str]], str | None],
+    least_advanced: Callable[[list[str]], str | None],
     ranks: dict[str, int],
+    leads: int = 0,
 ) -> Change:
-    """Return how a task moved: last round's answers ``before``, this round's ``answered``."""
+    """Return how a task moved: last round's answers ``before``, this round's ``answered``.
+
+    Last round's status is rolled up as this round's is: 未报送 when fewer of the ``leads``
+    lead units answered than there are.
+    """
+    previous = NOT_REPORTED if len(before) < leads else least_advanced([a.status for a in before])
     if not before:
         return Change(None, rolled, 0, None, ("上轮无报送",))
     if not answered:
-        return Change(least_advanced([a.status for a in before]), None, -1, None, ("本轮未报送",))
-    old = least_advanced([a.status for a in before]) or ""
+        return Change(previous, None, -1, None, ("本轮未报送",))
+    old = previous or ""
     new = rolled or ""
     r_old, r_new = ranks.get(old, len(ranks)), ranks.get(new, len(ranks))
     if r_new < r_old:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -22,7 +22,8 @@ from typing import Any
 
 from toolkit.config import Config
 from toolkit.files import atomic_path
-from toolkit.model import NOT_REPORTED, Answer, Task
+from toolkit.model import NOT_REPORTED, ON_TRACK, Answer, Task
+from toolkit.rounds.arrival import ARRIVED_HINT, EVIDENCE_MARKS, shown_time
 from toolkit.rounds.state import (
     LAGGING_FLAG,
     AnswerRecord,
@@ -30,12 +31,13 @@ from toolkit.rounds.state import (
     UnitState,
     average,
     collector_paused,
+    roll_up,
     section_rows,
     task_change,
 )
 from toolkit.workbook import layout, xlsx_write
 from toolkit.workbook.layout import Column
-from toolkit.workbook.style import STATUS_BARS, STATUS_FILLS, print_setup
+from toolkit.workbook.style import print_setup, status_bar, status_fill
 from toolkit.workbook.xlsx_write import write_row
 
 CONSOLIDATED_NAME = "汇总表.xlsx"
@@ -120,6 +122,8 @@ PROBLEM_COLUMNS: tuple[Column, ...] = (
     Column("message", "问题", 60, True),
 )
 SEVERITIES = {"error": "错误", "warning": "警告"}
+CORRECTION_REJECTED = "已报，更正件被退回"
+ARRIVAL_UNKNOWN = "收到时间未知"
 
 # The cells of a 分单位明细 row left blank when the unit has not answered.
 UNANSWERED_BLANKS = (
@@ -164,7 +168,7 @@ def render_consolidated(
 
 def _render(wb: Any, state: RoundState, config: Config, parallel: bool | None) -> list[str]:
     index = _Index(state)
-    fmt = _Formats(wb, state.statuses)
+    fmt = _Formats(wb, state.roles)
     overview = wb.add_worksheet(SHEET_OVERVIEW)
     task_ws, task_columns = _task_head(wb, fmt, state)
     detail_ws = _detail_head(wb, fmt, state)
@@ -173,7 +177,7 @@ def _render(wb: Any, state: RoundState, config: Config, parallel: bool | None) -
     detail = xlsx_write.fill_elsewhere(
         detail_ws, lambda ws: _detail_rows(ws, fmt, state, index), parallel
     )
-    _overview_sheet(wb, overview, _Formats(wb, state.statuses, "vcenter"), state, config, index)
+    _overview_sheet(wb, overview, _Formats(wb, state.roles, "vcenter"), state, config, index)
     warnings: list[str] = []
     _task_rows(task_ws, task_columns, fmt, state, index, _Cutter(warnings), warnings)
     warnings += detail()
@@ -230,9 +234,10 @@ class _Index:
 
     @cached_property
     def rolled(self) -> dict[str, str | None]:
-        least = self.state.least_advanced
+        """Each task's status: 未报送 while a lead unit is silent (``RoundState.rolled_up``)."""
+        least, leads = self.state.least_advanced, self.lead_units
         return {
-            task_id: least([a.status for a in found])
+            task_id: roll_up(found, len(leads(task_id)), least)
             for task_id, found in self.task_answers.items()
         }
 
@@ -268,21 +273,19 @@ def _date(day: dt.date) -> str:
 
 
 class _Times:
-    """Received times shown as ``2020-10-24 15:30``, each distinct value parsed once."""
+    """Arrival times shown as ``2020-10-24 15:30`` and marked by their evidence
+    (``（首次收集）``, ``（登记）``), each distinct value made once."""
 
     def __init__(self) -> None:
-        self.seen: dict[str, str] = {}
+        self.seen: dict[tuple[str, str | None], str] = {}
 
-    def __call__(self, value: str | None) -> str:
+    def __call__(self, value: str | None, evidence: str | None = None) -> str:
         if not value:
             return ""
-        shown = self.seen.get(value)
+        shown = self.seen.get((value, evidence))
         if shown is None:
-            try:
-                shown = dt.datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M")
-            except ValueError:
-                shown = value
-            self.seen[value] = shown
+            shown = shown_time(value) + EVIDENCE_MARKS.get(evidence or "", "")
+            self.seen[(value, evidence)] = shown
         return shown
 
 
@@ -313,7 +316,7 @@ class _Formats:
     do); the overview's short cells sit in the middle (``valign="vcenter"``).
     """
 
-    def __init__(self, wb: Any, statuses: Sequence[str], valign: str = "top"):
+    def __init__(self, wb: Any, roles: Mapping[str, str], valign: str = "top"):
         base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "text_wrap": True}
         cell = {**base, "border": 1, "valign": valign}
         center = {**cell, "align": "center"}
@@ -336,9 +339,9 @@ class _Formats:
         self.down = wb.add_format({**cell, "font_color": "#C00000"})
         self.overflow = wb.add_format({**cell, "bold": True, "font_color": "#C00000"})
         self.status = {
-            name: wb.add_format({**center, "bg_color": STATUS_FILLS[name]})
-            for name in (*statuses, NOT_REPORTED)
-            if name in STATUS_FILLS
+            name: wb.add_format({**center, "bg_color": fill})
+            for name in (*roles, NOT_REPORTED)
+            if (fill := status_fill(name, roles))
         }
 
     def for_status(self, status: str) -> Any:
@@ -504,7 +507,7 @@ def _overview_sheet(
     returned, missing, rejected = (
         sum(1 for u in unit_states if u.state == s) for s in ("returned", "missing", "rejected")
     )
-    late = sum(1 for u in unit_states if u.late)
+    late = len(state.late_units())  # as duban status counts them: current returns only
     ws.write_string(row, 0, "一、报送情况", fmt.heading)
     row += 1
     headers = ["", "应报送单位", "已报送", "未报送", "被退回", "逾期报送", "报送率"]
@@ -524,7 +527,7 @@ def _overview_sheet(
         row,
         last,
         f"报送截止日 {_date(due)} 全年时间已过 {state.expected_progress:g}%；"
-        f"自报“序时推进”但进度低于此值的，标为“{LAGGING_FLAG}”。",
+        f"自报{state.named(ON_TRACK)}但进度低于此值的，标为“{LAGGING_FLAG}”。",
         fmt.text,
     )
     ws.set_row(row, 28)
@@ -572,7 +575,9 @@ def _overview_sheet(
     ws.write_blank(row, 4, None, fmt.number)
     # The chart sits to the right of the table, from its header to its last row.
     height_pt = 30 + (row - chart_top) * STATUS_ROW_HEIGHT
-    _status_chart(wb, ws, counts, first_count_row, last_count_row, chart_top, last, height_pt)
+    _status_chart(
+        wb, ws, counts, state.roles, first_count_row, last_count_row, chart_top, last, height_pt
+    )
     row += 1
     _merged(
         ws,
@@ -581,7 +586,7 @@ def _overview_sheet(
         row,
         last,
         "填报条数：每项任务的每个牵头单位各计一条；任务数：每项任务计一次，"
-        "按其各牵头单位中最落后的状态（汇总状态）统计，均无报送的计为“未报送”。",
+        "按其各牵头单位中最落后的状态（汇总状态）统计，有牵头单位未报送（含被退回）的计为“未报送”。",
         fmt.note,
     )
     ws.set_row(row, 28)
@@ -624,7 +629,15 @@ def _header_row(ws, fmt: _Formats, row: int, headers: Sequence[str]) -> None:
 
 
 def _status_chart(
-    wb, ws, counts: dict[str, int], first: int, last: int, top: int, last_col: int, height_pt: float
+    wb,
+    ws,
+    counts: dict[str, int],
+    roles: Mapping[str, str],
+    first: int,
+    last: int,
+    top: int,
+    last_col: int,
+    height_pt: float,
 ) -> None:
     """Insert the column chart of status counts beside the status table (columns F on)."""
     chart = wb.add_chart({"type": "column"})
@@ -634,7 +647,7 @@ def _status_chart(
             "name": "填报条数",
             "categories": [SHEET_OVERVIEW, first, 0, last, 0],
             "values": [SHEET_OVERVIEW, first, 1, last, 1],
-            "points": [{"fill": {"color": STATUS_BARS.get(s, "#7F7F7F")}} for s in counts],
+            "points": [{"fill": {"color": status_bar(s, roles)}} for s in counts],
             "data_labels": {"value": True, "font": font},
             "gap": 80,
         }
@@ -779,7 +792,8 @@ def _task_head(wb, fmt, state: RoundState) -> tuple[Any, tuple[Column, ...]]:
     columns = (*TASK_COLUMNS, CHANGE_COLUMN) if compare else TASK_COLUMNS
     note = (
         f"截至{_date(state.round.due)}，序时进度 {state.expected_progress:g}%。汇总状态取各牵头单位中"
-        f"最落后的状态；平均进度为已填报单位的平均值；“{LAGGING_FLAG}”指自报序时推进但进度低于序时进度。"
+        "最落后的状态，有牵头单位未报送（含被退回）的为“未报送”；平均进度为已填报单位的平均值；"
+        f"“{LAGGING_FLAG}”指自报{state.named(ON_TRACK)}但进度低于序时进度。"
     )
     ws = _table_sheet(
         wb,
@@ -859,7 +873,8 @@ def _change(state: RoundState, index: _Index, task: Task) -> tuple[str, int]:
     units = index.lead_units(task.id)
     before = [state.previous[(u, task.id)] for u in units if (u, task.id) in state.previous]
     now = index.task_answers[task.id]
-    change = task_change(before, now, index.rolled[task.id], index.least_advanced, index.ranks)
+    rolled = index.rolled[task.id]
+    change = task_change(before, now, rolled, index.least_advanced, index.ranks, len(units))
     return "\n".join(change.parts), change.direction
 
 
@@ -874,7 +889,9 @@ def _detail_head(wb, fmt, state: RoundState) -> Any:
         SHEET_DETAIL,
         f"{state.round.name}目标任务推进情况明细（分牵头单位）",
         f"每项任务的每个牵头单位一行，含未报送的；序时进度 {state.expected_progress:g}%。"
-        "“核验”：已核验为按下发文件的标识核对，未核验为按表头和任务内容匹配。",
+        "“核验”：已核验为按下发文件的标识核对，未核验为按表头和任务内容匹配。"
+        "“收到时间”：邮件的发送时间；单独的文件看不出何时收到，为首次收集的时间（注明“首次收集”），"
+        "督查室登记的注明“登记”。",
         DETAIL_COLUMNS,
         state.round.name,
     )
@@ -909,7 +926,7 @@ def _detail_rows(ws, fmt, state: RoundState, index: _Index) -> list[str]:
     # (on each of its lead units' rows), a unit's, and a return's (on each of its answers).
     task_cells: dict[str, tuple[tuple, tuple, int]] = {}
     unit_cells: dict[str, tuple[tuple, int]] = {}
-    return_cells: dict[tuple[str, str, bool], tuple[tuple, tuple, tuple, int]] = {}
+    return_cells: dict[tuple[str, str, bool, str], tuple[tuple, tuple, tuple, int]] = {}
     for r, (task, task_id, unit) in enumerate(pairs[:room], start=FIRST_DATA_ROW):
         shared = task_cells.get(task_id)
         if shared is None:
@@ -934,10 +951,11 @@ def _detail_rows(ws, fmt, state: RoundState, index: _Index) -> list[str]:
             row = [id_cell, text_cell, unit_cell, not_reported, *blanks]
             write_row(ws, r, row, height.points(lines))
             continue
-        key = (record.source, record.received_at, record.verified)
+        key = (record.source, record.received_at, record.verified, record.evidence)
         from_return = return_cells.get(key)
         if from_return is None:
-            source, received = _file_name(record.source), times(record.received_at)
+            source = _file_name(record.source)
+            received = times(record.received_at, record.evidence)
             from_return = return_cells[key] = (
                 (col["source"], source, fmt.text),
                 (col["received"], received, fmt.center),
@@ -992,7 +1010,9 @@ def _units_sheet(wb, fmt, state: RoundState, index: _Index, cut: _Cutter, warnin
         SHEET_UNITS,
         f"未报送、被退回及逾期报送单位（{state.round.name}）",
         f"报送截止日期：{due}。未报送：未收到文件；被退回：文件未通过核对，需按原因修改后重新报送；"
-        "逾期报送：截止日期后收到。",
+        "已报，更正件被退回：已采用此前报送的文件，之后报来的更正件未通过核对；"
+        "逾期报送：截止日期后收到（以邮件时间或督查室登记为准）；"
+        "收到时间未知：单独的文件，截止日期后才首次收集，看不出何时收到，未计为逾期。",
         columns,
         state.round.name,
     )
@@ -1000,20 +1020,32 @@ def _units_sheet(wb, fmt, state: RoundState, index: _Index, cut: _Cutter, warnin
     listed = (
         [(u, "未报送") for u in states if u.state == "missing"]
         + [(u, "被退回") for u in states if u.state == "rejected"]
+        + [(u, CORRECTION_REJECTED) for u in states if u.correction_rejected]
         + [(u, "逾期报送") for u in states if u.state == "returned" and u.late]
+        + [(u, ARRIVAL_UNKNOWN) for u in states if u.state == "returned" and u.arrival_unknown]
     )
     room = _room(SHEET_UNITS, len(listed), warnings)
     height = _Heights(columns)
     times = _Times()
     for n, (r, (us, label)) in enumerate(enumerate(listed[:room], start=FIRST_DATA_ROW), start=1):
-        received = times(us.received_at)
+        received = times(us.received_at, us.evidence)
         if label == "未报送":
             reasons = "截至汇总时未收到报送文件。"
-        elif label == "被退回":
+        elif label in ("被退回", CORRECTION_REJECTED):
             numbered = [f"{i}. {reason}" for i, reason in enumerate(us.reasons, start=1)]
             reasons = "\n".join(numbered) or "文件未通过核对。"
-            if us.late:
+            if label == CORRECTION_REJECTED:
+                reasons = (
+                    f"{times(us.correction_at) or '此后'}收到的更正件未通过核对，"
+                    f"仍采用{received}收到的文件。更正件的问题：\n{reasons}"
+                )
+            elif us.late:
                 reasons += f"\n（逾期：截止日期{due}后收到）"
+        elif label == ARRIVAL_UNKNOWN:
+            reasons = (
+                f"截止日期{due}后（{received}）才首次收集，文件本身没有收到时间的凭据"
+                f"（如邮件），未计为逾期。{ARRIVED_HINT}"
+            )
         else:
             reasons = f"截止日期{due}，{received or '截止日期后'}收到{_days_late(us, state)}。"
         cells = {

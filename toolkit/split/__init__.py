@@ -23,7 +23,7 @@ from pathlib import Path
 from toolkit.config import Config
 from toolkit.errors import LedgerError
 from toolkit.files import remove_leftovers, safe_file_name
-from toolkit.ledger import Ledger, ledger_path, now
+from toolkit.ledger import Ledger, Voided, ledger_path, now
 from toolkit.model import Answer, Dispatch, Round, Task, TaskTable
 from toolkit.progress import progress
 from toolkit.split.render import RowCache, TrackingWorkbook, write_tracking_workbook
@@ -43,6 +43,8 @@ class SplitResult:
     table: TaskTable
     undispatched: tuple[tuple[Task, str], ...]  # tasks (or labels) no workbook carries, and why
     prefilled: int = 0
+    superseded: int = 0  # workbooks of an earlier split of the round made void (--force)
+    voided: Voided = Voided()  # the returns judged against them, history now
 
 
 def text_digest(task: Task) -> str:
@@ -78,7 +80,7 @@ def split(
         staging = Path(tempfile.mkdtemp(prefix=".dispatch-", dir=round_dir))
         try:
             written, dispatches, prefilled = _write_all(config, rnd, plans, staging, prefill)
-            ledger.record_dispatches(rnd.id, dispatches, table.tasks, force=force)
+            voided = ledger.record_dispatches(rnd.id, dispatches, table.tasks, force=force)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -92,7 +94,9 @@ def split(
         target.rename(superseded)
     staging.rename(target)
     workbooks = tuple((plan, target / path.name) for plan, path in written)
-    return SplitResult(rnd, target, workbooks, table, tuple(undispatched), prefilled)
+    return SplitResult(
+        rnd, target, workbooks, table, tuple(undispatched), prefilled, len(earlier), voided
+    )
 
 
 def _has_workbooks(folder: Path) -> bool:

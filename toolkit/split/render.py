@@ -22,7 +22,7 @@ from typing import Any
 from toolkit import __version__
 from toolkit.config import Config
 from toolkit.files import write_atomically
-from toolkit.model import Answer, Round, Task
+from toolkit.model import DONE, LAGGING, Answer, Round, Task, status_names
 from toolkit.workbook import layout, xlsx_write
 from toolkit.workbook.style import PROTECT_OPTIONS, print_setup
 
@@ -162,7 +162,8 @@ def _guide_sheet(wb, fmt: _Formats, book: TrackingWorkbook, config: Config) -> N
         f"1. 在“{layout.SHEET_TASKS}”表中逐项填写白色单元格：完成状态（下拉选择）、完成进度（0–100 的整数）、"
         "工作进展情况、存在问题、下一步计划。",
         "2. 灰色单元格（序号、任务内容、责任单位、分管领导）是下达的任务，请勿修改；如有异议请另行书面说明。",
-        "3. 状态为“滞后”的，必须在“存在问题”中说明原因；状态为“已完成”的，完成进度填 100。",
+        f"3. 状态为{status_names(config.status_roles, LAGGING)}的，必须在“存在问题”中说明原因；"
+        f"状态为{status_names(config.status_roles, DONE)}的，完成进度填 100。",
         "4. 在本表下方黄色单元格填写填报人、联系电话和填报日期。",
         f"5. 保存为 .xlsx（不要改为其他格式、不要加密码），于截止日期前发送给{office.short_name}。文件名可以不改。",
     ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from toolkit.model import NOT_REPORTED
+from collections.abc import Mapping
+
+from toolkit.model import DONE, LAGGING, NOT_REPORTED, NOT_STARTED, ON_TRACK
 
 # Options every workbook duban writes is opened with: text stays text.
 WORKBOOK_OPTIONS = {
@@ -19,21 +21,34 @@ PROTECT_OPTIONS = {
 
 
 # Light fills for status cells (the printed table stays readable in black and white) and the
-# stronger colours of the chart's bars. A status the office added itself gets no colour.
+# stronger colours of the chart's bars, by the status's role (config.toml's [[statuses]] role):
+# an office's own names get the colours of their roles.
 STATUS_FILLS = {
-    "已完成": "#C6EFCE",
-    "序时推进": "#DDEBF7",
-    "滞后": "#FFC7CE",
-    "未启动": "#D9D9D9",
+    DONE: "#C6EFCE",
+    ON_TRACK: "#DDEBF7",
+    LAGGING: "#FFC7CE",
+    NOT_STARTED: "#D9D9D9",
     NOT_REPORTED: "#FFEB9C",
 }
 STATUS_BARS = {
-    "已完成": "#70AD47",
-    "序时推进": "#5B9BD5",
-    "滞后": "#E0474C",
-    "未启动": "#A5A5A5",
+    DONE: "#70AD47",
+    ON_TRACK: "#5B9BD5",
+    LAGGING: "#E0474C",
+    NOT_STARTED: "#A5A5A5",
     NOT_REPORTED: "#FFC000",
 }
+NO_BAR = "#7F7F7F"  # a status without a role (only ever an unvalidated one)
+
+
+def status_fill(status: str, roles: Mapping[str, str]) -> str | None:
+    """Return the fill of a status cell by the status's role (``roles``: name → role)."""
+    return STATUS_FILLS.get(roles.get(status, NOT_REPORTED if status == NOT_REPORTED else ""))
+
+
+def status_bar(status: str, roles: Mapping[str, str]) -> str:
+    """Return the colour of a status's bar in a chart, by its role."""
+    role = roles.get(status, NOT_REPORTED if status == NOT_REPORTED else "")
+    return STATUS_BARS.get(role, NO_BAR)
 
 
 def print_setup(ws, footer_left: str = "") -> None:

@@ -1,0 +1,129 @@
+"""A round's state (``toolkit.rounds.state``): the roll-up every view shares, as a clerk sees it.
+
+The roll-up of a task is the least advanced of *all* its lead units; a lead unit without a
+current answer counts as 未报送. The 汇总表, the summary, the leaders' briefs and the year end
+all show it so: no task reads 已完成 while one of its lead units is silent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+from collections import Counter
+from pathlib import Path
+
+from office import ROUND, Office, collect_json, mail_with, set_saved_at
+from sheets import units_sheet
+from test_report import overview_counts, task_sheet
+
+from toolkit.ledger import Ledger, ledger_path
+from toolkit.model import Answer
+from toolkit.reports.figures import round_figures
+from toolkit.reports.round import brief_context
+from toolkit.reports.year_figures import year_figures
+from toolkit.rounds import round_state
+from toolkit.workbook import layout
+
+UNIT = "区发改局"  # leads 19 tasks: some alone, task 107 with eleven other units
+
+
+def test_a_task_with_a_silent_lead_unit_is_not_reported_anywhere(office: Office, run_cli):
+    answers = [
+        Answer(t, UNIT, "已完成", 100, f"任务{t}已完成。", "", "巩固成果。")
+        for t in office.dispatches[UNIT].task_ids
+    ]
+    office.fill(UNIT, answers=answers)
+    assert collect_json(run_cli, office)["units"]["returned"] == [UNIT]
+
+    with Ledger(ledger_path(office.out)) as ledger:
+        state = round_state(office.config, ledger, office.config.round(ROUND))
+    alone = {t.id for t in state.tasks if state.lead_units(t.id) == [UNIT]}
+    assert "107" not in alone and len(state.lead_units("107")) == 12
+    expected = {t.id: "已完成" if t.id in alone else "未报送" for t in state.tasks}
+
+    # The 汇总表: each task's row, and the counts of tasks by status.
+    workbook = office.out / ROUND / "汇总表.xlsx"
+    rows = task_sheet(workbook)
+    assert {task_id: row["汇总状态"] for task_id, row in rows.items()} == expected
+    lines = rows["107"]["各牵头单位报送情况"].split("\n")
+    assert lines == [
+        f"{u}：已完成 100%" if u == UNIT else f"{u}：未报送" for u in state.lead_units("107")
+    ]
+    counts = overview_counts(workbook)["tasks"]
+    assert {s: n for s, n in counts.items() if n} == dict(Counter(expected.values()))
+
+    # The summary and a brief of a leader in charge of task 107.
+    figures = round_figures(state, office.config)
+    assert {t.task.id: t.status for t in figures.tasks} == expected
+    assert figures.overall.done == len(alone)
+    brief = brief_context(figures, office.config, "陈斌", dt.date(2020, 10, 30))
+    (row,) = [r for r in brief["tasks"] if r["id"] == "107"]
+    assert row["status_lines"][0] == "未报送"
+    assert any(s.startswith("有牵头单位未报送的") and "107" in s for s in brief["attention"])
+
+    # The year end: no round in which all of 107's lead units answered.
+    year = {t.task.id: t.status for t in year_figures(office.config).tasks}
+    assert year == expected
+
+
+def test_a_rejected_correction_after_an_accepted_return_is_shown_and_chased(
+    office: Office, run_cli, tmp_path: Path
+):
+    unit = "区商务局"
+    first = set_saved_at(office.fill(unit, name="初报/区商务局.xlsx"), "2020-10-20T08:00:00Z")
+    task_id = office.dispatches[unit].task_ids[0]
+    correction = office.fill(unit, name="更正/区商务局.xlsx", tamper=task_id)
+    set_saved_at(correction, "2020-10-22T08:00:00Z")
+    first = mail_with(
+        first, tmp_path / "初报.eml", "区商务局.xlsx", dt.datetime(2020, 10, 20, 9, 30)
+    )
+    correction = mail_with(
+        correction, tmp_path / "更正.eml", "区商务局.xlsx", dt.datetime(2020, 10, 22, 10, 0)
+    )
+    with Ledger(ledger_path(office.out)) as ledger:
+        sent = {t.id: t for t in ledger.round_tasks(ROUND)}[task_id]
+    text = " ".join(layout.task_text(sent).split())
+    reason = (
+        f"任务 {task_id} 的任务内容被修改：现为“…{text[-12:]}（力争完成）”，下发时为“…{text[-12:]}”。"
+        "任务内容不得修改，如有异议请另行书面说明。"
+    )
+
+    report = collect_json(run_cli, office, first, correction)
+
+    # The first return still counts; the correction's rejection is not lost.
+    assert report["units"]["returned"] == [unit] and report["units"]["rejected"] == []
+    status = run_cli("--output", office.out, "status").stdout
+    assert f"  已报，更正件被退回：{unit} — {reason}\n" in status
+    row = units_sheet(office)[unit]
+    assert row[2:5] == (
+        "已报，更正件被退回",
+        "2020-10-20 09:30",
+        "2020-10-22 10:00收到的更正件未通过核对，仍采用2020-10-20 09:30收到的文件。"
+        f"更正件的问题：\n1. {reason}",
+    )
+    remind = run_cli("--output", office.out, "remind", "--unit", unit)
+    assert remind.exit_code == 0, remind.output
+    assert f"  {unit}（已报，更正件被退回：{reason}）：已写入发件箱（未发送）" in remind.stdout
+    (eml,) = (office.out / ROUND / "outbox-remind").rglob("*.eml")
+    body = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    text = body.get_body(("plain",)).get_content()
+    assert "于2020年10月22日报送的填报表更正件（2020年10月报送）未通过审核，未予采用" in text
+    assert f"1. {reason}" in text
+    assert "此前报送的填报表仍然有效" in text
+
+
+def test_a_rejected_draft_older_than_the_accepted_return_is_not_a_correction(
+    office: Office, run_cli, tmp_path: Path
+):
+    unit = "区商务局"
+    accepted = set_saved_at(office.fill(unit, name="终稿/区商务局.xlsx"), "2020-10-22T08:00:00Z")
+    draft = office.fill(unit, name="草稿/区商务局.xlsx", tamper=office.dispatches[unit].task_ids[0])
+    set_saved_at(draft, "2020-10-20T08:00:00Z")
+    sent = dt.datetime(2020, 10, 23, 9, 0)  # both mailed together, the draft by mistake
+    accepted = mail_with(accepted, tmp_path / "终稿.eml", "区商务局.xlsx", sent)
+    draft = mail_with(draft, tmp_path / "草稿.eml", "区商务局草稿.xlsx", sent)
+    collect_json(run_cli, office, accepted, draft)
+    assert unit not in units_sheet(office)
+    assert "更正件" not in run_cli("--output", office.out, "status").stdout
+    assert unit not in run_cli("--output", office.out, "remind").stdout
