@@ -331,10 +331,14 @@ def test_a_ledger_of_the_first_release_is_migrated_and_keeps_its_history(
     assert {u.unit: u.state for u in state.units} == {"区发改局": "missing", "区财政局": "returned"}
     assert list(state.answers) == [("区财政局", "10")]
 
-    # Opened again: nothing to migrate, no second copy.
+    # Opened again: nothing to migrate, no second copy of the old version (and the day's copy)
     with Ledger(path) as ledger:
         assert [r["id"] for r in ledger.returns(ROUND)] == [2]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.sqlite", "ledger.sqlite.bak-v1"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "ledger.sqlite",
+        "ledger.sqlite.bak",
+        "ledger.sqlite.bak-v1",
+    ]
 
 
 def test_a_ledger_from_a_newer_duban_is_refused_untouched(tmp_path: Path):
@@ -367,3 +371,92 @@ def test_a_failed_migration_leaves_the_ledger_as_it_was(
         Ledger(path)
     assert "ledger.sqlite.bak-v1" in str(e.value)
     assert path.read_bytes() == content
+
+
+# --- a ledger that is busy, read-only, damaged or empty (issue 12 item 16) ----------------------
+
+
+def _ledger_with_a_dispatch(folder: Path) -> Path:
+    from toolkit.config import load_config
+    from toolkit.split import split
+
+    config = load_config(None, folder)
+    split(config)
+    return ledger_path(folder)
+
+
+def test_a_ledger_held_by_another_process_is_busy_not_damaged(tmp_path: Path):
+    import sqlite3
+
+    path = _ledger_with_a_dispatch(tmp_path)
+    holder = sqlite3.connect(path)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(LedgerError) as busy:
+            Ledger(path, timeout=0.2).close()
+    finally:
+        holder.rollback()
+        holder.close()
+    assert str(busy.value) == (
+        f"{path}: 台账正被另一个 duban 程序使用（等了 30 秒仍未释放）。"
+        "请等它运行结束（或关闭另一个 duban 窗口）后再试。"
+    )
+
+
+def test_status_and_report_never_write_to_the_ledger(tmp_path: Path, run_cli):
+    path = _ledger_with_a_dispatch(tmp_path)
+    backup = path.with_name("ledger.sqlite.bak")
+    before = (path.read_bytes(), path.stat().st_mtime_ns, backup.stat().st_mtime_ns)
+    for command in ("status", "report"):
+        result = run_cli("--output", tmp_path, command)
+        assert result.exit_code == 0, result.output
+    assert (path.read_bytes(), path.stat().st_mtime_ns, backup.stat().st_mtime_ns) == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("ledger")) == [
+        "ledger.sqlite",
+        "ledger.sqlite.bak",
+    ]
+
+
+def test_a_damaged_ledger_is_a_sentence_with_the_backup_to_restore(tmp_path: Path, run_cli):
+    path = _ledger_with_a_dispatch(tmp_path)
+    assert path.with_name("ledger.sqlite.bak").stat().st_size > 0
+    damaged = bytearray(path.read_bytes())
+    damaged[:100] = b"not a database at all " * 4 + b"...."  # the header is gone
+    path.write_bytes(bytes(damaged))
+    result = run_cli("--output", tmp_path, "status", catch_exceptions=True)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{path}: 台账文件已损坏，无法读取" in result.output
+    assert f"duban 保留的备份是 {path.with_name('ledger.sqlite.bak')}" in result.output
+
+
+def test_an_empty_ledger_file_is_not_silently_a_new_ledger(tmp_path: Path, run_cli):
+    path = ledger_path(tmp_path)
+    path.write_bytes(b"")
+    for command in ("status", "split"):
+        result = run_cli("--output", tmp_path, command, catch_exceptions=True)
+        assert result.exit_code == 1
+        assert f"{path}: 台账文件是空的（0 字节），不是一个新台账。" in result.output
+    assert path.read_bytes() == b""
+
+
+def test_a_ledger_on_a_read_only_disk_says_so(tmp_path: Path, run_cli):
+    import subprocess
+
+    disk = tmp_path / "ro"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(disk)]).returncode:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        _ledger_with_a_dispatch(disk / "out")
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        result = run_cli("--output", disk / "out", "split", "--force", catch_exceptions=True)
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        ledger = ledger_path(disk / "out")
+        assert result.output.strip() == (
+            f"Error: {ledger}: 台账所在的文件夹是只读的，无法写入。"
+            "请把输出文件夹放在可以写入的位置（或请单位的电脑管理员检查权限）。"
+        )
+        status = run_cli("--output", disk / "out", "status")  # reading needs no writing
+        assert status.exit_code == 0, status.output
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)

@@ -30,8 +30,13 @@ class _Group(click.Group):
                 raise
             raise click.ClickException(str(e)) from None
         except (OSError, sqlite3.Error) as e:
+            from toolkit.ledger import ledger_path, ledger_problem
+
             config = (ctx.obj or {}).get("config")
-            known = from_system(e, config.output_dir if config is not None else None)
+            folder = config.output_dir if config is not None else None
+            known = from_system(e, folder)
+            if known is None and isinstance(e, sqlite3.Error) and folder is not None:
+                known = ledger_problem(e, ledger_path(folder), known_only=True)
             if known is None or (ctx.obj and ctx.obj.get("verbose")):
                 raise
             raise click.ClickException(str(known)) from None
@@ -231,7 +236,7 @@ def status(ctx: click.Context, round_id: str | None) -> None:
 
     config = _config(ctx)
     rnd = config.round(round_id)
-    with Ledger(ledger_path(config.output_dir)) as ledger:
+    with Ledger(ledger_path(config.output_dir), readonly=True) as ledger:
         state = round_state(config, ledger, rnd)
     if not state.dispatches:
         raise click.ClickException(

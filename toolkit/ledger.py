@@ -16,16 +16,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit.errors import LedgerError
+from toolkit.errors import LedgerError, ToolkitError, from_system
 from toolkit.model import Answer, Dispatch, Task
 
 SCHEMA_VERSION = 2
+BUSY_SECONDS = 30.0  # how long to wait for another duban process to let go of the ledger
 _TASKS_PER_PARSE = 250  # round_tasks: tasks parsed per json.loads (bigger chunks fragment memory)
 
 SCHEMA = """
@@ -257,32 +259,77 @@ def _backup_path(path: Path, version: int) -> Path:
 class Ledger:
     """An open ledger file."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, readonly: bool = False, timeout: float = BUSY_SECONDS):
+        """Open the ledger at ``path``; ``readonly`` for commands that only read it (status,
+        report): they never write to it, not even to create or upgrade it."""
         self.path = path
+        self.readonly = readonly
         self._batched = False
         self._generations: dict[str, int] = {}  # round -> its current generation, once read
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.db = sqlite3.connect(path, timeout=30)
-            self.db.row_factory = sqlite3.Row
-            version = self._version()
-            if version is not None and version > SCHEMA_VERSION:
-                raise LedgerError(
-                    f"{path}: 台账由较新版本的 duban 写入（格式版本 {version}），"
-                    f"本版本只认识到 {SCHEMA_VERSION}。请升级 duban 后再运行。"
-                )
-            if version is not None and version < SCHEMA_VERSION:
-                self._migrate(version)
-            self.db.executescript(SCHEMA)
-            self.db.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-            self.db.commit()
-            self.db.execute("PRAGMA foreign_keys = ON")
-        except sqlite3.DatabaseError as e:
+        if path.exists() and path.is_file() and path.stat().st_size == 0:
             raise LedgerError(
-                f"{path}: 台账文件无法打开（{e}）。如文件已损坏，请从备份恢复。"
-            ) from None
+                f"{path}: 台账文件是空的（0 字节），不是一个新台账。{_restore_hint(path)}"
+            )
+        if readonly and not path.exists():
+            raise LedgerError(f"{path}: 还没有台账，这里还没有分发记录（还没有运行过 duban split）。请先运行 duban split。")
+        try:
+            if readonly:
+                self.db = sqlite3.connect(
+                    f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=timeout
+                )
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite3.connect(path, timeout=timeout)
+            self.db.row_factory = sqlite3.Row
+            self._open()
+        except sqlite3.Error as e:
+            raise ledger_problem(e, path) or LedgerError(f"{path}: {e}") from None
+        if not readonly:
+            self._keep_backup()
+
+    def _open(self) -> None:
+        version = self._version()
+        if version is not None and version > SCHEMA_VERSION:
+            raise LedgerError(
+                f"{self.path}: 台账由较新版本的 duban 写入（格式版本 {version}），"
+                f"本版本只认识到 {SCHEMA_VERSION}。请升级 duban 后再运行。"
+            )
+        if self.readonly:
+            if version is None:
+                raise LedgerError(f"{self.path}: 台账里还没有任何记录：请先运行 duban split。")
+            if version < SCHEMA_VERSION:
+                raise LedgerError(
+                    f"{self.path}: 台账是旧版本（格式版本 {version}），需要升级后才能读取。"
+                    "请先运行一次会写台账的命令（如 duban collect），它会先备份再升级。"
+                )
+            return
+        if version is not None and version < SCHEMA_VERSION:
+            self._migrate(version)
+        self.db.executescript(SCHEMA)
+        self.db.execute(
+            "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        )
+        self.db.commit()
+        self.db.execute("PRAGMA foreign_keys = ON")
+
+    def _keep_backup(self) -> None:
+        """Copy the ledger aside once a day, before the first command that writes to it.
+
+        The copy is what a clerk restores from if the file is ever damaged (a disk fault, a
+        copy cut short): at most a day of records is lost, and ``collect`` can be run again.
+        """
+        backup = backup_path(self.path)
+        try:
+            if backup.exists() and dt.date.fromtimestamp(backup.stat().st_mtime) == dt.date.today():
+                return
+            copy = sqlite3.connect(backup.with_name(backup.name + ".tmp"))
+            try:
+                self.db.backup(copy)
+            finally:
+                copy.close()
+            backup.with_name(backup.name + ".tmp").replace(backup)
+        except (OSError, sqlite3.Error):
+            pass  # no room for a copy is no reason to stop the command; the next run tries again
 
     def _version(self) -> int | None:
         """Return the schema version the file was written with; None for a new, empty file."""
@@ -754,6 +801,58 @@ class _Digests(Mapping[str, str]):
 
     def __repr__(self) -> str:
         return repr(self._digests())
+
+
+def backup_path(path: Path) -> Path:
+    """Where the daily copy of a ledger is kept."""
+    return path.with_name(f"{path.name}.bak")
+
+
+def _restore_hint(path: Path) -> str:
+    backup = backup_path(path)
+    if backup.is_file() and backup.stat().st_size > 0:
+        day = dt.date.fromtimestamp(backup.stat().st_mtime).isoformat()
+        return (
+            f"duban 保留的备份是 {backup}（{day}）：请关闭 duban，把它复制为 {path.name} 后，"
+            "重新收取（duban collect）备份之后收到的回执。"
+        )
+    return "没有找到 duban 的备份，请从本机的备份中恢复这个文件。"
+
+
+_DAMAGED = ("malformed", "not a database", "corrupt", "disk i/o error")
+
+
+def ledger_problem(
+    error: sqlite3.Error, path: Path, known_only: bool = False
+) -> ToolkitError | None:
+    """Return the clerk's sentence for a ledger SQLite refused to open or write.
+
+    ``known_only``: for an error raised mid-command, only the failures of the file itself
+    (busy, read-only, damaged, disk full) get a sentence; anything else is None (a bug).
+    """
+    text = str(error)
+    if known_only and not any(
+        word in text.lower() for word in ("locked", "busy", "readonly", "disk is full", *_DAMAGED)
+    ):
+        return None
+    if isinstance(error, sqlite3.OperationalError):
+        if "locked" in text or "busy" in text:
+            return LedgerError(
+                f"{path}: 台账正被另一个 duban 程序使用（等了 {BUSY_SECONDS:g} 秒仍未释放）。"
+                "请等它运行结束（或关闭另一个 duban 窗口）后再试。"
+            )
+        if "readonly" in text or "read-only" in text or "unable to open" in text:
+            if not os.access(path.parent, os.W_OK) or (
+                path.exists() and not os.access(path, os.W_OK)
+            ):
+                return LedgerError(
+                    f"{path}: 台账所在的文件夹是只读的，无法写入。请把输出文件夹放在可以写入的位置"
+                    "（或请单位的电脑管理员检查权限）。"
+                )
+            return LedgerError(f"{path}: 无法打开台账（{text}）。请检查这个文件夹是否可以写入。")
+        if "disk is full" in text:
+            return from_system(error, path.parent) or LedgerError(f"{path}: {text}")
+    return LedgerError(f"{path}: 台账文件已损坏，无法读取（{text}）。{_restore_hint(path)}")
 
 
 def ledger_path(output_dir: Path) -> Path:

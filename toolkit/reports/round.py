@@ -42,7 +42,7 @@ GENERIC_TITLES = ("", "区领导")  # leaders addressed as 同志 rather than by
 def load_round(config: Config, round_id: str | None) -> RoundState:
     """Return the state of a dispatched round from the ledger."""
     rnd = config.round(round_id)
-    with Ledger(ledger_path(config.output_dir)) as ledger:
+    with Ledger(ledger_path(config.output_dir), readonly=True) as ledger:
         state = round_state(config, ledger, rnd)
         if not state.dispatches:
             raise LedgerError(

@@ -78,7 +78,7 @@ class YearFigures:
 def year_figures(config: Config) -> YearFigures:
     """Read every dispatched round from the ledger and compute the year's figures."""
     rounds: list[tuple[Round, RoundFigures]] = []
-    with Ledger(ledger_path(config.output_dir)) as ledger:
+    with Ledger(ledger_path(config.output_dir), readonly=True) as ledger:
         for rnd in config.rounds:
             state = round_state(config, ledger, rnd)
             if state.dispatches:
