@@ -565,3 +565,28 @@ def test_split_force_before_any_return_says_only_the_workbooks_are_void(office, 
     again = run_cli("--output", office.out, "split", "--force")
     assert again.exit_code == 0, again.output
     assert "份填报表已作废" in again.stdout and "回执" not in again.stdout
+
+
+def test_a_full_disk_during_split_is_one_sentence(tmp_path: Path, run_cli):
+    import sqlite3
+    import subprocess
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(disk)]).returncode:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        result = run_cli("--output", disk / "out", "split", catch_exceptions=True)
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert result.output.strip() == (
+            f"Error: {disk / 'out'}: 磁盘空间已满，无法继续写入。请清理磁盘（或换一个空间充足的输出文件夹）"
+            "后重新运行；已完成的部分已记入台账，不会重复。"
+        )
+        ledger = disk / "out" / "ledger.sqlite"
+        if ledger.exists():  # what was recorded is whole, and no dispatch points at nothing
+            with sqlite3.connect(ledger) as db:
+                assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+                assert db.execute("SELECT COUNT(*) FROM dispatches").fetchone() == (0,)
+        assert not list((disk / "out").glob("*/dispatch"))
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
