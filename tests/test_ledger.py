@@ -460,3 +460,33 @@ def test_a_ledger_on_a_read_only_disk_says_so(tmp_path: Path, run_cli):
         assert status.exit_code == 0, status.output
     finally:
         subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+# -- what the app reads --------------------------------------------------------------------------
+
+
+def test_a_readonly_ledger_does_not_wait_for_a_writers_batch(ledger):
+    """The app's pages read while a long collect holds its write transaction open."""
+    import time
+
+    with ledger.batch():
+        _return(ledger, "区财政局", "x4", [], "3")  # the writer holds its lock until the batch ends
+        start = time.monotonic()
+        with Ledger(ledger.path, readonly=True) as viewer:
+            assert len(viewer.returns(ROUND)) == 3  # what was committed, at once
+        assert time.monotonic() - start < 1
+
+
+def test_deliveries_lists_a_rounds_messages_oldest_first(ledger):
+    with ledger.transaction() as db:
+        for unit, kind in (("区财政局", "dispatch"), ("区发改局", "remind")):
+            db.execute(
+                "INSERT INTO deliveries (round, unit, kind, message_id, recipients, state,"
+                " updated_at) VALUES (?, ?, ?, ?, '[]', 'sent', '2020-10-02T09:00:00')",
+                (ROUND, unit, kind, f"<{unit}@example.org>"),
+            )
+    assert [(r["unit"], r["kind"]) for r in ledger.deliveries(ROUND)] == [
+        ("区财政局", "dispatch"),
+        ("区发改局", "remind"),
+    ]
+    assert ledger.deliveries("2020-12") == []

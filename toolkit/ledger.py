@@ -549,6 +549,12 @@ class Ledger:
                 (sha256, round_id, original, archived, size, now()),
             )
 
+    def deliveries(self, round_id: str) -> list[sqlite3.Row]:
+        """Return every message recorded for a round (dispatch and reminders), oldest first."""
+        return list(
+            self.db.execute("SELECT * FROM deliveries WHERE round = ? ORDER BY id", (round_id,))
+        )
+
     def message_ids(self, round_id: str) -> frozenset[str]:
         """Return the Message-IDs of every message duban composed for a round (never returns)."""
         rows = self.db.execute("SELECT message_id FROM deliveries WHERE round = ?", (round_id,))
