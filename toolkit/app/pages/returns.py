@@ -1,0 +1,186 @@
+"""回收: drop returned files (.xlsx .eml .msg .zip) and see each one's verdict with its reasons
+in plain words, and the units still missing. The files are judged by ``toolkit.collect``,
+exactly as ``duban collect`` judges them."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Blueprint, Response, request, url_for
+
+from toolkit.app.uploads import chosen, save_uploads, upload_folder
+from toolkit.app.web import chosen_round, config, refuse, render, start_job, workbench
+from toolkit.config import Config
+from toolkit.model import Round
+from toolkit.rounds.arrival import EVIDENCE_MARKS, ClerkArrivals
+from toolkit.rounds.state import (
+    VERDICT_ACCEPTED,
+    VERDICT_NOT_RETURN,
+    VERDICT_REJECTED,
+    VERDICT_SKIPPED,
+    VERDICT_UNREAD,
+    VERDICT_WARNINGS,
+)
+
+bp = Blueprint("returns", __name__)
+
+ACCEPT = ".xlsx,.xlsm,.xls,.eml,.msg,.zip"
+
+
+@dataclass(frozen=True)
+class VerdictRow:
+    """One file's verdict, named as the clerk's file was named."""
+
+    name: str
+    verdict: str
+    unit: str
+    reasons: tuple[str, ...]
+
+
+# The order a batch's verdicts are listed in: what the clerk must act on first.
+ORDER = (
+    VERDICT_REJECTED,
+    VERDICT_UNREAD,
+    VERDICT_WARNINGS,
+    VERDICT_NOT_RETURN,
+    VERDICT_SKIPPED,
+    VERDICT_ACCEPTED,
+)
+
+
+@dataclass(frozen=True)
+class CollectDone:
+    """What one batch of dropped files came to."""
+
+    rows: tuple[VerdictRow, ...]  # what to act on first, then in the order dropped
+    no_returns: bool  # not one file was a return: the CLI's "没有找到任何回执文件"
+    warnings: tuple[str, ...]
+    workbook: Path
+    arrived: str | None = None  # the arrival the clerk gave for these files
+    said_by: str = ""
+
+    @property
+    def counts(self) -> list[tuple[str, int]]:
+        """How many files got each verdict, in ``ORDER``."""
+        found = Counter(r.verdict for r in self.rows)
+        order = [*ORDER, *(v for v in found if v not in ORDER)]
+        return [(v, found[v]) for v in order if found[v]]
+
+    @property
+    def attention(self) -> list[VerdictRow]:
+        """The files that were not simply accepted."""
+        return [r for r in self.rows if r.verdict != VERDICT_ACCEPTED]
+
+    @property
+    def accepted(self) -> list[VerdictRow]:
+        """The files accepted as they are."""
+        return [r for r in self.rows if r.verdict == VERDICT_ACCEPTED]
+
+
+def run_collect(
+    cfg: Config, rnd: Round, folder: Path, files: list[Path], arrived: str | None = None
+) -> CollectDone:
+    """Collect the saved files, as ``duban collect [--arrived …]`` collects them."""
+    from toolkit.collect import collect
+
+    clerk = ClerkArrivals(user_name(), {folder: arrived}) if arrived else None
+    result = collect(cfg, files, rnd.id, clerk=clerk)
+    prefix = str(folder) + os.sep
+
+    def local(text: str) -> str:  # the upload folder is the app's business, not the clerk's
+        return text.replace(prefix, "")
+
+    rank = {v: i for i, v in enumerate(ORDER)}
+    rows = tuple(
+        sorted(
+            (
+                VerdictRow(
+                    local(v.source), v.verdict, v.unit or "", tuple(local(r) for r in v.reasons)
+                )
+                for v in result.verdicts
+            ),
+            key=lambda row: rank.get(row.verdict, 0),  # stable: dropped order within a verdict
+        )
+    )
+    return CollectDone(
+        rows=rows,
+        no_returns=not any(
+            v.verdict not in (VERDICT_SKIPPED, VERDICT_NOT_RETURN) for v in result.verdicts
+        ),
+        warnings=tuple(result.warnings),
+        workbook=result.workbook,
+        arrived=arrived,
+        said_by=clerk.said_by if clerk else "",
+    )
+
+
+def user_name() -> str:
+    """Who is running duban, as the operating system names them (recorded with an arrival)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in the environment or the password database
+        return "未知用户"
+
+
+def arrival(day: str, hour: str) -> str | None:
+    """The arrival the clerk typed (a day, and maybe a time), as ISO; ValueError if unreadable."""
+    from toolkit.rounds.arrival import parse_arrival
+
+    text = f"{day.strip()} {hour.strip()}".strip()
+    return parse_arrival(text) if text else None
+
+
+@bp.get("/returns")
+def index() -> str:
+    """回收."""
+    cfg = config()
+    rnd = chosen_round(cfg)
+    state = workbench().workspace.state(cfg, rnd)
+    return render(
+        "returns.html",
+        rounds=cfg.rounds,
+        rnd=rnd,
+        state=state,
+        files=list(reversed(state.files)) if state else [],
+        accept=ACCEPT,
+        marks=EVIDENCE_MARKS,
+        today=workbench().today(),
+        limits=workbench().limits,
+        job=workbench().jobs.last("returns", rnd.id),
+    )
+
+
+@bp.post("/returns/upload")
+def upload() -> Response:
+    """Save the dropped files under bounds, then collect them as a job."""
+    bench = workbench()
+    cfg = config()
+    rnd = chosen_round(cfg)
+    if bench.workspace.state(cfg, rnd) is None:
+        return refuse(f"{rnd.name}还没有分发，无法核对回执。请先在“分发”页生成填报表。")
+    try:
+        arrived = arrival(request.form.get("arrived_day", ""), request.form.get("arrived_time", ""))
+    except ValueError as e:
+        return refuse(str(e))
+    files = chosen(request.files.getlist("files"))
+    if not files:
+        return refuse(
+            "没有收到文件。请把回执文件（.xlsx、.eml、.msg 或 .zip）拖到框里，或点“选择文件”。"
+        )
+    if len(files) > bench.limits.max_files:
+        return refuse(bench.limits.too_many(len(files)), 413)
+    folder = upload_folder(cfg.output_dir / rnd.id)
+    saved = save_uploads(files, folder)
+    return start_job(
+        "collect",
+        f"核对 {rnd.name} 的 {len(saved)} 个文件",
+        "returns",
+        rnd,
+        lambda: run_collect(cfg, rnd, folder, saved, arrived),
+        url_for("returns.index", round=rnd.id),
+    )
