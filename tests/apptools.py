@@ -4,6 +4,7 @@ hostile ones)."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -20,10 +21,23 @@ HOST = f"127.0.0.1:{PORT}"
 BASE = f"http://{HOST}"
 
 
+class AppClient(FlaskClient):
+    """A browser at the app's address (``Host: 127.0.0.1:PORT``) unless told otherwise."""
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("base_url", BASE)
+        return super().open(*args, **kwargs)
+
+
+def stranger(app: Flask) -> FlaskClient:
+    """A client at the app's address without the secret (another site's page, a neighbour)."""
+    app.test_client_class = AppClient
+    return app.test_client()
+
+
 def enter(app: Flask, guard: Guard) -> FlaskClient:
     """A client that opened the printed URL: it holds the secret's cookie."""
-    client = app.test_client()
-    client.environ_base["HTTP_HOST"] = HOST
+    client = stranger(app)
     response = client.get(f"/?key={guard.secret}")
     assert response.status_code == 303
     return client
@@ -113,7 +127,10 @@ def hostile_text_return(config, round_id: str, unit: str, target: Path) -> Path:
         for task in dispatch.task_ids
     ]
     source = config.output_dir / round_id / "dispatch" / dispatch.file
+    arrived = target.stat().st_mtime if target.exists() else None
     fill_workbook(source, target, answers, "<b>张三</b>", "0595-1234567")
+    if arrived is not None:  # it came when the simulator said it did
+        os.utime(target, (arrived, arrived))
     return target
 
 
@@ -156,3 +173,17 @@ def as_mails(folder: Path, office: str = "duchashi@example.org") -> None:
         )
         workbook.with_suffix(".eml").write_bytes(msg.as_bytes())
         workbook.unlink()
+
+
+def upload(client: FlaskClient, files, round_id: str = "2020-10", **fields) -> TestResponse:
+    """Drop files on 回收 (as the drop zone posts them)."""
+    data = {
+        "round": round_id,
+        **fields,
+        "files": [(Path(f).open("rb"), Path(f).name) for f in files],
+    }
+    try:
+        return post(client, "/returns/upload", data, content_type="multipart/form-data")
+    finally:
+        for handle, _name in data["files"]:
+            handle.close()

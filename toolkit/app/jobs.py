@@ -76,7 +76,7 @@ class Jobs:
 
     def __init__(self, on_finish: Callable[[Job], None] | None = None, output: Path | None = None):
         self._jobs: OrderedDict[str, Job] = OrderedDict()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._on_finish = on_finish
         self.output = output  # named in the sentence of a full disk
 
@@ -125,7 +125,8 @@ class Jobs:
 
     def running(self) -> Job | None:
         """Return the job at work, if any."""
-        return next((j for j in reversed(self._jobs.values()) if j.running), None)
+        with self._lock:
+            return next((j for j in reversed(self._jobs.values()) if j.running), None)
 
     def last(self, page: str, round_id: str | None = None) -> Job | None:
         """Return the latest job of a page (and round), running or finished."""
