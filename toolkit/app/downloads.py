@@ -50,14 +50,16 @@ class Downloads:
     def issue(self, path: Path, root: Path, name: str | None = None) -> str:
         """Return the id of ``path`` (the same id for the same file); it must lie in ``root``."""
         path = path.absolute()
-        if not path.resolve().is_relative_to(root.resolve()):
-            raise ValueError(f"{path} is outside {root}: never offered for download")
         key = (path, name or path.name)
         with self._lock:
             ident = self._by_path.get(key)
-            if ident is not None:
+            if ident is not None and self._by_id[ident].root == root.absolute():
                 self._by_id.move_to_end(ident)
                 return ident
+        # Checked once per file: a page of 2,000 links must not resolve 2,000 paths each time.
+        if not path.resolve().is_relative_to(root.resolve()):
+            raise ValueError(f"{path} is outside {root}: never offered for download")
+        with self._lock:
             ident = secrets.token_urlsafe(16)
             self._by_id[ident] = Download(path, root.absolute(), key[1])
             self._by_path[key] = ident

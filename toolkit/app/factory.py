@@ -78,7 +78,7 @@ def create_app(
     workspace = Workspace(source)
     app.extensions["duban"] = Workbench(
         workspace=workspace,
-        jobs=Jobs(on_finish=lambda job: workspace.changed()),
+        jobs=Jobs(on_finish=lambda job: workspace.changed(job.handed)),
         downloads=Downloads(),
         guard=guard,
         limits=limits,

@@ -8,6 +8,7 @@ once is never what a clerk meant. A failure keeps the sentence the CLI would pri
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import secrets
 import sqlite3
@@ -44,6 +45,9 @@ class Job:
     finished: dt.datetime | None = None
     error: str = ""  # the sentence, as the CLI prints it
     result: Any = None  # what the page shows: plain data made by the work itself
+    # What the work computed that the pages would compute again (a round's state): handed to
+    # the workspace when the job ends, so the page that reloads then has it at once.
+    handed: list[tuple[tuple[Any, ...], Any]] = field(default_factory=list, repr=False)
     _over: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
@@ -61,6 +65,16 @@ class Job:
     def report(self, done: int, total: int | None, step: str) -> None:
         """Take the library's progress (``toolkit.progress.Listener``)."""
         self.done, self.total, self.step = done, total, step
+
+
+_current: contextvars.ContextVar[Job | None] = contextvars.ContextVar("duban_job", default=None)
+
+
+def hand_over(key: tuple[Any, ...], value: Any) -> None:
+    """From a job's work: give the pages something they would compute again (see ``Job``)."""
+    job = _current.get()
+    if job is not None:
+        job.handed.append((key, value))
 
 
 class JobBusy(ToolkitError):
@@ -105,18 +119,24 @@ class Jobs:
         return job
 
     def _run(self, job: Job, work: Callable[[], Any], output: Path | None) -> None:
+        token = _current.set(job)
+        state, result, error = FAILED, None, ""
         try:
             with reporting(job.report):
-                job.result = work()
-            job.state = DONE
+                result = work()
+            state = DONE
         except BaseException as e:  # the job's end is recorded whatever it was
-            job.error = describe_failure(e, output or self.output)
-            job.state = FAILED
+            error = describe_failure(e, output or self.output)
         finally:
-            job.finished = dt.datetime.now()
-            if self._on_finish is not None:
-                self._on_finish(job)
-            job._over.set()
+            _current.reset(token)
+            try:
+                if self._on_finish is not None:  # before the job is over: the pages wait for it
+                    self._on_finish(job)
+            finally:
+                job.handed.clear()
+                job.result, job.error, job.finished = result, error, dt.datetime.now()
+                job.state = state
+                job._over.set()
 
     def get(self, job_id: str) -> Job | None:
         """Return the job with this id, if this launch has it."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -75,10 +75,21 @@ class Workspace:
         """The office's config, as it is now."""
         return self.source.get()
 
-    def changed(self) -> None:
-        """Forget what was computed: a job has written to the ledger or the output folder."""
+    def changed(self, handed: Sequence[tuple[tuple[Any, ...], Any]] = ()) -> None:
+        """Forget what was computed: a job has written to the ledger or the output folder.
+
+        ``handed``: what the job computed on the ledger as it left it (a round's state), kept.
+        """
         with self._lock:
             self.generation += 1
+        if handed:
+            config = self.config
+            stamp = self._current_stamp(config)
+            with self._lock:
+                if stamp != self._stamp:
+                    self._cache.clear()
+                    self._stamp = stamp
+                self._cache.update(handed)
 
     # -- the task table --------------------------------------------------------------------
 
@@ -133,15 +144,18 @@ class Workspace:
         with Ledger(path, readonly=True) as ledger:
             yield ledger
 
-    def kept(self, config: Config, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-        """Return ``compute()``, kept while the ledger, the config and the jobs are as they were."""
+    def _current_stamp(self, config: Config) -> tuple[Any, ...]:
         path = ledger_path(config.output_dir)
         try:
             info = path.stat()
             ledger: tuple[int, int] | None = (info.st_mtime_ns, info.st_size)
         except OSError:
             ledger = None
-        stamp = (self.generation, ledger, self.source.version, id(config))
+        return (self.generation, ledger, self.source.version, id(config))
+
+    def kept(self, config: Config, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """Return ``compute()``, kept while the ledger, the config and the jobs are as they were."""
+        stamp = self._current_stamp(config)
         with self._lock:
             if stamp != self._stamp:
                 self._cache.clear()

@@ -163,3 +163,21 @@ def test_files_that_are_not_returns_say_so(split_app, client, tmp_path):
     page = text(client.get("/returns?round=2020-10"))
     assert "没有找到任何回执文件（.xlsx、.xlsm、.eml、.msg 或 .zip）。" in page
     assert 'data-slot="inbox"' in client.get("/returns?round=2020-10").text
+
+
+def test_the_page_after_a_collect_shows_the_state_the_collect_computed(
+    split_app, client, returns, monkeypatch
+):
+    """One dropped return: the collect judges it and builds the round's state once; the page
+    that reloads then does not read the whole round again."""
+    from toolkit.app import workspace
+
+    _sim, folder = returns
+    upload(client, [sorted(folder.glob("*.xlsx"))[0]])
+    assert finish(split_app).state == "done"
+
+    def read_again(*_args):  # type: ignore[no-untyped-def]
+        raise AssertionError("the round was read again")
+
+    monkeypatch.setattr(workspace, "round_state", read_again)
+    assert client.get("/returns?round=2020-10").status_code == 200

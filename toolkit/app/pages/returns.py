@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, request, url_for
 
+from toolkit.app.jobs import hand_over
 from toolkit.app.uploads import chosen, save_uploads, upload_folder
 from toolkit.app.web import chosen_round, config, refuse, render, start_job, workbench
 from toolkit.config import Config
@@ -88,6 +89,7 @@ def run_collect(
 
     clerk = ClerkArrivals(user_name(), {folder: arrived}) if arrived else None
     result = collect(cfg, files, rnd.id, clerk=clerk)
+    hand_over(("state", rnd.id), result.state)  # 回收 reloads with it at once
     prefix = str(folder) + os.sep
 
     def local(text: str) -> str:  # the upload folder is the app's business, not the clerk's
@@ -178,7 +180,7 @@ def upload() -> Response:
     saved = save_uploads(files, folder)
     return start_job(
         "collect",
-        f"核对 {rnd.name} 的 {len(saved)} 个文件",
+        f"核对{rnd.name}的 {len(saved)} 个文件",
         "returns",
         rnd,
         lambda: run_collect(cfg, rnd, folder, saved, arrived),

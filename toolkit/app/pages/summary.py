@@ -20,6 +20,8 @@ from toolkit.rounds.summary import CONSOLIDATED_NAME
 
 bp = Blueprint("summary", __name__)
 
+LAGGING_SHOWN = 100  # lagging tasks listed on the page; the 汇总表 has them all
+
 
 @dataclass(frozen=True)
 class UnitRow:
@@ -151,6 +153,7 @@ def index() -> str:
         rnd=rnd,
         view=view,
         job=workbench().jobs.last("summary", rnd.id),
+        lagging_shown=LAGGING_SHOWN,
         **report_files(cfg, rnd),
     )
 
@@ -162,7 +165,7 @@ def refresh() -> Response:
     rnd = chosen_round(cfg)
     return start_job(
         "consolidate",
-        f"更新 {rnd.name} 汇总表",
+        f"更新{rnd.name}汇总表",
         "summary",
         rnd,
         lambda: refresh_consolidated(cfg, rnd),
@@ -177,7 +180,7 @@ def report() -> Response:
     rnd = chosen_round(cfg)
     return start_job(
         "report",
-        f"生成 {rnd.name} 情况报告",
+        f"生成{rnd.name}情况报告",
         "summary",
         rnd,
         lambda: write_reports(cfg, rnd),
