@@ -104,7 +104,7 @@ def test_an_unknown_outcome_says_what_to_do_and_is_resent_only_for_the_unit_name
         )
     page = client.get("/outbox?round=2020-10")
     shown = text(page)
-    assert "区发改局 填报表 结果不明 服务器可能已收到。请先向该单位核实确未收到" in shown
+    assert "区发改局 填报表 结果不明 连接中断 服务器可能已收到。请先向该单位核实确未收到" in shown
     assert "核实未收到，重发" in shown
     post(client, "/outbox/mail", {"round": "2020-10", "send": "1", "confirm": "1"})
     job = finish(app)

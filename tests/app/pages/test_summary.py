@@ -73,7 +73,7 @@ def test_the_report_is_written_and_downloaded(split_app, client, collected):
     assert job.state == "done", job.error
     page = client.get("/summary?round=2020-10")
     shown = text(page)
-    assert "生成 2020年10月报送 情况报告 已完成" in shown
+    assert "生成2020年10月报送情况报告 已完成" in shown
     assert "情况报告（Word）" in shown and "分管领导专报（15 份）" in shown
     import re
 

@@ -18,6 +18,16 @@ from toolkit.model import Round
 
 bp = Blueprint("outbox", __name__)
 
+# The order of the records: what needs the clerk first (sorted stably: the ledger's order within).
+NEEDS_THE_CLERK_FIRST = (
+    m.UNKNOWN,
+    m.FAILED_PERMANENT,
+    m.FAILED_TEMPORARY,
+    m.SENDING,
+    m.PENDING,
+    m.SENT,
+)
+
 REMIND_STATES = {
     "missing": "未报送",
     "rejected": "被退回",
@@ -60,6 +70,16 @@ class MailDone:
     outbox: Path
     problems: tuple[str, ...]
     trouble: int  # units whose message needs the clerk
+
+    @property
+    def attention(self) -> list[OutcomeRow]:
+        """The units whose message was not simply written or sent."""
+        return [r for r in self.rows if r.outcome not in (m.WRITTEN, m.SENT)]
+
+    @property
+    def fine(self) -> list[OutcomeRow]:
+        """The units whose message was written or sent."""
+        return [r for r in self.rows if r.outcome in (m.WRITTEN, m.SENT)]
 
 
 def mail_done(result: m.MailResult) -> MailDone:
@@ -127,8 +147,9 @@ def delivery_rows(cfg: Config, deliveries: list[dict[str, Any]]) -> list[Deliver
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     for d in deliveries:
         latest[(d["unit"], d["kind"])] = d  # the ledger's order: oldest first
+    rank = {state: i for i, state in enumerate(NEEDS_THE_CLERK_FIRST)}
     rows = []
-    for d in sorted(latest.values(), key=lambda d: d["updated_at"], reverse=True):
+    for d in sorted(latest.values(), key=lambda d: rank.get(d["state"], len(rank))):
         words, css, todo = DELIVERY_STATES.get(d["state"], (d["state"], "muted", ""))
         eml = Path(d["eml_path"]) if d["eml_path"] else None
         inside = (

@@ -45,7 +45,7 @@ def write() -> Response:
     cfg = config()
     return start_job(
         "year-end",
-        f"生成 {cfg.office.year} 年度汇总",
+        f"生成{cfg.office.year}年度汇总",
         "year",
         None,
         lambda: write_year(cfg),
