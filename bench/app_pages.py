@@ -15,6 +15,7 @@ one dropped return under 1 s at M.
 
     python bench/app_pages.py                  # M, 9 repetitions
     python bench/app_pages.py --sizes S M L --reps 5
+    python bench/app_pages.py --sizes tiny --reps 1   # smoke test (tests/test_bench.py)
 """
 
 from __future__ import annotations
@@ -38,9 +39,9 @@ sys.path.insert(0, str(BENCH))
 import fill_returns  # noqa: E402
 import gen_tasks  # noqa: E402
 
-SIZES = gen_tasks.SIZES
+SIZES = {"tiny": (20, 12), **gen_tasks.SIZES}
 ROUND = "2020-10"
-HELD_BACK = 12  # units whose returns are dropped one at a time, timed
+HELD_BACK = 9  # units whose returns are dropped one at a time, timed
 PAGES = [
     ("首页", "/"),
     ("任务表", "/tasks"),

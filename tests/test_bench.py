@@ -84,3 +84,18 @@ def test_bench_run_tiny(tmp_path: Path) -> None:
     # what the timed runs wrote (kept until the timing was over) is gone; the office stays
     assert not (tmp_path / "tiny" / "runs").exists()
     assert not (tmp_path / "tiny" / "check").exists()
+
+
+def test_the_app_bench_runs_end_to_end(tmp_path: Path) -> None:
+    """``bench/app_pages.py --sizes tiny``: every page served and timed, one return dropped."""
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "app_pages.py"), "--sizes", "tiny", "--reps", "1"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    for page in ("首页", "任务表", "单位通讯录", "分发", "发送", "回收", "汇总", "年度"):
+        assert f"| {page} |" in done.stdout
+    assert "One return dropped on 回收, judged and its verdict shown" in done.stdout

@@ -26,6 +26,12 @@ from toolkit.config import Config
 from toolkit.model import Round
 
 QUICK_SECONDS = 1.5  # a job done within this answers with the finished page, not a bar
+LIST_SHOWN = 500  # rows of a long list shown until the clerk asks for all (a province's 2,000)
+
+
+def shown() -> int | None:
+    """How many rows of a long list to show: ``LIST_SHOWN``, or all when asked (``?all=1``)."""
+    return None if request.args.get("all") == "1" else LIST_SHOWN
 
 
 @dataclass
@@ -86,6 +92,12 @@ def issue(path: Path, name: str | None = None) -> str:
 def download_url(path: Path, name: str | None = None) -> str:
     """The link of a file in the output folder: an id this launch issued, never a path."""
     return url_for("files.download", ident=issue(path, name))
+
+
+def busy() -> Response | None:
+    """The refusal to take an upload while a job runs (asked before the files are saved)."""
+    running = workbench().jobs.running()
+    return None if running is None else refuse(str(JobBusy(running)), 409)
 
 
 def start_job(

@@ -100,3 +100,15 @@ def test_a_second_job_waits_for_the_first(split_app, client):
     assert "生成情况报告" in text(client.get("/"))  # the running job shows on every page
     go.set()
     finish(split_app)
+
+
+def test_a_long_list_shows_its_first_rows_and_all_on_request(split_app, client, monkeypatch):
+    from toolkit.app import web
+
+    monkeypatch.setattr(web, "LIST_SHOWN", 10)
+    page = client.get("/dispatch?round=2020-10")
+    assert page.text.count('href="/dispatch/preview/') == 10
+    assert "共 69 个单位，这里列出前 10 个。 显示全部" in text(page)
+    everything = client.get("/dispatch?round=2020-10&all=1")
+    assert everything.text.count('href="/dispatch/preview/') == 69
+    assert "这里列出前" not in text(everything)

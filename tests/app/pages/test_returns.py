@@ -181,3 +181,20 @@ def test_the_page_after_a_collect_shows_the_state_the_collect_computed(
 
     monkeypatch.setattr(workspace, "round_state", read_again)
     assert client.get("/returns?round=2020-10").status_code == 200
+
+
+def test_files_dropped_while_a_job_runs_are_refused_before_they_are_saved(
+    split_app, client, returns
+):
+    import threading
+
+    _sim, folder = returns
+    go = threading.Event()
+    split_app.extensions["duban"].jobs.start(
+        "report", "生成报告", "summary", None, lambda: go.wait(10)
+    )
+    response = upload(client, sorted(folder.glob("*.xlsx"))[:2])
+    assert "另一项工作正在进行（生成报告），请等它完成后再试。" in text(response)
+    assert not (out(split_app) / "2020-10" / "uploads").exists()
+    go.set()
+    finish(split_app)

@@ -12,7 +12,7 @@ from typing import cast
 from flask import Blueprint, Response, redirect
 
 from toolkit.app.addressbook import EXPORT_NAME, export_directory, unit_groups
-from toolkit.app.web import config, download_url, is_htmx, render, workbench
+from toolkit.app.web import config, download_url, is_htmx, render, shown, workbench
 
 bp = Blueprint("directory", __name__)
 
@@ -28,6 +28,7 @@ def index() -> str:
         groups_of=unit_groups(cfg),
         unknown=[u for u in view.unknown if u.role != "分管领导"] if view else None,
         without_email=[u.name for u in cfg.units if not u.email],
+        limit=shown(),
     )
 
 

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, redirect, request, url_for
 from toolkit.app.preview import preview_workbook
 from toolkit.app.web import (
     chosen_round,
+    shown,
     config,
     download_url,
     refuse,
@@ -104,6 +105,7 @@ def index() -> str:
         rnd=rnd,
         state=state,
         rows=rows,
+        limit=shown(),
         created=state.dispatches[0].created_at if state and state.dispatches else "",
         table_path=ws.table_path(cfg),
         view=ws.table_view(cfg),

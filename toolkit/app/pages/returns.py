@@ -13,7 +13,16 @@ from flask import Blueprint, Response, request, url_for
 
 from toolkit.app.jobs import hand_over
 from toolkit.app.uploads import chosen, save_uploads, upload_folder
-from toolkit.app.web import chosen_round, config, refuse, render, start_job, workbench
+from toolkit.app.web import (
+    busy,
+    chosen_round,
+    config,
+    refuse,
+    render,
+    shown,
+    start_job,
+    workbench,
+)
 from toolkit.config import Config
 from toolkit.model import Round
 from toolkit.rounds.arrival import EVIDENCE_MARKS, ClerkArrivals
@@ -149,6 +158,7 @@ def index() -> str:
         rnd=rnd,
         state=state,
         files=list(reversed(state.files)) if state else [],
+        limit=shown(),
         accept=ACCEPT,
         marks=EVIDENCE_MARKS,
         today=workbench().today(),
@@ -176,6 +186,9 @@ def upload() -> Response:
         )
     if len(files) > bench.limits.max_files:
         return refuse(bench.limits.too_many(len(files)), 413)
+    refused = busy()
+    if refused is not None:
+        return refused
     folder = upload_folder(cfg.output_dir / rnd.id)
     saved = save_uploads(files, folder)
     return start_job(

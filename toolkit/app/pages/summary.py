@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, url_for
 
-from toolkit.app.web import chosen_round, config, render, start_job, workbench
+from toolkit.app.web import chosen_round, config, render, shown, start_job, workbench
 from toolkit.config import Config
 from toolkit.model import DONE, LAGGING, NOT_REPORTED, ON_TRACK, Round
 from toolkit.reports.figures import RoundFigures, Tally, TaskFigures
@@ -154,6 +154,7 @@ def index() -> str:
         view=view,
         job=workbench().jobs.last("summary", rnd.id),
         lagging_shown=LAGGING_SHOWN,
+        limit=shown(),
         **report_files(cfg, rnd),
     )
 

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, request, url_for
 
 from toolkit.app.tableview import TableView, view_table
 from toolkit.app.uploads import chosen, upload_name
-from toolkit.app.web import config, refuse, render, start_job, workbench
+from toolkit.app.web import busy, config, refuse, render, start_job, workbench
 from toolkit.app.workspace import Workspace
 from toolkit.config import Config
 from toolkit.model import Task
@@ -104,6 +104,9 @@ def upload() -> Response:
         return refuse("请先选择任务分解表文件（.txt、.xlsx、.csv 或 .docx）。")
     if len(files) > 1:
         return refuse("一次只能载入一个任务分解表文件。")
+    refused = busy()
+    if refused is not None:
+        return refused
     cfg = config()
     ws = workbench().workspace
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
