@@ -12,11 +12,11 @@ from flask import Blueprint, Response, redirect, request, url_for
 from toolkit.app.preview import preview_workbook
 from toolkit.app.web import (
     chosen_round,
-    shown,
     config,
     download_url,
     refuse,
     render,
+    shown,
     start_job,
     workbench,
 )
