@@ -45,9 +45,9 @@ def test_every_dropped_file_gets_its_verdict_and_the_missing_units_are_listed(
     done = job.result
     assert len(done.rows) == len(files)
     saved_names = {p.name for p in (out(split_app) / "2020-10" / "uploads").glob("*/*")}
-    assert {row.name.split("#")[0] for row in done.rows} == saved_names  # named as dropped
+    assert {row.name.split(" › ")[0] for row in done.rows} == saved_names  # named as dropped
     by_name = {row.name: row for row in done.rows}
-    assert by_name[f"{sim.tampered[0]}.eml#{sim.tampered[0]}.xlsx"].verdict == "rejected"
+    assert by_name[f"{sim.tampered[0]}.eml › {sim.tampered[0]}.xlsx"].verdict == "rejected"
     assert by_name["_img src=x onerror=alert(1)_.xlsx"].verdict in ("rejected", "not a return")
     assert done.rows[0].verdict == "rejected"  # what to act on comes first
     page = client.get("/returns?round=2020-10")
@@ -77,7 +77,7 @@ def test_one_more_file_is_judged_alone(split_app, client, returns):
     late = sorted(folder.rglob("*.eml"))[20]
     upload(client, [late])
     job = finish(split_app)
-    assert [row.name for row in job.result.rows] == [f"{late.name}#{late.stem}.xlsx"]
+    assert [row.name for row in job.result.rows] == [f"{late.name} › {late.stem}.xlsx"]
 
 
 def test_a_bare_workbook_is_late_only_on_the_clerks_word(split_app, client, returns):

@@ -104,12 +104,15 @@ def run_collect(
     def local(text: str) -> str:  # the upload folder is the app's business, not the clerk's
         return text.replace(prefix, "")
 
+    def named(source: str) -> str:  # a mail's attachment: 区发改局.eml › 区发改局.xlsx
+        return " › ".join(local(source).split("#"))
+
     rank = {v: i for i, v in enumerate(ORDER)}
     rows = tuple(
         sorted(
             (
                 VerdictRow(
-                    local(v.source), v.verdict, v.unit or "", tuple(local(r) for r in v.reasons)
+                    named(v.source), v.verdict, v.unit or "", tuple(local(r) for r in v.reasons)
                 )
                 for v in result.verdicts
             ),
