@@ -11,7 +11,6 @@ one, both stay in the ledger. The consolidated workbook is rewritten from the le
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,17 +86,7 @@ def collect(
 
     ``clerk``: when the files under some of the paths arrived, in the clerk's word.
     """
-    # What was allocated before the run (modules, the config) lives on: frozen, the cyclic
-    # collector skips it during the run, and the forked readers inherit it unfrozen by their
-    # own collections, so its pages stay shared. Unfrozen afterwards, as it was.
-    freeze = gc.get_freeze_count() == 0
-    if freeze:
-        gc.freeze()
-    try:
-        return _collect(config, paths, round_id, limits, workers, clerk)
-    finally:
-        if freeze:
-            gc.unfreeze()
+    return _collect(config, paths, round_id, limits, workers, clerk)
 
 
 def _collect(
