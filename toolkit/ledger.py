@@ -271,7 +271,9 @@ class Ledger:
                 f"{path}: 台账文件是空的（0 字节），不是一个新台账。{_restore_hint(path)}"
             )
         if readonly and not path.exists():
-            raise LedgerError(f"{path}: 还没有台账，这里还没有分发记录（还没有运行过 duban split）。请先运行 duban split。")
+            raise LedgerError(
+                f"{path}: 还没有台账，这里还没有分发记录（还没有运行过 duban split）。请先运行 duban split。"
+            )
         try:
             if readonly:
                 self.db = sqlite3.connect(
@@ -547,6 +549,76 @@ class Ledger:
             db.execute(
                 "INSERT OR IGNORE INTO received_files VALUES (?, ?, ?, ?, ?, ?)",
                 (sha256, round_id, original, archived, size, now()),
+            )
+
+    # -- deliveries: pending -> sending (committed before the SMTP transaction) -> sent |
+    # failed-temporary | failed-permanent | unknown (toolkit.mail)
+
+    def delivery(self, round_id: str, unit: str, kind: str, message_id: str) -> sqlite3.Row | None:
+        """Return the delivery of one message, if it was ever composed."""
+        return self.db.execute(
+            "SELECT * FROM deliveries WHERE round = ? AND unit = ? AND kind = ? AND message_id = ?",
+            (round_id, unit, kind, message_id),
+        ).fetchone()
+
+    def delivery_by_id(self, row_id: int) -> sqlite3.Row | None:
+        """Return a delivery by its row id."""
+        return self.db.execute("SELECT * FROM deliveries WHERE id = ?", (row_id,)).fetchone()
+
+    def record_pending(
+        self,
+        round_id: str,
+        unit: str,
+        kind: str,
+        message_id: str,
+        recipients: tuple[str, ...],
+        eml_path: str,
+    ) -> int:
+        """Record (or refresh) a message as pending; return its row id.
+
+        A message left unknown or refused for good becomes pending again only because the
+        caller decided to send it again (``retry``, or corrected addresses).
+        """
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO deliveries"
+                " (round, unit, kind, message_id, recipients, state, eml_path, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)"
+                " ON CONFLICT (round, unit, kind, message_id) DO UPDATE SET"
+                " recipients = excluded.recipients, eml_path = excluded.eml_path,"
+                " state = CASE WHEN state IN ('unknown', 'failed-permanent') THEN 'pending'"
+                " ELSE state END,"
+                " updated_at = excluded.updated_at",
+                (
+                    round_id,
+                    unit,
+                    kind,
+                    message_id,
+                    json.dumps(list(recipients), ensure_ascii=False),
+                    eml_path,
+                    now(),
+                ),
+            )
+        row = self.delivery(round_id, unit, kind, message_id)
+        assert row is not None
+        return int(row["id"])
+
+    def claim_delivery(self, row_id: int) -> bool:
+        """Move a delivery to ``sending`` and commit it, before any byte goes to the server."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = ?"
+                " WHERE id = ? AND state IN ('pending', 'failed-temporary')",
+                (now(), row_id),
+            )
+        return cursor.rowcount == 1
+
+    def finish_delivery(self, row_id: int, state: str, detail: str) -> None:
+        """Record how a delivery ended."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE deliveries SET state = ?, detail = ?, updated_at = ? WHERE id = ?",
+                (state, detail, now(), row_id),
             )
 
     def message_ids(self, round_id: str) -> frozenset[str]:
