@@ -19,11 +19,15 @@ SHEET_GUIDE = "填报说明"
 SHEET_TASKS = "任务进展"
 SHEET_ASSIST = "协办任务"
 SHEET_META = "duban_meta"
+# A very hidden sheet holding the statuses when their list is too long to sit in the
+# validation itself (Excel's 255 characters); written only then.
+SHEET_LISTS = "duban_lists"
 
 # Metadata keys; the custom document properties carry the same keys with this prefix.
 PROPERTY_PREFIX = "duban."
 META_KEYS = ("token", "unit", "round", "task_ids", "version")
 PROPERTY_MAX_CHARS = 255  # Excel's limit for a custom document property's text
+MAX_ROW_HEIGHT = 409.0  # Excel's limit for a row's height, in points
 
 
 @dataclass(frozen=True)
@@ -140,5 +144,6 @@ def row_height(
 
 
 def lines_height(lines: int, points_per_line: float = 14.0) -> float:
-    """Return the height in points of a row ``lines`` lines tall (with a little room)."""
-    return lines * points_per_line + 4
+    """Return the height in points of a row ``lines`` lines tall (with a little room), at most
+    Excel's ``MAX_ROW_HEIGHT``."""
+    return min(lines * points_per_line + 4, MAX_ROW_HEIGHT)
