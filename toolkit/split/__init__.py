@@ -30,7 +30,7 @@ from toolkit.split.render import RowCache, TrackingWorkbook, write_tracking_work
 from toolkit.tasktable import read_task_table
 from toolkit.tasktable.assignments import UnitPlan, plan_units
 from toolkit.tasktable.listing import write_task_list
-from toolkit.workbook import layout
+from toolkit.workbook import excel, layout
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,10 @@ class SplitResult:
 
 
 def text_digest(task: Task) -> str:
-    """Return the digest of the task text a unit is sent (whitespace does not count)."""
-    return hashlib.sha256(layout.normalize_text(layout.task_text(task)).encode()).hexdigest()
+    """Return the digest of the task text a unit is sent, as its cell holds it (whitespace does
+    not count)."""
+    sent = excel.cell_text(layout.task_text(task))
+    return hashlib.sha256(layout.normalize_text(sent).encode()).hexdigest()
 
 
 def split(
