@@ -7,10 +7,9 @@ from pathlib import Path
 from toolkit.files import atomic_path
 from toolkit.model import TaskTable
 from toolkit.tasktable.assignments import plan_units
-from toolkit.workbook import xlsx_write
+from toolkit.workbook import excel
 from toolkit.workbook.layout import units_text
 from toolkit.workbook.style import print_setup
-from toolkit.workbook.xlsx_write import write_row
 
 COLUMNS = (
     ("序号", 7),
@@ -28,7 +27,7 @@ COLUMNS = (
 def write_task_list(table: TaskTable, path: Path) -> None:
     """Write the checked task list and its warnings to ``path``."""
     with atomic_path(path) as tmp:
-        wb = xlsx_write.Workbook(str(tmp))
+        wb = excel.open_workbook(tmp)
         header = wb.add_format(
             {"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True}
         )
@@ -49,7 +48,8 @@ def write_task_list(table: TaskTable, path: Path) -> None:
                 task.deadline or "",
                 task.source,
             )
-            write_row(ws, r, [(c, value, cell) for c, value in enumerate(values)])
+            cells = [(c, excel.cell_text(value), cell) for c, value in enumerate(values)]
+            excel.write_cells(ws, r, cells)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, len(table.tasks), len(COLUMNS) - 1)
         ws.repeat_rows(0)
@@ -60,8 +60,8 @@ def write_task_list(table: TaskTable, path: Path) -> None:
             wsw.write_string(0, c, name, header)
             wsw.set_column(c, c, width)
         for r, warning in enumerate(table.warnings, start=1):
-            wsw.write_string(r, 0, warning.source, cell)
-            wsw.write_string(r, 1, warning.message, cell)
+            texts = (warning.source, warning.message)
+            excel.write_cells(wsw, r, [(c, excel.cell_text(t), cell) for c, t in enumerate(texts)])
         if not table.warnings:
             wsw.write_string(1, 1, "（无）", cell)
         wb.close()
