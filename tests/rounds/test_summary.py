@@ -60,14 +60,29 @@ def test_rows_streamed_in_order_lose_nothing(
     assert len(a["sheets"]["分单位明细"]["cells"]) > 12 * len(state.answers)
 
 
-def test_the_workbook_is_written_in_constant_memory_mode(tmp_path: Path) -> None:
-    """Strings inline, no shared-string table: the rows went to disk as they were written."""
+@pytest.mark.parametrize(("tasks", "streamed"), [(5, False), (2_600, True)])
+def test_a_big_round_streams_its_rows(tasks: int, streamed: bool, tmp_path: Path) -> None:
+    """Strings inline and no shared-string table: the rows went to disk as they were written;
+    a small round is built in memory."""
     import zipfile
 
+    from test_consolidated import ROUND, SEC_1
+
+    from toolkit.model import Dispatch, Task
     from toolkit.rounds.summary import write_consolidated
 
+    state = make_state()
+    if tasks > len(state.tasks):
+        many = [Task(str(n), f"任务 {n}。", SEC_1, lead=("区发改局",)) for n in range(tasks)]
+        ids = tuple(t.id for t in many)
+        state = make_state(
+            tasks=many,
+            dispatches=[Dispatch(ROUND.id, "区发改局", "t", ids, {}, "f", "x")],
+            answers={},
+            previous={},
+        )
     path = tmp_path / "汇总表.xlsx"
-    write_consolidated(path, make_state(), load_config())
+    write_consolidated(path, state, load_config())
     with zipfile.ZipFile(path) as z:
-        assert "xl/sharedStrings.xml" not in z.namelist()
-        assert 't="inlineStr"' in z.read("xl/worksheets/sheet3.xml").decode()
+        assert ("xl/sharedStrings.xml" not in z.namelist()) is streamed
+        assert ('t="inlineStr"' in z.read("xl/worksheets/sheet3.xml").decode()) is streamed

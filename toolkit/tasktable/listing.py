@@ -27,7 +27,7 @@ COLUMNS = (
 def write_task_list(table: TaskTable, path: Path) -> None:
     """Write the checked task list and its warnings to ``path``."""
     with atomic_path(path) as tmp:
-        wb = excel.open_workbook(tmp)
+        wb = excel.open_sized_workbook(tmp, len(table.tasks))
         header = wb.add_format(
             {"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True}
         )

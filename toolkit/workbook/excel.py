@@ -25,6 +25,9 @@ MAX_MESSAGE_CHARS = 255  # a validation's input or error message
 CUT_MARK = "……（超过 Excel 单元格字数上限，以下已截断）"
 # A string this short cannot pass the limit however it encodes: its length is not counted.
 SAFE_CELL_CHARS = MAX_CELL_CHARS // 2
+# From this many rows a workbook's sheets stream their rows to temporary files; below it the
+# whole workbook is built in memory (xlsxwriter's own temporary files cost more than it).
+STREAM_ROWS = 5_000
 
 # Characters a cell keeps as they are seen. Word's line and page breaks (pasted into a cell
 # they come as \x0b and \x0c) and carriage returns (\r\n, \r) become line breaks; other
@@ -52,6 +55,13 @@ def open_workbook(
     if constant_memory:
         options["constant_memory"] = True
     return xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target, options)
+
+
+def open_sized_workbook(target: str | Path | IO[bytes], rows: int) -> xlsxwriter.Workbook:
+    """Open a workbook of about ``rows`` rows: in memory when small, streamed when big (its
+    sheets must then be written top to bottom, see ``open_workbook``)."""
+    big = rows >= STREAM_ROWS
+    return open_workbook(target, in_memory=not big, constant_memory=big)
 
 
 def utf16_len(text: str) -> int:
