@@ -210,6 +210,8 @@ def test_the_checked_workbooks_hold_what_the_check_is_about(demo_workbooks) -> N
         assert f"<{tag}" in tasks, tag
     with zipfile.ZipFile(demo_workbooks["summary"]) as z:
         overview = z.read("xl/worksheets/sheet1.xml").decode()
-        detail = z.read("xl/worksheets/sheet2.xml").decode()
+        tasks = z.read("xl/worksheets/sheet2.xml").decode()
+        strings = z.read("xl/sharedStrings.xml").decode()
     assert "<rowBreaks" in overview and "<drawing" in overview
-    assert "<autoFilter" in detail and "较上轮" in detail  # inline strings: the 较上轮 column
+    assert "<autoFilter" in tasks and "<mergeCells" in tasks
+    assert "<t>较上轮</t>" in strings  # 任务汇总 has its 较上轮 column
