@@ -253,7 +253,8 @@ def _task_sheet(
     wb: xlsxwriter.Workbook, fmt: _Formats, book: TrackingWorkbook, cache: RowCache
 ) -> None:
     ws = wb.add_worksheet(layout.SHEET_TASKS)
-    columns = layout.TASK_COLUMNS
+    extras = layout.extra_columns(book.lead_tasks)  # after the inputs: their places stay fixed
+    columns = layout.TASK_COLUMNS + extras
     _table_heading(
         ws,
         fmt,
@@ -261,7 +262,11 @@ def _task_sheet(
         f"截止日期：{book.round.due.isoformat()}　灰色为下达任务（锁定），白色为填报内容。",
         columns,
     )
-    _write_task_rows(ws, fmt, book.lead_tasks, columns, book.prefill, cache)
+    _write_task_rows(ws, fmt, book.lead_tasks, layout.TASK_COLUMNS, book.prefill, cache)
+    for c, column in enumerate(extras, start=len(layout.TASK_COLUMNS)):
+        header = column.key.removeprefix(layout.EXTRA_KEY)
+        for r, task in enumerate(book.lead_tasks, start=layout.FIRST_DATA_ROW):
+            _text(ws, r, c, task.extra.get(header, ""), fmt.locked)
     if book.lead_tasks:
         first = layout.FIRST_DATA_ROW
         last = first + len(book.lead_tasks) - 1

@@ -20,6 +20,7 @@ COLUMNS = (
     ("协办单位", 24),
     ("区分管领导", 14),
     ("完成时限", 12),
+    ("原表其他列", 30),
     ("原表位置", 26),
 )
 
@@ -46,6 +47,7 @@ def write_task_list(table: TaskTable, path: Path) -> None:
                 units_text(task.assist),
                 "、".join(task.leaders),
                 task.deadline or "",
+                "\n".join(f"{header}：{value}" for header, value in task.extra.items()),
                 task.source,
             )
             cells = [(c, excel.cell_text(value), cell) for c, value in enumerate(values)]

@@ -79,6 +79,29 @@ def column_index(key: str) -> int:
     raise KeyError(key)
 
 
+EXTRA_SHORT = 20  # a column of the table no role claims is shown when its cells are this short
+EXTRA_KEY = "extra:"  # the key of such a column: "extra:项目"
+
+
+def extra_columns(tasks: tuple[Task, ...]) -> tuple[Column, ...]:
+    """Return the table's own extra columns worth showing beside these tasks (read-only).
+
+    A column no role claims (项目, 指标值…) is kept on each task; shown when every value it
+    has for these tasks is short, so it helps the unit read a row without crowding the print.
+    Long ones (上半年进展情况) stay in the ledger and ``duban tasks``.
+    """
+    values: dict[str, list[str]] = {}
+    for task in tasks:
+        for header, value in task.extra.items():
+            values.setdefault(header, []).append(value)
+    columns = []
+    for header, texts in values.items():
+        if texts and all(len(t) <= EXTRA_SHORT for t in texts):
+            widest = max(display_width(t) for t in (header, *texts))
+            columns.append(Column(EXTRA_KEY + header, header, min(max(widest + 2, 8), 24), True))
+    return tuple(columns)
+
+
 def task_text(task: Task) -> str:
     """Return the task text as the workbook shows it: a sub-item after its parent's text."""
     if task.parent_text:
