@@ -266,33 +266,11 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None):
 def fetch(ctx: click.Context, round_id: str | None, since, then_collect: bool) -> None:
     """从督查室邮箱（IMAP，只读）收取本轮的回执邮件，保存为 .eml 并核对。"""
     from toolkit.inbox import fetch as run_fetch
-    from toolkit.inbox.store import inbox_folder
+    from toolkit.inbox import format_fetch
 
     config = _config(ctx)
     result = run_fetch(config, round_id, since=since, collect=then_collect)
-    click.echo(
-        f"第 {result.round.id} 轮：邮箱 {result.account} 的“{result.folder}”中，"
-        f"{result.since} 以来收到 {result.found} 封邮件。"
-    )
-    if result.saved:
-        click.echo(
-            f"新收取 {len(result.saved)} 封带附件的邮件，"
-            f"原样保存在 {inbox_folder(config, result.round.id)}："
-        )
-        for m in result.saved:
-            click.echo(f"  {m.arrived.replace('T', ' ')}  {m.sender}  {m.subject}")
-    else:
-        click.echo("没有新的回执邮件。")
-    others = [
-        (result.seen_before, "封此前已收取或查看过，不再下载"),
-        (result.own, "封是本室发出的邮件（或其抄送副本），不是回执"),
-        (result.without_returns, "封没有表格、压缩包或 Outlook 邮件附件，不是回执"),
-    ]
-    if any(n for n, _ in others):
-        click.echo("其余：" + "；".join(f"{n} {what}" for n, what in others if n) + "。")
-    for big in result.passed_over:  # too big to download: the clerk fetches them by hand
-        line = f"  {big.arrived.replace('T', ' ')}  {big.sender}  {big.subject}：{big.reason}"
-        click.echo(line, err=True)
+    click.echo(format_fetch(result))
     collected = result.collected
     if collected is not None:
         click.echo("")
@@ -301,9 +279,9 @@ def fetch(ctx: click.Context, round_id: str | None, since, then_collect: bool) -
         for warning in collected.warnings:
             click.echo(f"提示：{warning}", err=True)
     elif result.saved:
-        folder = inbox_folder(config, result.round.id)
         click.echo(
-            f"未核对（--no-collect）：核对时运行 duban collect --round {result.round.id} {folder}"
+            f"未核对（--no-collect）：核对时运行 duban collect --round {result.round.id} "
+            f"{result.inbox}"
         )
     if result.problem:
         raise click.ClickException(result.problem)

@@ -23,7 +23,7 @@ import pytest
 from msgfile import outlook_msg
 from office import ROUND
 
-from toolkit.inbox import Fetched
+from toolkit.inbox import Fetched, format_fetch
 from toolkit.inbox.store import eml_name
 from toolkit.ledger import ledger_path
 from toolkit.progress import reporting
@@ -612,6 +612,13 @@ def test_a_message_too_big_to_download_is_named_not_fetched(returns, run_cli):
         )
     ]
     assert ledger_rows(returns.out, "SELECT * FROM fetched_messages") == []  # asked again next time
+    assert format_fetch(result) == (
+        f"第 2020-10 轮：邮箱 {returns.mailbox.user}@127.0.0.1 的“INBOX”中，2020-10-08 以来收到 1 封邮件。\n"
+        "没有新的回执邮件。\n"
+        "其余：1 封过大，未下载（见下）。\n"
+        f"  {iso(at(20, 9, 30)).replace('T', ' ')}  kjj@example.org  填报表（含附件照片）："
+        + result.passed_over[0].reason
+    )
 
 
 def test_a_since_that_is_not_a_date(returns, run_cli):

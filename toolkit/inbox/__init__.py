@@ -61,8 +61,9 @@ class FetchResult:
 
     round: Round
     account: str
-    folder: str
+    folder: str  # the mailbox's folder
     since: dt.date
+    inbox: Path  # where the messages are saved: <output>/<round>/inbox
     found: int = 0  # messages the folder received since ``since``
     saved: list[Fetched] = field(default_factory=list)  # new this run, oldest first
     seen_before: int = 0  # downloaded (or passed over as a copy) by an earlier run
@@ -74,7 +75,7 @@ class FetchResult:
 
     @property
     def ok(self) -> bool:
-        """Whether the run read the whole window (a rerun would find nothing new)."""
+        """Whether the whole window was read (the mailbox did not stop answering part way)."""
         return self.problem is None
 
 
@@ -103,7 +104,8 @@ def fetch(
         # A day's margin: a server compares dates in its own time zone.
         start = since or first - dt.timedelta(days=1)
         session = Session(config, settings)
-        result = FetchResult(rnd, session.account, settings.folder, start)
+        inbox = store.inbox_folder(config, rnd.id)
+        result = FetchResult(rnd, session.account, settings.folder, start, inbox)
         try:
             with session:
                 _fetch_new(config, session, ledger, result, limits)
@@ -113,6 +115,35 @@ def fetch(
     if collect and pending:
         result.collected = _collect(config, rnd, pending, limits)
     return result
+
+
+def format_fetch(result: FetchResult) -> str:
+    """Return what a fetch found, saved and passed over, as the clerk reads it."""
+    lines = [
+        f"第 {result.round.id} 轮：邮箱 {result.account} 的“{result.folder}”中，"
+        f"{result.since} 以来收到 {result.found} 封邮件。"
+    ]
+    if result.saved:
+        lines.append(f"新收取 {len(result.saved)} 封带附件的邮件，原样保存在 {result.inbox}：")
+        lines += [f"  {_shown(m.arrived)}  {m.sender}  {m.subject}" for m in result.saved]
+    else:
+        lines.append("没有新的回执邮件。")
+    others = [
+        (result.seen_before, "封此前已收取或查看过，不再下载"),
+        (result.own, "封是本室发出的邮件（或其抄送副本），不是回执"),
+        (result.without_returns, "封没有表格、压缩包或 Outlook 邮件附件，不是回执"),
+        (len(result.passed_over), "封过大，未下载（见下）"),
+    ]
+    if any(n for n, _ in others):
+        lines.append("其余：" + "；".join(f"{n} {what}" for n, what in others if n) + "。")
+    lines += [
+        f"  {_shown(m.arrived)}  {m.sender}  {m.subject}：{m.reason}" for m in result.passed_over
+    ]
+    return "\n".join(lines)
+
+
+def _shown(arrived: str) -> str:
+    return arrived.replace("T", " ")
 
 
 def _settings(config: Config) -> Imap:
@@ -155,7 +186,6 @@ def _fetch_new(
                 result.passed_over.append(_too_big(envelope))
             else:
                 to_download.append(envelope)
-    folder = store.inbox_folder(config, rnd.id)
     for envelope in progress(to_download, total=len(to_download), desc="收取邮件"):
         raw = session.download(envelope.uid)
         if raw is None:  # gone from the mailbox since it was listed
@@ -171,7 +201,7 @@ def _fetch_new(
             )
             result.without_returns += 1
             continue
-        path = store.save(folder, envelope.arrived, sha, raw)
+        path = store.save(result.inbox, envelope.arrived, sha, raw)
         relative = path.relative_to(config.output_dir).as_posix()
         ledger.record_fetched(
             rnd.id, (*place, envelope.uid), sha, relative, *_facts(envelope, len(raw))
