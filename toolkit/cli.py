@@ -194,7 +194,6 @@ def collect(
 ) -> None:
     """回收并核对各单位报回的填报表（含 .eml 邮件附件），更新汇总表。"""
     from toolkit.collect import collect as run_collect
-    from toolkit.rounds import format_status
     from toolkit.rounds.arrival import ClerkArrivals, shown_time
 
     config = _config(ctx)
@@ -205,24 +204,86 @@ def collect(
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
     else:
-        for v in result.verdicts:
-            label = VERDICT_LABELS.get(v.verdict, v.verdict)
-            click.echo(f"[{label}] {v.source}" + (f" — {v.unit}" if v.unit else ""))
-            for reason in v.reasons:
-                click.echo(f"    {reason}")
+        _echo_verdicts(result)
         if clerk is not None:
             stated = sum(1 for v in result.verdicts if v.sha256)
             click.echo(
                 f"已登记：以上 {stated} 个文件的收到时间为 {shown_time(arrived)}"
                 f"（登记人：{clerk.said_by}），按此判断是否逾期。"
             )
-        click.echo("")
-        click.echo(format_status(result.state))
-        click.echo(f"\n汇总表：{result.workbook}")
+        _echo_round(result)
     for warning in result.warnings:
         click.echo(f"提示：{warning}", err=True)
     if not any(v.verdict not in ("skipped", "not a return") for v in result.verdicts):
         raise click.ClickException("没有找到任何回执文件（.xlsx、.xlsm、.eml、.msg 或 .zip）。")
+
+
+def _echo_verdicts(result) -> None:
+    """Print each file's verdict and reasons, as collect judged them."""
+    for v in result.verdicts:
+        label = VERDICT_LABELS.get(v.verdict, v.verdict)
+        click.echo(f"[{label}] {v.source}" + (f" — {v.unit}" if v.unit else ""))
+        for reason in v.reasons:
+            click.echo(f"    {reason}")
+
+
+def _echo_round(result) -> None:
+    """Print the round's state after a collect, and where its 汇总表 is."""
+    from toolkit.rounds import format_status
+
+    click.echo("")
+    click.echo(format_status(result.state))
+    click.echo(f"\n汇总表：{result.workbook}")
+
+
+def _date(_ctx: click.Context, _param: click.Parameter, value: str | None):
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip().replace("/", "-"))
+    except ValueError:
+        raise click.BadParameter(f"日期“{value}”无法识别，请写成 2020-10-08。") from None
+
+
+@cli.command()
+@click.option("--round", "round_id", help="报送轮次，默认第一个轮次。")
+@click.option(
+    "--since",
+    metavar="日期",
+    callback=_date,
+    help="收取这一天以来邮箱收到的邮件（如 2020-10-08）；默认从本轮分发的前一天起。",
+)
+@click.option(
+    "--collect/--no-collect",
+    "then_collect",
+    default=True,
+    help="收取后立即核对（默认）；--no-collect 只保存到 output/<轮次>/inbox/。",
+)
+@click.pass_context
+def fetch(ctx: click.Context, round_id: str | None, since, then_collect: bool) -> None:
+    """从督查室邮箱（IMAP，只读）收取本轮的回执邮件，保存为 .eml 并核对。"""
+    from toolkit.inbox import fetch as run_fetch
+    from toolkit.inbox import format_fetch
+
+    config = _config(ctx)
+    result = run_fetch(config, round_id, since=since, collect=then_collect)
+    click.echo(format_fetch(result))
+    collected = result.collected
+    if collected is not None:
+        click.echo("")
+        _echo_verdicts(collected)
+        _echo_round(collected)
+        for warning in collected.warnings:
+            click.echo(f"提示：{warning}", err=True)
+    elif result.saved:
+        click.echo(
+            f"未核对（--no-collect）：核对时运行 duban collect --round {result.round.id} "
+            f"{result.inbox}"
+        )
+    if result.problem:
+        raise click.ClickException(result.problem)
 
 
 @cli.command()

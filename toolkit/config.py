@@ -98,6 +98,24 @@ class Smtp:
 
 
 @dataclass(frozen=True)
+class Imap:
+    """The office mailbox the returns arrive in, read over IMAP by ``duban fetch``.
+
+    The password (a Coremail/163-style mailbox's 授权码) comes from the environment variable
+    named by ``password_env``, never from the file.
+    """
+
+    host: str
+    user: str
+    port: int = 993
+    security: str = "ssl"  # ssl | starttls | none
+    password_env: str = "DUBAN_IMAP_PASSWORD"
+    folder: str = "INBOX"
+    ca_file: Path | None = None  # a CA certificate to trust (private or test server)
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything the office configures, checked and with paths resolved."""
 
@@ -112,6 +130,7 @@ class Config:
     leaders: tuple[Leader, ...]
     leader_groups: Mapping[str, tuple[str, ...]]
     smtp: Smtp = field(default_factory=Smtp)
+    imap: Imap | None = None  # no [imap]: duban fetch says how to set it up
     templates_dir: Path | None = None
     _unit_index: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -300,6 +319,7 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
         "leaders",
         "leader_groups",
         "smtp",
+        "imap",
     ),
     "office": ("name", "short_name", "district", "year", "contact", "phone", "email"),
     "rounds": ("id", "name", "due"),
@@ -318,6 +338,17 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
         "ca_file",
         "password",
     ),
+    "imap": (
+        "host",
+        "port",
+        "security",
+        "user",
+        "password_env",
+        "folder",
+        "ca_file",
+        "timeout_seconds",
+        "password",
+    ),
 }
 
 
@@ -331,7 +362,7 @@ def _check_keys(r: _Reader, raw: Mapping) -> None:
                 raise r.fail(f"{where}{key}", f"不是可识别的配置项{hint}。")
 
     check(raw, "", "")
-    for part in ("office", "smtp"):
+    for part in ("office", "smtp", "imap"):
         if isinstance(raw.get(part), dict):
             check(raw[part], part, f"{part}.")
     for part in ("rounds", "statuses", "units", "leaders"):
@@ -395,6 +426,7 @@ def _parse(
             "不应写在配置文件里：请删除，把密码放在 smtp.password_env 指定的环境变量中。",
         )
     smtp = _parse_smtp(r, smtp_raw, office)
+    imap = _parse_imap(r, r.table(raw, "imap"), base) if "imap" in raw else None
 
     templates = raw.get("templates")
     templates_dir = _resolve(base, templates) if isinstance(templates, str) else None
@@ -413,6 +445,7 @@ def _parse(
         leaders=leaders,
         leader_groups=MappingProxyType(leader_groups),
         smtp=smtp,
+        imap=imap,
         templates_dir=templates_dir,
         _unit_index=MappingProxyType(index),
     )
@@ -539,6 +572,52 @@ def _parse_smtp(r: _Reader, t: Mapping, office: Office) -> Smtp:
         sender=r.str(t, "sender", "smtp.", default=office.email),
         ca_file=r.str(t, "ca_file", "smtp.", default=""),
         **numbers,
+    )
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _parse_imap(r: _Reader, t: Mapping, base: Path) -> Imap:
+    if "password" in t:
+        raise r.fail(
+            "imap.password",
+            "不应写在配置文件里：请删除，把授权码（或密码）放在 imap.password_env 指定的环境变量中。",
+        )
+    security = r.str(t, "security", "imap.", default="ssl").lower()
+    if security not in ("ssl", "starttls", "none"):
+        raise r.fail("imap.security", f"应为 ssl、starttls 或 none，现为 {security!r}。")
+    port = t.get("port", 993 if security == "ssl" else 143)
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        raise r.fail("imap.port", f"应为端口号（ssl 通常为 993），现为 {port!r}。")
+    host = r.str(t, "host", "imap.")
+    if not host:
+        raise r.fail("imap.host", "为空：请填写收信（IMAP）服务器，如 imap.163.com。")
+    user = r.str(t, "user", "imap.")
+    if not user:
+        raise r.fail("imap.user", "为空：请填写邮箱账号，如 duchashi@163.com。")
+    password_env = r.str(t, "password_env", "imap.", default="DUBAN_IMAP_PASSWORD")
+    if not _ENV_NAME.fullmatch(password_env):
+        raise r.fail(
+            "imap.password_env",
+            f"应为环境变量的名字（如 DUBAN_IMAP_PASSWORD），不是授权码本身，现为 {password_env!r}。",
+        )
+    folder = r.str(t, "folder", "imap.", default="INBOX")
+    if not folder:
+        raise r.fail("imap.folder", "为空：请填写要收取的文件夹（收件箱为 INBOX）。")
+    timeout = t.get("timeout_seconds", 30.0)
+    if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+        raise r.fail("imap.timeout_seconds", f"应为大于 0 的秒数，现为 {timeout!r}。")
+    ca_file = r.str(t, "ca_file", "imap.", default="")
+    return Imap(
+        host=host,
+        user=user,
+        port=port,
+        security=security,
+        password_env=password_env,
+        folder=folder,
+        ca_file=_resolve(base, ca_file) if ca_file else None,
+        timeout_seconds=float(timeout),
     )
 
 

@@ -585,6 +585,35 @@ def test_a_saved_mail_is_read_and_its_date_is_the_arrival(office: Office, run_cl
     assert (received / f"{sha256(attached)}.xlsx").read_bytes() == attached.read_bytes()
 
 
+def test_a_mail_fetched_from_the_mailbox_arrived_when_the_mailbox_received_it(
+    office: Office, run_cli, tmp_path: Path
+):
+    """``duban fetch`` records each message it saves with its INTERNALDATE; the collector takes
+    that (evidence ``imap``) over the mail's Date, wherever the .eml is collected from."""
+    mails = {}
+    for unit in ("区科技局", "区商务局"):
+        attached = office.fill(unit).rename(tmp_path / f"{unit}.xlsx")
+        mails[unit] = mail_with(attached, office.inbox / f"{unit}.eml", "填报表.xlsx", ON_TIME)
+    with Ledger(ledger_path(office.out)) as ledger:  # as duban fetch leaves it
+        ledger.record_fetched(
+            ROUND,
+            ("dcs@example.org", "INBOX", 42, 7),
+            sha256(mails["区科技局"]),
+            "2020-10/inbox/20201027-083000-0123456789ab.eml",
+            "2020-10-27T08:30:00",
+            "<r@example.org>",
+            mails["区科技局"].stat().st_size,
+        )
+
+    report = collect_json(run_cli, office)
+    arrived = {f["unit"]: f["arrived"] for f in report["files"]}
+    assert arrived == {
+        "区科技局": {"at": "2020-10-27T08:30:00", "evidence": "imap"},
+        "区商务局": {"at": ON_TIME.isoformat(timespec="seconds"), "evidence": "mail"},
+    }
+    assert report["units"]["late"] == ["区科技局"]
+
+
 def test_inputs_are_archived_unchanged_and_never_touched(office: Office, run_cli):
     office.fill("区商务局")
     office.fill("区科技局", name="子文件夹/区科技局.xlsx")
