@@ -35,6 +35,7 @@ UNCHANGED = "与上轮相同，未更新"  # the notice on answers left as last 
 class Judgement:
     unit: str | None = None
     token: str | None = None
+    later_round: str | None = None  # the return of a round still to come: not this round's
     verified: bool = False
     findings: list[Finding] = field(default_factory=list)
     answers: list[tuple] = field(default_factory=list)
@@ -116,6 +117,9 @@ class Judge:
             j.token = token
             if dispatch.round != self.round.id:
                 j.unit = dispatch.unit
+                if self._is_later(dispatch.round):  # early, or fetched in this round's window
+                    j.later_round = dispatch.round
+                    return None
                 j.error(f"这是第 {dispatch.round} 轮的填报表，不是第 {self.round.id} 轮的。")
                 return None
             if not is_current:
@@ -125,6 +129,10 @@ class Judge:
             j.verified = True
             return dispatch
         return self.match_by_content(book, j)
+
+    def _is_later(self, round_id: str) -> bool:
+        ids = [r.id for r in self.config.rounds]
+        return round_id in ids and ids.index(round_id) > ids.index(self.round.id)
 
     def match_by_content(self, book: ReturnWorkbook, j: Judgement) -> Dispatch | None:
         """Without metadata: the dispatch whose 序号 and task texts the rows carry."""
@@ -333,8 +341,12 @@ def record_verdict(
     rnd: Round,
     item: Incoming | Settled,
     result: ReturnWorkbook | RejectedReturn,
-) -> None:
-    """Judge a read workbook (or take a refusal), and record the verdict with its answers."""
+) -> str | None:
+    """Judge a read workbook (or take a refusal), and record the verdict with its answers.
+
+    A return of a later round is not this round's: it is not recorded, and the sentence saying
+    so is returned (collect it with that round).
+    """
     if isinstance(result, RejectedReturn):
         j = Judgement()
         j.error(str(result))
@@ -344,6 +356,11 @@ def record_verdict(
         unit_fields: dict = {}
     else:
         j = judge.judge(result)
+        if j.later_round is not None:
+            return (
+                f"“{item.source}”：这是{j.unit}第 {j.later_round} 轮的填报表，不是本轮（第 {rnd.id} 轮）的回执，"
+                f"未计入本轮。请在第 {j.later_round} 轮收取：duban collect --round {j.later_round}。"
+            )
         saved_at = _as_utc(result.saved_at)
         unit_fields = {k: clean_text(v) for k, v in result.unit_fields.items()}
     reasons = [
@@ -372,6 +389,7 @@ def record_verdict(
         },
         j.answers if j.verdict != VERDICT_REJECTED else [],
     )
+    return None
 
 
 def _as_utc(saved_at: str | None) -> str | None:
