@@ -507,7 +507,9 @@ def test_the_checked_task_list_is_written_beside_the_ledger(dispatched: Dispatch
     assert [r[0] for r in rows] == [t.id for t in table.tasks]  # 1.1, 1.2, 2 … 117
     first = rows[0]
     assert first[1] == "1" and first[3].startswith(table.tasks[0].parent_text)
-    assert tasks.freeze_panes == "A2" and tasks.auto_filter.ref == f"A1:J{len(rows) + 1}"  # 10 columns
+    assert (
+        tasks.freeze_panes == "A2" and tasks.auto_filter.ref == f"A1:J{len(rows) + 1}"
+    )  # 10 columns
     assert [r[1].value for r in warnings.iter_rows(min_row=2)] == [
         w.message for w in table.warnings
     ]

@@ -253,13 +253,10 @@ def _as_ascii_compatible(data: bytes, name: str, part: str) -> bytes:
 
 def parse_bounded(data: bytes, name: str, part: str) -> ElementTree.Element:
     """Parse a small DTD-free part, refusing nesting deeper than ``MAX_DEPTH``."""
-    parser = ElementTree.XMLPullParser(events=("start", "end"))
     depth = 0
     root: ElementTree.Element | None = None
     try:
-        parser.feed(data)
-        parser.close()
-        for event, element in parser.read_events():
+        for event, element in ElementTree.iterparse(BytesIO(data), events=("start", "end")):
             if root is None:
                 root = element
             depth += 1 if event == "start" else -1

@@ -410,7 +410,7 @@ def _deliver(
                 _outcome(
                     item.plan,
                     NOT_ATTEMPTED,
-                    f"另一次运行正在处理（状态 {row['state']}）",
+                    f"另一次运行正在处理（状态 {row['state'] if row else '未知'}）",
                     row,
                     item,
                 )
