@@ -1,12 +1,7 @@
-"""Collecting returns (``duban collect``): trust none of them, lose none of them.
+"""Collecting returns (``duban collect``): every file a verdict, recorded before it is read.
 
-Every file under the given paths (``.xlsx``/``.xlsm``/``.xls`` and the Excel attachments of
-saved ``.eml`` mails) is archived unchanged under ``<output>/<round>/received/`` by its
-sha256 and recorded in the ledger *before* it is parsed. Then each gets a verdict: identified
-by its dispatch token looked up in the ledger (never by file name; without metadata, by its
-序号 and task texts, unverified), verified against what was dispatched, its inputs validated.
-Collecting the same files again changes nothing; a unit's later return supersedes its earlier
-one, both stay in the ledger. The consolidated workbook is rewritten from the ledger each time.
+The trust model — what each file is, the bounds, the workers, the judging — is in
+docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

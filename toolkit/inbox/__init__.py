@@ -1,17 +1,6 @@
 """Returns straight from the office mailbox (``duban fetch``): read-only over IMAP, each once.
 
-The folder of ``[imap]`` is searched by date — from the day before the round's first dispatch,
-or ``since`` — and sorted on this computer (``triage``): the office's own mail is passed over,
-and each message that holds an attachment that could be a return is downloaded and saved
-unchanged as an .eml under ``<output>/<round>/inbox/`` (``store``), then handed to collect,
-which counts its arrival from when the mailbox received it (INTERNALDATE, evidence ``imap``).
-
-Every message downloaded is recorded in the ledger by its place in the mailbox (account,
-folder, UIDVALIDITY, UID) and its content hash, as it is saved: a rerun — after a dropped
-connection, or tomorrow — downloads only what it has not seen, and collects only what it has
-not collected. A folder given a new UIDVALIDITY (a server migration, a rebuilt index) makes
-every UID new; the same message is then known by its Message-ID, arrival and size, or by its
-content once downloaded, and is neither saved nor collected twice.
+How a message is chosen, saved, recorded and handed to collect: docs/ARCHITECTURE.md (Mail in).
 """
 
 from __future__ import annotations

@@ -1,11 +1,5 @@
-"""The office mailbox over IMAP: one read-only session, and each failure as a clerk's sentence.
-
-IMAPClient talks to the server. A session connects (``ssl``, ``starttls`` or ``none``; the
-certificate always verified, against ``ca_file`` when it is set), logs in, sends the IMAP ``ID``
-command — Coremail-based mailboxes (163, 126, many government systems) refuse to open a folder
-for a client that has not; a server without ID, or one that refuses it, is read all the same —
-and opens the folder with EXAMINE: read-only, so nothing is deleted, moved or flagged, and
-reading a message does not mark it seen (bodies are fetched with ``BODY.PEEK`` besides).
+"""The office mailbox over IMAP (IMAPClient): one read-only session (``ID`` first, for Coremail;
+EXAMINE; ``BODY.PEEK``), each failure a clerk's sentence.
 """
 
 from __future__ import annotations

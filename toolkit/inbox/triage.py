@@ -1,13 +1,5 @@
-"""Which messages of the mailbox may be returns, decided on this computer, never by a server
-search (server-side search of Chinese text is unreliable).
-
-The office's own mail (duban's Message-IDs, the Bcc copy of a dispatch, anything From the
-office's own address) is never a return and is not downloaded. Otherwise a message is
-downloaded only when its structure shows a part that could be a return — an ``application/*``
-part other than a document, a signature or a calendar, or a forwarded message holding one —
-and kept only when one of its attachments is, by its bytes as the collector tells them, a
-workbook, an archive, an Outlook or saved mail, or an Excel file duban cannot read (so the
-collector can tell the unit what to send instead).
+"""Which messages may be returns, decided on this computer (never by a server search): never the
+office's own mail; downloaded when its structure shows a possible return, kept when its bytes do.
 """
 
 from __future__ import annotations

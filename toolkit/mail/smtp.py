@@ -1,18 +1,5 @@
-"""SMTP delivery: one connection to the office's server, and what became of each message.
-
-The connection follows ``[smtp]``: ``security`` none | starttls | ssl, ``user`` with the password
-read from the environment variable named by ``password_env`` (never from the file),
-``timeout_seconds``, and ``ca_file`` to trust a private or self-signed certificate (certificates
-are always verified). Each transaction ends in one of the ledger's states:
-
-- ``sent``: the server answered 250 after the final dot (some recipients may have been refused:
-  ``sendmail`` returns them instead of raising unless all were refused);
-- ``failed-temporary``: a 4xx answer, or the connection broke or timed out *before* the final
-  dot — the message cannot have been accepted, a rerun sends it again;
-- ``failed-permanent``: a 5xx answer;
-- ``unknown``: the connection broke or timed out *after* the final dot, before the reply. The
-  server may have accepted the message (a naive retry after a client timeout delivers it
-  twice), so it is never resent automatically.
+"""SMTP delivery (``[smtp]``): one connection, each transaction ending in one of the ledger's
+states — sent, failed-temporary, failed-permanent, unknown (docs/ARCHITECTURE.md, Mail out).
 """
 
 from __future__ import annotations

@@ -1,12 +1,5 @@
-"""The task table's rules: from raw rows of any format to the checked task list.
-
-Rows are cut into tables under their headers (``toolkit.tasktable.tables``); section rows and merged label columns give each task its path; a row
-with sub-items becomes tasks ``1.1``, ``1.2``; a 序号 merged over a group whose rows start with
-their own numbers makes each row that task. Merged means merged: in .docx and .xlsx only a
-merged cell gives its value to the rows it covers, in text and CSV (which cannot say) an empty
-cell of a continuation row inherits the value above. The drafts become checked tasks in
-``toolkit.tasktable.checks``. Every anomaly is a ``TableWarning`` with file and row; nothing is
-dropped silently.
+"""The task table's row rules: sections, sub-items, group-numbered rows, merged cells, from raw
+rows to draft tasks (checked by ``toolkit.tasktable.checks``); every anomaly a warning.
 """
 
 from __future__ import annotations
