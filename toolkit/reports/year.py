@@ -113,6 +113,7 @@ def year_end_context(figures: YearFigures, today: dt.date) -> dict[str, Any]:
         "rounds_text": rounds_text,
         "sections": sections,
         "leaders_text": leaders_text or ["各项任务均未列分管领导。"],
+        "leader_header": figures.leader_header,
         "unfinished_text": [
             f"截至{last.name}，未完成的任务{len(unfinished)}项，详见下表。"
             if unfinished
