@@ -391,7 +391,9 @@ def test_the_directory_and_config_toml_disagree(
 def test_keys_left_empty_are_to_fill(tmp_path: Path) -> None:
     from toolkit.config import Unfilled, require_filled
 
-    text = MINIMAL.replace('name = "某区政府督查室"', 'name = "某区政府督查室"\ncontact = ""\nemail = " "')
+    text = MINIMAL.replace(
+        'name = "某区政府督查室"', 'name = "某区政府督查室"\ncontact = ""\nemail = " "'
+    )
     config = load_config(write_config(tmp_path, text))
     assert config.unfilled == (
         Unfilled("office.contact", "联系人"),

@@ -75,7 +75,10 @@ def test_addresses_in_a_cell() -> None:
         ["a@x.example.org", "b@y.example.org", "c@z.example.org"],
         [],
     )
-    assert split_addresses("办公室：a@x.example.org（常用）") == (["a@x.example.org"], ["办公室：", "（常用）"])
+    assert split_addresses("办公室：a@x.example.org（常用）") == (
+        ["a@x.example.org"],
+        ["办公室：", "（常用）"],
+    )
 
 
 def test_an_address_book_under_a_title(tmp_path: Path) -> None:
@@ -96,7 +99,11 @@ def test_a_csv_address_book(tmp_path: Path) -> None:
     book = read_address_book(path)
     assert [e.name for e in book.entries] == [e.name for e in ENTRIES]
     assert book.entries[0] == Entry(
-        "县发展和改革局", "通讯录.csv 第 2 行", ["fgj@county.example.org"], contact="周强", phone="13800000001"
+        "县发展和改革局",
+        "通讯录.csv 第 2 行",
+        ["fgj@county.example.org"],
+        contact="周强",
+        phone="13800000001",
     )
 
 
@@ -108,7 +115,9 @@ def test_an_old_xls_address_book(tmp_path: Path, soffice) -> None:
     assert xls.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"
     book = read_address_book(xls)
     assert book.entries == [
-        Entry(e.name, e.where.replace(".xlsx", ".xls"), e.email, e.cc, e.aliases, e.contact, e.phone)
+        Entry(
+            e.name, e.where.replace(".xlsx", ".xls"), e.email, e.cc, e.aliases, e.contact, e.phone
+        )
         for e in ENTRIES
     ]
 

@@ -27,7 +27,9 @@ from toolkit.errors import ConfigError
 
 DIRECTORY = Directory(
     units=(
-        Unit("县发改局", ("县发展和改革局",), ("fgj@county.example.org",), (), "周强", "13800000001"),
+        Unit(
+            "县发改局", ("县发展和改革局",), ("fgj@county.example.org",), (), "周强", "13800000001"
+        ),
         Unit(
             "县财政局",
             email=("czj@county.example.org", "czj2@county.example.org"),
@@ -142,7 +144,14 @@ def test_a_clerks_own_layout_reads_by_its_headers(tmp_path: Path) -> None:
         tmp_path / "单位通讯录.xlsx",
         [
             ["序号", "单位邮箱", "单位全称", "简称", "联系人电话", "联系人"],
-            [1, "A@x.example.org, b@x.example.org", "县发改局", "发改局、县发展改革局", 13800000001, "周强"],
+            [
+                1,
+                "A@x.example.org, b@x.example.org",
+                "县发改局",
+                "发改局、县发展改革局",
+                13800000001,
+                "周强",
+            ],
             ["", "", "", "", "", ""],
             [2, "", "县统计局", "", "", ""],
         ],

@@ -21,7 +21,11 @@ BEFORE = Directory(
 
 
 def book(*entries: Entry) -> AddressBook:
-    return AddressBook(Path("通讯录.xlsx"), list(entries), ["通讯录.xlsx 第 9 行有邮箱或联系人，但没有单位名称，未导入。"])
+    return AddressBook(
+        Path("通讯录.xlsx"),
+        list(entries),
+        ["通讯录.xlsx 第 9 行有邮箱或联系人，但没有单位名称，未导入。"],
+    )
 
 
 def test_each_entry_goes_where_it_belongs() -> None:
@@ -30,7 +34,12 @@ def test_each_entry_goes_where_it_belongs() -> None:
         book(
             Entry("县发改局", "通讯录.xlsx 第 2 行", ["fgj@x.example.org"], phone="13800000001"),
             Entry("财政局", "通讯录.xlsx 第 3 行", ["czj@x.example.org"], contact="吴敏"),
-            Entry("县住房和城乡建设局", "通讯录.xlsx 第 4 行", ["zjj@x.example.org"], aliases=["住建局"]),
+            Entry(
+                "县住房和城乡建设局",
+                "通讯录.xlsx 第 4 行",
+                ["zjj@x.example.org"],
+                aliases=["住建局"],
+            ),
             Entry("红星乡", "通讯录.xlsx 第 5 行", ["hxx@x.example.org"], aliases=["财政局"]),
             Entry("各乡镇", "通讯录.xlsx 第 6 行", ["all@x.example.org"]),
         ),
@@ -74,5 +83,8 @@ def test_importing_again_changes_nothing() -> None:
     once, _report = merge_address_book(BEFORE, book(*entries))
     twice, report = merge_address_book(once, book(*entries))
     assert twice == once
-    assert report.matched == [("县发展和改革局", "县发改局", "alias"), ("城关镇", "城关镇", "exact")]
+    assert report.matched == [
+        ("县发展和改革局", "县发改局", "alias"),
+        ("城关镇", "城关镇", "exact"),
+    ]
     assert report.lines == ["通讯录.xlsx 第 9 行有邮箱或联系人，但没有单位名称，未导入。"]
