@@ -202,7 +202,7 @@ def test_init_from_the_offices_own_table(run_cli, tmp_path: Path) -> None:
     ]
     assert result.stdout.splitlines()[-5:] == [
         "接下来：",
-        f"  1. 用记事本打开 {folder / 'config.toml'}，填写标有“填写”的各项（督查室名称、联系人、电话、邮箱）。",
+        f"  1. 用记事本打开 {folder / 'config.toml'}，填写 [office] 中标有“填写”的各项（督查室名称、本级政府名称、联系人、电话、邮箱）。",
         f"  2. 用 Excel/WPS 打开 {folder / '单位通讯录.xlsx'}，填写各单位的邮箱（黄色格）和分组的成员，保存。",
         f"  3. 在 {folder} 中运行 duban units，直到它说通讯录齐全。",
         "  4. 运行 duban split 生成填报表，duban mail 写入发件箱检查后，duban mail --send 发送。",

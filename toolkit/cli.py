@@ -349,7 +349,7 @@ def init(folder: Path, tasks_path: Path | None, units_path: Path | None) -> None
     click.echo("")
     click.echo("接下来：")
     click.echo(
-        f"  1. 用记事本打开 {made.config}，填写标有“填写”的各项（督查室名称、联系人、电话、邮箱）。"
+        f"  1. 用记事本打开 {made.config}，填写 [office] 中标有“填写”的各项（督查室名称、本级政府名称、联系人、电话、邮箱）。"
     )
     click.echo(
         f"  2. 用 Excel/WPS 打开 {made.book}，填写各单位的邮箱（黄色格）和分组的成员，保存。"
