@@ -130,7 +130,7 @@ def init_office_from_table(
     templates = folder / "templates"
     _copy_tree(bundled_templates(), templates)
     created.append(templates)
-    created.append(write_book(book_path, directory, usage))
+    created.append(write_book(book_path, directory, usage, level))
     (folder / "output").mkdir(exist_ok=True)
     created.append(folder / "output")
     text = config_text(

@@ -93,14 +93,14 @@ def test_the_book_as_written(tmp_path: Path) -> None:
             ("县统计局", None, None, None, None, None, None, "牵头 1 项、协办 3 项"),
         ],
         "分组": [
-            (GROUPS_NOTE, None, None, None),
+            (GROUPS_NOTE.format(level="区"), None, None, None),
             ("组名", "成员", "类别", "说明"),
             ("各乡镇", "城关镇", "单位", "牵头 1 项"),
             ("县直有关单位", None, "单位", "协办 1 项；只作协办，可不填"),
             ("各副县长", None, "领导", "分管 1 项；须填写成员（领导姓名）"),
         ],
         "领导": [
-            (LEADERS_NOTE, None, None, None, None),
+            (LEADERS_NOTE.format(level="区"), None, None, None, None),
             ("姓名", "职务", "邮箱", "备注", "在表中"),
             ("张伟", "副县长", "zw@county.example.org", None, "分管 2 项"),
             ("李明", None, None, None, None),
@@ -108,24 +108,35 @@ def test_the_book_as_written(tmp_path: Path) -> None:
     }
 
 
-def test_what_must_be_filled_is_yellow(tmp_path: Path) -> None:
+def test_what_must_be_filled_is_yellow_while_empty(tmp_path: Path) -> None:
+    """A lead unit's address and a lead group's members: yellow for as long as they are empty,
+    so the clerk's Excel shows what is left after each edit."""
     path = write_book(tmp_path / "单位通讯录.xlsx", DIRECTORY, USAGE)
     wb = openpyxl.load_workbook(path)
-    yellow = "FFFFF2CC"
 
-    def filled(ws) -> list[str]:
-        return [
-            c.coordinate
-            for row in ws.iter_rows(min_row=3)
-            for c in row
-            if c.fill.fill_type and c.fill.fgColor.rgb == yellow
-        ]
+    def yellow_when_blank(ws) -> list[str]:
+        found = []
+        for cf in ws.conditional_formatting:
+            for rule in cf.rules:
+                fill = rule.dxf.fill if rule.dxf is not None else None
+                color = fill.bgColor.rgb if fill is not None else None
+                if rule.type == "containsBlanks" and color == "FFFFF2CC":
+                    found.append(str(cf.sqref))
+        return sorted(found)
 
-    # 城关镇 and 县统计局 lead tasks and have no address; 各副县长 is in charge of one.
-    assert filled(wb["单位"]) == ["C5", "C6"]
-    assert filled(wb["分组"]) == ["B5"]
+    # Every unit that leads a task; 各乡镇 and 各副县长, which lead or are in charge of one.
+    assert yellow_when_blank(wb["单位"]) == ["C3", "C4", "C5", "C6"]
+    assert yellow_when_blank(wb["分组"]) == ["B3", "B5"]
     assert wb["单位"].freeze_panes == "B3"
     assert wb["单位"].column_dimensions["C"].width > 30
+
+
+def test_the_notes_speak_the_offices_word(tmp_path: Path) -> None:
+    path = write_book(tmp_path / "单位通讯录.xlsx", DIRECTORY, USAGE, level="县")
+    wb = openpyxl.load_workbook(path)
+    assert "“各乡镇”“县直各部门”这类统称" in wb["分组"]["A1"].value
+    assert "如“各副县长”" in wb["分组"]["A1"].value
+    assert wb["领导"]["A1"].value.endswith("职务如“副县长”，报告中称“陈斌副县长”；邮箱选填。")
 
 
 def test_it_reads_back_as_it_was_written(tmp_path: Path) -> None:

@@ -130,7 +130,7 @@ def save_unit(config: Config, unit: Unit, old_name: str | None = None) -> Path:
 
 def export_directory(config: Config, target: Path) -> Path:
     """Write the office's directory to ``target`` as a 单位通讯录.xlsx; return ``target``."""
-    return write_book(target, directory(config), _usage(config))
+    return write_book(target, directory(config), _usage(config), config.office.level)
 
 
 def _write(config: Config, new: Directory) -> tuple[Path, Path | None]:
@@ -146,7 +146,7 @@ def _write(config: Config, new: Directory) -> tuple[Path, Path | None]:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         backup = path.with_name(f"{path.stem}.备份-{stamp}{path.suffix}")
         shutil.copy2(path, backup)
-    write_book(path, new, _usage(config))
+    write_book(path, new, _usage(config), config.office.level)
     try:
         from toolkit.config import load_config
 

@@ -254,17 +254,17 @@ LEADER_COLUMNS = (("姓名", 12), ("职务", 14), ("邮箱", 32), ("备注", 24)
 UNITS_NOTE = (
     "填写说明：每行一个单位，单位名称与任务分解表中的写法一致。别名：同一单位的其他写法（如全称、"
     "简称），用“、”分隔。邮箱：填报表发往的地址，可填多个，用“；”分隔；抄送选填。"
-    "黄色格是牵头单位还缺的邮箱，须填写。灰色的“在表中”由 duban 填写，仅供参考。"
+    "牵头单位的邮箱空着时显示为黄色，须填写。灰色的“在表中”由 duban 填写，仅供参考。"
     f"备注以“{TO_CONFIRM}”开头的，是导入通讯录时按相近名称对应的，请核对后删去该标记。"
 )
 GROUPS_NOTE = (
-    "填写说明：“各乡镇”“县直各部门”这类统称，在“成员”中列出它包含的单位（用“、”分隔；每个成员"
-    "也须在“单位”表中有一行），统称牵头的任务才能分发到各成员。黄色格是牵头任务的统称，须填写成员；"
-    "只作协办的统称可以不填。类别：单位或领导（如“各副县长”，成员填领导姓名）。"
+    "填写说明：“各乡镇”“{level}直各部门”这类统称，在“成员”中列出它包含的单位（用“、”分隔；每个"
+    "成员也须在“单位”表中有一行），统称牵头的任务才能分发到各成员。牵头任务的统称，成员空着时显示为"
+    "黄色，须填写；只作协办的统称可以不填。类别：单位或领导（如“各副{level}长”，成员填领导姓名）。"
 )
 LEADERS_NOTE = (
-    "填写说明：分管领导的姓名与任务分解表中的写法一致（“陈 斌”写作“陈斌”）；职务如“副县长”，"
-    "报告中称“陈斌副县长”；邮箱选填。"
+    "填写说明：分管领导的姓名与任务分解表中的写法一致（“陈 斌”写作“陈斌”）；职务如“副{level}长”，"
+    "报告中称“陈斌副{level}长”；邮箱选填。"
 )
 
 
@@ -285,16 +285,19 @@ class _Formats:
             }
         )
         self.cell = wb.add_format(bordered)
-        self.needed = wb.add_format({**bordered, "bg_color": "#FFF2CC"})
+        self.needed = wb.add_format({"bg_color": "#FFF2CC"})  # while the cell is empty
         self.info = wb.add_format({**bordered, "font_color": "#7F7F7F", "bg_color": "#F2F2F2"})
         self.confirm = wb.add_format({**bordered, "font_color": "#C00000"})
 
 
-def write_book(path: Path, directory: Directory, usage: Usage | None = None) -> Path:
+def write_book(
+    path: Path, directory: Directory, usage: Usage | None = None, level: str = "区"
+) -> Path:
     """Write ``directory`` to ``path`` as ``单位通讯录.xlsx`` (atomically); return ``path``.
 
-    ``usage`` (from the task table) fills 在表中 and 说明 and marks in yellow what must be
-    filled: a lead unit's missing address, a lead group's missing members.
+    ``usage`` (from the task table) fills 在表中 and 说明 and shows in yellow, for as long as
+    it is empty, what must be filled: a lead unit's address, a lead group's members. ``level``
+    (区, 县, 市) words the notes' examples.
     """
     usage = usage or Usage()
     buffer = io.BytesIO()
@@ -302,11 +305,12 @@ def write_book(path: Path, directory: Directory, usage: Usage | None = None) -> 
     fmt = _Formats(wb)
     ws = _sheet(wb, fmt, SHEET_UNITS, UNIT_COLUMNS, UNITS_NOTE)
     for r, unit in enumerate(directory.units, start=2):
-        needs_address = not unit.email and bool(usage.lead.get(unit.name))
+        if usage.lead.get(unit.name):
+            _needed(ws, fmt, r, 2)
         values = (
             (unit.name, fmt.cell),
             ("、".join(unit.aliases), fmt.cell),
-            ("；".join(unit.email), fmt.needed if needs_address else fmt.cell),
+            ("；".join(unit.email), fmt.cell),
             ("；".join(unit.cc), fmt.cell),
             (unit.contact, fmt.cell),
             (unit.phone, fmt.cell),
@@ -316,24 +320,26 @@ def write_book(path: Path, directory: Directory, usage: Usage | None = None) -> 
         _row(ws, r, values, UNIT_COLUMNS)
     ws.activate()
 
-    ws = _sheet(wb, fmt, SHEET_GROUPS, GROUP_COLUMNS, GROUPS_NOTE)
+    ws = _sheet(wb, fmt, SHEET_GROUPS, GROUP_COLUMNS, GROUPS_NOTE.format(level=level))
     rows = [(label, members, KIND_UNITS) for label, members in directory.groups.items()]
     rows += [(label, members, KIND_LEADERS) for label, members in directory.leader_groups.items()]
     for r, (label, members, kind) in enumerate(rows, start=2):
         led = usage.lead.get(label, 0) if kind == KIND_UNITS else usage.leaders.get(label, 0)
+        if led:
+            _needed(ws, fmt, r, 1)
         _row(
             ws,
             r,
             (
                 (label, fmt.cell),
-                ("、".join(members), fmt.needed if led and not members else fmt.cell),
+                ("、".join(members), fmt.cell),
                 (kind, fmt.cell),
                 (_group_note(label, members, kind, usage), fmt.info),
             ),
             GROUP_COLUMNS,
         )
 
-    ws = _sheet(wb, fmt, SHEET_LEADERS, LEADER_COLUMNS, LEADERS_NOTE)
+    ws = _sheet(wb, fmt, SHEET_LEADERS, LEADER_COLUMNS, LEADERS_NOTE.format(level=level))
     for r, leader in enumerate(directory.leaders, start=2):
         _row(
             ws,
@@ -351,6 +357,11 @@ def write_book(path: Path, directory: Directory, usage: Usage | None = None) -> 
     wb.close()
     write_atomically(path, buffer.getbuffer())
     return path
+
+
+def _needed(ws, fmt: _Formats, r: int, c: int) -> None:
+    """Show cell (r, c) in yellow for as long as it is empty: it must be filled."""
+    ws.conditional_format(r, c, r, c, {"type": "blanks", "format": fmt.needed})
 
 
 def _group_note(label: str, members: tuple[str, ...], kind: str, usage: Usage) -> str:
@@ -371,6 +382,7 @@ def _group_note(label: str, members: tuple[str, ...], kind: str, usage: Usage) -
 def _sheet(wb, fmt: _Formats, name: str, columns: Iterable[tuple[str, float]], note: str):
     columns = tuple(columns)
     ws = wb.add_worksheet(name)
+    ws.set_default_row(18)  # room around the 11 pt text a clerk types into
     last = len(columns) - 1
     ws.merge_range(0, 0, 0, last, note, fmt.note)
     ws.set_row(0, 62)
@@ -396,4 +408,4 @@ def _row(ws, r: int, values, columns: tuple[tuple[str, float], ...]) -> None:
         else:
             ws.write_blank(r, c, None, style)
     if lines > 1:
-        ws.set_row(r, excel.row_height(lines * 15 + 3))
+        ws.set_row(r, excel.row_height(lines * 15 + 4))
