@@ -359,13 +359,98 @@ def demo(ctx: click.Context, seed: int) -> None:
 
 @cli.command()
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
-def init(folder: Path) -> None:
-    """新建一个督查室工作文件夹（config.toml、模板、示例表）。"""
-    from toolkit.office import init_office
+@click.option(
+    "--tasks",
+    "tasks_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="本单位的任务分解表（.docx .xlsx .csv .txt）：据此生成配置和单位通讯录。",
+)
+@click.option(
+    "--units",
+    "units_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="已有的通讯录（.xlsx .xls .csv，需有单位名称列和邮箱列），导入到单位通讯录。",
+)
+def init(folder: Path, tasks_path: Path | None, units_path: Path | None) -> None:
+    """新建督查室工作文件夹：加 --tasks 按本单位的任务分解表生成；不加则复制鲤城区示例。"""
+    if tasks_path is None:
+        if units_path is not None:
+            raise click.UsageError("--units 需与 --tasks 一起使用。")
+        from toolkit.office import init_office
 
-    for path in init_office(folder):
+        for path in init_office(folder):
+            click.echo(f"已创建：{path}")
+        click.echo(
+            f"这是鲤城区 2020 年的示例。请编辑 {folder / 'config.toml'}，然后在该文件夹中运行 duban tasks；"
+            "新建自己的督查室请用 duban init 文件夹 --tasks 任务分解表。"
+        )
+        return
+    from toolkit.office import init_office_from_table
+
+    made = init_office_from_table(folder, tasks_path, units_path)
+    for path in made.created:
         click.echo(f"已创建：{path}")
-    click.echo(f"请编辑 {folder / 'config.toml'}，然后在该文件夹中运行 duban tasks。")
+    click.echo("")
+    click.echo(
+        f"任务分解表：{len(made.table.tasks)} 项任务；单位 {made.units} 个，分组 {len(made.groups)} 个，"
+        f"分管领导 {made.leaders} 位，已写入 {made.book.name}。"
+    )
+    if made.rounds_found:
+        dates = "、".join(f"{d.month}月{d.day}日" for d in made.notice.due_dates)
+        click.echo(f"报送轮次：按表中的通知，{made.year} 年 {dates}（请在 config.toml 中核对）。")
+    else:
+        click.echo("报送轮次：表中没有找到报送时间，请在 config.toml 中填写两轮的截止日期。")
+    if made.imported is not None:
+        report = made.imported
+        click.echo(report.summary())
+        for line in report.lines:
+            click.echo(f"  {line}")
+    if made.table.warnings:
+        click.echo(f"任务分解表有 {len(made.table.warnings)} 条提示，见 duban tasks。")
+    click.echo("")
+    click.echo("接下来：")
+    click.echo(
+        f"  1. 用记事本打开 {made.config}，填写 [office] 中标有“填写”的各项（督查室名称、本级政府名称、联系人、电话、邮箱）。"
+    )
+    click.echo(
+        f"  2. 用 Excel/WPS 打开 {made.book}，填写各单位的邮箱（黄色格）和分组的成员，保存。"
+    )
+    click.echo(f"  3. 在 {made.folder} 中运行 duban units，直到它说通讯录齐全。")
+    click.echo(
+        "  4. 运行 duban split 生成填报表，duban mail 写入发件箱检查后，duban mail --send 发送。"
+    )
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（只输出 JSON）。")
+@click.pass_context
+def units(ctx: click.Context, as_json: bool) -> None:
+    """单位通讯录：显示缺什么（表中有而通讯录没有的单位、没有邮箱的牵头单位等）；import 导入通讯录。"""
+    if ctx.invoked_subcommand is not None:
+        return
+    from toolkit.directory import directory_state, format_state
+
+    state = directory_state(_config(ctx))
+    if as_json:
+        click.echo(json.dumps(state.to_json(), ensure_ascii=False, indent=1))
+        return
+    click.echo(format_state(state))
+
+
+@units.command("import")
+@click.argument("book", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.pass_context
+def units_import(ctx: click.Context, book: Path) -> None:
+    """导入已有的通讯录（.xlsx .xls .csv）：按单位名称对应到通讯录中的单位，补上邮箱、联系人和电话。"""
+    from toolkit.directory import import_address_book
+
+    result = import_address_book(_config(ctx), book)
+    click.echo(result.report.summary())
+    for line in result.report.lines:
+        click.echo(f"  {line}")
+    if result.backup is not None:
+        click.echo(f"原来的通讯录已备份为：{result.backup}")
+    click.echo(f"已写入：{result.path}。运行 duban units 查看还缺什么。")
 
 
 def _mail_options(units_help: str, send_help: str, retry_help: str):

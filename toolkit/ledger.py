@@ -28,6 +28,7 @@ from toolkit.model import Answer, Dispatch, Task
 
 SCHEMA_VERSION = 3
 BUSY_SECONDS = 30.0  # how long to wait for another duban process to let go of the ledger
+_LEADER_HEADER_KEY = "leader_header:"  # meta key of a round's leader column name, + round id
 _TASKS_PER_PARSE = 250  # round_tasks: tasks parsed per json.loads (bigger chunks fragment memory)
 
 # Every message `duban fetch` downloaded from the office mailbox, by where it is in the mailbox
@@ -489,15 +490,26 @@ class Ledger:
         return generation
 
     def record_dispatches(
-        self, round_id: str, dispatches: Iterable[Dispatch], tasks: Iterable[Task], force: bool
+        self,
+        round_id: str,
+        dispatches: Iterable[Dispatch],
+        tasks: Iterable[Task],
+        force: bool,
+        leader_header: str = "",
     ) -> Voided:
         """Record a round's new dispatches and tasks, superseding the earlier ones when ``force``.
 
         Superseding starts a new generation of the round: the returns judged against the
         earlier dispatches stay in the ledger as history and no longer count. Return what
-        became history.
+        became history. ``leader_header`` is the table's name for its leader column, which
+        the round's 汇总表 and reports use (kept in ``meta``: no schema change).
         """
         with self.transaction() as db:
+            if leader_header:
+                db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                    (_LEADER_HEADER_KEY + round_id, leader_header),
+                )
             db.execute("DELETE FROM round_tasks WHERE round = ?", (round_id,))
             db.executemany(
                 "INSERT INTO round_tasks (round, position, task_id, task) VALUES (?, ?, ?, ?)",
@@ -552,6 +564,14 @@ class Ledger:
             if current and unit not in units:
                 units.append(unit)
         return Voided(files, tuple(units))
+
+    def leader_header(self, round_id: str) -> str | None:
+        """Return the leader column's name the round was dispatched under (县分管领导), if
+        recorded (a ledger from before it was recorded has none)."""
+        row = self.db.execute(
+            "SELECT value FROM meta WHERE key = ?", (_LEADER_HEADER_KEY + round_id,)
+        ).fetchone()
+        return row[0] if row else None
 
     def round_tasks(self, round_id: str) -> list[Task]:
         """Return the tasks as dispatched in a round, in table order."""

@@ -215,3 +215,26 @@ def test_the_tables_own_short_columns_are_shown_read_only_after_the_inputs(tmp_p
         f"项目：主要预期目标\n上半年进展情况：{long_text}",
         f"项目：重点项目\n上半年进展情况：{long_text}",
     ]
+
+
+@pytest.mark.parametrize("header", ["县分管领导", "市分管领导", "牵头领导"])
+def test_the_leader_column_is_under_the_tables_own_header(
+    example: Config, tmp_path: Path, header: str
+) -> None:
+    book = dataclasses.replace(_book(example, "区发改局"), leader_header=header)
+    wb = _write(tmp_path / "book.xlsx", book, example)
+    assert [c.value for c in wb[layout.SHEET_TASKS][3]] == [
+        "序号",
+        "具体目标任务",
+        "牵头责任单位",
+        "协办单位",
+        header,
+        "完成状态",
+        "完成进度（%）",
+        "工作进展情况",
+        "存在问题",
+        "下一步计划",
+    ]
+    assert [c.value for c in wb[layout.SHEET_ASSIST][3]][4] == header
+    step = wb[layout.SHEET_GUIDE]["A12"].value
+    assert step.startswith(f"2. 灰色单元格（序号、任务内容、责任单位、{header}）是下达的任务")

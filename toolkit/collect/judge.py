@@ -70,6 +70,19 @@ class Judge:
         return self.ledger.dispatches(self.round.id)
 
     @cached_property
+    def headers(self) -> dict[str, str]:
+        """The locked columns' headers as the round's workbooks have them (县分管领导)."""
+        header = self.ledger.leader_header(self.round.id) or self.config.leader_header
+        return {**LOCKED_HEADERS, "leaders": header}
+
+    def missing(self, book: ReturnWorkbook) -> str:
+        """The columns a return lacks, named as the round's workbooks name them."""
+        default = LOCKED_HEADERS["leaders"]
+        return "、".join(
+            self.headers["leaders"] if h == default else h for h in book.missing_columns
+        )
+
+    @cached_property
     def tasks(self) -> dict[str, Task]:
         return {t.id: t for t in self.ledger.round_tasks(self.round.id)}
 
@@ -138,7 +151,7 @@ class Judge:
         """Without metadata: the dispatch whose 序号 and task texts the rows carry."""
         if book.missing_columns:
             j.error(
-                f"文件缺少分发信息，且找不到填报表的列：{'、'.join(book.missing_columns)}。请使用下发的原表填报。"
+                f"文件缺少分发信息，且找不到填报表的列：{self.missing(book)}。请使用下发的原表填报。"
             )
             return None
         rows = {
@@ -181,9 +194,7 @@ class Judge:
         self, book: ReturnWorkbook, dispatch: Dispatch, ids: list[str], j: Judgement
     ) -> None:
         if book.missing_columns:
-            j.error(
-                f"“{book.tasks_sheet or layout.SHEET_TASKS}”表缺少列：{'、'.join(book.missing_columns)}。"
-            )
+            j.error(f"“{book.tasks_sheet or layout.SHEET_TASKS}”表缺少列：{self.missing(book)}。")
         meta_round = book.metadata.get("round")
         if meta_round and meta_round != self.round.id and j.verified:
             j.warn(f"文件中记录的轮次“{meta_round}”与台账（{self.round.id}）不一致，以台账为准。")
@@ -234,7 +245,7 @@ class Judge:
                 continue
             now_part, sent_part = _difference(written, as_sent)
             j.warn(
-                f"任务 {task_id} 的{LOCKED_HEADERS[key]}被修改：现为“{now_part}”，"
+                f"任务 {task_id} 的{self.headers[key]}被修改：现为“{now_part}”，"
                 f"下发时为“{sent_part}”。以下发时为准，如有异议请另行书面说明。",
                 row.row,
             )

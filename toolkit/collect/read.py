@@ -394,6 +394,15 @@ class _TaskTable:
                         continue
                     columns[key] = index
                     claimed.add(index)
+            if "leaders" not in columns:
+                # The leader column is under the table's own name (区分管领导, 县分管领导).
+                claimed = set(columns.values())
+                leader = next(
+                    (i for i, text in texts if layout.LEADER_WORD in text and i not in claimed),
+                    None,
+                )
+                if leader is not None:
+                    columns["leaders"] = leader
             if all(k in columns for k in REQUIRED_HEADERS):
                 self.header_row, self.columns = number, columns
                 notes.extend(f"“{self.sheet}”表有两列“{h}”，只读取了前一列。" for h in twice)

@@ -54,6 +54,18 @@ TASK_COLUMNS: tuple[Column, ...] = (
 )
 INPUT_KEYS = tuple(c.key for c in TASK_COLUMNS if not c.locked)
 ASSIST_COLUMNS: tuple[Column, ...] = TASK_COLUMNS[:5]
+LEADER_WORD = "领导"  # every leader column's header says it (区分管领导, 县分管领导, 牵头领导)
+
+
+def with_leader_header(columns: tuple[Column, ...], header: str) -> tuple[Column, ...]:
+    """Return ``columns`` with the leader column under ``header``, the table's own name for it
+    (区分管领导, 县分管领导); as they are when ``header`` is empty."""
+    if not header:
+        return columns
+    return tuple(
+        Column(c.key, header, c.width, c.locked) if c.key == "leaders" else c for c in columns
+    )
+
 
 # Row numbers (0-based, as xlsxwriter counts) of the 任务进展 / 协办任务 sheets: a title row,
 # a note row, then the header. The reader finds the header by its names, not by position.
