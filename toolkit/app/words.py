@@ -12,7 +12,6 @@ from toolkit.mail import (
     FAILED_PERMANENT,
     FAILED_TEMPORARY,
     NOT_ATTEMPTED,
-    PENDING,
     SENDING,
     SENT,
     UNKNOWN,
@@ -26,6 +25,8 @@ from toolkit.rounds.state import (
     VERDICT_UNREAD,
     VERDICT_WARNINGS,
 )
+
+PENDING = "pending"  # the ledger's state of a message written and not yet sent
 
 VERDICTS: dict[str, tuple[str, str]] = {  # code → (words, css class)
     VERDICT_ACCEPTED: ("通过", "ok"),

@@ -36,10 +36,10 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from toolkit.config import Config
-from toolkit.errors import MailError
+from toolkit.config import Config, require_filled
+from toolkit.errors import ConfigError, MailError
 from toolkit.files import atomic_path, remove_leftovers
-from toolkit.ledger import Ledger, ledger_path, now
+from toolkit.ledger import Ledger, ledger_path
 from toolkit.mail.compose import (
     address_problem,
     attachment_name,
@@ -68,7 +68,6 @@ from toolkit.templating import environment
 DISPATCH = "dispatch"
 REMIND = "remind"
 CORRECTION_REJECTED = "correction_rejected"  # remind: returned, then a correction was rejected
-PENDING = "pending"
 SENDING = "sending"
 
 # Outcomes of a run for one unit, beside the ledger states SENT, FAILED_*, UNKNOWN.
@@ -168,6 +167,7 @@ def mail_round(
     retry: bool = False,
 ) -> MailResult:
     """Write (and with ``send``, deliver) each unit its dispatched workbook for a round."""
+    require_filled(config, "mail")
     rnd = config.round(round_id)
     today = today or dt.date.today()
     sender = sender_address(config)
@@ -197,6 +197,7 @@ def remind_round(
     retry: bool = False,
 ) -> MailResult:
     """Write (and with ``send``, deliver) a reminder to each unit whose return is missing or rejected."""
+    require_filled(config, "remind")
     rnd = config.round(round_id)
     today = today or dt.date.today()
     sender = sender_address(config)
@@ -310,7 +311,7 @@ def _run(
         unit_info = config.unit(plan.unit)
         to = unit_info.email if unit_info else ()
         cc = unit_info.cc if unit_info else ()
-        row = _delivery(ledger, rnd.id, plan.unit, kind, plan.msg_id)
+        row = ledger.delivery(rnd.id, plan.unit, kind, plan.msg_id)
         held = _held(ledger, row, (*to, *cc, *office_copy), retry, retry_unknown)
         if held is not None:
             result.outcomes.append(_outcome(plan, held[0], held[1], row))
@@ -368,6 +369,11 @@ def _run(
 
     connection = None
     if send and ready:
+        if not config.smtp.host:
+            raise ConfigError(
+                f"{config.path}: [smtp] 中的 host（发信服务器，如 smtp.163.com）还没有填写；"
+                "填好 [smtp] 各项后再加 --send 发送。"
+            )
         connection = Connection(config)
         connection.open()  # a server that cannot be reached or refuses the login stops here
         ready = _within_size(connection, ready, result)
@@ -376,7 +382,9 @@ def _run(
         for item in ready:
             with atomic_path(item.eml_path) as tmp:
                 tmp.write_bytes(eml_bytes(item.msg))
-            item.row_id = _record_pending(ledger, rnd.id, kind, item)
+            item.row_id = ledger.record_pending(
+                rnd.id, item.plan.unit, kind, item.plan.msg_id, item.recipients, str(item.eml_path)
+            )
         if not send:
             result.outcomes.extend(_outcome(i.plan, WRITTEN, "", None, i) for i in ready)
             return _ordered(result, plans)
@@ -403,15 +411,13 @@ def _deliver(
         if not first and pause:
             time.sleep(pause)
         first = False
-        if not _claim(ledger, item.row_id):
-            row = ledger.db.execute(
-                "SELECT * FROM deliveries WHERE id = ?", (item.row_id,)
-            ).fetchone()
+        if not ledger.claim_delivery(item.row_id):
+            row = ledger.delivery_by_id(item.row_id)
             result.outcomes.append(
                 _outcome(
                     item.plan,
                     NOT_ATTEMPTED,
-                    f"另一次运行正在处理（状态 {row['state']}）",
+                    f"另一次运行正在处理（状态 {row['state'] if row else '未知'}）",
                     row,
                     item,
                 )
@@ -420,7 +426,7 @@ def _deliver(
         try:
             attempt = connection.send(sender, item.recipients, item.wire)
         except MailError as e:  # the server went away and could not be reached again
-            _finish(ledger, item.row_id, FAILED_TEMPORARY, str(e))
+            ledger.finish_delivery(item.row_id, FAILED_TEMPORARY, str(e))
             result.outcomes.append(_outcome(item.plan, FAILED_TEMPORARY, str(e), None, item))
             stopped = "邮件服务器连接中断，本次未发送，重新运行即可"
             result.problems.append(f"{e} 其余邮件仍为待发送，稍后重新运行 --send 即可。")
@@ -428,10 +434,10 @@ def _deliver(
         except BaseException:
             # Interrupted (Ctrl-C) mid-transaction: after the final dot the server may have it.
             state = UNKNOWN if connection.final_dot_sent else FAILED_TEMPORARY
-            _finish(ledger, item.row_id, state, "发送过程中被中断")
+            ledger.finish_delivery(item.row_id, state, "发送过程中被中断")
             raise
         state, detail = _judge(attempt, item.unit_addresses)
-        _finish(ledger, item.row_id, state, detail)
+        ledger.finish_delivery(item.row_id, state, detail)
         result.outcomes.append(_outcome(item.plan, state, detail, None, item))
 
 
@@ -508,7 +514,7 @@ def _held(
     if state == SENDING:
         # A run stopped between "sending" and the answer: the server may have the message.
         detail = "上次发送时程序中断，服务器可能已收到；请向对方核实，不会自动重发"
-        _finish(ledger, row["id"], UNKNOWN, detail)
+        ledger.finish_delivery(row["id"], UNKNOWN, detail)
         state = UNKNOWN
         if not retry_unknown:
             return UNKNOWN, detail
@@ -521,58 +527,6 @@ def _held(
 
 
 # -- the ledger's deliveries ------------------------------------------------------------------------
-
-
-def _delivery(ledger: Ledger, round_id: str, unit: str, kind: str, msg_id: str) -> Any:
-    return ledger.db.execute(
-        "SELECT * FROM deliveries WHERE round = ? AND unit = ? AND kind = ? AND message_id = ?",
-        (round_id, unit, kind, msg_id),
-    ).fetchone()
-
-
-def _record_pending(ledger: Ledger, round_id: str, kind: str, item: _Ready) -> int:
-    """Record (or refresh) the message as pending; return its row id."""
-    recipients = json.dumps(list(item.recipients), ensure_ascii=False)
-    with ledger.transaction() as db:
-        db.execute(
-            "INSERT INTO deliveries (round, unit, kind, message_id, recipients, state, eml_path, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (round, unit, kind, message_id) DO UPDATE SET"
-            " recipients = excluded.recipients, eml_path = excluded.eml_path,"
-            " state = CASE WHEN state IN ('unknown', 'failed-permanent') THEN 'pending' ELSE state END,"
-            " updated_at = excluded.updated_at",
-            (
-                round_id,
-                item.plan.unit,
-                kind,
-                item.plan.msg_id,
-                recipients,
-                PENDING,
-                str(item.eml_path),
-                now(),
-            ),
-        )
-    row = _delivery(ledger, round_id, item.plan.unit, kind, item.plan.msg_id)
-    return int(row["id"])
-
-
-def _claim(ledger: Ledger, row_id: int) -> bool:
-    """Move a delivery to ``sending`` and commit it, before any byte goes to the server."""
-    with ledger.transaction() as db:
-        cursor = db.execute(
-            "UPDATE deliveries SET state = ?, attempts = attempts + 1, updated_at = ?"
-            " WHERE id = ? AND state IN (?, ?)",
-            (SENDING, now(), row_id, PENDING, FAILED_TEMPORARY),
-        )
-    return cursor.rowcount == 1
-
-
-def _finish(ledger: Ledger, row_id: int, state: str, detail: str) -> None:
-    with ledger.transaction() as db:
-        db.execute(
-            "UPDATE deliveries SET state = ?, detail = ?, updated_at = ? WHERE id = ?",
-            (state, detail, now(), row_id),
-        )
 
 
 # -- small helpers ------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ original table, each round's status and progress, the final status and progress 
 comes from), 按部分 / 按牵头单位 / 按分管领导 (completion rates, with charts) and 报送记录 (each
 unit's return in each round: on time, late, missing, rejected). Every string goes through
 ``write_string`` in a workbook opened with formulas and links off; every sheet prints on A4
-landscape, one page wide, with its header repeated, frozen and filterable.
+landscape, one page wide, with its header repeated, frozen and filterable; task texts past
+Excel's cell limit are cut with a visible mark.
 """
 
 from __future__ import annotations
@@ -16,21 +17,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import xlsxwriter  # type: ignore[import-untyped]
+import xlsxwriter
 
 from toolkit.files import atomic_path
 from toolkit.model import DONE
 from toolkit.reports.figures import NOT_REPORTED, Tally
 from toolkit.rounds.state import LAGGING_FLAG
-from toolkit.workbook import layout
+from toolkit.rounds.summary_layout import leaders_counted_note
+from toolkit.workbook import excel, layout
 from toolkit.workbook.layout import Column
-from toolkit.workbook.style import (
-    STATUS_BARS,
-    WORKBOOK_OPTIONS,
-    print_setup,
-    status_bar,
-    status_fill,
-)
+from toolkit.workbook.style import STATUS_BARS, print_setup, status_bar, status_fill
 
 if TYPE_CHECKING:
     from toolkit.reports.year_figures import YearFigures
@@ -45,7 +41,6 @@ SHEETS = (SHEET_OVERVIEW, SHEET_TASKS, SHEET_SECTIONS, SHEET_UNITS, SHEET_LEADER
 FINAL = "年度最终"
 
 TITLE_ROW, NOTE_ROW, HEADER_ROW, FIRST_DATA_ROW = 0, 1, 2, 3
-MAX_ROW_HEIGHT = 409.0
 
 RECORD_FILLS = {"按时报送": "#C6EFCE", "逾期报送": "#FCE4D6", "被退回": "#FFC7CE"}
 FONT = {"name": "宋体", "size": 10}
@@ -90,7 +85,7 @@ def write_year_sheet(path: Path, figures: YearFigures) -> Path:
     """Write the year-end summary sheet atomically; return its path."""
     config = figures.config
     with atomic_path(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+        wb = excel.open_workbook(tmp)
         fmt = _Formats(wb, config.status_roles)
         _overview(wb, fmt, figures)
         _tasks(wb, fmt, figures)
@@ -119,10 +114,10 @@ def write_year_sheet(path: Path, figures: YearFigures) -> Path:
             fmt,
             figures,
             SHEET_LEADERS,
-            "区分管领导",
+            figures.leader_header,
             [(1, n, t) for n, t in figures.leaders.items()],
-            "按任务的年度最终状态统计；一项任务有多位分管领导的，每位各计一次；"
-            "“各副区长”按各位副区长分别计。",
+            "按任务的年度最终状态统计；"
+            + leaders_counted_note(config, [t.task for t in figures.tasks]),
             chart=True,
         )
         _returns(wb, fmt, figures)
@@ -159,7 +154,7 @@ def _table(wb, fmt: _Formats, name: str, title: str, note: str, columns, year: i
 
 
 def _height(cells: dict[str, str], columns) -> float:
-    return min(layout.row_height(cells, columns), MAX_ROW_HEIGHT)
+    return excel.row_height(layout.row_height(cells, columns))
 
 
 # -- 年度总览 ----------------------------------------------------------------------------------
@@ -304,7 +299,7 @@ def _tasks(wb, fmt: _Formats, figures: YearFigures) -> None:
         Column("text", "具体目标任务", 40, True),
         Column("lead", "牵头责任单位", 16, True),
         Column("assist", "协办单位", 16, True),
-        Column("leaders", "区分管领导", 10, True),
+        Column("leaders", figures.leader_header, 10, True),
         Column("deadline", "完成时限", 9, True),
     ]
     for rnd, _ in rounds:
@@ -331,7 +326,7 @@ def _tasks(wb, fmt: _Formats, figures: YearFigures) -> None:
     )
     col = {c.key: i for i, c in enumerate(columns)}
     for r, t in enumerate(figures.tasks, start=FIRST_DATA_ROW):
-        cells = layout.task_cells(t.task)
+        cells = {key: excel.cell_text(text) for key, text in layout.task_cells(t.task).items()}
         cells["section"] = t.task.section[-1] if t.task.section else ""
         cells["deadline"] = t.task.deadline or ""
         ws.set_row(r, _height(cells, columns))

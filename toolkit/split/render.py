@@ -3,11 +3,8 @@
 The layout comes from ``toolkit.workbook.layout``; this module only renders it: the guide sheet with
 the unit-level fields, the task sheet with locked task cells, unlocked inputs and validations,
 the read-only assisting sheet, the metadata in a very hidden sheet and custom properties, and
-the print set-up (A4 landscape, header repeated, one page wide, page numbers).
-
-``render_tracking_workbook`` draws on any workbook with xlsxwriter's methods; duban writes with
-``toolkit.workbook.xlsx_write`` (a workbook in ~1 ms rather than xlsxwriter's ~4), and the tests render
-the same workbook with xlsxwriter and compare what openpyxl reads back from both.
+the print set-up (A4 landscape, header repeated, one page wide, page numbers). Written with
+xlsxwriter in memory; a task's locked cells are computed once per split (``RowCache``).
 """
 
 from __future__ import annotations
@@ -17,13 +14,16 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from toolkit import __version__
 from toolkit.config import Config
 from toolkit.files import write_atomically
 from toolkit.model import DONE, LAGGING, Answer, Round, Task, status_names
-from toolkit.workbook import layout, xlsx_write
+from toolkit.workbook import excel, layout
 from toolkit.workbook.style import PROTECT_OPTIONS, print_setup
 
 
@@ -38,12 +38,13 @@ class TrackingWorkbook:
     assist_tasks: tuple[Task, ...]
     statuses: tuple[str, ...]
     prefill: Mapping[str, Answer]
+    leader_header: str = ""  # the table's own name for the leader column (县分管领导)
 
 
 class _Formats:
     """The workbook's shared formats, created once per workbook."""
 
-    def __init__(self, wb: Any):
+    def __init__(self, wb: xlsxwriter.Workbook):
         base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "text_wrap": True}
         bordered = {**base, "border": 1}
         self.title = wb.add_format({**base, "font_size": 16, "bold": True, "align": "center"})
@@ -67,41 +68,26 @@ class _Formats:
 
 
 class RowCache:
-    """The locked cells of each task's row, their height and rendering, computed once per split.
+    """The locked cells of each task's row and their height, computed once per split.
 
     A task's row is the same in every workbook that carries it (each lead unit's, each
     assisting unit's): only the answers prefilled in later rounds differ, and they are
-    measured per row. Keyed by the task object, so one cache serves one task table; the
-    rendered cells (``xlsx_write.RowTemplate``) also by the formats' style numbers, which are
-    the same in every workbook of a split.
+    measured per row. Keyed by the task object, so one cache serves one task table. The
+    locked cells are the same on both sheets (``ASSIST_COLUMNS`` are the task sheet's first,
+    locked columns), and only their text sets the height.
     """
 
     def __init__(self) -> None:
-        self._rows: dict[tuple[int, int], tuple[Task, dict[str, str], float]] = {}
-        self._templates: dict[tuple, tuple[Task, float, xlsx_write.RowTemplate]] = {}
+        self._rows: dict[int, tuple[Task, tuple[str, ...], float]] = {}
 
-    def row(self, task: Task, columns: tuple[layout.Column, ...]) -> tuple[dict[str, str], float]:
-        key = (id(task), id(columns))
-        hit = self._rows.get(key)
-        if hit is None or hit[0] is not task:
-            cells = layout.task_cells(task)
-            hit = self._rows[key] = (task, cells, layout.row_height(cells, columns))
-        return hit[1], hit[2]
-
-    def template(self, task: Task, fmt: _Formats) -> tuple[float, xlsx_write.RowTemplate]:
-        """Return the height of a task's row and its locked cells rendered.
-
-        One per task: the locked cells are the same on both sheets (``ASSIST_COLUMNS`` are
-        the task sheet's first, locked columns), and only their text sets the height. The
-        cells' texts are not kept (at a province's 20,000 tasks that is memory).
-        """
-        key = (id(task), fmt.locked.xf, fmt.locked_center.xf)
-        hit = self._templates.get(key)
+    def row(self, task: Task) -> tuple[tuple[str, ...], float]:
+        """Return the texts of a task's locked cells, in column order, and the row's height."""
+        hit = self._rows.get(id(task))
         if hit is None or hit[0] is not task:
             columns = layout.ASSIST_COLUMNS
-            cells = layout.task_cells(task)
-            template = xlsx_write.row_template(_locked_cells(columns, cells, fmt))
-            hit = self._templates[key] = (task, layout.row_height(cells, columns), template)
+            cells = {key: excel.cell_text(text) for key, text in layout.task_cells(task).items()}
+            texts = tuple(cells[column.key] for column in columns)
+            hit = self._rows[id(task)] = (task, texts, layout.row_height(cells, columns))
         return hit[1], hit[2]
 
 
@@ -109,19 +95,19 @@ def write_tracking_workbook(
     path: Path, book: TrackingWorkbook, config: Config, cache: RowCache | None = None
 ) -> None:
     """Write ``book`` to ``path`` (atomically: a crash never leaves half a workbook)."""
-    # Built in memory, then written in one go: a workbook is a few kB, and the zip writer's
-    # seeks and small writes cost more on a file than the whole workbook does in memory.
+    # Built in memory, then written in one go: a workbook is a few kB, and temporary files
+    # for its parts cost more than the whole workbook does in memory.
     buffer = io.BytesIO()
-    wb = xlsx_write.Workbook(buffer)
+    wb = excel.open_workbook(buffer, in_memory=True)
     render_tracking_workbook(wb, book, config, cache)
     wb.close()
     write_atomically(path, buffer.getbuffer())
 
 
 def render_tracking_workbook(
-    wb: Any, book: TrackingWorkbook, config: Config, cache: RowCache | None = None
+    wb: xlsxwriter.Workbook, book: TrackingWorkbook, config: Config, cache: RowCache | None = None
 ) -> None:
-    """Draw ``book`` on ``wb``: an ``xlsx_write.Workbook`` or an ``xlsxwriter.Workbook``."""
+    """Draw ``book`` on ``wb``."""
     cache = cache or RowCache()
     fmt = _Formats(wb)
     _guide_sheet(wb, fmt, book, config)
@@ -130,7 +116,9 @@ def render_tracking_workbook(
     _metadata(wb, book)
 
 
-def _guide_sheet(wb, fmt: _Formats, book: TrackingWorkbook, config: Config) -> None:
+def _guide_sheet(
+    wb: xlsxwriter.Workbook, fmt: _Formats, book: TrackingWorkbook, config: Config
+) -> None:
     ws = wb.add_worksheet(layout.SHEET_GUIDE)
     ws.set_column(0, 0, 16)
     ws.set_column(1, 1, 70)
@@ -153,7 +141,7 @@ def _guide_sheet(wb, fmt: _Formats, book: TrackingWorkbook, config: Config) -> N
     row = 2
     for label, value in info:
         ws.write_string(row, 0, label, fmt.label)
-        ws.write_string(row, 1, value, fmt.value)
+        _text(ws, row, 1, value, fmt.value)
         row += 1
     row += 1
     ws.merge_range(row, 0, row, 1, "填写步骤", fmt.bold)
@@ -161,7 +149,8 @@ def _guide_sheet(wb, fmt: _Formats, book: TrackingWorkbook, config: Config) -> N
     steps = [
         f"1. 在“{layout.SHEET_TASKS}”表中逐项填写白色单元格：完成状态（下拉选择）、完成进度（0–100 的整数）、"
         "工作进展情况、存在问题、下一步计划。",
-        "2. 灰色单元格（序号、任务内容、责任单位、分管领导）是下达的任务，请勿修改；如有异议请另行书面说明。",
+        f"2. 灰色单元格（序号、任务内容、责任单位、{book.leader_header or '分管领导'}）是下达的任务，"
+        "请勿修改；如有异议请另行书面说明。",
         f"3. 状态为{status_names(config.status_roles, LAGGING)}的，必须在“存在问题”中说明原因；"
         f"状态为{status_names(config.status_roles, DONE)}的，完成进度填 100。",
         "4. 在本表下方黄色单元格填写填报人、联系电话和填报日期。",
@@ -175,8 +164,8 @@ def _guide_sheet(wb, fmt: _Formats, book: TrackingWorkbook, config: Config) -> N
     ws.merge_range(row, 0, row, 1, "完成状态说明", fmt.bold)
     row += 1
     for status in config.statuses:
-        ws.write_string(row, 0, status.name, fmt.label)
-        ws.write_string(row, 1, status.meaning, fmt.value)
+        _text(ws, row, 0, status.name, fmt.label)
+        _text(ws, row, 1, status.meaning, fmt.value)
         row += 1
     row += 1
     ws.merge_range(row, 0, row, 1, "填报单位信息（请填写黄色单元格）", fmt.bold)
@@ -191,58 +180,64 @@ def _guide_sheet(wb, fmt: _Formats, book: TrackingWorkbook, config: Config) -> N
     ws.activate()
 
 
-def _locked_cells(columns, cells: dict[str, str], fmt: _Formats):
-    """Yield ``(column, text, format)`` for a task row's locked cells."""
-    for c, column in enumerate(columns):
-        if column.locked:
-            style = fmt.locked_center if column.key in ("id", "leaders") else fmt.locked
-            yield c, cells[column.key], style
-
-
-def _input_cells(columns, answer: Answer | None, fmt: _Formats):
-    """Yield ``(column, value, format)`` for a task row's input cells: blank, or prefilled."""
-    for c, column in enumerate(columns):
-        if not column.locked:
-            style = fmt.input_center if column.key in ("status", "progress") else fmt.input
-            value = getattr(answer, column.key, None) if answer else None
-            if value is not None and column.key != "progress":
-                value = str(value)
-            yield c, value, style
+def _text(ws: Worksheet, row: int, col: int, text: str, style: Format | None) -> None:
+    """Write ``text`` as a cell holds it, or a blank cell (with its borders) when there is none."""
+    if text:
+        ws.write_string(row, col, excel.cell_text(text), style)
+    else:
+        ws.write_blank(row, col, None, style)
 
 
 def _write_task_rows(
-    ws, fmt: _Formats, tasks: tuple[Task, ...], columns, prefill, cache: RowCache
+    ws: Worksheet,
+    fmt: _Formats,
+    tasks: tuple[Task, ...],
+    columns: tuple[layout.Column, ...],
+    prefill: Mapping[str, Answer],
+    cache: RowCache,
 ) -> None:
     minimum = 42 if len(columns) > 5 else 0
-    # duban's writer takes each task's locked cells rendered once per split; any other
-    # workbook (xlsxwriter, in the tests) is written cell by cell, with the same cells.
-    whole_rows = isinstance(ws, xlsx_write.Worksheet)
-    blank_inputs = xlsx_write.row_template(_input_cells(columns, None, fmt)) if whole_rows else None
+    locked = [
+        fmt.locked_center if column.key in ("id", "leaders") else fmt.locked
+        for column in columns
+        if column.locked
+    ]
+    inputs = [
+        (c, column.key, fmt.input_center if column.key in ("status", "progress") else fmt.input)
+        for c, column in enumerate(columns)
+        if not column.locked
+    ]
+    write_string, write_blank, write_number = ws.write_string, ws.write_blank, ws.write_number
     for r, task in enumerate(tasks, start=layout.FIRST_DATA_ROW):
-        if whole_rows:
-            height, locked = cache.template(task, fmt)
-        else:
-            cells, height = cache.row(task, columns)
+        texts, height = cache.row(task)
+        for c, (text, style) in enumerate(zip(texts, locked, strict=True)):
+            if text:
+                write_string(r, c, text, style)
+            else:
+                write_blank(r, c, None, style)
         answer = prefill.get(task.id)
-        if answer:
+        if answer is None:
+            for c, _key, style in inputs:
+                write_blank(r, c, None, style)
+        else:
             # The row is as tall as its tallest cell: the locked cells' height (cached) or
             # the prefilled answers'.
             shown = {k: str(getattr(answer, k) or "") for k in layout.INPUT_KEYS}
             height = max(height, layout.row_height(shown, columns))
-        height = max(height, minimum)
-        if whole_rows:
-            inputs = (
-                xlsx_write.row_template(_input_cells(columns, answer, fmt))
-                if answer
-                else blank_inputs
-            )
-            ws.write_row_templates(r, (locked, inputs), height)
-            continue
-        row_cells = [*_locked_cells(columns, cells, fmt), *_input_cells(columns, answer, fmt)]
-        xlsx_write.write_row(ws, r, row_cells, height)
+            for c, key, style in inputs:
+                value = getattr(answer, key, None)
+                if value is None or value == "":
+                    write_blank(r, c, None, style)
+                elif key == "progress":
+                    write_number(r, c, value, style)
+                else:
+                    write_string(r, c, excel.cell_text(str(value)), style)
+        ws.set_row(r, excel.row_height(max(height, minimum)))
 
 
-def _table_heading(ws, fmt: _Formats, title: str, note: str, columns) -> None:
+def _table_heading(
+    ws: Worksheet, fmt: _Formats, title: str, note: str, columns: tuple[layout.Column, ...]
+) -> None:
     last = len(columns) - 1
     ws.merge_range(layout.TITLE_ROW, 0, layout.TITLE_ROW, last, title, fmt.title)
     ws.set_row(layout.TITLE_ROW, 28)
@@ -256,9 +251,12 @@ def _table_heading(ws, fmt: _Formats, title: str, note: str, columns) -> None:
     print_setup(ws)
 
 
-def _task_sheet(wb, fmt: _Formats, book: TrackingWorkbook, cache: RowCache) -> None:
+def _task_sheet(
+    wb: xlsxwriter.Workbook, fmt: _Formats, book: TrackingWorkbook, cache: RowCache
+) -> None:
     ws = wb.add_worksheet(layout.SHEET_TASKS)
-    columns = layout.TASK_COLUMNS
+    extras = layout.extra_columns(book.lead_tasks)  # after the inputs: their places stay fixed
+    columns = layout.with_leader_header(layout.TASK_COLUMNS, book.leader_header) + extras
     _table_heading(
         ws,
         fmt,
@@ -266,7 +264,11 @@ def _task_sheet(wb, fmt: _Formats, book: TrackingWorkbook, cache: RowCache) -> N
         f"截止日期：{book.round.due.isoformat()}　灰色为下达任务（锁定），白色为填报内容。",
         columns,
     )
-    _write_task_rows(ws, fmt, book.lead_tasks, columns, book.prefill, cache)
+    _write_task_rows(ws, fmt, book.lead_tasks, layout.TASK_COLUMNS, book.prefill, cache)
+    for c, column in enumerate(extras, start=len(layout.TASK_COLUMNS)):
+        header = column.key.removeprefix(layout.EXTRA_KEY)
+        for r, task in enumerate(book.lead_tasks, start=layout.FIRST_DATA_ROW):
+            _text(ws, r, c, task.extra.get(header, ""), fmt.locked)
     if book.lead_tasks:
         first = layout.FIRST_DATA_ROW
         last = first + len(book.lead_tasks) - 1
@@ -279,11 +281,12 @@ def _task_sheet(wb, fmt: _Formats, book: TrackingWorkbook, cache: RowCache) -> N
             status_col,
             {
                 "validate": "list",
-                "source": statuses,
+                # Past 255 characters the list is kept in a very hidden sheet (``_metadata``).
+                "source": excel.list_source(statuses, layout.SHEET_LISTS),
                 "input_title": "完成状态",
                 "input_message": "请从下拉列表中选择",
                 "error_title": "完成状态",
-                "error_message": "请从下拉列表中选择：" + "、".join(statuses),
+                "error_message": excel.message("请从下拉列表中选择：" + "、".join(statuses)),
             },
         )
         progress_col = layout.column_index("progress")
@@ -306,9 +309,11 @@ def _task_sheet(wb, fmt: _Formats, book: TrackingWorkbook, cache: RowCache) -> N
     ws.protect("", PROTECT_OPTIONS)
 
 
-def _assist_sheet(wb, fmt: _Formats, book: TrackingWorkbook, cache: RowCache) -> None:
+def _assist_sheet(
+    wb: xlsxwriter.Workbook, fmt: _Formats, book: TrackingWorkbook, cache: RowCache
+) -> None:
     ws = wb.add_worksheet(layout.SHEET_ASSIST)
-    columns = layout.ASSIST_COLUMNS
+    columns = layout.with_leader_header(layout.ASSIST_COLUMNS, book.leader_header)
     _table_heading(
         ws,
         fmt,
@@ -335,14 +340,16 @@ def metadata_values(book: TrackingWorkbook) -> dict[str, str]:
     }
 
 
-def _metadata(wb, book: TrackingWorkbook) -> None:
+def _metadata(wb: xlsxwriter.Workbook, book: TrackingWorkbook) -> None:
     values = metadata_values(book)
     ws = wb.add_worksheet(layout.SHEET_META)
     for r, key in enumerate(layout.META_KEYS):
         ws.write_string(r, 0, key)
-        ws.write_string(r, 1, values[key])
+        _text(ws, r, 1, values[key], None)
     ws.protect("", {})
     ws.very_hidden()
+    if book.lead_tasks and not excel.fits_in_list(book.statuses):
+        excel.write_list_sheet(wb, layout.SHEET_LISTS, book.statuses).protect("", {})
     for key in layout.META_KEYS:
         # Excel caps a document property at 255 characters; a long task list stays in the
         # hidden sheet only (the collector trusts the ledger for it anyway).

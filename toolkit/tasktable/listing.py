@@ -7,11 +7,11 @@ from pathlib import Path
 from toolkit.files import atomic_path
 from toolkit.model import TaskTable
 from toolkit.tasktable.assignments import plan_units
-from toolkit.workbook import xlsx_write
+from toolkit.workbook import excel
 from toolkit.workbook.layout import units_text
 from toolkit.workbook.style import print_setup
-from toolkit.workbook.xlsx_write import write_row
 
+LEADER_COLUMN = "区分管领导"
 COLUMNS = (
     ("序号", 7),
     ("上级序号", 8),
@@ -19,8 +19,9 @@ COLUMNS = (
     ("具体目标任务", 50),
     ("牵头责任单位", 24),
     ("协办单位", 24),
-    ("区分管领导", 14),
+    ("区分管领导", 14),  # LEADER_COLUMN: under the table's own name when it has one
     ("完成时限", 12),
+    ("原表其他列", 30),
     ("原表位置", 26),
 )
 
@@ -28,13 +29,15 @@ COLUMNS = (
 def write_task_list(table: TaskTable, path: Path) -> None:
     """Write the checked task list and its warnings to ``path``."""
     with atomic_path(path) as tmp:
-        wb = xlsx_write.Workbook(str(tmp))
+        wb = excel.open_sized_workbook(tmp, len(table.tasks))
         header = wb.add_format(
             {"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True}
         )
         cell = wb.add_format({"border": 1, "text_wrap": True, "valign": "top"})
         ws = wb.add_worksheet("任务清单")
         for c, (name, width) in enumerate(COLUMNS):
+            if name == LEADER_COLUMN and table.leader_header:
+                name = table.leader_header  # the table's own word: 县分管领导
             ws.write_string(0, c, name, header)
             ws.set_column(c, c, width)
         for r, task in enumerate(table.tasks, start=1):
@@ -47,9 +50,11 @@ def write_task_list(table: TaskTable, path: Path) -> None:
                 units_text(task.assist),
                 "、".join(task.leaders),
                 task.deadline or "",
+                "\n".join(f"{header}：{value}" for header, value in task.extra.items()),
                 task.source,
             )
-            write_row(ws, r, [(c, value, cell) for c, value in enumerate(values)])
+            cells = [(c, excel.cell_text(value), cell) for c, value in enumerate(values)]
+            excel.write_cells(ws, r, cells)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, len(table.tasks), len(COLUMNS) - 1)
         ws.repeat_rows(0)
@@ -60,8 +65,8 @@ def write_task_list(table: TaskTable, path: Path) -> None:
             wsw.write_string(0, c, name, header)
             wsw.set_column(c, c, width)
         for r, warning in enumerate(table.warnings, start=1):
-            wsw.write_string(r, 0, warning.source, cell)
-            wsw.write_string(r, 1, warning.message, cell)
+            texts = (warning.source, warning.message)
+            excel.write_cells(wsw, r, [(c, excel.cell_text(t), cell) for c, t in enumerate(texts)])
         if not table.warnings:
             wsw.write_string(1, 1, "（无）", cell)
         wb.close()

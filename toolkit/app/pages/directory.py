@@ -11,10 +11,22 @@ from typing import cast
 
 from flask import Blueprint, Response, redirect
 
-from toolkit.app.addressbook import EXPORT_NAME, export_directory, unit_groups
 from toolkit.app.web import config, download_url, is_htmx, render, shown, workbench
+from toolkit.config import Config
+from toolkit.directory import export_directory
 
 bp = Blueprint("directory", __name__)
+
+EXPORT_NAME = "单位通讯录（导出）.xlsx"
+
+
+def unit_groups(config: Config) -> dict[str, list[str]]:
+    """Return each unit's groups, in the config's order."""
+    groups: dict[str, list[str]] = {}
+    for label, members in config.groups.items():
+        for member in members:
+            groups.setdefault(config.canonical_unit(member) or member, []).append(label)
+    return groups
 
 
 @bp.get("/directory")

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, request, url_for
 
 from toolkit import mail as m
 from toolkit.app.web import chosen_round, config, refuse, render, start_job, workbench
-from toolkit.app.words import DELIVERY_STATES, KINDS, OUTCOME_CLASSES
+from toolkit.app.words import DELIVERY_STATES, KINDS, OUTCOME_CLASSES, PENDING
 from toolkit.config import Config
 from toolkit.model import Round
 
@@ -24,7 +24,7 @@ NEEDS_THE_CLERK_FIRST = (
     m.FAILED_PERMANENT,
     m.FAILED_TEMPORARY,
     m.SENDING,
-    m.PENDING,
+    PENDING,
     m.SENT,
 )
 
