@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from toolkit.config import Config, find_config, load_config
+from toolkit.directory.book import BOOK_NAME
 from toolkit.ledger import Ledger, ledger_path
 from toolkit.model import Round
 from toolkit.reports.figures import RoundFigures, round_figures
@@ -38,7 +39,7 @@ class ConfigSource:
         self._lock = threading.Lock()
         self._config = config
         self._path = None if config is not None else find_config(path)
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: tuple[Any, ...] | None = None
         self.version = 0
 
     def get(self) -> Config:
@@ -47,16 +48,18 @@ class ConfigSource:
             assert self._config is not None
             return self._config
         with self._lock:
-            try:
-                info = self._path.stat()
-                stamp = (info.st_mtime_ns, info.st_size)
-            except OSError:
-                stamp = None
+            stamp = self._files_stamp()
             if self._config is None or stamp != self._stamp:
                 self._config = load_config(self._path, self._output)  # ConfigError: shown
-                self._stamp = stamp
+                self._stamp = self._files_stamp()
                 self.version += 1
             return self._config
+
+    def _files_stamp(self) -> tuple[Any, ...]:
+        """When config.toml and the units directory beside it (单位通讯录.xlsx) last changed."""
+        assert self._path is not None
+        book = self._config.directory_path if self._config is not None else None
+        return (_file_stamp(self._path), _file_stamp(book or self._path.parent / BOOK_NAME))
 
 
 class Workspace:
@@ -223,6 +226,14 @@ class Workspace:
         """The round a page shows when none is asked for: the latest dispatched, else the first."""
         dispatched = self.dispatched(config)
         return dispatched[-1] if dispatched else config.rounds[0]
+
+
+def _file_stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size)
 
 
 def today() -> dt.date:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, request, url_for
 
+from toolkit.app.pages.directory import editable
 from toolkit.app.tableview import TableView, view_table
 from toolkit.app.uploads import chosen, upload_name
 from toolkit.app.web import busy, config, refuse, render, start_job, workbench
@@ -77,6 +78,8 @@ def index() -> str:
         first=(page - 1) * PAGE_SIZE + 1,
         task_list=task_list if view is not None and task_list.is_file() else None,
         job=workbench().jobs.last("tasks"),
+        editable=editable(cfg),
+        unit_names=[u.name for u in cfg.units] if view is not None and view.unknown else [],
     )
 
 
