@@ -10,6 +10,7 @@ from flask import Blueprint, url_for
 from toolkit.app.web import config, render, workbench
 from toolkit.app.workspace import Workspace
 from toolkit.config import Config
+from toolkit.directory import DirectoryState, directory_state
 from toolkit.mail import DISPATCH, REMIND
 from toolkit.model import Round
 from toolkit.reports.year import FOLDER as YEAR_FOLDER
@@ -108,11 +109,18 @@ class Step:
     round: RoundOverview | None = None
 
 
-def next_steps(cfg: Config, rounds: list[RoundOverview], table_read: bool) -> list[Step]:
+def next_steps(
+    cfg: Config,
+    rounds: list[RoundOverview],
+    table_read: bool,
+    directory: DirectoryState | None = None,
+) -> list[Step]:
     """Return what the clerk does next, in the cycle's order."""
     steps: list[Step] = []
     if not table_read and not any(r.dispatched for r in rounds):
         steps.append(Step("table", "任务表", url_for("tasks.index")))
+    if directory is not None and not directory.ready:
+        steps.append(Step("directory", "单位通讯录", url_for("directory.index", _anchor="missing")))
     for r in rounds:
         q = r.round.id
         if not r.dispatched:
@@ -145,12 +153,20 @@ def index() -> str:
     today = bench.today()
     rounds = [overview(bench.workspace, cfg, rnd, today) for rnd in cfg.rounds]
     table = bench.workspace.table_view(cfg)
+    directory = (
+        bench.workspace.kept(
+            cfg, ("directory-state", id(table)), lambda: directory_state(cfg, table.table)
+        )
+        if table is not None
+        else None
+    )
     return render(
         "home.html",
         office=cfg.office,
         today=today,
         rounds=rounds,
-        steps=next_steps(cfg, rounds, table is not None),
+        steps=next_steps(cfg, rounds, table is not None, directory),
+        directory=directory,
         table=table,
         table_path=bench.workspace.table_path(cfg),
         jobs=bench.jobs.recent(5),
