@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from flask import Blueprint, Response, request, url_for
@@ -23,6 +23,7 @@ from toolkit.app.web import (
     start_job,
     workbench,
 )
+from toolkit.collect import CollectResult
 from toolkit.config import Config
 from toolkit.model import Round
 from toolkit.rounds.arrival import EVIDENCE_MARKS, ClerkArrivals
@@ -38,6 +39,11 @@ from toolkit.rounds.state import (
 bp = Blueprint("returns", __name__)
 
 ACCEPT = ".xlsx,.xlsm,.xls,.eml,.msg,.zip"
+NO_MAILBOX = (
+    "还没有设置督查室的收件邮箱（配置文件中的 [imap]），不知道从哪个邮箱收取。"
+    "请技术人员在 config.toml 中填写 [imap] 的 host、user 和 password_env（存放授权码的环境变量名），"
+    "见 README 的“从邮箱收取回执”。"
+)
 
 
 @dataclass(frozen=True)
@@ -68,9 +74,11 @@ class CollectDone:
     rows: tuple[VerdictRow, ...]  # what to act on first, then in the order dropped
     no_returns: bool  # not one file was a return: the CLI's "没有找到任何回执文件"
     warnings: tuple[str, ...]
-    workbook: Path
+    workbook: Path | None  # the 汇总表 written again (None: a fetch that found nothing new)
     arrived: str | None = None  # the arrival the clerk gave for these files
     said_by: str = ""
+    fetched: tuple[str, ...] = ()  # from the mailbox: what the fetch found, as the CLI says it
+    problem: str = ""  # the mailbox stopped answering part way: its sentence
 
     @property
     def counts(self) -> list[tuple[str, int]]:
@@ -99,6 +107,13 @@ def run_collect(
     clerk = ClerkArrivals(user_name(), {folder: arrived}) if arrived else None
     result = collect(cfg, files, rnd.id, clerk=clerk)
     hand_over(("state", rnd.id), result.state)  # 回收 reloads with it at once
+    return collect_done(result, folder, arrived, clerk.said_by if clerk else "")
+
+
+def collect_done(
+    result: CollectResult, folder: Path, arrived: str | None = None, said_by: str = ""
+) -> CollectDone:
+    """What a collect came to, its files named as under ``folder`` (where they were saved)."""
     prefix = str(folder) + os.sep
 
     def local(text: str) -> str:  # the upload folder is the app's business, not the clerk's
@@ -127,8 +142,33 @@ def run_collect(
         warnings=tuple(result.warnings),
         workbook=result.workbook,
         arrived=arrived,
-        said_by=clerk.said_by if clerk else "",
+        said_by=said_by,
     )
+
+
+def run_fetch(cfg: Config, rnd: Round) -> CollectDone:
+    """Fetch the round's returns from the office mailbox and collect them (``duban fetch``)."""
+    from toolkit.inbox import fetch, format_fetch
+
+    result = fetch(cfg, rnd.id)
+    said = tuple(format_fetch(result).splitlines())
+    if result.collected is None:
+        return CollectDone(
+            rows=(),
+            no_returns=False,
+            warnings=(),
+            workbook=None,
+            fetched=said,
+            problem=result.problem or "",
+        )
+    hand_over(("state", rnd.id), result.collected.state)
+    done = collect_done(result.collected, result.inbox)
+    return replace(done, fetched=said, problem=result.problem or "")
+
+
+def mailbox(cfg: Config) -> str | None:
+    """The office mailbox the returns are fetched from (user@host), or None when not set up."""
+    return f"{cfg.imap.user}（{cfg.imap.host}）" if cfg.imap is not None else None
 
 
 def user_name() -> str:
@@ -167,6 +207,8 @@ def index() -> str:
         today=workbench().today(),
         limits=workbench().limits,
         job=workbench().jobs.last("returns", rnd.id),
+        mailbox=mailbox(cfg),
+        config_name=cfg.path.name,
     )
 
 
@@ -200,5 +242,24 @@ def upload() -> Response:
         "returns",
         rnd,
         lambda: run_collect(cfg, rnd, folder, saved, arrived),
+        url_for("returns.index", round=rnd.id),
+    )
+
+
+@bp.post("/returns/fetch")
+def fetch_mail() -> Response:
+    """Fetch the round's returns from the office mailbox (``[imap]``) and judge them, as a job."""
+    cfg = config()
+    rnd = chosen_round(cfg)
+    if cfg.imap is None:
+        return refuse(NO_MAILBOX)
+    if workbench().workspace.state(cfg, rnd) is None:
+        return refuse(f"{rnd.name}还没有分发，无法核对回执。请先在“分发”页生成填报表。")
+    return start_job(
+        "fetch",
+        f"从邮箱收取{rnd.name}的回执",
+        "returns",
+        rnd,
+        lambda: run_fetch(cfg, rnd),
         url_for("returns.index", round=rnd.id),
     )
