@@ -97,6 +97,26 @@ class Smtp:
     ca_file: str = ""  # a CA certificate to trust (private or test server); relative to the config
 
 
+PROGRESS_BASES = ("calendar", "working")  # 序时进度 by calendar days or by working days
+
+
+@dataclass(frozen=True)
+class CalendarSettings:
+    """The office's additions to chinese-calendar, and how 序时进度 is counted (``[calendar]``)."""
+
+    progress: str = "calendar"  # calendar | working (PROGRESS_BASES)
+    holidays: tuple[dt.date, ...] = ()  # rest days the package does not know yet (next year's)
+    workdays: tuple[dt.date, ...] = ()  # make-up working days (调休上班) it does not know yet
+
+
+@dataclass(frozen=True)
+class RemindSettings:
+    """When reminders escalate, in working days around the due date (``[remind]``)."""
+
+    blue_days: int = 3  # 蓝: from this many working days before the due date
+    red_days: int = 1  # 红: from this many working days after it, copied to the leaders in charge
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything the office configures, checked and with paths resolved."""
@@ -112,6 +132,8 @@ class Config:
     leaders: tuple[Leader, ...]
     leader_groups: Mapping[str, tuple[str, ...]]
     smtp: Smtp = field(default_factory=Smtp)
+    calendar: CalendarSettings = field(default_factory=CalendarSettings)
+    remind: RemindSettings = field(default_factory=RemindSettings)
     templates_dir: Path | None = None
     _unit_index: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -300,6 +322,8 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
         "leaders",
         "leader_groups",
         "smtp",
+        "calendar",
+        "remind",
     ),
     "office": ("name", "short_name", "district", "year", "contact", "phone", "email"),
     "rounds": ("id", "name", "due"),
@@ -318,6 +342,8 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
         "ca_file",
         "password",
     ),
+    "calendar": ("progress", "holidays", "workdays"),
+    "remind": ("blue_days", "red_days"),
 }
 
 
@@ -331,7 +357,7 @@ def _check_keys(r: _Reader, raw: Mapping) -> None:
                 raise r.fail(f"{where}{key}", f"不是可识别的配置项{hint}。")
 
     check(raw, "", "")
-    for part in ("office", "smtp"):
+    for part in ("office", "smtp", "calendar", "remind"):
         if isinstance(raw.get(part), dict):
             check(raw[part], part, f"{part}.")
     for part in ("rounds", "statuses", "units", "leaders"):
@@ -395,6 +421,8 @@ def _parse(
             "不应写在配置文件里：请删除，把密码放在 smtp.password_env 指定的环境变量中。",
         )
     smtp = _parse_smtp(r, smtp_raw, office)
+    calendar = _parse_calendar(r, r.table(raw, "calendar"))
+    remind = _parse_remind(r, r.table(raw, "remind"))
 
     templates = raw.get("templates")
     templates_dir = _resolve(base, templates) if isinstance(templates, str) else None
@@ -413,6 +441,8 @@ def _parse(
         leaders=leaders,
         leader_groups=MappingProxyType(leader_groups),
         smtp=smtp,
+        calendar=calendar,
+        remind=remind,
         templates_dir=templates_dir,
         _unit_index=MappingProxyType(index),
     )
@@ -436,22 +466,25 @@ def _parse_rounds(r: _Reader, raw: Mapping, year: int) -> tuple[Round, ...]:
                 f"{where}id",
                 f"“{rid}”不能作轮次编号：它是文件夹名，只能用字母、数字、-、_、.（如 {year}-10）。",
             )
-        due = t.get("due")
-        if isinstance(due, str):
-            try:
-                due = dt.date.fromisoformat(due)
-            except ValueError:
-                raise r.fail(
-                    f"{where}due", f"应为日期（如 {year}-10-25），现为 {due!r}。"
-                ) from None
-        if not isinstance(due, dt.date) or isinstance(due, dt.datetime):
-            raise r.fail(f"{where}due", f"应为日期（如 {year}-10-25），现为 {due!r}。")
+        due = _date(r, t.get("due"), f"{where}due", f"{year}-10-25")
         if any(x.id == rid for x in rounds):
             raise r.fail(f"{where}id", f"“{rid}”重复。")
         rounds.append(Round(id=rid, name=r.str(t, "name", where, default=rid), due=due))
     if not rounds:
         raise r.fail("[[rounds]]", "至少要有一个报送轮次（id、name、due）。")
     return tuple(rounds)
+
+
+def _date(r: _Reader, value: object, key: str, example: str) -> dt.date:
+    """Return ``value`` as a date: a TOML date, or text such as ``"2020-10-25"``."""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise r.fail(key, f"应为日期（如 {example}），现为 {value!r}。")
+    return value
 
 
 def _parse_statuses(r: _Reader, raw: Mapping) -> tuple[Status, ...]:
@@ -540,6 +573,44 @@ def _parse_smtp(r: _Reader, t: Mapping, office: Office) -> Smtp:
         ca_file=r.str(t, "ca_file", "smtp.", default=""),
         **numbers,
     )
+
+
+def _parse_calendar(r: _Reader, t: Mapping) -> CalendarSettings:
+    progress = r.str(t, "progress", "calendar.", default="calendar").lower()
+    if progress not in PROGRESS_BASES:
+        raise r.fail(
+            "calendar.progress",
+            f'应为 "calendar"（序时进度按日历天数）或 "working"（按工作日），现为 {progress!r}。',
+        )
+    days: dict[str, tuple[dt.date, ...]] = {}
+    for key in ("holidays", "workdays"):
+        value = t.get(key, [])
+        if not isinstance(value, list):
+            raise r.fail(
+                f"calendar.{key}", f"应为日期列表（如 [2027-01-01, 2027-01-02]），现为 {value!r}。"
+            )
+        days[key] = tuple(
+            _date(r, v, f"calendar.{key}[{i}]", "2027-01-01") for i, v in enumerate(value)
+        )
+    both = sorted(set(days["holidays"]) & set(days["workdays"]))
+    if both:
+        raise r.fail(
+            "calendar.workdays", f"中的 {both[0]} 也在 calendar.holidays 中：一天只能是其中之一。"
+        )
+    return CalendarSettings(progress, days["holidays"], days["workdays"])
+
+
+def _parse_remind(r: _Reader, t: Mapping) -> RemindSettings:
+    numbers = {}
+    for key, default, meaning in (
+        ("blue_days", 3, "截止日前第几个工作日起发蓝色提醒"),
+        ("red_days", 1, "截止日后第几个工作日起发红色督办"),
+    ):
+        value = t.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 30:
+            raise r.fail(f"remind.{key}", f"应为 1 到 30 的工作日数（{meaning}），现为 {value!r}。")
+        numbers[key] = value
+    return RemindSettings(**numbers)
 
 
 def templates_search_path(config: Config) -> list[Path]:
