@@ -139,7 +139,9 @@ def _returns_sentences(figures: RoundFigures) -> list[str]:
         f"未报送{len(missing)}个；被退回{len(rejected)}个。"
         + (f"报送的单位中，{len(late)}个在截止日期后报送。" if late else "")
     ]
-    out.append(f"序时进度（截至报送截止日全年时间进度）为{state.expected_progress:g}%。")
+    out.append(
+        f"序时进度（截至报送截止日{state.progress_words}进度）为{state.expected_progress:g}%。"
+    )
     return out
 
 

@@ -115,6 +115,13 @@ class RoundState:
     previous: dict[tuple[str, str], Answer] = field(default_factory=dict)  # last round's answers
     # Each status's role (done, on_track, lagging, not_started): the rules follow it.
     roles: Mapping[str, str] = field(default_factory=lambda: dict(KNOWN_ROLES))
+    progress_basis: str = "calendar"  # 序时进度 by calendar days or working days ([calendar])
+    calendar_notes: tuple[str, ...] = ()  # the years counted Monday to Friday for want of data
+
+    @property
+    def progress_words(self) -> str:
+        """What 序时进度 is the elapsed share of: 全年时间, or 全年工作日."""
+        return "全年工作日" if self.progress_basis == "working" else "全年时间"
 
     def units_in(self, state: str) -> list[str]:
         """Return the units whose state is ``state`` (returned, missing, rejected)."""

@@ -198,7 +198,7 @@ def _overview_sheet(
         2,
         row,
         last,
-        f"报送截止日 {_date(due)} 全年时间已过 {state.expected_progress:g}%；"
+        f"报送截止日 {_date(due)} {state.progress_words}已过 {state.expected_progress:g}%；"
         f"自报{state.named(ON_TRACK)}但进度低于此值的，标为“{LAGGING_FLAG}”。",
         fmt.text,
     )
