@@ -137,6 +137,8 @@ def split(ctx: click.Context, round_id: str | None, tasks_path: Path | None, for
             )
     for task, why in result.undispatched:
         click.echo(f"未分发：任务 {task.id}（{task.source}）{why}。", err=True)
+    for note in result.notes:
+        click.echo(f"提示：{note}", err=True)
     if result.table.warnings:
         click.echo(f"任务分解表有 {len(result.table.warnings)} 条警告，见 duban tasks。", err=True)
     click.echo(f"填报表在：{result.folder}")
