@@ -41,6 +41,17 @@ class _Group(click.Group):
             raise click.ClickException(str(known)) from None
 
 
+# --today: a day as the calendar sees it (catch-up and testing); the default is today.
+_DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _day(value: object):
+    """Return the date of a ``--today`` value, or None."""
+    import datetime as dt
+
+    return value.date() if isinstance(value, dt.datetime) else None
+
+
 def _config(ctx: click.Context):
     from toolkit.config import load_config
 
@@ -229,21 +240,26 @@ def collect(
 
 @cli.command()
 @click.option("--round", "round_id", help="报送轮次，默认第一个轮次。")
+@click.option("--today", type=_DAY, help="按这一天显示催报等级（如 2020-10-26），默认今天。")
 @click.pass_context
-def status(ctx: click.Context, round_id: str | None) -> None:
-    """显示本轮报送情况：已报、未报、退回，各状态数量。"""
+def status(ctx: click.Context, round_id: str | None, today: object) -> None:
+    """显示本轮报送情况：已报、未报、退回，各状态数量，各单位的催报等级。"""
+    import datetime as dt
+
     from toolkit.ledger import Ledger, ledger_path
     from toolkit.rounds import format_status, round_state
+    from toolkit.rounds.escalation import escalation
 
     config = _config(ctx)
     rnd = config.round(round_id)
     with Ledger(ledger_path(config.output_dir), readonly=True) as ledger:
         state = round_state(config, ledger, rnd)
-    if not state.dispatches:
-        raise click.ClickException(
-            f"第 {rnd.id} 轮还没有分发记录。请先运行 duban split --round {rnd.id}。"
-        )
-    click.echo(format_status(state))
+        if not state.dispatches:
+            raise click.ClickException(
+                f"第 {rnd.id} 轮还没有分发记录。请先运行 duban split --round {rnd.id}。"
+            )
+        chase = escalation(config, ledger, state, _day(today) or dt.date.today())
+    click.echo(format_status(state, chase))
 
 
 @cli.command()
@@ -360,8 +376,13 @@ def mail(
 @_mail_options(
     "只催这个单位（可重复）；默认所有未报送或被退回的单位。",
     "真正发送；不加则只写入发件箱 outbox-remind/ 供检查。",
-    "重发当天所有“发送失败”的催报；“结果不明”的只重发 --unit 所指单位（先核实）。",
+    "重发今天这一级所有“发送失败”的催报，试运行时重新写入发件箱；"
+    "“结果不明”的只重发 --unit 所指单位（先核实）。",
 )
+@click.option(
+    "--today", type=_DAY, help="按这一天计算催报等级（如 2020-10-26；补发或测试用），默认今天。"
+)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出本次的催报（只输出 JSON）。")
 @click.pass_context
 def remind(
     ctx: click.Context,
@@ -370,27 +391,52 @@ def remind(
     send: bool,
     limit: int | None,
     retry: bool,
+    today: object,
+    as_json: bool,
 ) -> None:
-    """给未报送或被退回的单位发催报邮件（默认只写入发件箱，加 --send 才发送）。"""
-    from toolkit.mail import remind_round
+    """按工作日分级催报（蓝色提醒、黄色催报、红色督办）未报送或被退回的单位。
+
+    每个单位每一级每轮至多一次；默认只写入发件箱，加 --send 才发送。
+    """
+    from toolkit.mail import remind_json, remind_round
+    from toolkit.rounds.escalation import describe_day
 
     config = _config(ctx)
-    _echo_mail_result(
-        remind_round(
-            config, round_id, send=send, units=list(units) or None, limit=limit, retry=retry
-        )
+    result = remind_round(
+        config,
+        round_id,
+        send=send,
+        today=_day(today),
+        units=list(units) or None,
+        limit=limit,
+        retry=retry,
     )
+    chase = result.escalation
+    assert chase is not None  # remind_round always says where the chase stands
+    if as_json:
+        click.echo(json.dumps(remind_json(result), ensure_ascii=False, indent=1))
+    else:
+        click.echo(describe_day(chase))
+    for note in chase.notes:
+        click.echo(f"提示：{note}", err=True)
+    _echo_mail_result(result, quiet=as_json)
 
 
-def _echo_mail_result(result) -> None:
-    """Print one line per unit and the totals; fail (exit 1) when a unit needs the clerk."""
+def _echo_mail_result(result, quiet: bool = False) -> None:
+    """Print one line per unit and the totals; fail (exit 1) when a unit needs the clerk.
+
+    ``quiet`` (--json): only the lines that need the clerk, on stderr.
+    """
     from toolkit import mail as m
 
     what = "填报表邮件" if result.kind == m.DISPATCH else "催报邮件"
     mode = "发送" if result.send else "试运行：只写入发件箱，未发送，加 --send 才发送"
-    click.echo(f"第 {result.round.id} 轮{what}（{mode}）：")
+    if not quiet:
+        click.echo(f"第 {result.round.id} 轮{what}（{mode}）：")
     for o in result.outcomes:
-        if o.outcome == m.ALREADY_SENT:
+        if o.outcome in (m.ALREADY_SENT, m.ALREADY_WRITTEN) or (
+            quiet and o.outcome not in m.TROUBLE
+        ):
             continue
         why = {
             "missing": "未报送",
@@ -405,18 +451,22 @@ def _echo_mail_result(result) -> None:
         ("写入发件箱", m.WRITTEN),
         ("已发送", m.SENT),
         ("此前已发送", m.ALREADY_SENT),
+        ("此前已写入发件箱", m.ALREADY_WRITTEN),
         ("暂时失败", m.FAILED_TEMPORARY),
         ("发送失败", m.FAILED_PERMANENT),
         ("结果不明", m.UNKNOWN),
         ("无法发送", m.ERROR),
         ("本次未处理", m.NOT_ATTEMPTED),
     ]
-    click.echo(
-        "合计：" + "，".join(f"{w} {result.count(k)}" for w, k in counts if result.count(k)) + "。"
-        if result.outcomes
-        else "合计：没有需要处理的单位。"
-    )
-    if not result.send and result.count(m.WRITTEN):
+    if not quiet:
+        click.echo(
+            "合计："
+            + "，".join(f"{w} {result.count(k)}" for w, k in counts if result.count(k))
+            + "。"
+            if result.outcomes
+            else "合计：没有需要处理的单位。"
+        )
+    if not quiet and not result.send and result.count(m.WRITTEN):
         click.echo(f"发件箱：{result.outbox}")
     for problem in result.problems:
         click.echo(problem, err=True)

@@ -133,7 +133,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
     id INTEGER PRIMARY KEY,
     round TEXT NOT NULL,
     unit TEXT NOT NULL,
-    kind TEXT NOT NULL,              -- dispatch | remind
+    kind TEXT NOT NULL,              -- dispatch | remind-blue | remind-yellow | remind-red (escalating
+                                     -- reminders); remind: the daily reminders of earlier dubans
     message_id TEXT NOT NULL,
     recipients TEXT NOT NULL,        -- JSON list
     state TEXT NOT NULL,             -- pending | sending | sent | failed-temporary | failed-permanent | unknown
@@ -625,6 +626,20 @@ class Ledger:
         """Return the Message-IDs of every message duban composed for a round (never returns)."""
         rows = self.db.execute("SELECT message_id FROM deliveries WHERE round = ?", (round_id,))
         return frozenset(r[0] for r in rows)
+
+    def delivery_kinds(self, round_id: str, kinds: list[str]) -> dict[str, dict[str, str]]:
+        """Return, per unit, the state of its message of each of ``kinds`` recorded for a round
+        (a reminder level: ``remind-blue`` …)."""
+        marks = ", ".join("?" * len(kinds))
+        rows = self.db.execute(
+            f"SELECT unit, kind, state FROM deliveries WHERE round = ? AND kind IN ({marks})"
+            " ORDER BY id",
+            (round_id, *kinds),
+        )
+        out: dict[str, dict[str, str]] = {}
+        for unit, kind, state in rows:
+            out.setdefault(unit, {})[kind] = state
+        return out
 
     def return_by_content(self, round_id: str, sha256: str) -> sqlite3.Row | None:
         """Return the verdict on content already collected in this round's generation, if any."""

@@ -10,6 +10,7 @@ from toolkit.config import Config
 from toolkit.ledger import Ledger
 from toolkit.model import ON_TRACK, Answer, Round
 from toolkit.rounds.arrival import ARRIVED_HINT, LATE, UNKNOWN, lateness
+from toolkit.rounds.escalation import Escalation, format_escalation
 from toolkit.rounds.state import (
     VERDICT_REJECTED,
     AnswerRecord,
@@ -184,8 +185,9 @@ def _later(row: sqlite3.Row, than: sqlite3.Row) -> bool:
     return bool(row["id"] > than["id"])
 
 
-def format_status(state: RoundState) -> str:
-    """Return a terminal overview of a round, readable at a glance."""
+def format_status(state: RoundState, chase: Escalation | None = None) -> str:
+    """Return a terminal overview of a round, readable at a glance; with ``chase``, each chased
+    unit's reminder level on that day (``toolkit.rounds.escalation``)."""
     rnd = state.round
     total = len(state.units)
     returned = state.units_in("returned")
@@ -227,5 +229,8 @@ def format_status(state: RoundState) -> str:
     for u in state.units:
         if u.correction_rejected:
             lines.append(f"  已报，更正件被退回：{u.unit} — {'；'.join(u.reasons)[:200]}")
-    lines += [f"  提示：{note}" for note in state.calendar_notes]
+    if chase is not None:
+        lines += format_escalation(chase)
+    notes = dict.fromkeys((*state.calendar_notes, *(chase.notes if chase else ())))
+    lines += [f"  提示：{note}" for note in notes]
     return "\n".join(lines)
