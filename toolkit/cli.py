@@ -307,7 +307,9 @@ def demo(ctx: click.Context, seed: int) -> None:
             f"逾期 {len(sim.late)}、未报 {len(sim.missing)}、改动任务内容 {len(sim.tampered)}、"
             f"LibreOffice 另存 {len(sim.resaved)}、邮件附件 {len(sim.mailed)}、重复报送 {len(sim.twice)}。"
         )
-        click.echo(format_status(r.collected.state))
+        for note in r.split.notes:
+            click.echo(f"提示：{note}", err=True)
+        click.echo(format_status(r.collected.state, r.chase))
         click.echo("")
     click.echo("生成的文件：")
     for label, path in result.artefacts:
