@@ -1,7 +1,7 @@
 """Working days: public holidays and 调休 make-up days, a day's weekday, 序时进度 (DESIGN §12).
 
-chinese-calendar knows the State Council's holidays and make-up working days up to the last
-year of its data and raises past it; ``[calendar]`` in config.toml adds the days of a year it
+chinesecalendar (``import chinese_calendar``) knows the State Council's holidays and make-up
+working days up to the last year of its data and raises past it; ``[calendar]`` in config.toml adds the days of a year it
 does not know yet (and wins over it for any day it lists). A year that neither covers is
 counted Monday to Friday, and the calendar remembers it: every output that relied on such a
 year prints ``notes()``.
@@ -30,7 +30,7 @@ def weekday(day: dt.date) -> str:
 
 
 class WorkCalendar:
-    """Which days are working days: chinese-calendar, the office's overrides, else Mon–Fri."""
+    """Which days are working days: chinesecalendar, the office's overrides, else Mon–Fri."""
 
     def __init__(self, settings: CalendarSettings, config_path: Path | str = "config.toml"):
         self._rest = frozenset(settings.holidays)

@@ -101,9 +101,7 @@ def escalation(
     calendar = calendar or work_calendar(config)
     level, w = level_on(config, rnd, today, calendar)
     given = ledger.delivery_kinds(rnd.id, [reminder_kind(x) for x in LEVELS])
-    leaders = _leaders_with_address(
-        config, state, {u.unit for u in state.units if u.state != RETURNED or u.correction_rejected}
-    )
+    copies = _Copies(config, state)
     units: list[UnitLevel] = []
     for u in state.units:
         chased_state = CORRECTION_REJECTED if u.correction_rejected else u.state
@@ -111,7 +109,7 @@ def escalation(
             units.append(UnitLevel(u.unit, RETURNED, None, w))
             continue
         mine = given.get(u.unit, {})
-        names, addresses = leaders.get(u.unit, ((), ()))
+        names, addresses = copies.of(u.unit)
         units.append(
             UnitLevel(
                 unit=u.unit,
@@ -133,29 +131,29 @@ def escalation(
     return Escalation(rnd, today, level, w, tuple(units), starts, tuple(calendar.notes()))
 
 
-def _leaders_with_address(
-    config: Config, state: RoundState, chased: set[str]
-) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
-    """Return, per chased unit, the leaders in charge of its tasks who have an address, and
-    those addresses, in task order."""
-    directory = {ld.name: ld for ld in config.leaders if ld.email}
-    tasks = {t.id: t for t in state.tasks}
-    out: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
-    for d in state.dispatches:
-        if d.unit not in chased:
-            continue
-        names: list[str] = []
-        addresses: list[str] = []
-        for task_id in d.task_ids:
-            task = tasks.get(task_id)
-            for name in config.expand_leaders(task.leaders) if task else ():
-                leader = directory.get(name)
-                if leader is None or f"{leader.name}{leader.title}" in names:
-                    continue
-                names.append(f"{leader.name}{leader.title}")
-                addresses += [a for a in leader.email if a not in addresses]
-        out[d.unit] = (tuple(names), tuple(addresses))
-    return out
+class _Copies:
+    """Who a unit's red reminder is copied to: the leaders in charge of its tasks (groups such
+    as 各副区长 expanded) who have an address in ``[[leaders]]``."""
+
+    def __init__(self, config: Config, state: RoundState):
+        self._config = config
+        self._leaders = {ld.name: ld for ld in config.leaders if ld.email}
+        self._tasks = {t.id: t for t in state.tasks}
+        self._dispatches = {d.unit: d for d in state.dispatches}
+
+    def of(self, unit: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Return the leaders (``陈斌副区长``) and their addresses, in task order."""
+        names: dict[str, None] = {}
+        addresses: dict[str, None] = {}
+        dispatch = self._dispatches.get(unit)
+        for task_id in dispatch.task_ids if dispatch else ():
+            task = self._tasks.get(task_id)
+            for name in self._config.expand_leaders(task.leaders) if task else ():
+                leader = self._leaders.get(name)
+                if leader is not None:
+                    names[f"{leader.name}{leader.title}"] = None
+                    addresses.update(dict.fromkeys(leader.email))
+        return tuple(names), tuple(addresses)
 
 
 def _day(day: dt.date) -> str:
