@@ -102,7 +102,7 @@ PROGRESS_BASES = ("calendar", "working")  # 序时进度 by calendar days or by 
 
 @dataclass(frozen=True)
 class CalendarSettings:
-    """The office's additions to chinese-calendar, and how 序时进度 is counted (``[calendar]``)."""
+    """The office's additions to chinesecalendar, and how 序时进度 is counted (``[calendar]``)."""
 
     progress: str = "calendar"  # calendar | working (PROGRESS_BASES)
     holidays: tuple[dt.date, ...] = ()  # rest days the package does not know yet (next year's)
