@@ -39,8 +39,8 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.calendar import weekday
-from toolkit.config import Config
-from toolkit.errors import MailError
+from toolkit.config import Config, require_filled
+from toolkit.errors import ConfigError, MailError
 from toolkit.files import atomic_path, remove_leftovers
 from toolkit.ledger import Ledger, ledger_path
 from toolkit.mail.compose import (
@@ -183,6 +183,7 @@ def mail_round(
     retry: bool = False,
 ) -> MailResult:
     """Write (and with ``send``, deliver) each unit its dispatched workbook for a round."""
+    require_filled(config, "mail")
     rnd = config.round(round_id)
     today = today or dt.date.today()
     sender = sender_address(config)
@@ -213,6 +214,7 @@ def remind_round(
 ) -> MailResult:
     """Write (and with ``send``, deliver) the reminders due ``today``: the day's level (蓝 / 黄 /
     红) to each unit whose return is missing or rejected and has not had that level yet."""
+    require_filled(config, "remind")
     rnd = config.round(round_id)
     today = today or dt.date.today()
     sender = sender_address(config)
@@ -398,6 +400,11 @@ def _run(
 
     connection = None
     if send and ready:
+        if not config.smtp.host:
+            raise ConfigError(
+                f"{config.path}: [smtp] 中的 host（发信服务器，如 smtp.163.com）还没有填写；"
+                "填好 [smtp] 各项后再加 --send 发送。"
+            )
         connection = Connection(config)
         connection.open()  # a server that cannot be reached or refuses the login stops here
         ready = _within_size(connection, ready, result)

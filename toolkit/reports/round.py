@@ -14,7 +14,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from toolkit.config import Config
+from toolkit.config import Config, require_filled
 from toolkit.errors import LedgerError
 from toolkit.files import atomic_path, safe_file_name
 from toolkit.ledger import Ledger, ledger_path
@@ -36,7 +36,9 @@ from toolkit.workbook.layout import task_text, units_text
 SUMMARY_TEMPLATE = "summary.docx"
 BRIEF_TEMPLATE = "brief.docx"
 BRIEFS_FOLDER = "briefs"
-GENERIC_TITLES = ("", "区领导")  # leaders addressed as 同志 rather than by title
+# Leaders with no title, or only the government's word + 领导 (区领导, 县领导), are addressed
+# as 同志 rather than by title.
+GENERIC_TITLE = "领导"
 
 
 def load_round(config: Config, round_id: str | None) -> RoundState:
@@ -54,6 +56,7 @@ def load_round(config: Config, round_id: str | None) -> RoundState:
 
 def write_round_report(config: Config, round_id: str | None = None) -> list[Path]:
     """Write the round's summary (.docx and .md) and the leaders' briefs; return their paths."""
+    require_filled(config, "report")
     state = load_round(config, round_id)
     figures = round_figures(state, config)
     folder = config.output_dir / state.round.id
@@ -109,7 +112,8 @@ def leader_label(config: Config, name: str) -> str:
     """Return how the documents address a leader: ``陈斌副区长``, or ``王明元同志``."""
     leader = next((ld for ld in config.leaders if ld.name == name), None)
     title = leader.title if leader else ""
-    return f"{name}{title}" if title not in GENERIC_TITLES else f"{name}同志"
+    generic = ("", GENERIC_TITLE, f"{config.office.level}{GENERIC_TITLE}")
+    return f"{name}{title}" if title not in generic else f"{name}同志"
 
 
 def task_row(t: TaskFigures, with_change: bool = True) -> dict[str, Any]:
@@ -218,6 +222,7 @@ def summary_context(figures: RoundFigures, config: Config, today: dt.date) -> di
         "fallen_caption": "表2　较上轮状态下降或进度回落的任务",
         "office": office.name,
         "date": cn_date(today),
+        "leader_header": figures.leader_header,
     }
     if figures.compared:
         context["change_text"], fallen = _change_sentences(figures, config)
@@ -329,6 +334,7 @@ def brief_context(
         ),
         "office": config.office.name,
         "date": cn_date(today),
+        "leader_header": figures.leader_header,
     }
 
 
@@ -390,7 +396,14 @@ def summary_markdown(context: dict[str, Any]) -> str:
     if c["lagging"]:
         out += [c["lagging_caption"], ""]
         out += _md_table(
-            ["序号", "具体目标任务", "汇总状态", "牵头单位及报送情况", "分管领导", "存在问题"],
+            [
+                "序号",
+                "具体目标任务",
+                "汇总状态",
+                "牵头单位及报送情况",
+                c["leader_header"],
+                "存在问题",
+            ],
             [
                 [
                     t["id"],

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from toolkit.config import Config
+from toolkit.config import Config, require_filled
 from toolkit.model import DONE, Task
 from toolkit.reports import sentences as text
 from toolkit.reports.docx import cn_date, render_docx
@@ -33,6 +33,7 @@ def write_year_end(config: Config) -> list[Path]:
     """Write the year-end sheet and the year-end Word summary; return their paths."""
     from toolkit.reports.year_sheet import write_year_sheet
 
+    require_filled(config, "year-end")
     figures = year_figures(config)
     folder = config.output_dir / FOLDER
     sheet = write_year_sheet(folder / SHEET_NAME, figures)
@@ -113,6 +114,7 @@ def year_end_context(figures: YearFigures, today: dt.date) -> dict[str, Any]:
         "rounds_text": rounds_text,
         "sections": sections,
         "leaders_text": leaders_text or ["各项任务均未列分管领导。"],
+        "leader_header": figures.leader_header,
         "unfinished_text": [
             f"截至{last.name}，未完成的任务{len(unfinished)}项，详见下表。"
             if unfinished

@@ -123,6 +123,9 @@ class RoundState:
         """What 序时进度 is the elapsed share of: 全年时间, or 全年工作日."""
         return "全年工作日" if self.progress_basis == "working" else "全年时间"
 
+    # The leader column's name in the round's table and workbooks: 区分管领导, 县分管领导.
+    leader_header: str = "区分管领导"
+
     def units_in(self, state: str) -> list[str]:
         """Return the units whose state is ``state`` (returned, missing, rejected)."""
         return [u.unit for u in self.units if u.state == state]
