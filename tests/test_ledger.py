@@ -302,7 +302,8 @@ def test_a_ledger_of_the_first_release_is_migrated_and_keeps_its_history(
         current = ledger.returns(ROUND)
         state = round_state(config, ledger, config.round(ROUND))
 
-    assert rows(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [("2",)]
+    version = str(ledger_module.SCHEMA_VERSION)
+    assert rows(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [(version,)]
     # A copy of the ledger as it was, beside it.
     backup = path.with_name("ledger.sqlite.bak-v1")
     assert rows(backup, "SELECT value FROM meta") == [("1",)]
@@ -367,10 +368,87 @@ def test_a_failed_migration_leaves_the_ledger_as_it_was(
         db.execute("INSERT INTO no_such_table VALUES (1)")
 
     monkeypatch.setattr(ledger_module, "MIGRATIONS", ((2, broken),))
-    with pytest.raises(LedgerError, match="升级到 2 时出错") as e:
+    with pytest.raises(LedgerError, match=f"升级到 {ledger_module.SCHEMA_VERSION} 时出错") as e:
         Ledger(path)
     assert "ledger.sqlite.bak-v1" in str(e.value)
     assert path.read_bytes() == content
+
+
+def make_v2_ledger(path: Path) -> None:
+    """Write a ledger as duban left it before it fetched mail (version 2): a round split and
+    a return collected, no record of fetched messages."""
+    with Ledger(path) as ledger:
+        ledger.record_dispatches(ROUND, DISPATCHES, TASKS, force=False)
+        _return(ledger, "区发改局", "x1", [("2", "区发改局", "滞后", 10, "旧", "", "", 4)], "1")
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE fetched_messages")
+    db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    db.commit()
+    db.close()
+
+
+def test_a_ledger_of_version_2_gets_the_fetched_messages_and_keeps_the_rest(tmp_path: Path):
+    path = ledger_path(tmp_path)
+    make_v2_ledger(path)
+    before = {t: rows(path, f"SELECT * FROM {t}") for t in ("dispatches", "returns", "answers")}
+
+    with Ledger(path) as ledger:
+        assert ledger.fetched_to_collect(ROUND) == []
+        place = ("dcs@imap", "INBOX", 7, 1)
+        saved = "2020-10/inbox/a.eml"
+        ledger.record_fetched(ROUND, place, "e1", saved, "2020-10-20T09:30:00", "<r1@x>", 100)
+
+    assert rows(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [("3",)]
+    assert rows(path.with_name("ledger.sqlite.bak-v2"), "SELECT value FROM meta") == [("2",)]
+    for table, content in before.items():
+        assert rows(path, f"SELECT * FROM {table}") == content, table
+    assert rows(
+        path, "SELECT round, account, folder, uidvalidity, uid, path FROM fetched_messages"
+    ) == [(ROUND, "dcs@imap", "INBOX", 7, 1, "2020-10/inbox/a.eml")]
+
+
+def test_fetched_messages_are_known_by_place_identity_and_content(ledger: Ledger):
+    def fetched(place, sha, path, when="2020-10-20T09:30:00", mid="<r1@x>", size=100):
+        ledger.record_fetched(ROUND, place, sha, path, when, mid, size)
+
+    fetched(("dcs@imap", "INBOX", 7, 1), "e1", "2020-10/inbox/a.eml")
+    fetched(("dcs@imap", "INBOX", 7, 1), "e1", "2020-10/inbox/a.eml")  # recorded once
+    fetched(("dcs@imap", "INBOX", 7, 2), "e2", None, "2020-10-21T08:00:00", "", 50)  # not kept
+    fetched(
+        ("dcs@imap", "INBOX", 7, 3), "e3", "2020-10/inbox/c.eml", "2020-10-19T10:00:00", "<r3@x>"
+    )
+    fetched(("dcs@imap", "INBOX", 9, 5), "e1", "2020-10/inbox/a.eml")  # the same, a new UIDVALIDITY
+
+    assert ledger.fetched_uids(ROUND, "dcs@imap", "INBOX", 7) == {1, 2, 3}
+    assert ledger.fetched_uids(ROUND, "dcs@imap", "INBOX", 9) == {5}
+    assert ledger.fetched_uids("2020-12", "dcs@imap", "INBOX", 7) == set()
+    assert ledger.fetched_identities(ROUND) == {
+        ("<r1@x>", "2020-10-20T09:30:00", 100): "e1",
+        ("<r3@x>", "2020-10-19T10:00:00", 100): "e3",
+    }
+    assert ledger.fetched_by_content(ROUND, "e1")["uid"] == 1
+    assert ledger.fetched_by_content(ROUND, "e9") is None
+    # the saved ones, oldest first, each once; their arrival by content
+    assert ledger.fetched_to_collect(ROUND) == ["2020-10/inbox/c.eml", "2020-10/inbox/a.eml"]
+    assert ledger.fetched_arrivals(ROUND) == {
+        "e1": "2020-10-20T09:30:00",
+        "e3": "2020-10-19T10:00:00",
+    }
+    ledger.record_fetched_collected(ROUND, ["2020-10/inbox/a.eml"])
+    assert ledger.fetched_to_collect(ROUND) == ["2020-10/inbox/c.eml"]
+    fetched(("dcs@imap", "回执", 1, 1), "e1", "2020-10/inbox/a.eml")  # a copy: collected before
+    assert ledger.fetched_to_collect(ROUND) == ["2020-10/inbox/c.eml"]
+
+
+def test_the_first_dispatch_day_of_a_round(tmp_path: Path):
+    with Ledger(ledger_path(tmp_path)) as ledger:
+        assert ledger.first_dispatched(ROUND) is None
+        ledger.record_dispatches(ROUND, DISPATCHES, TASKS, force=False)
+        later = [
+            replace(d, token=d.token + "b", created_at="2020-10-05T08:00:00") for d in DISPATCHES
+        ]
+        ledger.record_dispatches(ROUND, later, TASKS, force=True)  # split again: the first counts
+        assert str(ledger.first_dispatched(ROUND)) == "2020-10-01"
 
 
 # --- a ledger that is busy, read-only, damaged or empty (issue 12 item 16) ----------------------

@@ -194,7 +194,6 @@ def collect(
 ) -> None:
     """回收并核对各单位报回的填报表（含 .eml 邮件附件），更新汇总表。"""
     from toolkit.collect import collect as run_collect
-    from toolkit.rounds import format_status
     from toolkit.rounds.arrival import ClerkArrivals, shown_time
 
     config = _config(ctx)
@@ -205,24 +204,86 @@ def collect(
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
     else:
-        for v in result.verdicts:
-            label = VERDICT_LABELS.get(v.verdict, v.verdict)
-            click.echo(f"[{label}] {v.source}" + (f" — {v.unit}" if v.unit else ""))
-            for reason in v.reasons:
-                click.echo(f"    {reason}")
+        _echo_verdicts(result)
         if clerk is not None:
             stated = sum(1 for v in result.verdicts if v.sha256)
             click.echo(
                 f"已登记：以上 {stated} 个文件的收到时间为 {shown_time(arrived)}"
                 f"（登记人：{clerk.said_by}），按此判断是否逾期。"
             )
-        click.echo("")
-        click.echo(format_status(result.state))
-        click.echo(f"\n汇总表：{result.workbook}")
+        _echo_round(result)
     for warning in result.warnings:
         click.echo(f"提示：{warning}", err=True)
     if not any(v.verdict not in ("skipped", "not a return") for v in result.verdicts):
         raise click.ClickException("没有找到任何回执文件（.xlsx、.xlsm、.eml、.msg 或 .zip）。")
+
+
+def _echo_verdicts(result) -> None:
+    """Print each file's verdict and reasons, as collect judged them."""
+    for v in result.verdicts:
+        label = VERDICT_LABELS.get(v.verdict, v.verdict)
+        click.echo(f"[{label}] {v.source}" + (f" — {v.unit}" if v.unit else ""))
+        for reason in v.reasons:
+            click.echo(f"    {reason}")
+
+
+def _echo_round(result) -> None:
+    """Print the round's state after a collect, and where its 汇总表 is."""
+    from toolkit.rounds import format_status
+
+    click.echo("")
+    click.echo(format_status(result.state))
+    click.echo(f"\n汇总表：{result.workbook}")
+
+
+def _date(_ctx: click.Context, _param: click.Parameter, value: str | None):
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip().replace("/", "-"))
+    except ValueError:
+        raise click.BadParameter(f"日期“{value}”无法识别，请写成 2020-10-08。") from None
+
+
+@cli.command()
+@click.option("--round", "round_id", help="报送轮次，默认第一个轮次。")
+@click.option(
+    "--since",
+    metavar="日期",
+    callback=_date,
+    help="收取这一天以来邮箱收到的邮件（如 2020-10-08）；默认从本轮分发的前一天起。",
+)
+@click.option(
+    "--collect/--no-collect",
+    "then_collect",
+    default=True,
+    help="收取后立即核对（默认）；--no-collect 只保存到 output/<轮次>/inbox/。",
+)
+@click.pass_context
+def fetch(ctx: click.Context, round_id: str | None, since, then_collect: bool) -> None:
+    """从督查室邮箱（IMAP，只读）收取本轮的回执邮件，保存为 .eml 并核对。"""
+    from toolkit.inbox import fetch as run_fetch
+    from toolkit.inbox import format_fetch
+
+    config = _config(ctx)
+    result = run_fetch(config, round_id, since=since, collect=then_collect)
+    click.echo(format_fetch(result))
+    collected = result.collected
+    if collected is not None:
+        click.echo("")
+        _echo_verdicts(collected)
+        _echo_round(collected)
+        for warning in collected.warnings:
+            click.echo(f"提示：{warning}", err=True)
+    elif result.saved:
+        click.echo(
+            f"未核对（--no-collect）：核对时运行 duban collect --round {result.round.id} "
+            f"{result.inbox}"
+        )
+    if result.problem:
+        raise click.ClickException(result.problem)
 
 
 @cli.command()
@@ -298,13 +359,98 @@ def demo(ctx: click.Context, seed: int) -> None:
 
 @cli.command()
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
-def init(folder: Path) -> None:
-    """新建一个督查室工作文件夹（config.toml、模板、示例表）。"""
-    from toolkit.office import init_office
+@click.option(
+    "--tasks",
+    "tasks_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="本单位的任务分解表（.docx .xlsx .csv .txt）：据此生成配置和单位通讯录。",
+)
+@click.option(
+    "--units",
+    "units_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="已有的通讯录（.xlsx .xls .csv，需有单位名称列和邮箱列），导入到单位通讯录。",
+)
+def init(folder: Path, tasks_path: Path | None, units_path: Path | None) -> None:
+    """新建督查室工作文件夹：加 --tasks 按本单位的任务分解表生成；不加则复制鲤城区示例。"""
+    if tasks_path is None:
+        if units_path is not None:
+            raise click.UsageError("--units 需与 --tasks 一起使用。")
+        from toolkit.office import init_office
 
-    for path in init_office(folder):
+        for path in init_office(folder):
+            click.echo(f"已创建：{path}")
+        click.echo(
+            f"这是鲤城区 2020 年的示例。请编辑 {folder / 'config.toml'}，然后在该文件夹中运行 duban tasks；"
+            "新建自己的督查室请用 duban init 文件夹 --tasks 任务分解表。"
+        )
+        return
+    from toolkit.office import init_office_from_table
+
+    made = init_office_from_table(folder, tasks_path, units_path)
+    for path in made.created:
         click.echo(f"已创建：{path}")
-    click.echo(f"请编辑 {folder / 'config.toml'}，然后在该文件夹中运行 duban tasks。")
+    click.echo("")
+    click.echo(
+        f"任务分解表：{len(made.table.tasks)} 项任务；单位 {made.units} 个，分组 {len(made.groups)} 个，"
+        f"分管领导 {made.leaders} 位，已写入 {made.book.name}。"
+    )
+    if made.rounds_found:
+        dates = "、".join(f"{d.month}月{d.day}日" for d in made.notice.due_dates)
+        click.echo(f"报送轮次：按表中的通知，{made.year} 年 {dates}（请在 config.toml 中核对）。")
+    else:
+        click.echo("报送轮次：表中没有找到报送时间，请在 config.toml 中填写两轮的截止日期。")
+    if made.imported is not None:
+        report = made.imported
+        click.echo(report.summary())
+        for line in report.lines:
+            click.echo(f"  {line}")
+    if made.table.warnings:
+        click.echo(f"任务分解表有 {len(made.table.warnings)} 条提示，见 duban tasks。")
+    click.echo("")
+    click.echo("接下来：")
+    click.echo(
+        f"  1. 用记事本打开 {made.config}，填写 [office] 中标有“填写”的各项（督查室名称、本级政府名称、联系人、电话、邮箱）。"
+    )
+    click.echo(
+        f"  2. 用 Excel/WPS 打开 {made.book}，填写各单位的邮箱（黄色格）和分组的成员，保存。"
+    )
+    click.echo(f"  3. 在 {made.folder} 中运行 duban units，直到它说通讯录齐全。")
+    click.echo(
+        "  4. 运行 duban split 生成填报表，duban mail 写入发件箱检查后，duban mail --send 发送。"
+    )
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（只输出 JSON）。")
+@click.pass_context
+def units(ctx: click.Context, as_json: bool) -> None:
+    """单位通讯录：显示缺什么（表中有而通讯录没有的单位、没有邮箱的牵头单位等）；import 导入通讯录。"""
+    if ctx.invoked_subcommand is not None:
+        return
+    from toolkit.directory import directory_state, format_state
+
+    state = directory_state(_config(ctx))
+    if as_json:
+        click.echo(json.dumps(state.to_json(), ensure_ascii=False, indent=1))
+        return
+    click.echo(format_state(state))
+
+
+@units.command("import")
+@click.argument("book", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.pass_context
+def units_import(ctx: click.Context, book: Path) -> None:
+    """导入已有的通讯录（.xlsx .xls .csv）：按单位名称对应到通讯录中的单位，补上邮箱、联系人和电话。"""
+    from toolkit.directory import import_address_book
+
+    result = import_address_book(_config(ctx), book)
+    click.echo(result.report.summary())
+    for line in result.report.lines:
+        click.echo(f"  {line}")
+    if result.backup is not None:
+        click.echo(f"原来的通讯录已备份为：{result.backup}")
+    click.echo(f"已写入：{result.path}。运行 duban units 查看还缺什么。")
 
 
 def _mail_options(units_help: str, send_help: str, retry_help: str):

@@ -4,6 +4,12 @@ Precedence is command-line option > environment variable (``DUBAN_CONFIG``, ``DU
 > the file > defaults. Without ``--config`` the file is ``./config.toml`` when there is one,
 else the bundled Licheng 2020 example, so a fresh install runs with no set-up. Relative paths
 in a config resolve against the config file's folder. Every error names the file and the key.
+
+The units, groups and leaders come from the units directory ``单位通讯录.xlsx`` beside the
+config (or where ``directory`` says; ``toolkit.directory.book`` reads it) and from config.toml's
+``[[units]]``, ``[groups]``, ``[[leaders]]``: a name in both is the directory's. A key left
+empty (``name = ""``, as ``duban init --tasks`` writes them) is one still to fill: the commands
+that act for the office (split, mail, report) stop and say which (``require_filled``).
 """
 
 from __future__ import annotations
@@ -38,6 +44,9 @@ ROLE_WORDS = {
 }
 
 
+LEVELS = ("区", "县", "市", "旗")  # what a government calls itself: 区分管领导, 副县长
+
+
 @dataclass(frozen=True)
 class Office:
     """The supervision office that runs the cycle."""
@@ -49,6 +58,7 @@ class Office:
     contact: str = ""
     phone: str = ""
     email: str = ""
+    level: str = "区"  # 区, 县, 市 or 旗: the word of 区分管领导, 副区长, 区领导
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,7 @@ class Unit:
     cc: tuple[str, ...] = ()
     contact: str = ""
     phone: str = ""
+    note: str = ""  # the clerk's remark in 单位通讯录.xlsx (备注), kept as written
 
 
 @dataclass(frozen=True)
@@ -98,6 +109,24 @@ class Smtp:
 
 
 @dataclass(frozen=True)
+class Imap:
+    """The office mailbox the returns arrive in, read over IMAP by ``duban fetch``.
+
+    The password (a Coremail/163-style mailbox's 授权码) comes from the environment variable
+    named by ``password_env``, never from the file.
+    """
+
+    host: str
+    user: str
+    port: int = 993
+    security: str = "ssl"  # ssl | starttls | none
+    password_env: str = "DUBAN_IMAP_PASSWORD"
+    folder: str = "INBOX"
+    ca_file: Path | None = None  # a CA certificate to trust (private or test server)
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything the office configures, checked and with paths resolved."""
 
@@ -112,8 +141,25 @@ class Config:
     leaders: tuple[Leader, ...]
     leader_groups: Mapping[str, tuple[str, ...]]
     smtp: Smtp = field(default_factory=Smtp)
+    imap: Imap | None = None  # no [imap]: duban fetch says how to set it up
     templates_dir: Path | None = None
     _unit_index: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    directory_path: Path | None = None  # 单位通讯录.xlsx, when the office has one
+    # Names config.toml lists that the directory lists too (the directory's entry is used).
+    shadowed: tuple[str, ...] = ()
+    unfilled: tuple[Unfilled, ...] = ()  # keys left empty for the office to fill
+
+    @property
+    def leader_header(self) -> str:
+        """The leader column's name when the table gives none: ``县分管领导`` for a county."""
+        return f"{self.office.level}分管领导"
+
+    @property
+    def directory_name(self) -> str:
+        """Where a clerk looks units up, as sentences name it."""
+        if self.directory_path is not None:
+            return f"单位通讯录（{self.directory_path.name}）"
+        return "config.toml 的单位名录"
 
     # -- units -------------------------------------------------------------------------------
 
@@ -207,6 +253,44 @@ class Config:
         return replace(self, output_dir=output_dir)
 
 
+@dataclass(frozen=True)
+class Unfilled:
+    """A key ``duban init`` left empty for the office to fill: ``office.name``."""
+
+    key: str
+    what: str  # what to write there, in the clerk's words
+
+
+# Keys of [office] an office fills in, and what each is; left empty ("") they stop the commands
+# that act for the office. Left out of the file they are simply not used.
+OFFICE_FIELDS = {
+    "name": "督查室全称，如“××县人民政府督查室”",
+    "district": "本级政府名称，如“××县”",
+    "contact": "联系人",
+    "phone": "联系电话",
+    "email": "督查室收发填报表的邮箱",
+}
+
+
+def require_filled(config: Config, command: str) -> None:
+    """Stop, with what to fill where, while config.toml still has keys left to fill."""
+    if not config.unfilled:
+        return
+    office = [u for u in config.unfilled if u.key.startswith("office.")]
+    rounds = [u for u in config.unfilled if u.key.startswith("rounds")]
+    parts = []
+    if office:
+        keys = "、".join(f"{u.key.split('.', 1)[1]}（{u.what}）" for u in office)
+        parts.append(f"[office] 中的 {keys}")
+    if rounds:
+        keys = "、".join(f"{u.key}（{u.what}）" for u in rounds)
+        parts.append(f"报送轮次的 {keys}")
+    raise ConfigError(
+        f"{config.path}: 还有配置项没有填写：{'；'.join(parts)}。"
+        f"请用记事本打开 {config.path.name}，填写标有“填写”的各项并保存，再运行 duban {command}。"
+    )
+
+
 # -- loading -----------------------------------------------------------------------------------
 
 
@@ -227,11 +311,13 @@ def load_config(path: Path | None = None, output_dir: Path | None = None) -> Con
     """Read and check a config file; ``output_dir`` (or $DUBAN_OUTPUT) overrides its output."""
     path = find_config(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(_config_text(path.read_bytes()))
     except FileNotFoundError:
         raise ConfigError(f"{path}: 找不到配置文件。可用 duban init 目录 新建一个。") from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: 配置文件不是 UTF-8 编码，请用 UTF-8 另存。") from None
+        raise ConfigError(
+            f"{path}: 配置文件不是 UTF-8 编码；请用记事本打开，“另存为”时编码选“UTF-8”。"
+        ) from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: 配置文件格式有误（{e}）。") from None
     # The bundled config's task table and templates resolve against the bundle, wherever it is
@@ -242,6 +328,14 @@ def load_config(path: Path | None = None, output_dir: Path | None = None) -> Con
     else:
         base = output_base = path.parent
     return _parse(raw, path, base, output_dir, output_base)
+
+
+def _config_text(data: bytes) -> str:
+    """Return a config file's text: UTF-8 with or without the BOM Notepad writes, or UTF-16
+    with its BOM (Notepad's "Unicode")."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    return data.decode("utf-8-sig")
 
 
 class _Reader:
@@ -292,6 +386,7 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
         "tasks",
         "output",
         "templates",
+        "directory",
         "office",
         "rounds",
         "statuses",
@@ -300,8 +395,9 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
         "leaders",
         "leader_groups",
         "smtp",
+        "imap",
     ),
-    "office": ("name", "short_name", "district", "year", "contact", "phone", "email"),
+    "office": ("name", "short_name", "district", "year", "contact", "phone", "email", "level"),
     "rounds": ("id", "name", "due"),
     "statuses": ("name", "meaning", "role"),
     "units": ("name", "aliases", "email", "cc", "contact", "phone"),
@@ -318,6 +414,17 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
         "ca_file",
         "password",
     ),
+    "imap": (
+        "host",
+        "port",
+        "security",
+        "user",
+        "password_env",
+        "folder",
+        "ca_file",
+        "timeout_seconds",
+        "password",
+    ),
 }
 
 
@@ -331,7 +438,7 @@ def _check_keys(r: _Reader, raw: Mapping) -> None:
                 raise r.fail(f"{where}{key}", f"不是可识别的配置项{hint}。")
 
     check(raw, "", "")
-    for part in ("office", "smtp"):
+    for part in ("office", "smtp", "imap"):
         if isinstance(raw.get(part), dict):
             check(raw[part], part, f"{part}.")
     for part in ("rounds", "statuses", "units", "leaders"):
@@ -353,14 +460,21 @@ def _parse(
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         raise r.fail("office.year", f"应为四位年份，现为 {year!r}。")
     name = r.str(office_raw, "name", "office.")
+    unfilled = [
+        Unfilled(f"office.{key}", what)
+        for key, what in OFFICE_FIELDS.items()
+        if isinstance(office_raw.get(key), str) and not office_raw[key].strip()
+    ]
+    district = r.str(office_raw, "district", "office.", default="")
     office = Office(
         name=name,
-        short_name=r.str(office_raw, "short_name", "office.", default=name),
-        district=r.str(office_raw, "district", "office.", default=""),
+        short_name=r.str(office_raw, "short_name", "office.", default="") or name,
+        district=district,
         year=year,
         contact=r.str(office_raw, "contact", "office.", default=""),
         phone=r.str(office_raw, "phone", "office.", default=""),
         email=r.str(office_raw, "email", "office.", default=""),
+        level=_parse_level(r, office_raw, district),
     )
 
     tasks_path = _resolve(base, r.str(raw, "tasks", ""))
@@ -369,11 +483,12 @@ def _parse(
         Path(out_env) if out_env else _resolve(output_base, r.str(raw, "output", "", "output"))
     )
 
-    rounds = _parse_rounds(r, raw, year)
+    rounds, unfilled_rounds = _parse_rounds(r, raw, year)
+    unfilled += unfilled_rounds
     statuses = _parse_statuses(r, raw)
-    units, index = _parse_units(r, raw)
-    groups = _parse_groups(r, raw, "groups", index)
-    leaders = tuple(
+    own_units = _parse_units(r, raw)
+    own_groups = _parse_groups(r, raw, "groups")
+    own_leaders = tuple(
         Leader(
             name=r.str(t, "name", f"leaders[{i}]."),
             title=r.str(t, "title", f"leaders[{i}].", default=""),
@@ -381,12 +496,15 @@ def _parse(
         )
         for i, t in enumerate(r.tables(raw, "leaders"))
     )
-    leader_names = {ld.name for ld in leaders}
-    leader_groups = _parse_groups(r, raw, "leader_groups", None)
-    for label, members in leader_groups.items():
-        for m in members:
-            if m not in leader_names:
-                raise r.fail(f"leader_groups.{label}", f"中的“{m}”不在 [[leaders]] 中。")
+    own_leader_groups = _parse_groups(r, raw, "leader_groups")
+    directory_path = _directory_path(r, raw, base)
+    merged = _Merged(r, directory_path)
+    merged.add_units(own_units)
+    merged.add_groups(own_groups, own_leader_groups)
+    merged.add_leaders(own_leaders)
+    merged.check()
+    units, index, groups = tuple(merged.units), merged.index, merged.groups
+    leaders, leader_groups = tuple(merged.leaders), merged.leader_groups
 
     smtp_raw = r.table(raw, "smtp")
     if "password" in smtp_raw:
@@ -395,6 +513,7 @@ def _parse(
             "不应写在配置文件里：请删除，把密码放在 smtp.password_env 指定的环境变量中。",
         )
     smtp = _parse_smtp(r, smtp_raw, office)
+    imap = _parse_imap(r, r.table(raw, "imap"), base) if "imap" in raw else None
 
     templates = raw.get("templates")
     templates_dir = _resolve(base, templates) if isinstance(templates, str) else None
@@ -413,9 +532,143 @@ def _parse(
         leaders=leaders,
         leader_groups=MappingProxyType(leader_groups),
         smtp=smtp,
+        imap=imap,
         templates_dir=templates_dir,
         _unit_index=MappingProxyType(index),
+        directory_path=directory_path,
+        shadowed=tuple(merged.shadowed),
+        unfilled=tuple(unfilled),
     )
+
+
+def _parse_level(r: _Reader, office_raw: Mapping, district: str) -> str:
+    """The government's word (区, 县, 市, 旗): as given, else the district's last character."""
+    level = r.str(office_raw, "level", "office.", default="")
+    if not level:
+        return district[-1] if district and district[-1] in LEVELS else "区"
+    if level not in LEVELS:
+        raise r.fail("office.level", f"应为 {'、'.join(LEVELS)} 之一，现为 {level!r}。")
+    return level
+
+
+def _directory_path(r: _Reader, raw: Mapping, base: Path) -> Path | None:
+    """The units directory: ``directory`` when given (it must exist), else 单位通讯录.xlsx
+    beside the config when there is one."""
+    from toolkit.directory.book import BOOK_NAME
+
+    given = r.str(raw, "directory", "", default="")
+    if given:
+        path = _resolve(base, given)
+        if not path.is_file():
+            raise r.fail("directory", f"指向的单位通讯录“{path}”不存在。")
+        return path
+    beside = base / BOOK_NAME
+    return beside if base != bundle_root() and beside.is_file() else None
+
+
+class _Merged:
+    """The units directory's entries, then config.toml's: a name in both is the directory's."""
+
+    def __init__(self, r: _Reader, directory_path: Path | None):
+        self.r = r
+        self.path = directory_path
+        self.shadowed: list[str] = []
+        self.where: dict[str, str] = {}  # a name → where it is written, for the messages
+        self.from_book: set[str] = set()
+        if directory_path is None:
+            self.units: list[Unit] = []
+            self.groups: dict[str, tuple[str, ...]] = {}
+            self.leaders: list[Leader] = []
+            self.leader_groups: dict[str, tuple[str, ...]] = {}
+        else:
+            from toolkit.directory.book import read_book
+
+            book = read_book(directory_path)
+            self.units = list(book.units)
+            self.groups = dict(book.groups)
+            self.leaders = list(book.leaders)
+            self.leader_groups = dict(book.leader_groups)
+            self.where = dict(book.where)
+            self.from_book = {*book.where}
+        self.index: dict[str, str] = {}
+        for unit in self.units:
+            for known in (unit.name, *unit.aliases):
+                self.index[known] = unit.name  # the book's reader refused repeats
+
+    def add_units(self, units: tuple[Unit, ...]) -> None:
+        book_names = {u.name for u in self.units}
+        for i, unit in enumerate(units):
+            if unit.name in book_names:
+                self.shadowed.append(unit.name)
+                continue
+            for known in (unit.name, *unit.aliases):
+                owner = self.index.get(known)
+                if owner is not None and owner != unit.name:
+                    raise self.r.fail(
+                        f"units[{i}].name",
+                        f"“{known}”已在{self._book_place(owner)}用作“{owner}”的名称或别名。",
+                    )
+                self.index[known] = unit.name
+            self.units.append(unit)
+
+    def _book_place(self, name: str) -> str:
+        where = self.where.get(name)
+        if where is None or self.path is None:
+            return " [[units]] 中"
+        return f" {self.path.name} {where}"
+
+    def add_groups(
+        self, groups: Mapping[str, tuple[str, ...]], leader_groups: Mapping[str, tuple[str, ...]]
+    ) -> None:
+        for own, target in ((groups, self.groups), (leader_groups, self.leader_groups)):
+            for label, members in own.items():
+                if label in self.groups or label in self.leader_groups:
+                    self.shadowed.append(label)
+                else:
+                    target[label] = members
+
+    def add_leaders(self, leaders: tuple[Leader, ...]) -> None:
+        names = {ld.name for ld in self.leaders}
+        for leader in leaders:
+            if leader.name in names:
+                self.shadowed.append(leader.name)
+            else:
+                self.leaders.append(leader)
+
+    def check(self) -> None:
+        """Every group's members are units (leaders), no group is named like a unit."""
+        from toolkit.tasktable.checks import Suggestions
+
+        known = Suggestions(list(self.index))
+        for label, members in self.groups.items():
+            in_book = label in self.from_book
+            if label in self.index:
+                if in_book:
+                    raise ConfigError(
+                        f"{self.path}: {self.where[label]}：组名“{label}”与单位同名，"
+                        "组名和单位名不能相同。"
+                    )
+                raise self.r.fail(f"groups.{label}", "与某单位同名：组名和单位名不能相同。")
+            for m in members:
+                if m in self.index:
+                    continue
+                if in_book:
+                    raise ConfigError(
+                        f"{self.path}: {self.where[label]}：“{label}”的成员“{m}”不在“单位”表中"
+                        f"{known.suggest(m)}；请在“单位”表中为它加一行（填上邮箱），或改正写法。"
+                    )
+                raise self.r.fail(f"groups.{label}", f"中的“{m}”不在 [[units]] 中。")
+        leader_names = {ld.name for ld in self.leaders}
+        for label, members in self.leader_groups.items():
+            for m in members:
+                if m in leader_names:
+                    continue
+                if label in self.from_book:
+                    raise ConfigError(
+                        f"{self.path}: {self.where[label]}：“{label}”的成员“{m}”不在“领导”表中；"
+                        "请在“领导”表中为其加一行，或改正写法。"
+                    )
+                raise self.r.fail(f"leader_groups.{label}", f"中的“{m}”不在 [[leaders]] 中。")
 
 
 def _resolve(base: Path, value: str) -> Path:
@@ -426,8 +679,9 @@ def _resolve(base: Path, value: str) -> Path:
 _ROUND_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,39}")
 
 
-def _parse_rounds(r: _Reader, raw: Mapping, year: int) -> tuple[Round, ...]:
+def _parse_rounds(r: _Reader, raw: Mapping, year: int) -> tuple[tuple[Round, ...], list[Unfilled]]:
     rounds: list[Round] = []
+    unfilled: list[Unfilled] = []
     for i, t in enumerate(r.tables(raw, "rounds")):
         where = f"rounds[{i}]."
         rid = r.str(t, "id", where)
@@ -437,6 +691,12 @@ def _parse_rounds(r: _Reader, raw: Mapping, year: int) -> tuple[Round, ...]:
                 f"“{rid}”不能作轮次编号：它是文件夹名，只能用字母、数字、-、_、.（如 {year}-10）。",
             )
         due = t.get("due")
+        if isinstance(due, str) and not due.strip():
+            # Left to fill: a placeholder no command acting for the office runs on.
+            unfilled.append(
+                Unfilled(f"rounds[{i}].due", f"第 {i + 1} 轮的截止日期，如 {year}-10-25")
+            )
+            due = dt.date(year, 12, 31)
         if isinstance(due, str):
             try:
                 due = dt.date.fromisoformat(due)
@@ -451,7 +711,7 @@ def _parse_rounds(r: _Reader, raw: Mapping, year: int) -> tuple[Round, ...]:
         rounds.append(Round(id=rid, name=r.str(t, "name", where, default=rid), due=due))
     if not rounds:
         raise r.fail("[[rounds]]", "至少要有一个报送轮次（id、name、due）。")
-    return tuple(rounds)
+    return tuple(rounds), unfilled
 
 
 def _parse_statuses(r: _Reader, raw: Mapping) -> tuple[Status, ...]:
@@ -480,7 +740,7 @@ def _parse_statuses(r: _Reader, raw: Mapping) -> tuple[Status, ...]:
     return tuple(out)
 
 
-def _parse_units(r: _Reader, raw: Mapping) -> tuple[tuple[Unit, ...], dict[str, str]]:
+def _parse_units(r: _Reader, raw: Mapping) -> tuple[Unit, ...]:
     units: list[Unit] = []
     index: dict[str, str] = {}
     for i, t in enumerate(r.tables(raw, "units")):
@@ -498,22 +758,14 @@ def _parse_units(r: _Reader, raw: Mapping) -> tuple[tuple[Unit, ...], dict[str, 
                 raise r.fail(f"{where}name", f"“{known}”已用作“{index[known]}”的名称或别名。")
             index[known] = unit.name
         units.append(unit)
-    return tuple(units), index
+    return tuple(units)
 
 
-def _parse_groups(
-    r: _Reader, raw: Mapping, key: str, index: Mapping[str, str] | None
-) -> dict[str, tuple[str, ...]]:
+def _parse_groups(r: _Reader, raw: Mapping, key: str) -> dict[str, tuple[str, ...]]:
+    """A group table's labels and members; the members are checked once merged (``_Merged``)."""
     groups: dict[str, tuple[str, ...]] = {}
     for label, members in r.table(raw, key).items():
-        members = r.strs({label: members}, label, f"{key}.")
-        if index is not None:
-            if label in index:
-                raise r.fail(f"{key}.{label}", "与某单位同名：组名和单位名不能相同。")
-            for m in members:
-                if m not in index:
-                    raise r.fail(f"{key}.{label}", f"中的“{m}”不在 [[units]] 中。")
-        groups[label] = members
+        groups[label] = r.strs({label: members}, label, f"{key}.")
     return groups
 
 
@@ -539,6 +791,52 @@ def _parse_smtp(r: _Reader, t: Mapping, office: Office) -> Smtp:
         sender=r.str(t, "sender", "smtp.", default=office.email),
         ca_file=r.str(t, "ca_file", "smtp.", default=""),
         **numbers,
+    )
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _parse_imap(r: _Reader, t: Mapping, base: Path) -> Imap:
+    if "password" in t:
+        raise r.fail(
+            "imap.password",
+            "不应写在配置文件里：请删除，把授权码（或密码）放在 imap.password_env 指定的环境变量中。",
+        )
+    security = r.str(t, "security", "imap.", default="ssl").lower()
+    if security not in ("ssl", "starttls", "none"):
+        raise r.fail("imap.security", f"应为 ssl、starttls 或 none，现为 {security!r}。")
+    port = t.get("port", 993 if security == "ssl" else 143)
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        raise r.fail("imap.port", f"应为端口号（ssl 通常为 993），现为 {port!r}。")
+    host = r.str(t, "host", "imap.")
+    if not host:
+        raise r.fail("imap.host", "为空：请填写收信（IMAP）服务器，如 imap.163.com。")
+    user = r.str(t, "user", "imap.")
+    if not user:
+        raise r.fail("imap.user", "为空：请填写邮箱账号，如 duchashi@163.com。")
+    password_env = r.str(t, "password_env", "imap.", default="DUBAN_IMAP_PASSWORD")
+    if not _ENV_NAME.fullmatch(password_env):
+        raise r.fail(
+            "imap.password_env",
+            f"应为环境变量的名字（如 DUBAN_IMAP_PASSWORD），不是授权码本身，现为 {password_env!r}。",
+        )
+    folder = r.str(t, "folder", "imap.", default="INBOX")
+    if not folder:
+        raise r.fail("imap.folder", "为空：请填写要收取的文件夹（收件箱为 INBOX）。")
+    timeout = t.get("timeout_seconds", 30.0)
+    if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+        raise r.fail("imap.timeout_seconds", f"应为大于 0 的秒数，现为 {timeout!r}。")
+    ca_file = r.str(t, "ca_file", "imap.", default="")
+    return Imap(
+        host=host,
+        user=user,
+        port=port,
+        security=security,
+        password_env=password_env,
+        folder=folder,
+        ca_file=_resolve(base, ca_file) if ca_file else None,
+        timeout_seconds=float(timeout),
     )
 
 

@@ -26,9 +26,33 @@ from pathlib import Path
 from toolkit.errors import LedgerError, ToolkitError, from_system
 from toolkit.model import Answer, Dispatch, Task
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_SECONDS = 30.0  # how long to wait for another duban process to let go of the ledger
+_LEADER_HEADER_KEY = "leader_header:"  # meta key of a round's leader column name, + round id
 _TASKS_PER_PARSE = 250  # round_tasks: tasks parsed per json.loads (bigger chunks fragment memory)
+
+# Every message `duban fetch` downloaded from the office mailbox, by where it is in the mailbox
+# (account, folder, UIDVALIDITY, UID: a new UIDVALIDITY makes every UID new) and by content.
+_FETCHED_MESSAGES = (
+    """CREATE TABLE IF NOT EXISTS fetched_messages (
+    id INTEGER PRIMARY KEY,
+    round TEXT NOT NULL,
+    account TEXT NOT NULL,           -- user@host of the mailbox
+    folder TEXT NOT NULL,
+    uidvalidity INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,            -- of the message as downloaded (and saved) unchanged
+    path TEXT,                       -- the saved .eml, relative to the output folder; NULL when
+                                     -- the message held no attachment that could be a return
+    internal_date TEXT NOT NULL,     -- when the mailbox received it (local ISO): the arrival
+    message_id TEXT NOT NULL DEFAULT '',
+    size INTEGER NOT NULL,
+    fetched_at TEXT NOT NULL,
+    collected_at TEXT,               -- when duban fetch handed it to collect
+    UNIQUE (round, account, folder, uidvalidity, uid)
+)""",
+    "CREATE INDEX IF NOT EXISTS fetched_messages_content ON fetched_messages(round, sha256)",
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -143,7 +167,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
     updated_at TEXT NOT NULL,
     UNIQUE (round, unit, kind, message_id)
 );
-"""
+""" + "".join(f"\n{sql};\n" for sql in _FETCHED_MESSAGES)
 
 
 def now() -> str:
@@ -243,8 +267,17 @@ def _to_v2(db: sqlite3.Connection) -> None:
         db.execute(_REFRESH_CURRENT, (round_id, generation))
 
 
+def _to_v3(db: sqlite3.Connection) -> None:
+    """Version 3: the messages duban fetch took from the office mailbox."""
+    for sql in _FETCHED_MESSAGES:
+        db.execute(sql)
+
+
 # Each step brings a ledger to the version it is listed with, in order.
-MIGRATIONS: tuple[tuple[int, Callable[[sqlite3.Connection], None]], ...] = ((2, _to_v2),)
+MIGRATIONS: tuple[tuple[int, Callable[[sqlite3.Connection], None]], ...] = (
+    (2, _to_v2),
+    (3, _to_v3),
+)
 
 
 def _backup_path(path: Path, version: int) -> Path:
@@ -457,15 +490,26 @@ class Ledger:
         return generation
 
     def record_dispatches(
-        self, round_id: str, dispatches: Iterable[Dispatch], tasks: Iterable[Task], force: bool
+        self,
+        round_id: str,
+        dispatches: Iterable[Dispatch],
+        tasks: Iterable[Task],
+        force: bool,
+        leader_header: str = "",
     ) -> Voided:
         """Record a round's new dispatches and tasks, superseding the earlier ones when ``force``.
 
         Superseding starts a new generation of the round: the returns judged against the
         earlier dispatches stay in the ledger as history and no longer count. Return what
-        became history.
+        became history. ``leader_header`` is the table's name for its leader column, which
+        the round's 汇总表 and reports use (kept in ``meta``: no schema change).
         """
         with self.transaction() as db:
+            if leader_header:
+                db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                    (_LEADER_HEADER_KEY + round_id, leader_header),
+                )
             db.execute("DELETE FROM round_tasks WHERE round = ?", (round_id,))
             db.executemany(
                 "INSERT INTO round_tasks (round, position, task_id, task) VALUES (?, ?, ?, ?)",
@@ -520,6 +564,14 @@ class Ledger:
             if current and unit not in units:
                 units.append(unit)
         return Voided(files, tuple(units))
+
+    def leader_header(self, round_id: str) -> str | None:
+        """Return the leader column's name the round was dispatched under (县分管领导), if
+        recorded (a ledger from before it was recorded has none)."""
+        row = self.db.execute(
+            "SELECT value FROM meta WHERE key = ?", (_LEADER_HEADER_KEY + round_id,)
+        ).fetchone()
+        return row[0] if row else None
 
     def round_tasks(self, round_id: str) -> list[Task]:
         """Return the tasks as dispatched in a round, in table order."""
@@ -690,6 +742,89 @@ class Ledger:
                 (round_id, sha256, source, arrived_at, said_by, now()),
             )
             return True
+
+    # -- messages fetched from the office mailbox (duban fetch) --------------------------------
+
+    def first_dispatched(self, round_id: str) -> dt.date | None:
+        """Return the day the round's first workbook was dispatched (of any generation)."""
+        row = self.db.execute(
+            "SELECT min(created_at) FROM dispatches WHERE round = ?", (round_id,)
+        ).fetchone()
+        return dt.datetime.fromisoformat(row[0]).date() if row[0] else None
+
+    def fetched_uids(self, round_id: str, account: str, folder: str, uidvalidity: int) -> set[int]:
+        """Return the UIDs fetched before from this folder while it had this UIDVALIDITY."""
+        rows = self._plain(
+            "SELECT uid FROM fetched_messages"
+            " WHERE round = ? AND account = ? AND folder = ? AND uidvalidity = ?",
+            (round_id, account, folder, uidvalidity),
+        )
+        return {r[0] for r in rows}
+
+    def fetched_identities(self, round_id: str) -> dict[tuple[str, str, int], str]:
+        """Return the sha256 of each message fetched before that has a Message-ID, keyed by
+        (Message-ID, arrival, size): the same message seen again under another UID (a new
+        UIDVALIDITY, a copy in another folder) is known without downloading it again."""
+        rows = self._plain(
+            "SELECT message_id, internal_date, size, sha256 FROM fetched_messages"
+            " WHERE round = ? AND message_id != '' ORDER BY id",
+            (round_id,),
+        )
+        return {(m, d, n): sha for m, d, n, sha in rows}
+
+    def fetched_by_content(self, round_id: str, sha256: str) -> sqlite3.Row | None:
+        """Return the first record of a message with this content fetched in the round, if any."""
+        return self.db.execute(
+            "SELECT * FROM fetched_messages WHERE round = ? AND sha256 = ? ORDER BY id LIMIT 1",
+            (round_id, sha256),
+        ).fetchone()
+
+    def record_fetched(
+        self,
+        round_id: str,
+        place: tuple[str, str, int, int],
+        sha256: str,
+        path: str | None,
+        internal_date: str,
+        message_id: str,
+        size: int,
+    ) -> None:
+        """Record a message taken from the mailbox; ``place`` is (account, folder, UIDVALIDITY,
+        UID). ``path`` None: downloaded and looked at, no attachment that could be a return."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO fetched_messages (round, account, folder, uidvalidity, uid,"
+                " sha256, path, internal_date, message_id, size, fetched_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (round_id, *place, sha256, path, internal_date, message_id, size, now()),
+            )
+
+    def fetched_to_collect(self, round_id: str) -> list[str]:
+        """Return the saved messages of the round not yet handed to collect, oldest first."""
+        rows = self._plain(
+            "SELECT path FROM fetched_messages WHERE round = ? AND path IS NOT NULL"
+            " GROUP BY path HAVING count(collected_at) = 0 ORDER BY min(internal_date), min(id)",
+            (round_id,),
+        )
+        return [r[0] for r in rows]
+
+    def record_fetched_collected(self, round_id: str, paths: Iterable[str]) -> None:
+        """Record that collect has judged these saved messages."""
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE fetched_messages SET collected_at = ?"
+                " WHERE round = ? AND path = ? AND collected_at IS NULL",
+                [(now(), round_id, p) for p in paths],
+            )
+
+    def fetched_arrivals(self, round_id: str) -> dict[str, str]:
+        """Return when the mailbox received each saved message of the round, by its sha256."""
+        rows = self._plain(
+            "SELECT sha256, min(internal_date) FROM fetched_messages"
+            " WHERE round = ? AND path IS NOT NULL GROUP BY sha256",
+            (round_id,),
+        )
+        return dict(rows.fetchall())
 
     def refresh_current(self, round_id: str) -> None:
         """Make each unit's latest accepted return current: by its save time, then arrival."""

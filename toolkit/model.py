@@ -97,6 +97,9 @@ class TaskTable:
     path: str
     tasks: tuple[Task, ...]
     warnings: tuple[TableWarning, ...] = ()
+    # The table's own name for the leader column (区分管领导, 县分管领导, 牵头领导); "" when the
+    # table has none. The tracking workbook, the 汇总表 and the reports head their column so.
+    leader_header: str = ""
 
     def by_id(self) -> dict[str, Task]:
         """Return the tasks keyed by id."""

@@ -381,3 +381,13 @@ def test_float_properties_come_back_as_the_strings_written():
     )
     book = read_return(rezip(data, add={"docProps/custom.xml": custom}), "f.xlsx")
     assert book.metadata == {"task_ids": "5"} and book.metadata_sources == ("properties",)
+
+
+@pytest.mark.parametrize("header", ["县分管领导", "市分管领导", "牵头领导"])
+def test_the_leader_column_under_the_tables_own_header(header: str):
+    def county(wb: xlsxwriter.Workbook, ws: object) -> None:
+        ws.write_string(2, layout.column_index("leaders"), header)  # type: ignore[attr-defined]
+
+    book = read_return(task_workbook([task_row("1")], write=county), "县.xlsx")
+    assert book.missing_columns == ()
+    assert book.rows[0].values["leaders"] == "陈斌"

@@ -60,10 +60,10 @@ def test_the_markdown_says_what_the_word_document_says(demo, rid: str) -> None:
     assert "\u200b" not in md
 
 
-def test_a_header_broken_over_two_lines_is_one_word(demo) -> None:
+def test_the_tables_header_names_the_leader_column_as_the_task_table_does(demo) -> None:
     config, _ = demo
     md = (config.output_dir / "2020-12" / "summary.md").read_text(encoding="utf-8")
-    assert "| 序号 | 具体目标任务 | 汇总状态 | 牵头单位及报送情况 | 分管领导 | 存在问题 |" in md
+    assert "| 序号 | 具体目标任务 | 汇总状态 | 牵头单位及报送情况 | 区分管领导 | 存在问题 |" in md
 
 
 def test_markdown_characters_are_escaped(tmp_path: Path) -> None:

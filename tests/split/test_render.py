@@ -176,3 +176,65 @@ def test_the_default_status_list_stays_in_the_validation(example: Config, tmp_pa
     assert "duban_lists" not in wb.sheetnames
     status = next(dv for dv in wb["任务进展"].data_validations.dataValidation if dv.type == "list")
     assert status.formula1 == '"' + ",".join(example.status_names) + '"'
+
+
+def test_the_tables_own_short_columns_are_shown_read_only_after_the_inputs(tmp_path: Path) -> None:
+    # a table with a 项目 label column (short) and a 上半年进展情况 column (long): the first helps
+    # the unit read its rows and is shown, locked; the second would crowd the print and is not
+    table = tmp_path / "表.txt"
+    long_text = "上半年已完成项目前期工作，正在推进征迁和施工招标，" * 3
+    table.write_text(
+        "序号\t项目\t具体目标任务\t牵头责任单位\t协办单位\t区分管领导\t上半年进展情况\n"
+        f"1\t主要预期目标\t地区生产总值增长 6%。\t区发改局\t区统计局\t陈 斌\t{long_text}\n"
+        f"2\t重点项目\t完成年度投资 90 亿元。\t区发改局\t区财政局\t陈 斌\t{long_text}\n",
+        encoding="utf-8",
+    )
+    config = load_config(None, tmp_path / "out")
+    path = split(config, tasks_path=table).folder / "区发改局.xlsx"
+    filled = tmp_path / "returns" / "区发改局.xlsx"
+    answers = [
+        Answer(t, "区发改局", "序时推进", 90, "按计划推进。", "", "继续推进。") for t in "12"
+    ]
+    fill_workbook(path, filled, answers, "张伟", "0595-22000000")
+    (returned,) = collect(config, [filled.parent]).verdicts
+    wb = openpyxl.load_workbook(path)
+    ws = wb["任务进展"]
+    header = [c.value for c in ws[layout.HEADER_ROW + 1]]
+    assert header == [c.header for c in layout.TASK_COLUMNS] + ["项目"]
+    rows = list(ws.iter_rows(min_row=layout.FIRST_DATA_ROW + 1, values_only=True))
+    assert [r[len(layout.TASK_COLUMNS)] for r in rows] == ["主要预期目标", "重点项目"]
+    extra = ws.cell(layout.FIRST_DATA_ROW + 1, len(layout.TASK_COLUMNS) + 1)
+    assert extra.protection.locked and ws.protection.sheet
+    # the reader finds its columns by name: the extra one is not an input
+    assert (returned.verdict, returned.reasons) == ("accepted", ())
+
+    listing = openpyxl.load_workbook(config.output_dir / "tasks.xlsx")["任务清单"]
+    names = [c.value for c in listing[1]]
+    other = names.index("原表其他列")
+    assert [r[other] for r in listing.iter_rows(min_row=2, values_only=True)] == [
+        f"项目：主要预期目标\n上半年进展情况：{long_text}",
+        f"项目：重点项目\n上半年进展情况：{long_text}",
+    ]
+
+
+@pytest.mark.parametrize("header", ["县分管领导", "市分管领导", "牵头领导"])
+def test_the_leader_column_is_under_the_tables_own_header(
+    example: Config, tmp_path: Path, header: str
+) -> None:
+    book = dataclasses.replace(_book(example, "区发改局"), leader_header=header)
+    wb = _write(tmp_path / "book.xlsx", book, example)
+    assert [c.value for c in wb[layout.SHEET_TASKS][3]] == [
+        "序号",
+        "具体目标任务",
+        "牵头责任单位",
+        "协办单位",
+        header,
+        "完成状态",
+        "完成进度（%）",
+        "工作进展情况",
+        "存在问题",
+        "下一步计划",
+    ]
+    assert [c.value for c in wb[layout.SHEET_ASSIST][3]][4] == header
+    step = wb[layout.SHEET_GUIDE]["A12"].value
+    assert step.startswith(f"2. 灰色单元格（序号、任务内容、责任单位、{header}）是下达的任务")

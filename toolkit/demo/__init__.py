@@ -1,11 +1,5 @@
-"""The whole cycle on the bundled example with one command (``duban demo``).
-
-Runs two rounds of the example: split the first round, simulate the units' returns
-(``toolkit.demo.simulate``), collect them and write the round's reports; then split the second
-round — its workbooks prefilled with the first round's accepted answers — simulate returns that
-build on those answers, collect and report again; finally write the year-end summary. It says
-where every artefact is. It works in ``<output>/demo/``, which it owns and clears first, so it
-can be run again and never touches a real round's files or ledger.
+"""The whole cycle on the bundled example (``duban demo``): two rounds, simulated returns, every
+report, in ``<output>/demo/`` (cleared first, so it never touches a real round).
 """
 
 from __future__ import annotations

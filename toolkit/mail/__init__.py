@@ -36,8 +36,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from toolkit.config import Config
-from toolkit.errors import MailError
+from toolkit.config import Config, require_filled
+from toolkit.errors import ConfigError, MailError
 from toolkit.files import atomic_path, remove_leftovers
 from toolkit.ledger import Ledger, ledger_path
 from toolkit.mail.compose import (
@@ -167,6 +167,7 @@ def mail_round(
     retry: bool = False,
 ) -> MailResult:
     """Write (and with ``send``, deliver) each unit its dispatched workbook for a round."""
+    require_filled(config, "mail")
     rnd = config.round(round_id)
     today = today or dt.date.today()
     sender = sender_address(config)
@@ -196,6 +197,7 @@ def remind_round(
     retry: bool = False,
 ) -> MailResult:
     """Write (and with ``send``, deliver) a reminder to each unit whose return is missing or rejected."""
+    require_filled(config, "remind")
     rnd = config.round(round_id)
     today = today or dt.date.today()
     sender = sender_address(config)
@@ -367,6 +369,11 @@ def _run(
 
     connection = None
     if send and ready:
+        if not config.smtp.host:
+            raise ConfigError(
+                f"{config.path}: [smtp] 中的 host（发信服务器，如 smtp.163.com）还没有填写；"
+                "填好 [smtp] 各项后再加 --send 发送。"
+            )
         connection = Connection(config)
         connection.open()  # a server that cannot be reached or refuses the login stops here
         ready = _within_size(connection, ready, result)
@@ -410,7 +417,7 @@ def _deliver(
                 _outcome(
                     item.plan,
                     NOT_ATTEMPTED,
-                    f"另一次运行正在处理（状态 {row['state']}）",
+                    f"另一次运行正在处理（状态 {row['state'] if row else '未知'}）",
                     row,
                     item,
                 )

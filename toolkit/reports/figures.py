@@ -121,6 +121,11 @@ class RoundFigures:
         """The configured statuses, most advanced first."""
         return self.state.statuses
 
+    @property
+    def leader_header(self) -> str:
+        """The leader column's name in the round's table (区分管领导, 县分管领导)."""
+        return self.state.leader_header
+
     def units_in(self, state: str) -> list[UnitState]:
         """Return the units whose state is ``state`` (returned, missing, rejected)."""
         return [u for u in self.units if u.state == state]

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from toolkit.config import Config
+from toolkit.config import Config, require_filled
 from toolkit.errors import LedgerError
 from toolkit.files import atomic_path, safe_file_name
 from toolkit.ledger import Ledger, ledger_path
@@ -58,6 +58,7 @@ def load_round(config: Config, round_id: str | None) -> RoundState:
 
 def write_round_report(config: Config, round_id: str | None = None) -> list[Path]:
     """Write the round's summary (.docx and .md) and the leaders' briefs; return their paths."""
+    require_filled(config, "report")
     state = load_round(config, round_id)
     figures = round_figures(state, config)
     folder = config.output_dir / state.round.id
@@ -94,6 +95,7 @@ def _round_data(figures: RoundFigures, config: Config, today: dt.date) -> dict[s
         "previous": {"name": before.name} if figures.compared and before else None,
         "status": status_names(state.roles),
         "today": today,
+        "leader_header": figures.leader_header,  # the table's own column name: 县分管领导
     }
 
 

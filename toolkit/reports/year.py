@@ -10,7 +10,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from toolkit.config import Config
+from toolkit.config import Config, require_filled
 from toolkit.model import DONE, Round
 from toolkit.reports.context import (
     leader_data,
@@ -47,6 +47,7 @@ def write_year_end(config: Config) -> list[Path]:
     """Write the year-end sheet and the year-end Word summary; return their paths."""
     from toolkit.reports.year_sheet import write_year_sheet
 
+    require_filled(config, "year-end")
     figures = year_figures(config)
     folder = config.output_dir / FOLDER
     sheet = write_year_sheet(folder / SHEET_NAME, figures)
@@ -63,7 +64,7 @@ def _round(rnd: Round) -> dict[str, Any]:
 def year_end_context(figures: YearFigures, today: dt.date) -> dict[str, Any]:
     """Return the figures the year-end template words.
 
-    ``office``, ``today``, ``status`` (names by role); ``rounds`` (each: ``name``, ``due``,
+    ``office``, ``today``, ``status`` (names by role), ``leader_header``; ``rounds`` (each: ``name``, ``due``,
     ``expected``, ``units`` and ``tasks`` as in the round's summary); ``first_round`` and
     ``last_round``; ``tasks`` (a tally of the final statuses); the task numbers ``fallback``
     (final status from an earlier round) and ``never`` (no round with every lead unit's
@@ -80,6 +81,7 @@ def year_end_context(figures: YearFigures, today: dt.date) -> dict[str, Any]:
         "office": office_data(config),
         "today": today,
         "status": status_names(roles),
+        "leader_header": figures.leader_header,
         "rounds": [
             {
                 **_round(rnd),

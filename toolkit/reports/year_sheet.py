@@ -23,6 +23,7 @@ from toolkit.files import atomic_path
 from toolkit.model import DONE
 from toolkit.reports.figures import NOT_REPORTED, Tally
 from toolkit.rounds.state import LAGGING_FLAG
+from toolkit.rounds.summary_layout import leaders_counted_note
 from toolkit.workbook import excel, layout
 from toolkit.workbook.layout import Column
 from toolkit.workbook.style import STATUS_BARS, print_setup, status_bar, status_fill
@@ -113,10 +114,10 @@ def write_year_sheet(path: Path, figures: YearFigures) -> Path:
             fmt,
             figures,
             SHEET_LEADERS,
-            "区分管领导",
+            figures.leader_header,
             [(1, n, t) for n, t in figures.leaders.items()],
-            "按任务的年度最终状态统计；一项任务有多位分管领导的，每位各计一次；"
-            "“各副区长”按各位副区长分别计。",
+            "按任务的年度最终状态统计；"
+            + leaders_counted_note(config, [t.task for t in figures.tasks]),
             chart=True,
         )
         _returns(wb, fmt, figures)
@@ -298,7 +299,7 @@ def _tasks(wb, fmt: _Formats, figures: YearFigures) -> None:
         Column("text", "具体目标任务", 40, True),
         Column("lead", "牵头责任单位", 16, True),
         Column("assist", "协办单位", 16, True),
-        Column("leaders", "区分管领导", 10, True),
+        Column("leaders", figures.leader_header, 10, True),
         Column("deadline", "完成时限", 9, True),
     ]
     for rnd, _ in rounds:

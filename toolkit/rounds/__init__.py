@@ -162,6 +162,7 @@ def _read_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
         files=files,
         problems=problems,
         previous=previous,
+        leader_header=ledger.leader_header(rnd.id) or config.leader_header,
     )
 
 

@@ -115,6 +115,8 @@ class RoundState:
     previous: dict[tuple[str, str], Answer] = field(default_factory=dict)  # last round's answers
     # Each status's role (done, on_track, lagging, not_started): the rules follow it.
     roles: Mapping[str, str] = field(default_factory=lambda: dict(KNOWN_ROLES))
+    # The leader column's name in the round's table and workbooks: 区分管领导, 县分管领导.
+    leader_header: str = "区分管领导"
 
     def units_in(self, state: str) -> list[str]:
         """Return the units whose state is ``state`` (returned, missing, rejected)."""

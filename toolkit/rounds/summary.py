@@ -47,6 +47,7 @@ from toolkit.rounds.summary_layout import (
     _Heights,
     _Index,
     _merged,
+    leaders_counted_note,
 )
 from toolkit.rounds.summary_tables import (
     _detail_head,
@@ -281,11 +282,11 @@ def _overview_sheet(
         ws,
         fmt,
         row,
-        "四、按区分管领导统计",
-        "区分管领导",
+        f"四、按{state.leader_header}统计",
+        state.leader_header,
         statuses,
         _leader_tallies(state, config, index),
-        note + "一项任务有多位分管领导的，每位各计一次；“各副区长”按各位副区长分别计。",
+        note + leaders_counted_note(config, state.tasks),
     )
     breaks.append(row)
     _unit_table(ws, fmt, row, state, index, statuses)

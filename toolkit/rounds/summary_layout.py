@@ -114,6 +114,16 @@ ANSWER_FIELDS = (
 )
 
 
+def leaders_counted_note(config: Any, tasks: Sequence[Any]) -> str:
+    """How a task's leaders are counted: each once, the leader groups the tasks name by their
+    members (``“各副区长”按各位副区长分别计``)."""
+    used = [g for g in config.leader_groups if any(g in t.leaders for t in tasks)]
+    each = [
+        f"“{g}”按各位{g[1:]}分别计" if g.startswith("各") else f"“{g}”按其成员分别计" for g in used
+    ]
+    return "；".join(["一项任务有多位分管领导的，每位各计一次", *each]) + "。"
+
+
 # -- what the sheets are computed from ------------------------------------------------------
 
 

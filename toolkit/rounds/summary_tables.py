@@ -50,7 +50,8 @@ from toolkit.workbook.layout import Column
 def _task_head(wb, fmt, state: RoundState) -> tuple[Any, tuple[Column, ...]]:
     """Add 任务汇总 with its title, note and header; return it and its columns."""
     compare = bool(state.previous)
-    columns = (*TASK_COLUMNS, CHANGE_COLUMN) if compare else TASK_COLUMNS
+    own = layout.with_leader_header(TASK_COLUMNS, state.leader_header)
+    columns = (*own, CHANGE_COLUMN) if compare else own
     note = (
         f"截至{_date(state.round.due)}，序时进度 {state.expected_progress:g}%。汇总状态取各牵头单位中"
         "最落后的状态，有牵头单位未报送（含被退回）的为“未报送”；平均进度为已填报单位的平均值；"

@@ -15,14 +15,13 @@ import multiprocessing
 import os
 import secrets
 import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit.config import Config
-from toolkit.errors import LedgerError
-from toolkit.files import remove_leftovers, safe_file_name
+from toolkit.config import Config, require_filled
+from toolkit.errors import LedgerError, WorkbookError
+from toolkit.files import remove_leftovers, safe_file_name, temp_folder
 from toolkit.ledger import Ledger, Voided, ledger_path, now
 from toolkit.model import Answer, Dispatch, Round, Task, TaskTable
 from toolkit.progress import progress
@@ -61,6 +60,7 @@ def split(
     force: bool = False,
 ) -> SplitResult:
     """Write one tracking workbook per lead unit for a round and record them in the ledger."""
+    require_filled(config, "split")
     rnd = config.round(round_id)
     remove_leftovers(config.output_dir)
     table = read_task_table(tasks_path or config.tasks_path, config)
@@ -79,26 +79,56 @@ def split(
         prefill = ledger_answers_before(ledger, config, rnd)
         write_task_list(table, config.output_dir / "tasks.xlsx")
         round_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".dispatch-", dir=round_dir))
+        staging = temp_folder(round_dir, ".dispatch-")
         try:
-            written, dispatches, prefilled = _write_all(config, rnd, plans, staging, prefill)
-            voided = ledger.record_dispatches(rnd.id, dispatches, table.tasks, force=force)
+            header = table.leader_header or config.leader_header
+            written, dispatches, prefilled = _write_all(
+                config, rnd, plans, staging, prefill, header
+            )
+            # The folders first, then the ledger: a dispatch folder Excel holds open (Windows
+            # refuses to move it) stops the split before anything is recorded.
+            superseded = _set_aside(target, round_dir)
+            staging.rename(target)
+            try:
+                voided = ledger.record_dispatches(
+                    rnd.id, dispatches, table.tasks, force=force, leader_header=header
+                )
+            except BaseException:
+                target.rename(staging)  # the ledger still names the old workbooks: put them back
+                if superseded is not None:
+                    superseded.rename(target)
+                raise
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-    if target.exists():
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        superseded = round_dir / f"dispatch-superseded-{stamp}"
-        n = 2
-        while superseded.exists():  # split twice within a second
-            superseded = round_dir / f"dispatch-superseded-{stamp}-{n}"
-            n += 1
-        target.rename(superseded)
-    staging.rename(target)
     workbooks = tuple((plan, target / path.name) for plan, path in written)
     return SplitResult(
         rnd, target, workbooks, table, tuple(undispatched), prefilled, len(earlier), voided
     )
+
+
+def _set_aside(target: Path, round_dir: Path) -> Path | None:
+    """Move an earlier split's ``dispatch`` folder to ``dispatch-superseded-<time>``; return it.
+
+    Windows refuses to move a folder while Excel or WPS holds one of its files open: that is a
+    sentence, and nothing has moved.
+    """
+    if not target.exists():
+        return None
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    superseded = round_dir / f"dispatch-superseded-{stamp}"
+    n = 2
+    while superseded.exists():  # split twice within a second
+        superseded = round_dir / f"dispatch-superseded-{stamp}-{n}"
+        n += 1
+    try:
+        target.rename(superseded)
+    except PermissionError:
+        raise WorkbookError(
+            f"{target}: 无法移走上次分发的填报表文件夹，其中的文件可能正在 Excel/WPS 中打开。"
+            "请关闭这些文件后重新运行 duban split --force；台账和原来的填报表都没有改动。"
+        ) from None
+    return superseded
 
 
 def _has_workbooks(folder: Path) -> bool:
@@ -111,6 +141,7 @@ def _write_all(
     plans: list[UnitPlan],
     folder: Path,
     prefill: Mapping[tuple[str, str], Answer],
+    leader_header: str,
 ) -> tuple[list[tuple[UnitPlan, Path]], list[Dispatch], int]:
     written: list[tuple[UnitPlan, Path]] = []
     dispatches: list[Dispatch] = []
@@ -134,6 +165,7 @@ def _write_all(
             assist_tasks=plan.assist,
             statuses=config.status_names,
             prefill=answers,
+            leader_header=leader_header,
         )
         books.append((path, book))
         written.append((plan, path))

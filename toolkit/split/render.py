@@ -38,6 +38,7 @@ class TrackingWorkbook:
     assist_tasks: tuple[Task, ...]
     statuses: tuple[str, ...]
     prefill: Mapping[str, Answer]
+    leader_header: str = ""  # the table's own name for the leader column (县分管领导)
 
 
 class _Formats:
@@ -148,7 +149,8 @@ def _guide_sheet(
     steps = [
         f"1. 在“{layout.SHEET_TASKS}”表中逐项填写白色单元格：完成状态（下拉选择）、完成进度（0–100 的整数）、"
         "工作进展情况、存在问题、下一步计划。",
-        "2. 灰色单元格（序号、任务内容、责任单位、分管领导）是下达的任务，请勿修改；如有异议请另行书面说明。",
+        f"2. 灰色单元格（序号、任务内容、责任单位、{book.leader_header or '分管领导'}）是下达的任务，"
+        "请勿修改；如有异议请另行书面说明。",
         f"3. 状态为{status_names(config.status_roles, LAGGING)}的，必须在“存在问题”中说明原因；"
         f"状态为{status_names(config.status_roles, DONE)}的，完成进度填 100。",
         "4. 在本表下方黄色单元格填写填报人、联系电话和填报日期。",
@@ -253,7 +255,8 @@ def _task_sheet(
     wb: xlsxwriter.Workbook, fmt: _Formats, book: TrackingWorkbook, cache: RowCache
 ) -> None:
     ws = wb.add_worksheet(layout.SHEET_TASKS)
-    columns = layout.TASK_COLUMNS
+    extras = layout.extra_columns(book.lead_tasks)  # after the inputs: their places stay fixed
+    columns = layout.with_leader_header(layout.TASK_COLUMNS, book.leader_header) + extras
     _table_heading(
         ws,
         fmt,
@@ -261,7 +264,11 @@ def _task_sheet(
         f"截止日期：{book.round.due.isoformat()}　灰色为下达任务（锁定），白色为填报内容。",
         columns,
     )
-    _write_task_rows(ws, fmt, book.lead_tasks, columns, book.prefill, cache)
+    _write_task_rows(ws, fmt, book.lead_tasks, layout.TASK_COLUMNS, book.prefill, cache)
+    for c, column in enumerate(extras, start=len(layout.TASK_COLUMNS)):
+        header = column.key.removeprefix(layout.EXTRA_KEY)
+        for r, task in enumerate(book.lead_tasks, start=layout.FIRST_DATA_ROW):
+            _text(ws, r, c, task.extra.get(header, ""), fmt.locked)
     if book.lead_tasks:
         first = layout.FIRST_DATA_ROW
         last = first + len(book.lead_tasks) - 1
@@ -306,7 +313,7 @@ def _assist_sheet(
     wb: xlsxwriter.Workbook, fmt: _Formats, book: TrackingWorkbook, cache: RowCache
 ) -> None:
     ws = wb.add_worksheet(layout.SHEET_ASSIST)
-    columns = layout.ASSIST_COLUMNS
+    columns = layout.with_leader_header(layout.ASSIST_COLUMNS, book.leader_header)
     _table_heading(
         ws,
         fmt,
