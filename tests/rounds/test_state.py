@@ -16,6 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from docx import Document
 from office import ROUND, Office, collect_json, mail_with, set_saved_at
 from sheets import units_sheet
 from test_report import overview_counts, task_sheet
@@ -25,7 +26,7 @@ from toolkit.config import CalendarSettings
 from toolkit.ledger import Ledger, ledger_path
 from toolkit.model import Answer
 from toolkit.reports.figures import round_figures
-from toolkit.reports.round import brief_context, write_round_report
+from toolkit.reports.round import write_round_report
 from toolkit.reports.year_figures import year_figures
 from toolkit.rounds import format_status, round_state
 from toolkit.workbook import layout
@@ -62,10 +63,12 @@ def test_a_task_with_a_silent_lead_unit_is_not_reported_anywhere(office: Office,
     figures = round_figures(state, office.config)
     assert {t.task.id: t.status for t in figures.tasks} == expected
     assert figures.overall.done == len(alone)
-    brief = brief_context(figures, office.config, "陈斌", dt.date(2020, 10, 30))
-    (row,) = [r for r in brief["tasks"] if r["id"] == "107"]
-    assert row["status_lines"][0] == "未报送"
-    assert any(s.startswith("有牵头单位未报送的") and "107" in s for s in brief["attention"])
+    assert run_cli("--output", office.out, "report").exit_code == 0
+    brief = Document(str(office.out / ROUND / "briefs" / "陈斌.docx"))
+    (row,) = [r for r in brief.tables[0].rows if r.cells[0].text == "107"]
+    assert row.cells[2].paragraphs[0].text == "未报送"
+    text = [p.text.replace("\u200b", "") for p in brief.paragraphs]
+    assert any(s.startswith("有牵头单位未报送的") and "107" in s for s in text)
 
     # The year end: no round in which all of 107's lead units answered.
     year = {t.task.id: t.status for t in year_figures(office.config).tasks}
