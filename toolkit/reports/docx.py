@@ -45,7 +45,7 @@ _TAG = re.compile(r"<[^>]+>")
 TITLE_STYLE = "公文标题"  # the title's paragraphs also title the document's properties
 
 
-def clean_text(value: object) -> str:
+def document_text(value: object) -> str:
     """Return ``value`` as text a document can hold: line breaks kept, tabs as spaces, no controls."""
     text = str(value).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     return _CONTROL.sub("", text)
@@ -54,7 +54,7 @@ def clean_text(value: object) -> str:
 def clean_context(value: Any) -> Any:
     """Return ``value`` with every string in it cleaned (dicts, lists and tuples walked)."""
     if isinstance(value, str):
-        return clean_text(value)
+        return document_text(value)
     if isinstance(value, Mapping):
         return {k: clean_context(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -70,7 +70,7 @@ def _docx_text(value: Any) -> Markup:
     what a unit typed. The reference reads back as ``_``. A filter's output that is already
     markup (a list joined under autoescape) was escaped item by item.
     """
-    text = str(value) if isinstance(value, Markup) else str(escape(clean_text(value)))
+    text = str(value) if isinstance(value, Markup) else str(escape(document_text(value)))
     return Markup(text.replace("_", "&#95;"))
 
 
@@ -131,8 +131,8 @@ class ReportRenderer:
             where = _paragraph(_source_lines(doc), line)
             raise ToolkitError(_sentence(source, where, f"有误（{e}）")) from None
         props = doc.docx.core_properties
-        props.title = clean_text("　".join(_title(doc)).replace("\u200b", ""))
-        props.author = clean_text(self.config.office.name)
+        props.title = document_text("　".join(_title(doc)).replace("\u200b", ""))
+        props.author = document_text(self.config.office.name)
         props.comments = "duban"
         props.created = props.modified = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         with atomic_path(path) as tmp:

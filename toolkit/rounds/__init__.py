@@ -18,7 +18,6 @@ from toolkit.rounds.state import (
     Problem,
     RoundState,
     UnitState,
-    collector_paused,
 )
 
 
@@ -29,11 +28,6 @@ def is_late(arrived_at: str | None, evidence: str | None, rnd: Round) -> bool:
 
 def round_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
     """Return everything the ledger knows about ``rnd``."""
-    with collector_paused():
-        return _read_state(config, ledger, rnd)
-
-
-def _read_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
     dispatches = ledger.dispatches(rnd.id)
     returns = ledger.returns(rnd.id)
     strings: dict[str, str] = {}

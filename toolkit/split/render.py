@@ -24,6 +24,7 @@ from toolkit.calendar import weekday
 from toolkit.config import Config
 from toolkit.files import write_atomically
 from toolkit.model import DONE, LAGGING, Answer, Round, Task, status_names
+from toolkit.templating import cn_date
 from toolkit.workbook import excel, layout
 from toolkit.workbook.style import PROTECT_OPTIONS, print_setup
 
@@ -143,7 +144,7 @@ def _guide_sheet(
     info = [
         ("填报单位", book.unit),
         ("报送轮次", f"{book.round.name}（{book.round.id}）"),
-        ("截止日期", f"{_cn_date(due)}（{weekday(due)}）前"),
+        ("截止日期", f"{cn_date(due)}（{weekday(due)}）前"),
         *((("剩余工作日", _days_left(due, book.deadline)),) if book.deadline else ()),
         ("报送对象", f"{office.name}（{contact}）" if contact else office.name),
         ("牵头任务", f"{len(book.lead_tasks)} 项，见“{layout.SHEET_TASKS}”表"),
@@ -197,13 +198,9 @@ def _guide_sheet(
     ws.activate()
 
 
-def _cn_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def _days_left(due: dt.date, deadline: Deadline) -> str:
     """Return the guide's 剩余工作日: counted from the split day, which it names."""
-    day = _cn_date(deadline.split_day)
+    day = cn_date(deadline.split_day)
     if deadline.split_day > due:
         text = f"下发之日（{day}）已过截止日期"
     elif deadline.working_days > 0:
