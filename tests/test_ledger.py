@@ -12,7 +12,7 @@ import pytest
 from toolkit import ledger as ledger_module
 from toolkit.config import Config
 from toolkit.errors import LedgerError
-from toolkit.ledger import Ledger, ledger_path, task_from_json
+from toolkit.ledger import Ledger, ledger_path, schema, task_from_json
 from toolkit.model import Answer, Dispatch, Task
 from toolkit.rounds import round_state
 
@@ -332,10 +332,10 @@ def test_a_failed_migration_leaves_the_ledger_as_it_was(
     content = path.read_bytes()
 
     def broken(db: sqlite3.Connection) -> None:
-        ledger_module._to_v2(db)
+        schema._to_v2(db)
         db.execute("INSERT INTO no_such_table VALUES (1)")
 
-    monkeypatch.setattr(ledger_module, "MIGRATIONS", ((2, broken),))
+    monkeypatch.setattr(schema, "MIGRATIONS", ((2, broken),))
     with pytest.raises(LedgerError, match=f"升级到 {ledger_module.SCHEMA_VERSION} 时出错") as e:
         Ledger(path)
     assert "ledger.sqlite.bak-v1" in str(e.value)
