@@ -40,6 +40,7 @@ from toolkit.errors import MailError
 from toolkit.files import bundled_config
 from toolkit.ledger import ledger_path
 from toolkit.mail import mail_round
+from toolkit.mail import run as mail_run
 from toolkit.mail.compose import attachment_name
 from toolkit.split import split
 
@@ -525,7 +526,7 @@ def test_a_timeout_before_data_is_temporary_and_resent(dispatched, server):
 def test_pause_between_messages(dispatched, server, monkeypatch):
     controller, handler = server
     pauses: list[float] = []
-    monkeypatch.setattr(m.time, "sleep", pauses.append)
+    monkeypatch.setattr(mail_run.time, "sleep", pauses.append)
     config = with_smtp(dispatched, controller, pause_seconds=2.5)
     mail_round(config, units=["区发改局", "区财政局", "区工信局"], send=True)
     assert pauses == [2.5, 2.5] and len(handler.received) == 3
