@@ -205,3 +205,24 @@ def test_the_demo_summary_counts_a_task_with_a_silent_lead_unit_as_not_reported(
     assert partly > 5  # tasks some of whose lead units answered: 未报送 all the same
     expected = sum(1 for t in state.tasks if silent & set(state.lead_units(t.id)))
     assert overview_counts(first.collected.workbook)["tasks"]["未报送"] == expected
+
+
+def test_the_demo_splits_ahead_and_writes_the_first_red_day_s_reminders(
+    demo: DemoResult, first: DemoRound
+):
+    assert first.split.notes[0].startswith("2020-10-25 是星期日，不是工作日")
+    guide = openpyxl.load_workbook(first.split.folder / "区发改局.xlsx")["填报说明"]
+    assert guide["B6"].value.startswith("自下发之日（2020年10月12日）至截止日期前共 10 个工作日")
+    reminded = first.reminded
+    assert reminded is not None and reminded.escalation is not None
+    assert (reminded.escalation.today, reminded.escalation.level) == (dt.date(2020, 10, 27), "red")
+    chased = [u.unit for u in reminded.escalation.chased()]
+    assert sorted(chased) == sorted({*first.simulation.missing, *first.simulation.tampered})
+    assert [(o.unit, o.outcome) for o in reminded.outcomes] == [(u, "written") for u in chased]
+    outbox = demo.folder / "2020-10" / "outbox-remind" / "2020-10-27"
+    assert sorted(p.name for p in outbox.iterdir()) == sorted(f"{u}.eml" for u in chased)
+    assert first.chase is not None
+    assert format_status(first.collected.state, first.chase).splitlines()[-2:] == [
+        "  催报等级：红色督办（2020-10-27 星期二，逾期 1 个工作日）",
+        f"    已写入发件箱 {len(chased)}：" + "、".join(chased),
+    ]

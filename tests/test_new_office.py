@@ -146,7 +146,9 @@ def test_a_county_office_from_its_word_table_to_its_year_end(
             "协办单位",
             "县分管领导",
         ]
-        speaks_the_countys_words(workbook_text(workbook), OFFICE, "县分管领导", "2024年6月25日前")
+        speaks_the_countys_words(
+            workbook_text(workbook), OFFICE, "县分管领导", "2024年6月25日（星期二）前"
+        )
     town = openpyxl.load_workbook(dispatch / "红星乡.xlsx")["任务进展"]
     assert [c.value for c in town[4]][:5] == [
         "5",

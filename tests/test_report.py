@@ -31,13 +31,8 @@ from toolkit.ledger import Ledger, ledger_path
 from toolkit.model import Answer, Dispatch, Round, Task
 from toolkit.reports.docx import render_docx
 from toolkit.reports.figures import round_figures
-from toolkit.reports.round import (
-    BRIEFS_FOLDER,
-    brief_context,
-    md_escape,
-    summary_context,
-    summary_markdown,
-)
+from toolkit.reports.markdown import docx_markdown, md_escape
+from toolkit.reports.round import BRIEFS_FOLDER, brief_context, summary_context
 from toolkit.rounds import round_state
 from toolkit.rounds.state import AnswerRecord, RoundState, UnitState
 from toolkit.workbook import layout
@@ -413,7 +408,9 @@ def test_templates_follow_the_official_format(name: str) -> None:
     assert east_asia(styles["Heading 2"]) == "楷体_GB2312"
     title = styles["公文标题"]
     assert east_asia(title) == "方正小标宋简体" and title.font.size == Pt(22)
-    assert doc.paragraphs[0].style.name == "公文标题"
+    guide, title = doc.paragraphs[:2]  # the clerk's guide, a comment never rendered
+    assert guide.text.startswith("{#p ") and guide.text.endswith(" #}")
+    assert title.style.name == "公文标题"
     with zipfile.ZipFile(bundled_templates() / name) as z:
         fonts = z.read("word/fontTable.xml").decode()
         footers = [z.read(n).decode() for n in z.namelist() if n.startswith("word/footer")]
@@ -533,7 +530,7 @@ def test_text_from_returns_round_trips_and_adds_no_field(tmp_path: Path) -> None
             assert not doc.element.body.findall(f".//{{{W}}}{tag}"), tag
             assert f"<w:{tag}" not in body
         assert "&lt;w:fldSimple" in body and "A &amp; B &lt;公司&gt;" in body
-    md = summary_markdown(summary_context(figures, config, today))
+    md = docx_markdown(summary)
     assert "A & B \\<公司\\>" in md and "\\|" in md and "\\*星\\*" in md
     assert "\\<w:fldSimple" in md and not re.search(r"(?<!\\)<w:fldSimple", md)
 
@@ -555,7 +552,7 @@ def test_the_offices_own_template_wins(tmp_path: Path) -> None:
     office = tmp_path / "templates"
     office.mkdir()
     doc = Document()
-    doc.add_paragraph("自定义：{{ title_subject }}")
+    doc.add_paragraph("自定义：{{ round.name }}目标任务推进情况报告")
     doc.save(str(office / "summary.docx"))
     config = dataclasses.replace(load_config(bundled_config(), tmp_path), templates_dir=office)
     figures = round_figures(hostile_state(), config)

@@ -7,6 +7,8 @@ DESIGN §5, not from ``toolkit.workbook.layout``, so a change of layout that bre
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
 import re
 import zipfile
@@ -21,7 +23,7 @@ from openpyxl.workbook.workbook import Workbook
 from toolkit.config import Config, load_config
 from toolkit.errors import LedgerError
 from toolkit.ledger import Ledger
-from toolkit.model import Dispatch, TaskTable
+from toolkit.model import Dispatch, Round, TaskTable
 from toolkit.split import SplitResult, split
 
 SHEETS = ["填报说明", "任务进展", "协办任务"]
@@ -394,6 +396,36 @@ def test_another_round_is_not_a_resplit(config: Config, split_result: SplitResul
     wb = openpyxl.load_workbook(later.folder / "区发改局.xlsx")
     assert {p.name: p.value for p in wb.custom_doc_props.props}["duban.round"] == "2020-12"
     assert "2020年12月25日" in str(wb["填报说明"]["B5"].value)
+
+
+def test_a_due_date_on_a_rest_day_is_warned(config: Config, run_cli) -> None:
+    """The example's first round is due on a Sunday; the guide counts from the split day."""
+    result = split(config, today=dt.date(2020, 10, 12))
+    assert result.notes == (
+        f"2020-10-25 是星期日，不是工作日（{config.path} 中 rounds[0].due）：此前最后一个工作日是 "
+        "2020-10-23（星期五），此后第一个工作日是 2020-10-26（星期一），黄色催报在那天发出。"
+        "如要改截止日期，请修改后用 duban split --force 重新生成。",
+    )
+    wb = openpyxl.load_workbook(result.folder / "区发改局.xlsx")
+    assert wb["填报说明"]["B6"].value.startswith(
+        "自下发之日（2020年10月12日）至截止日期前共 10 个工作日"
+    )
+    # 12-25 is a Friday: nothing to say.
+    assert split(config, "2020-12", today=dt.date(2020, 12, 11)).notes == ()
+    cli = run_cli("--output", config.output_dir, "split", "--force")
+    assert cli.exit_code == 0
+    assert "提示：2020-10-25 是星期日，不是工作日" in cli.stderr
+
+
+def test_a_due_date_in_a_holiday_week_names_the_holiday(config: Config) -> None:
+    holiday = dataclasses.replace(
+        config, rounds=(Round("2020-10", "国庆前后", dt.date(2020, 10, 5)),)
+    )
+    (note,) = split(holiday, today=dt.date(2020, 9, 21)).notes
+    assert note.startswith("2020-10-05 是国庆节假期（星期一），不是工作日（") and note.endswith(
+        "中 rounds[0].due）：此前最后一个工作日是 2020-09-30（星期三），此后第一个工作日是 "
+        "2020-10-09（星期五），黄色催报在那天发出。如要改截止日期，请修改后用 duban split --force 重新生成。"
+    )
 
 
 # --- odd task tables ---------------------------------------------------------------------------------

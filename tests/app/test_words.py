@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from toolkit.app import words
-from toolkit.cli import VERDICT_LABELS
+from toolkit.cli.cycle import VERDICT_LABELS
 
 
 def test_the_verdict_words_are_the_clis():

@@ -327,7 +327,7 @@ def test_the_command_tells_what_came_in_and_the_verdicts(returns, run_cli):
     n = len(returns.office.dispatches)
     assert lines[6:9] == [
         "",
-        "第 2020-10 轮（2020年10月报送，截止 2020-10-25，序时进度 81.6%）",
+        "第 2020-10 轮（2020年10月报送，截止 2020-10-25 星期日，序时进度 81.6%）",
         f"  下发 {n} 个单位：已报 1（报送率 {100 / n:.1f}%，其中逾期 0）、未报 {n - 1}、退回 0",
     ]
     assert lines[-1] == f"汇总表：{returns.out / ROUND / '汇总表.xlsx'}"

@@ -8,6 +8,7 @@ that keeps within a limit must also come back as a return the collector accepts.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import warnings
 from pathlib import Path
@@ -21,7 +22,7 @@ from toolkit.config import Config, Status, load_config
 from toolkit.demo.simulate import fill_workbook
 from toolkit.model import Answer, Task
 from toolkit.split import split, text_digest
-from toolkit.split.render import RowCache, TrackingWorkbook, write_tracking_workbook
+from toolkit.split.render import Deadline, RowCache, TrackingWorkbook, write_tracking_workbook
 from toolkit.tasktable import read_task_table
 from toolkit.tasktable.assignments import plan_units
 from toolkit.workbook import excel, layout
@@ -176,6 +177,38 @@ def test_the_default_status_list_stays_in_the_validation(example: Config, tmp_pa
     assert "duban_lists" not in wb.sheetnames
     status = next(dv for dv in wb["任务进展"].data_validations.dataValidation if dv.type == "list")
     assert status.formula1 == '"' + ",".join(example.status_names) + '"'
+
+
+@pytest.mark.parametrize(
+    "deadline, left",
+    [
+        (
+            Deadline(dt.date(2020, 10, 12), 10),
+            "自下发之日（2020年10月12日）至截止日期前共 10 个工作日（不计周末和法定节假日，计入调休上班日）",
+        ),
+        (Deadline(dt.date(2020, 10, 24), 0), "下发之日（2020年10月24日）至截止日期前已没有工作日"),
+        (Deadline(dt.date(2020, 10, 26), 0), "下发之日（2020年10月26日）已过截止日期"),
+        (
+            Deadline(dt.date(2020, 10, 23), 1, assumed=True),
+            "自下发之日（2020年10月23日）至截止日期前共 1 个工作日（不计周末和法定节假日，计入调休上班日）"
+            "；当年节假日安排未知，按周一至周五计算",
+        ),
+    ],
+)
+def test_the_guide_gives_the_due_date_s_weekday_and_the_working_days_left(
+    example: Config, tmp_path: Path, deadline: Deadline, left: str
+) -> None:
+    book = dataclasses.replace(_book(example, "区发改局"), deadline=deadline)
+    wb = _write(tmp_path / "b.xlsx", book, example)
+    rows = [(c.value, d.value) for c, d in wb["填报说明"].iter_rows(min_row=3, max_row=6)]
+    assert rows == [
+        ("填报单位", "区发改局"),
+        ("报送轮次", "2020年10月报送（2020-10）"),
+        ("截止日期", "2020年10月25日（星期日）前"),
+        ("剩余工作日", left),
+    ]
+    note = wb["任务进展"].cell(layout.NOTE_ROW + 1, 1).value
+    assert note == "截止日期：2020-10-25（星期日）　灰色为下达任务（锁定），白色为填报内容。"
 
 
 def test_the_tables_own_short_columns_are_shown_read_only_after_the_inputs(tmp_path: Path) -> None:

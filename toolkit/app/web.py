@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from flask import Response, current_app, g, redirect, render_template, request, url_for
 
+from toolkit import templating
 from toolkit.app.downloads import Downloads
 from toolkit.app.jobs import JobBusy, Jobs
 from toolkit.app.security import Guard
@@ -125,12 +126,8 @@ def start_job(
 
 
 def cn_date(value: dt.date | dt.datetime | str | None) -> str:
-    """A date as the office writes it: 2020年10月25日."""
-    if not value:
-        return ""
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value[:10])
-    return f"{value.year}年{value.month}月{value.day}日"
+    """A date as the office writes it: 2020年10月25日 (the documents' own, ``templating``)."""
+    return templating.cn_date(value) if value else ""
 
 
 def cn_time(value: dt.datetime | str | None) -> str:

@@ -1,6 +1,6 @@
 """The app's words for the library's codes: verdicts, delivery states, a unit's standing.
 
-The CLI prints the same verdict words (``toolkit.cli.VERDICT_LABELS``; a test keeps them
+The CLI prints the same verdict words (``toolkit.cli.cycle.VERDICT_LABELS``; a test keeps them
 equal). Each code also gets a CSS class, so a page colours a verdict without knowing it.
 """
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from toolkit.calendar import expected_progress
 from toolkit.config import Config
 from toolkit.ledger import Ledger, ledger_path
 from toolkit.model import Answer, Round
@@ -231,7 +232,7 @@ def simulate_returns(
     )
     picks = rng.sample(units, k=min(len(units), len(roles)))
     role_of = dict(zip(picks, roles, strict=False))
-    expected = rnd.expected_progress(config.office.year)
+    expected = expected_progress(config, rnd)  # 序时进度 as the 汇总表 counts it
     due = dt.datetime.combine(rnd.due, dt.time(17, 0))
     for d in dispatches:
         role = role_of.get(d.unit, "on_time")

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from toolkit.config import Config
 from toolkit.model import DONE, NOT_REPORTED, Answer, Task
 from toolkit.rounds.state import (
-    LAGGING_FLAG,
     Change,
     RoundState,
     UnitState,
@@ -81,13 +80,6 @@ class Tally:
         return sum(n for status, n in self.by_status.items() if self.roles.get(status) == DONE)
 
 
-def percent(n: int | float, total: int | float) -> str:
-    """Return ``n`` of ``total`` as the documents write it: ``25.4%`` (``0%`` of nothing)."""
-    if not total:
-        return "0%"
-    return f"{100 * n / total:.1f}%"
-
-
 @dataclass(frozen=True)
 class UnitAnswer:
     """One lead unit's part in a task this round."""
@@ -96,22 +88,6 @@ class UnitAnswer:
     answer: Answer | None
     unit_state: str  # returned | missing | rejected
     behind: bool
-
-    @property
-    def status(self) -> str:
-        """The unit's status for the task, or why there is none."""
-        if self.answer is not None:
-            return self.answer.status
-        return "被退回，未采用" if self.unit_state == "rejected" else NOT_REPORTED
-
-    def line(self) -> str:
-        """Return ``区发改局：序时推进 60%（欠进度）``."""
-        text = f"{self.unit}：{self.status}"
-        if self.answer is not None and self.answer.progress is not None:
-            text += f" {self.answer.progress}%"
-        if self.behind:
-            text += f"（{LAGGING_FLAG}）"
-        return text
 
 
 @dataclass(frozen=True)
@@ -125,15 +101,6 @@ class TaskFigures:
     units: tuple[UnitAnswer, ...]
     leaders: tuple[str, ...]  # expanded (各副区长 → each deputy)
     change: Change | None  # None in a round without a previous one
-
-    @property
-    def problems(self) -> list[str]:
-        """The lead units' own 存在问题, each as ``单位：问题``."""
-        return [
-            f"{u.unit}：{u.answer.problems}"
-            for u in self.units
-            if u.answer is not None and u.answer.problems.strip()
-        ]
 
 
 @dataclass

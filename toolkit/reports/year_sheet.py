@@ -25,7 +25,7 @@ from toolkit.reports.figures import NOT_REPORTED, Tally
 from toolkit.rounds.state import LAGGING_FLAG
 from toolkit.rounds.summary_layout import leaders_counted_note
 from toolkit.workbook import excel, layout
-from toolkit.workbook.layout import Column
+from toolkit.workbook.layout import FIRST_DATA_ROW, HEADER_ROW, NOTE_ROW, TITLE_ROW, Column
 from toolkit.workbook.style import STATUS_BARS, print_setup, status_bar, status_fill
 
 if TYPE_CHECKING:
@@ -40,7 +40,6 @@ SHEET_RETURNS = "报送记录"
 SHEETS = (SHEET_OVERVIEW, SHEET_TASKS, SHEET_SECTIONS, SHEET_UNITS, SHEET_LEADERS, SHEET_RETURNS)
 FINAL = "年度最终"
 
-TITLE_ROW, NOTE_ROW, HEADER_ROW, FIRST_DATA_ROW = 0, 1, 2, 3
 
 RECORD_FILLS = {"按时报送": "#C6EFCE", "逾期报送": "#FCE4D6", "被退回": "#FFC7CE"}
 FONT = {"name": "宋体", "size": 10}

@@ -23,7 +23,7 @@ import xlsxwriter
 from toolkit.config import Config
 from toolkit.files import atomic_path
 from toolkit.model import NOT_REPORTED, ON_TRACK
-from toolkit.rounds.state import LAGGING_FLAG, RoundState, collector_paused, section_rows
+from toolkit.rounds.state import LAGGING_FLAG, RoundState, section_rows
 from toolkit.rounds.summary_layout import (
     CONSOLIDATED_NAME,
     CUT_MARK,
@@ -42,7 +42,6 @@ from toolkit.rounds.summary_layout import (
     TASK_COLUMNS,
     UNIT_COLUMNS,
     _Cutter,
-    _date,
     _Formats,
     _Heights,
     _Index,
@@ -57,6 +56,7 @@ from toolkit.rounds.summary_tables import (
     _task_rows,
     _units_sheet,
 )
+from toolkit.templating import cn_date
 from toolkit.workbook import excel
 from toolkit.workbook.layout import Column
 from toolkit.workbook.style import print_setup, status_bar
@@ -106,11 +106,6 @@ def render_consolidated(wb: xlsxwriter.Workbook, state: RoundState, config: Conf
 
     Each sheet is written top to bottom, as a workbook in ``constant_memory`` mode needs.
     """
-    with collector_paused():
-        return _render(wb, state, config)
-
-
-def _render(wb: xlsxwriter.Workbook, state: RoundState, config: Config) -> list[str]:
     index = _Index(state)
     fmt = _Formats(wb, state.roles)
     overview = wb.add_worksheet(SHEET_OVERVIEW)
@@ -168,7 +163,7 @@ def _overview_sheet(
         0,
         1,
         last,
-        f"{config.office.name}　截至{_date(due)}（报送截止日）　序时进度 {state.expected_progress:g}%",
+        f"{config.office.name}　截至{cn_date(due)}（报送截止日）　序时进度 {state.expected_progress:g}%",
         fmt.note,
     )
     ws.set_row(1, 20)
@@ -199,7 +194,7 @@ def _overview_sheet(
         2,
         row,
         last,
-        f"报送截止日 {_date(due)} 全年时间已过 {state.expected_progress:g}%；"
+        f"报送截止日 {cn_date(due)} {state.progress_words}已过 {state.expected_progress:g}%；"
         f"自报{state.named(ON_TRACK)}但进度低于此值的，标为“{LAGGING_FLAG}”。",
         fmt.text,
     )

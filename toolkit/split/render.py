@@ -20,11 +20,24 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from toolkit import __version__
+from toolkit.calendar import weekday
 from toolkit.config import Config
 from toolkit.files import write_atomically
 from toolkit.model import DONE, LAGGING, Answer, Round, Task, status_names
+from toolkit.templating import cn_date
 from toolkit.workbook import excel, layout
 from toolkit.workbook.style import PROTECT_OPTIONS, print_setup
+
+GUIDE_VALUE_WIDTH = 70  # the guide sheet's second column, in characters
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """How far the due date is, as of the day the workbooks are split (``toolkit.calendar``)."""
+
+    split_day: dt.date
+    working_days: int  # from the split day (included) to the day before the due date
+    assumed: bool = False  # a year's holidays were unknown: Monday to Friday were counted
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,7 @@ class TrackingWorkbook:
     assist_tasks: tuple[Task, ...]
     statuses: tuple[str, ...]
     prefill: Mapping[str, Answer]
+    deadline: Deadline | None = None
     leader_header: str = ""  # the table's own name for the leader column (县分管领导)
 
 
@@ -121,7 +135,7 @@ def _guide_sheet(
 ) -> None:
     ws = wb.add_worksheet(layout.SHEET_GUIDE)
     ws.set_column(0, 0, 16)
-    ws.set_column(1, 1, 70)
+    ws.set_column(1, 1, GUIDE_VALUE_WIDTH)
     office = config.office
     ws.merge_range(0, 0, 0, 1, f"{book.round.name} 目标任务进展情况填报说明", fmt.title)
     ws.set_row(0, 30)
@@ -130,7 +144,8 @@ def _guide_sheet(
     info = [
         ("填报单位", book.unit),
         ("报送轮次", f"{book.round.name}（{book.round.id}）"),
-        ("截止日期", f"{due.year}年{due.month}月{due.day}日前"),
+        ("截止日期", f"{cn_date(due)}（{weekday(due)}）前"),
+        *((("剩余工作日", _days_left(due, book.deadline)),) if book.deadline else ()),
         ("报送对象", f"{office.name}（{contact}）" if contact else office.name),
         ("牵头任务", f"{len(book.lead_tasks)} 项，见“{layout.SHEET_TASKS}”表"),
         (
@@ -142,6 +157,9 @@ def _guide_sheet(
     for label, value in info:
         ws.write_string(row, 0, label, fmt.label)
         _text(ws, row, 1, value, fmt.value)
+        lines = layout.text_lines(value, GUIDE_VALUE_WIDTH)
+        if lines > 1:  # LibreOffice does not grow a row to its wrapped text
+            ws.set_row(row, layout.lines_height(lines))
         row += 1
     row += 1
     ws.merge_range(row, 0, row, 1, "填写步骤", fmt.bold)
@@ -178,6 +196,21 @@ def _guide_sheet(
     ws.set_portrait()
     ws.protect("", PROTECT_OPTIONS)
     ws.activate()
+
+
+def _days_left(due: dt.date, deadline: Deadline) -> str:
+    """Return the guide's 剩余工作日: counted from the split day, which it names."""
+    day = cn_date(deadline.split_day)
+    if deadline.split_day > due:
+        text = f"下发之日（{day}）已过截止日期"
+    elif deadline.working_days > 0:
+        text = (
+            f"自下发之日（{day}）至截止日期前共 {deadline.working_days} 个工作日"
+            "（不计周末和法定节假日，计入调休上班日）"
+        )
+    else:
+        text = f"下发之日（{day}）至截止日期前已没有工作日"
+    return text + ("；当年节假日安排未知，按周一至周五计算" if deadline.assumed else "")
 
 
 def _text(ws: Worksheet, row: int, col: int, text: str, style: Format | None) -> None:
@@ -261,7 +294,8 @@ def _task_sheet(
         ws,
         fmt,
         f"{book.unit} {book.round.name}目标任务进展情况表",
-        f"截止日期：{book.round.due.isoformat()}　灰色为下达任务（锁定），白色为填报内容。",
+        f"截止日期：{book.round.due.isoformat()}（{weekday(book.round.due)}）"
+        "　灰色为下达任务（锁定），白色为填报内容。",
         columns,
     )
     _write_task_rows(ws, fmt, book.lead_tasks, layout.TASK_COLUMNS, book.prefill, cache)

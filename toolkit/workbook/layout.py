@@ -67,8 +67,9 @@ def with_leader_header(columns: tuple[Column, ...], header: str) -> tuple[Column
     )
 
 
-# Row numbers (0-based, as xlsxwriter counts) of the 任务进展 / 协办任务 sheets: a title row,
-# a note row, then the header. The reader finds the header by its names, not by position.
+# Row numbers (0-based, as xlsxwriter counts) of every table sheet duban writes (the tracking
+# workbook's, the 汇总表's, the year-end sheet's): a title row, a note row, then the header. The
+# reader of returns finds the header by its names, not by position.
 TITLE_ROW = 0
 NOTE_ROW = 1
 HEADER_ROW = 2

@@ -13,9 +13,9 @@ from flask import Blueprint, Response, url_for
 from toolkit.app.web import chosen_round, config, render, shown, start_job, workbench
 from toolkit.config import Config
 from toolkit.model import DONE, LAGGING, NOT_REPORTED, ON_TRACK, Round
-from toolkit.reports.figures import RoundFigures, Tally, TaskFigures
+from toolkit.reports.figures import RoundFigures, Tally, TaskFigures, UnitAnswer
 from toolkit.reports.round import BRIEFS_FOLDER
-from toolkit.rounds.state import UnitState
+from toolkit.rounds.state import LAGGING_FLAG, UnitState
 from toolkit.rounds.summary import CONSOLIDATED_NAME
 
 bp = Blueprint("summary", __name__)
@@ -40,6 +40,24 @@ class LaggingRow:
         str, ...
     ]  # 区卫健局：滞后 31%, 区民政局：序时推进 84%（欠进度）, 海滨街道办事处：未报送
     others: str  # 其余 22 个单位：已完成 15、序时推进 7
+    problems: tuple[str, ...]  # the lead units' own 存在问题, each as 单位：问题
+
+
+def part_status(part: UnitAnswer) -> str:
+    """A lead unit's status for a task, or why it has none."""
+    if part.answer is not None:
+        return part.answer.status
+    return "被退回，未采用" if part.unit_state == "rejected" else NOT_REPORTED
+
+
+def part_line(part: UnitAnswer) -> str:
+    """A lead unit's part in a task as 汇总 says it: 区发改局：序时推进 60%（欠进度）."""
+    text = f"{part.unit}：{part_status(part)}"
+    if part.answer is not None and part.answer.progress is not None:
+        text += f" {part.answer.progress}%"
+    if part.behind:
+        text += f"（{LAGGING_FLAG}）"
+    return text
 
 
 def lagging_row(t: TaskFigures, roles: Mapping[str, str]) -> LaggingRow:
@@ -47,15 +65,21 @@ def lagging_row(t: TaskFigures, roles: Mapping[str, str]) -> LaggingRow:
     behind: list[str] = []
     rest: Counter[str] = Counter()
     for part in t.units:
-        if part.behind or roles.get(part.status) not in (DONE, ON_TRACK):
-            behind.append(part.line())
+        status = part_status(part)
+        if part.behind or roles.get(status) not in (DONE, ON_TRACK):
+            behind.append(part_line(part))
         else:
-            rest[part.status] += 1
+            rest[status] += 1
     others = ""
     if rest:
         counts = "、".join(f"{status} {n}" for status, n in rest.items())
         others = f"其余 {sum(rest.values())} 个单位：{counts}"
-    return LaggingRow(t, tuple(behind), others)
+    problems = tuple(
+        f"{u.unit}：{u.answer.problems}"
+        for u in t.units
+        if u.answer is not None and u.answer.problems.strip()
+    )
+    return LaggingRow(t, tuple(behind), others, problems)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from builders import SUBDISTRICTS
 
-from toolkit.config import find_config, load_config
+from toolkit.config import CalendarSettings, RemindSettings, find_config, load_config
 from toolkit.errors import ConfigError
 from toolkit.files import bundle_root, bundled_config
 
@@ -239,6 +239,30 @@ BAD_CONFIGS = {
     ),
     "unit without a name": (_replace('name = "区财政局"\n', ""), ["units[", "].name"]),
     "units email not text": (_replace('email = ["czj@example.org"]', "email = 3"), ["email"]),
+    "unknown progress basis": (
+        _replace('progress = "calendar"', 'progress = "workdays"'),
+        ["calendar.progress", "workdays", '"calendar"', '"working"'],
+    ),
+    "holidays not a list": (
+        _replace("holidays = []", "holidays = 2027-01-01"),
+        ["calendar.holidays", "日期列表"],
+    ),
+    "a holiday that is no date": (
+        _replace("holidays = []", 'holidays = [2027-01-01, "2027-02-30"]'),
+        ["calendar.holidays[1]", "2027-02-30"],
+    ),
+    "a day both holiday and workday": (
+        _replace("holidays = []", "holidays = [2027-02-20]").replace(
+            "workdays = []", "workdays = [2027-02-20]"
+        ),
+        ["calendar.workdays", "2027-02-20", "calendar.holidays"],
+    ),
+    "a misspelt calendar key": (_replace("holidays = []", "holiday = []"), ["calendar.holiday"]),
+    "blue_days not a number": (
+        _replace("blue_days = 3", 'blue_days = "三"'),
+        ["remind.blue_days", "三"],
+    ),
+    "red_days zero": (_replace("red_days = 1", "red_days = 0"), ["remind.red_days", "1 到 30"]),
 }
 
 
@@ -300,6 +324,25 @@ def test_statuses_have_roles_and_the_four_known_names_need_none(tmp_path: Path) 
     assert dict(load_config(write_config(tmp_path / "b", MINIMAL)).status_roles) == roles
     own = _replace('name = "滞后"\nrole = "lagging"', 'name = "进度滞后"\nrole = "lagging"')
     assert load_config(write_config(tmp_path / "c", own)).status_roles["进度滞后"] == "lagging"
+
+
+def test_calendar_and_remind_settings(tmp_path: Path) -> None:
+    bundled = load_config(None, tmp_path / "out")
+    assert bundled.calendar == CalendarSettings("calendar", (), ())
+    assert bundled.remind == RemindSettings(blue_days=3, red_days=1)
+    assert load_config(write_config(tmp_path / "minimal")).calendar == CalendarSettings()
+    text = MINIMAL + (
+        "\n[calendar]\n"
+        'progress = "working"\n'
+        'holidays = [2027-01-01, "2027-02-08"]\n'
+        "workdays = [2027-02-20]\n"
+        "\n[remind]\nblue_days = 5\nred_days = 2\n"
+    )
+    config = load_config(write_config(tmp_path / "office", text))
+    assert config.calendar == CalendarSettings(
+        "working", (dt.date(2027, 1, 1), dt.date(2027, 2, 8)), (dt.date(2027, 2, 20),)
+    )
+    assert config.remind == RemindSettings(blue_days=5, red_days=2)
 
 
 # --- [imap]: the office mailbox duban fetch reads (issue 17) ------------------------------------
