@@ -16,7 +16,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from toolkit import __version__
-from toolkit.app import pages, words
+from toolkit.app import chase, pages, words
 from toolkit.app.downloads import Downloads
 from toolkit.app.jobs import Jobs
 from toolkit.app.security import CSRF_FIELD, CSRF_HEADER, Guard
@@ -74,7 +74,11 @@ def create_app(
         cn_time=cn_time,
         verdict_words=words.verdict_words,
         verdict_class=words.verdict_class,
+        level_words=chase.level_words,
+        level_class=chase.level_class,
+        cn_day=chase.cn_day,
     )
+    app.jinja_env.globals.update(given_words=chase.given_words)
     workspace = Workspace(source)
     app.extensions["duban"] = Workbench(
         workspace=workspace,

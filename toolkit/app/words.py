@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from toolkit.mail import (
     ALREADY_SENT,
+    ALREADY_WRITTEN,
     ERROR,
     FAILED_PERMANENT,
     FAILED_TEMPORARY,
     NOT_ATTEMPTED,
+    PENDING,
     SENDING,
     SENT,
     UNKNOWN,
     WRITTEN,
 )
+from toolkit.rounds.escalation import LEVEL_WORDS, reminder_kind
 from toolkit.rounds.state import (
     VERDICT_ACCEPTED,
     VERDICT_NOT_RETURN,
@@ -25,8 +28,6 @@ from toolkit.rounds.state import (
     VERDICT_UNREAD,
     VERDICT_WARNINGS,
 )
-
-PENDING = "pending"  # the ledger's state of a message written and not yet sent
 
 VERDICTS: dict[str, tuple[str, str]] = {  # code → (words, css class)
     VERDICT_ACCEPTED: ("通过", "ok"),
@@ -71,6 +72,7 @@ OUTCOME_CLASSES = {
     WRITTEN: "muted",
     SENT: "ok",
     ALREADY_SENT: "muted",
+    ALREADY_WRITTEN: "muted",
     FAILED_TEMPORARY: "note",
     FAILED_PERMANENT: "bad",
     UNKNOWN: "bad",
@@ -78,7 +80,11 @@ OUTCOME_CLASSES = {
     NOT_ATTEMPTED: "note",
 }
 
-KINDS = {"dispatch": "填报表", "remind": "催报"}
+KINDS = {  # a message's kind in the ledger
+    "dispatch": "填报表",
+    "remind": "催报",  # the daily reminders of earlier dubans
+    **{reminder_kind(level): words for level, words in LEVEL_WORDS.items()},
+}
 
 UNIT_STATES: dict[str, tuple[str, str]] = {  # a unit's standing in a round → (words, css)
     "returned": ("已报送", "ok"),

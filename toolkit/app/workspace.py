@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from toolkit.calendar import WorkCalendar, work_calendar
 from toolkit.config import Config, find_config, load_config
 from toolkit.directory.book import BOOK_NAME
 from toolkit.ledger import Ledger, ledger_path
@@ -23,6 +24,7 @@ from toolkit.model import Round
 from toolkit.reports.figures import RoundFigures, round_figures
 from toolkit.reports.year_figures import YearFigures
 from toolkit.rounds import round_state
+from toolkit.rounds.escalation import Escalation, escalation
 from toolkit.rounds.state import RoundState
 
 T = TypeVar("T")
@@ -210,6 +212,24 @@ class Workspace:
             return year_figures(config) if self.dispatched(config) else None  # opens it read-only
 
         return self.kept(config, ("year",), compute)
+
+    def calendar(self, config: Config) -> WorkCalendar:
+        """The office's working-day calendar (``[calendar]`` and chinesecalendar)."""
+        return self.kept(config, ("calendar",), lambda: work_calendar(config))
+
+    def escalation(self, config: Config, rnd: Round, today: dt.date) -> Escalation | None:
+        """Each dispatched unit's reminder level on ``today``, or None when not dispatched."""
+
+        def compute() -> Escalation | None:
+            state = self.state(config, rnd)
+            if state is None:
+                return None
+            with self.reading(config) as ledger:
+                if ledger is None:
+                    return None
+                return escalation(config, ledger, state, today, self.calendar(config))
+
+        return self.kept(config, ("escalation", rnd.id, today), compute)
 
     def deliveries(self, config: Config, rnd: Round) -> list[dict[str, Any]]:
         """The round's messages (dispatch and reminders) as the ledger records them."""

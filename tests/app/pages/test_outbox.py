@@ -4,6 +4,7 @@ unknown outcomes with what to do, reminders."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import socket
 
 import pytest
@@ -116,17 +117,34 @@ def test_an_unknown_outcome_says_what_to_do_and_is_resent_only_for_the_unit_name
     assert len(keeper.received) == 69
 
 
-def test_reminders_go_to_the_units_missing_or_sent_back(split_app, client, tmp_path):
+def test_reminders_escalate_by_working_days(split_app, client, make_app, guard, tmp_path):
     config = split_app.extensions["duban"].workspace.config
     folder = tmp_path / "returns"
     sim = simulated_returns(config, "2020-10", folder)
     as_mails(folder)
     upload(client, sorted(folder.rglob("*.eml")))
     finish(split_app)
-    page = text(client.get("/outbox?round=2020-10"))
+    page = text(client.get("/outbox?round=2020-10"))  # 20 October: four working days ahead
     assert "催报 未报送、被退回或更正件被退回的 3 个单位" in page
-    post(client, "/outbox/remind", {"round": "2020-10", "send": "0"})
-    job = finish(split_app)
+    assert (
+        "今天是2020年10月20日（星期二），距截止日期2020年10月25日（星期日）还有 4 个工作日，"
+        "还不到催报的时候；蓝色提醒自2020年10月21日（星期三）起。" in page
+    )
+    assert "写入" not in page[page.index("催报 未报送") :]  # nothing to send yet
+
+    monday = enter(make_app(today=dt.date(2020, 10, 26)), guard)
+    page = text(monday.get("/outbox?round=2020-10"))
+    assert (
+        "今天是2020年10月26日（星期一），截止日期2020年10月25日（星期日）已到：今天发黄色催报；"
+        "红色督办自2020年10月27日（星期二）起。" in page
+    )
+    post(monday, "/outbox/remind", {"round": "2020-10", "send": "0"})
+    job = finish(monday.application)
     assert job.state == "done" and job.result.kind == "remind"
     assert {row.unit for row in job.result.rows} == {*sim.missing, *sim.tampered}
-    assert "被退回：任务" in text(client.get("/outbox?round=2020-10"))
+    page = text(monday.get("/outbox?round=2020-10"))
+    assert "被退回：任务" in page
+    for unit in sim.missing:
+        assert f"{unit} 未报送 黄色催报已写入发件箱，未发送" in page
+    post(monday, "/outbox/remind", {"round": "2020-10", "send": "0"})  # the same day again
+    assert finish(monday.application).result.rows == ()  # each level once per unit

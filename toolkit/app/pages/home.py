@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from flask import Blueprint, url_for
 
+from toolkit.app.chase import still_to_remind, working_days_text
 from toolkit.app.web import config, render, workbench
 from toolkit.app.workspace import Workspace
 from toolkit.config import Config
@@ -15,6 +16,7 @@ from toolkit.mail import DISPATCH, REMIND
 from toolkit.model import Round
 from toolkit.reports.year import FOLDER as YEAR_FOLDER
 from toolkit.reports.year import SHEET_NAME as YEAR_SHEET
+from toolkit.rounds.escalation import Escalation, UnitLevel
 from toolkit.rounds.state import UnitState
 from toolkit.rounds.summary import CONSOLIDATED_NAME
 
@@ -23,29 +25,14 @@ bp = Blueprint("home", __name__)
 TROUBLE_STATES = ("failed-temporary", "failed-permanent", "unknown")
 
 
-def days_left(due: dt.date, today: dt.date) -> int:
-    """Days from today to the due date (negative once past).
-
-    Calendar days for now; working days (holidays, 调休) come with ``toolkit.calendar``.
-    """
-    return (due - today).days
-
-
-def days_text(days: int) -> str:
-    """How the days left read: 还有 3 天, 今天截止, 已过 5 天."""
-    if days > 0:
-        return f"还有 {days} 天"
-    if days == 0:
-        return "今天截止"
-    return f"已过 {-days} 天"
-
-
 @dataclass
 class RoundOverview:
     """One round on 首页."""
 
     round: Round
-    days: int
+    days: int  # calendar days left (negative once past)
+    working_days: int  # working days left by the office's calendar (negative once past)
+    days_text: str  # 还有 3 个工作日, 今天截止, 已过 2 个工作日
     dispatched: bool = False
     units: int = 0
     returned: int = 0
@@ -58,11 +45,8 @@ class RoundOverview:
     reminded: int = 0
     consolidated: bool = False
     reported: bool = False
-
-    @property
-    def days_text(self) -> str:
-        """The days left, in words."""
-        return days_text(self.days)
+    chase: Escalation | None = None  # the day's reminder level and each chased unit's
+    to_remind: list[str] = field(default_factory=list)  # chased, the day's level not yet sent
 
     @property
     def rate(self) -> str:
@@ -70,14 +54,25 @@ class RoundOverview:
         return f"{100 * self.returned / self.units:.1f}%" if self.units else "—"
 
     @property
-    def chase(self) -> list[UnitState]:
+    def chased(self) -> list[UnitState]:
         """The units to chase: missing, or their return rejected."""
         return [*self.missing, *self.rejected]
+
+    @property
+    def chasing(self) -> bool:
+        """Whether the round is being chased today: units to chase, and a level reached."""
+        return bool(self.chased and self.chase and self.chase.level)
+
+    @property
+    def levels(self) -> dict[str, UnitLevel]:
+        """Each chased unit's standing in the chase (its level today, the levels given)."""
+        return {u.unit: u for u in self.chase.chased()} if self.chase else {}
 
 
 def overview(ws: Workspace, cfg: Config, rnd: Round, today: dt.date) -> RoundOverview:
     """Return what 首页 shows of a round."""
-    view = RoundOverview(rnd, days_left(rnd.due, today))
+    w = ws.calendar(cfg).working_days(today, rnd.due)
+    view = RoundOverview(rnd, (rnd.due - today).days, w, working_days_text(today, rnd.due, w))
     state = ws.state(cfg, rnd)
     if state is None:
         return view
@@ -92,10 +87,12 @@ def overview(ws: Workspace, cfg: Config, rnd: Round, today: dt.date) -> RoundOve
     view.mailed = len(sent)
     view.outbox = len({d["unit"] for d in deliveries if d["kind"] == DISPATCH} - sent)
     view.trouble = sum(1 for d in deliveries if d["state"] in TROUBLE_STATES)
-    view.reminded = len({d["unit"] for d in deliveries if d["kind"] == REMIND})
+    view.reminded = len({d["unit"] for d in deliveries if d["kind"].startswith(REMIND)})
     folder = cfg.output_dir / rnd.id
     view.consolidated = (folder / CONSOLIDATED_NAME).is_file()
     view.reported = (folder / "summary.docx").is_file()
+    view.chase = ws.escalation(cfg, rnd, today)
+    view.to_remind = still_to_remind(view.chase) if view.chase else []
     return view
 
 
@@ -130,11 +127,11 @@ def next_steps(
             steps.append(Step("mail-trouble", "发送", url_for("outbox.index", round=q), r))
         elif not r.mailed and r.days >= 0:
             steps.append(Step("mail", "发送", url_for("outbox.index", round=q), r))
-        if r.chase and r.days < 0:
+        if r.to_remind:
             steps.append(
                 Step("remind", "发送", url_for("outbox.index", _anchor="remind", round=q), r)
             )
-        if r.chase:
+        if r.chased:
             steps.append(Step("collect", "回收", url_for("returns.index", round=q), r))
         elif not r.reported:
             steps.append(Step("report", "汇总", url_for("summary.index", round=q), r))
@@ -152,6 +149,7 @@ def index() -> str:
     cfg = config()
     today = bench.today()
     rounds = [overview(bench.workspace, cfg, rnd, today) for rnd in cfg.rounds]
+    calendar_notes = bench.workspace.calendar(cfg).notes()
     table = bench.workspace.table_view(cfg)
     directory = (
         bench.workspace.kept(
@@ -170,4 +168,5 @@ def index() -> str:
         table=table,
         table_path=bench.workspace.table_path(cfg),
         jobs=bench.jobs.recent(5),
+        calendar_notes=calendar_notes,
     )

@@ -3,6 +3,7 @@ with what to do about them, and remind the units that are late or were sent back
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,8 +12,9 @@ from typing import Any
 from flask import Blueprint, Response, request, url_for
 
 from toolkit import mail as m
+from toolkit.app.chase import day_sentence, still_to_remind
 from toolkit.app.web import chosen_round, config, refuse, render, start_job, workbench
-from toolkit.app.words import DELIVERY_STATES, KINDS, OUTCOME_CLASSES, PENDING
+from toolkit.app.words import DELIVERY_STATES, KINDS, OUTCOME_CLASSES
 from toolkit.config import Config
 from toolkit.model import Round
 
@@ -24,7 +26,7 @@ NEEDS_THE_CLERK_FIRST = (
     m.FAILED_PERMANENT,
     m.FAILED_TEMPORARY,
     m.SENDING,
-    PENDING,
+    m.PENDING,
     m.SENT,
 )
 
@@ -70,6 +72,8 @@ class MailDone:
     outbox: Path
     problems: tuple[str, ...]
     trouble: int  # units whose message needs the clerk
+    day: str = ""  # remind: where the day stands in the chase, and the level it sends
+    notes: tuple[str, ...] = ()  # remind: years the calendar counted Monday to Friday
 
     @property
     def attention(self) -> list[OutcomeRow]:
@@ -86,7 +90,7 @@ def mail_done(result: m.MailResult) -> MailDone:
     """Turn the library's result into what the page shows (the CLI's lines)."""
     rows = []
     for o in result.outcomes:
-        if o.outcome == m.ALREADY_SENT:
+        if o.outcome in (m.ALREADY_SENT, m.ALREADY_WRITTEN):
             continue
         why = REMIND_STATES.get(o.remind_state, "")
         if o.reasons:
@@ -102,24 +106,35 @@ def mail_done(result: m.MailResult) -> MailDone:
             )
         )
     return MailDone(
-        kind=result.kind,
+        kind=m.REMIND if result.kind.startswith(m.REMIND) else result.kind,  # remind-<level>
         send=result.send,
         rows=tuple(rows),
         totals=tuple((w, result.count(k)) for w, k in TOTALS if result.count(k)),
         outbox=result.outbox,
         problems=tuple(result.problems),
         trouble=sum(result.count(k) for k in m.TROUBLE),
+        day=day_sentence(result.escalation) if result.escalation else "",
+        notes=tuple(result.escalation.notes) if result.escalation else (),
     )
 
 
 def run_mail(
-    cfg: Config, rnd: Round, kind: str, units: list[str], send: bool, retry: bool
+    cfg: Config,
+    rnd: Round,
+    kind: str,
+    units: list[str],
+    send: bool,
+    retry: bool,
+    today: dt.date,
 ) -> MailDone:
-    """Write (or send) the round's messages of ``kind``, as ``duban mail`` / ``duban remind``."""
+    """Write (or send) the round's messages of ``kind``, as ``duban mail`` / ``duban remind``:
+    a reminder is the level ``today`` has reached (蓝/黄/红), each level once per unit."""
     if kind == m.DISPATCH:
-        result = m.mail_round(cfg, rnd.id, units or None, send=send, retry=retry)
+        result = m.mail_round(cfg, rnd.id, units or None, send=send, retry=retry, today=today)
     else:
-        result = m.remind_round(cfg, rnd.id, send=send, units=units or None, retry=retry)
+        result = m.remind_round(
+            cfg, rnd.id, send=send, today=today, units=units or None, retry=retry
+        )
     return mail_done(result)
 
 
@@ -185,6 +200,7 @@ def index() -> str:
     dispatched = [d.unit for d in state.dispatches] if state else []
     no_address = [u for u in dispatched if not (cfg.unit(u) and cfg.unit(u).email)]  # type: ignore[union-attr]
     rows = delivery_rows(cfg, ws.deliveries(cfg, rnd))
+    chase = ws.escalation(cfg, rnd, workbench().today())
     sent = {r.unit for r in rows if r.kind == KINDS[m.DISPATCH] and r.state == m.SENT}
     return render(
         "outbox.html",
@@ -202,6 +218,10 @@ def index() -> str:
         if state
         else [],
         job=workbench().jobs.last("outbox", rnd.id),
+        day=day_sentence(chase) if chase else "",
+        levels={u.unit: u for u in chase.chased()} if chase else {},
+        level=chase.level if chase else None,
+        to_remind=still_to_remind(chase) if chase else [],
     )
 
 
@@ -213,6 +233,7 @@ def _run(kind: str) -> Response:
         return refuse("真正发送前，请先勾选“确认发送”。")
     retry = request.form.get("retry") == "1"
     units = [u for u in request.form.getlist("unit") if u.strip()]
+    today = workbench().today()
     what = "填报表" if kind == m.DISPATCH else "催报"
     title = f"{'发送' if send else '写入发件箱：'}{rnd.name}{what}" + (
         f"（{'、'.join(units)}）" if units else ""
@@ -222,7 +243,7 @@ def _run(kind: str) -> Response:
         title,
         "outbox",
         rnd,
-        lambda: run_mail(cfg, rnd, kind, units, send, retry),
+        lambda: run_mail(cfg, rnd, kind, units, send, retry, today),
         url_for("outbox.index", round=rnd.id),
     )
 
