@@ -146,5 +146,6 @@ def test_reminders_escalate_by_working_days(split_app, client, make_app, guard, 
     assert "被退回：任务" in page
     for unit in sim.missing:
         assert f"{unit} 未报送 黄色催报已写入发件箱，未发送" in page
+        assert f"{unit} 黄色催报 待发送 在下面的“催报”中点“发送”即发出。" in page
     post(monday, "/outbox/remind", {"round": "2020-10", "send": "0"})  # the same day again
     assert finish(monday.application).result.rows == ()  # each level once per unit

@@ -166,6 +166,8 @@ def delivery_rows(cfg: Config, deliveries: list[dict[str, Any]]) -> list[Deliver
     rows = []
     for d in sorted(latest.values(), key=lambda d: rank.get(d["state"], len(rank))):
         words, css, todo = DELIVERY_STATES.get(d["state"], (d["state"], "muted", ""))
+        if d["state"] == m.PENDING and d["kind"] != m.DISPATCH:
+            todo = "在下面的“催报”中点“发送”即发出。"
         eml = Path(d["eml_path"]) if d["eml_path"] else None
         inside = (
             eml is not None
