@@ -217,6 +217,14 @@ class Workspace:
         """The office's working-day calendar (``[calendar]`` and chinesecalendar)."""
         return self.kept(config, ("calendar",), lambda: work_calendar(config))
 
+    def working_days(self, config: Config, rnd: Round, today: dt.date) -> int:
+        """The working days left before the round's due date (negative once past)."""
+        return self.kept(
+            config,
+            ("working-days", rnd.id, today),
+            lambda: self.calendar(config).working_days(today, rnd.due),  # a loop over the days
+        )
+
     def escalation(self, config: Config, rnd: Round, today: dt.date) -> Escalation | None:
         """Each dispatched unit's reminder level on ``today``, or None when not dispatched."""
 

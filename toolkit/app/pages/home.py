@@ -71,7 +71,7 @@ class RoundOverview:
 
 def overview(ws: Workspace, cfg: Config, rnd: Round, today: dt.date) -> RoundOverview:
     """Return what 首页 shows of a round."""
-    w = ws.calendar(cfg).working_days(today, rnd.due)
+    w = ws.working_days(cfg, rnd, today)
     view = RoundOverview(rnd, (rnd.due - today).days, w, working_days_text(today, rnd.due, w))
     state = ws.state(cfg, rnd)
     if state is None:
