@@ -19,6 +19,7 @@ def test_the_split_lists_every_units_workbook(split_app, client):
     page = text(client.get("/dispatch?round=2020-10"))
     assert "分发 2020年10月报送 已完成" in page
     assert "118 项任务，生成 69 份填报表，共 340 行（任务×牵头单位）。" in page
+    assert "提示：2020-10-25 是星期日，不是工作日" in page  # the calendar's note, as the CLI's
     assert "2020年10月报送：69 份填报表" in page
     assert "区发改局 19 区发改局.xlsx 预览 下载" in page
     assert (

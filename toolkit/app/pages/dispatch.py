@@ -44,6 +44,7 @@ class SplitDone:
     superseded: int = 0  # workbooks of the earlier split made void
     voided_files: int = 0  # returns judged against them, now history
     voided_units: tuple[str, ...] = ()  # units whose accepted return no longer counts
+    notes: tuple[str, ...] = ()  # the calendar's: a due date on a rest day, a year not known
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ def run_split(cfg: Config, rnd: Round, table: Path, force: bool) -> SplitDone:
         superseded=result.superseded,
         voided_files=result.voided.files,
         voided_units=tuple(result.voided.units),
+        notes=result.notes,
     )
 
 
