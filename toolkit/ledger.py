@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.errors import LedgerError, ToolkitError, from_system
-from toolkit.model import Answer, Dispatch, Task
+from toolkit.model import Answer, Dispatch, Target, Task
 
 SCHEMA_VERSION = 2
 BUSY_SECONDS = 30.0  # how long to wait for another duban process to let go of the ledger
@@ -805,6 +805,7 @@ def task_from_json(d: dict, strings: dict[str, str] | None = None) -> Task:
             deadline=d["deadline"],
             source=d["source"],
             extra=dict(d.get("extra", {})),
+            targets=_targets(d),
         )
     return _task({**d, "lead_notes": dict(d["lead_notes"])}, strings)
 
@@ -826,7 +827,14 @@ def _task(d: dict, strings: dict[str, str]) -> Task:
         d["deadline"],
         d["source"],
         d.get("extra", {}),
+        _targets(d),
     )
+
+
+def _targets(d: dict) -> tuple[Target, ...]:
+    """Return the targets a task was recorded with: none when recorded before there were any."""
+    found = d.get("targets")
+    return tuple(Target.from_json(t) for t in found) if found else ()
 
 
 def _dispatch(row: sqlite3.Row, strings: dict[str, str] | None = None) -> Dispatch:
