@@ -61,7 +61,7 @@ class Target:
     def to_json(self) -> dict:
         """Return the target as ``duban tasks --json`` shows it (a whole value as an integer)."""
         value: float = self.value
-        if value.is_integer():
+        if float(value).is_integer():
             value = int(value)
         return {
             "text": self.text,
@@ -201,9 +201,17 @@ class Answer:
     progress_text: str = ""
     problems: str = ""
     next_steps: str = ""
-    # 实际完成值 of the task's targets, in the order of ``Task.targets`` (None: not reported);
-    # empty for a task without targets.
-    actuals: tuple[float | None, ...] = ()
+    # 实际完成值 of the task's targets, in the order of ``Task.targets``; empty for a task
+    # without targets (or answered before there were any).
+    actuals: tuple[Actual, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Actual:
+    """What a lead unit reported against one target: 实际完成值 and 数据说明."""
+
+    value: float | None = None  # None: left empty, not reported
+    note: str = ""
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,9 @@ from toolkit.tasktable.targets import (
     Completion,
     completion,
     extract_targets,
-    unit_label,
-    value_text,
     with_clauses,
 )
+from toolkit.workbook.layout import target_label, unit_label, value_text
 
 G, R, A, C, L = GROWTH, RATE, AMOUNT, COUNT, AREA_LENGTH
 F, T = False, True
@@ -268,9 +267,10 @@ def test_completion_compares_the_actual_with_the_target(text, actual, expected):
     assert result.status == (REACHED if expected.reached else SHORT)
 
 
-def test_unit_label_and_value_text():
-    growth, amount = extract_targets("增长 2.5%，完成投资 91.96 亿元")
+def test_labels_in_the_workbook_and_value_text():
+    growth, amount = extract_targets("增长 2.5%，力争完成投资 91.96 亿元")
     assert (unit_label(growth), unit_label(amount)) == ("%（增长率）", "亿元")
+    assert (target_label(growth), target_label(amount)) == ("增长 2.5%", "91.96 亿元（力争）")
     assert [value_text(v) for v in (38.0, 91.96, -3.5, 1234567.0, 0.1 + 0.2)] == [
         "38",
         "91.96",

@@ -8,7 +8,8 @@ A target is an Arabic number followed by a unit of measure this module knows (``
 written in Chinese numerals — in a work report those are set phrases (两个维护, 三大主导产业,
 四大集团, 十大工程), not targets. ``docs/ARCHITECTURE.md`` has the reasons.
 
-``completion`` compares a reported 实际完成值 with its target.
+``completion`` compares a reported 实际完成值 with its target; ``actual_status`` says where a
+lead unit stands against one, ``roll_up`` where a task stands over all its lead units.
 """
 
 from __future__ import annotations
@@ -16,7 +17,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from toolkit.model import AMOUNT, AREA_LENGTH, COUNT, GROWTH, RATE, Target
+from toolkit.model import (
+    AMOUNT,
+    AREA_LENGTH,
+    COUNT,
+    GROWTH,
+    NOT_REPORTED,
+    RATE,
+    Actual,
+    Answer,
+    Target,
+)
 
 # Full-width digits, point, comma and percent sign, one for one: positions in the text stay.
 _HALF_WIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
@@ -160,6 +171,8 @@ def with_clauses(text: str, targets: tuple[Target, ...]) -> tuple[Target, ...]:
 REACHED = "已达到"
 SHORT = "未达到"
 NOT_FILLED = "未填报"  # the unit answered, but left 实际完成值 empty
+# Where a lead unit (or, rolled up, a task) stands against a target, most advanced first.
+TARGET_STATUSES = (REACHED, SHORT, NOT_FILLED, NOT_REPORTED)
 RATIO_KINDS = (AMOUNT, COUNT, AREA_LENGTH)
 
 
@@ -193,13 +206,30 @@ def completion(target: Target, actual: float) -> Completion:
     return Completion(reached, ratio)
 
 
-def unit_label(target: Target) -> str:
-    """Return the unit of measure as the 实际完成值 is asked in it: ``%（增长率）``, ``亿元``."""
-    if target.kind == GROWTH:
-        return f"{target.unit}（增长率）" if target.unit == "%" else target.unit
-    return target.unit
+def answer_actual(answer: Answer | None, number: int, targets: int) -> Actual | None:
+    """Return what ``answer`` reported against the ``number``-th (from 1) of its task's
+    ``targets`` targets: None without an answer; an empty actual when the answer carries
+    none for these targets (answered before they were asked)."""
+    if answer is None:
+        return None
+    if len(answer.actuals) != targets:
+        return Actual()
+    return answer.actuals[number - 1]
 
 
-def value_text(value: float) -> str:
-    """Return a number as a clerk writes it: ``38``, ``91.96``, ``-3.5``."""
-    return f"{value:.12g}"
+def actual_status(target: Target, actual: Actual | None) -> str:
+    """Return where a lead unit stands against ``target``: 已达到, 未达到, 未填报 (answered,
+    实际完成值 left empty) or 未报送 (no current answer)."""
+    if actual is None:
+        return NOT_REPORTED
+    if actual.value is None:
+        return NOT_FILLED
+    return completion(target, actual.value).status
+
+
+def roll_up(statuses: list[str]) -> str:
+    """Return where a task stands against a target over its lead units: the least advanced
+    of theirs, as a task's status is (未报送 while any of them has not answered)."""
+    if not statuses:
+        return NOT_REPORTED
+    return max(statuses, key=TARGET_STATUSES.index)
