@@ -24,11 +24,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.errors import LedgerError, ToolkitError, from_system
-from toolkit.model import Answer, Dispatch, Target, Task
+from toolkit.model import Actual, Answer, Dispatch, Target, Task
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 BUSY_SECONDS = 30.0  # how long to wait for another duban process to let go of the ledger
 _TASKS_PER_PARSE = 250  # round_tasks: tasks parsed per json.loads (bigger chunks fragment memory)
+
+# What each return reported against the quantified targets of its tasks (DESIGN §13): one row
+# per target asked, in the order of the task's targets as dispatched (round_tasks), empty ones
+# included (value NULL: not reported).
+_TARGET_ANSWERS = (
+    """CREATE TABLE IF NOT EXISTS target_answers (
+    return_id INTEGER NOT NULL REFERENCES returns(id),
+    task_id TEXT NOT NULL,
+    target INTEGER NOT NULL,         -- 1, 2, …: the target's place among the task's targets
+    value REAL,                      -- 实际完成值; NULL when left empty
+    note TEXT NOT NULL DEFAULT '',   -- 数据说明
+    row INTEGER,                     -- its row on the 指标完成 sheet
+    PRIMARY KEY (return_id, task_id, target)
+)""",
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -143,7 +158,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
     updated_at TEXT NOT NULL,
     UNIQUE (round, unit, kind, message_id)
 );
-"""
+""" + "".join(f"\n{sql};\n" for sql in _TARGET_ANSWERS)
 
 
 def now() -> str:
@@ -243,8 +258,19 @@ def _to_v2(db: sqlite3.Connection) -> None:
         db.execute(_REFRESH_CURRENT, (round_id, generation))
 
 
-# Each step brings a ledger to the version it is listed with, in order.
-MIGRATIONS: tuple[tuple[int, Callable[[sqlite3.Connection], None]], ...] = ((2, _to_v2),)
+def _to_v4(db: sqlite3.Connection) -> None:
+    """Version 4: 实际完成值 against the tasks' quantified targets (the tasks recorded before
+    have no targets, so nothing is asked of their returns)."""
+    for sql in _TARGET_ANSWERS:
+        db.execute(sql)
+
+
+# Each step brings a ledger to the version it is listed with, in order. (Version 3, the mail
+# fetched over IMAP, is another branch's; a gap in the list is skipped.)
+MIGRATIONS: tuple[tuple[int, Callable[[sqlite3.Connection], None]], ...] = (
+    (2, _to_v2),
+    (4, _to_v4),
+)
 
 
 def _backup_path(path: Path, version: int) -> Path:
@@ -393,8 +419,11 @@ class Ledger:
             try:
                 yield self.db
             except BaseException:
-                self.db.execute("ROLLBACK TO record")
-                self.db.execute("RELEASE record")
+                # A full disk makes SQLite roll the whole transaction back itself: then there
+                # is no savepoint left to undo, and the error to report is the one raised.
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK TO record")
+                    self.db.execute("RELEASE record")
                 raise
             self.db.execute("RELEASE record")
             return
@@ -539,6 +568,19 @@ class Ledger:
                 tasks.append(_task(d, strings))
         return tasks
 
+    def round_targets(self, round_id: str) -> dict[str, tuple[Target, ...]]:
+        """Return the targets each task was dispatched with in a round, for the tasks that
+        have any (only those are parsed: most tasks have none)."""
+        rows = self._plain(
+            "SELECT task_id, json_extract(task, '$.targets') FROM round_tasks"
+            " WHERE round = ? AND json_array_length(task, '$.targets') > 0 ORDER BY position",
+            (round_id,),
+        )
+        return {
+            task_id: tuple(Target.from_json(t) for t in json.loads(targets))
+            for task_id, targets in rows
+        }
+
     # -- received files and returns ------------------------------------------------------------
 
     def record_received(
@@ -634,8 +676,12 @@ class Ledger:
             (round_id, self.generation(round_id), sha256),
         ).fetchone()
 
-    def record_return(self, values: dict, answers: list[tuple]) -> int:
+    def record_return(
+        self, values: dict, answers: list[tuple], actuals: Iterable[tuple] = ()
+    ) -> int:
         """Record one verdict and its answers in one transaction; return its id.
+
+        ``actuals``: ``(task id, target number, value, note, row)`` for each target asked.
 
         ``received_at`` None (a bare file: nothing shows when it arrived) records when the
         content was first collected, with the evidence ``collected``.
@@ -666,6 +712,11 @@ class Ledger:
                 "INSERT INTO answers (return_id, task_id, unit, status, progress, progress_text,"
                 " problems, next_steps, row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(return_id, *a) for a in answers],
+            )
+            db.executemany(
+                "INSERT INTO target_answers (return_id, task_id, target, value, note, row)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [(return_id, *a) for a in actuals],
             )
             return return_id
 
@@ -726,6 +777,11 @@ class Ledger:
                 "SELECT id, unit FROM returns WHERE round = ? AND current = 1", (round_id,)
             )
         }
+        actuals = self._actuals(
+            "SELECT t.return_id, t.task_id, t.target, t.value, t.note FROM target_answers t"
+            " JOIN returns r ON r.id = t.return_id WHERE r.round = ? AND r.current = 1",
+            (round_id,),
+        )
         rows = self._plain(
             "SELECT a.return_id, a.task_id, NULLIF(a.unit, r.unit), a.status, a.progress,"
             " a.progress_text, a.problems, a.next_steps, a.row FROM answers a"
@@ -744,6 +800,7 @@ class Ledger:
                     same(progress_text, progress_text),
                     same(problems, problems),
                     same(next_steps, next_steps),
+                    actuals.get((return_id, task_id), ()),
                 ),
                 row,
             )
@@ -763,12 +820,41 @@ class Ledger:
     def unit_answers(self, round_id: str, unit: str) -> dict[str, Answer]:
         """Return a unit's current answers of a round, by task id."""
         rows = self._plain(
-            "SELECT a.task_id, a.status, a.progress, a.progress_text, a.problems, a.next_steps"
-            " FROM answers a JOIN returns r ON r.id = a.return_id"
+            "SELECT a.task_id, a.status, a.progress, a.progress_text, a.problems, a.next_steps,"
+            " a.return_id FROM answers a JOIN returns r ON r.id = a.return_id"
             " WHERE r.round = ? AND r.unit = ? AND r.current = 1 AND a.unit = ?",
             (round_id, unit, unit),
         )
-        return {row[0]: Answer(row[0], unit, *row[1:]) for row in rows}
+        actuals = self._actuals(
+            "SELECT t.return_id, t.task_id, t.target, t.value, t.note FROM target_answers t"
+            " JOIN returns r ON r.id = t.return_id"
+            " WHERE r.round = ? AND r.unit = ? AND r.current = 1",
+            (round_id, unit),
+        )
+        answers = {}
+        for task_id, status, progress, progress_text, problems, next_steps, return_id in rows:
+            answers[task_id] = Answer(
+                task_id,
+                unit,
+                status,
+                progress,
+                progress_text,
+                problems,
+                next_steps,
+                actuals.get((return_id, task_id), ()),
+            )
+        return answers
+
+    def _actuals(self, sql: str, parameters: tuple) -> dict[tuple[int, str], tuple[Actual, ...]]:
+        """Return ``(return id, task id) → actuals`` in target order from a query of
+        ``return_id, task_id, target, value, note`` rows (a gap is an empty actual)."""
+        found: dict[tuple[int, str], dict[int, Actual]] = {}
+        for return_id, task_id, number, value, note in self._plain(sql, parameters):
+            found.setdefault((return_id, task_id), {})[number] = Actual(value, note)
+        return {
+            key: tuple(by_number.get(n, Actual()) for n in range(1, max(by_number) + 1))
+            for key, by_number in found.items()
+        }
 
     def _plain(self, sql: str, parameters: tuple = ()) -> sqlite3.Cursor:
         """Run a query whose rows come back as plain tuples (no ``sqlite3.Row`` per row)."""

@@ -334,5 +334,3 @@ def _sha256_stream(fh: object) -> str:
     for block in iter(lambda: fh.read(1 << 20), b""):  # type: ignore[attr-defined]
         h.update(block)
     return h.hexdigest()
-
-
