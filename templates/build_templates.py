@@ -470,6 +470,13 @@ def section_paragraphs(doc) -> None:
     para(doc, "{%p endfor %}")
 
 
+def targets_paragraph(doc) -> None:
+    """Add the paragraph on quantified targets reached and not reached, where there are any."""
+    para(doc, "{%p if targets_text %}")
+    para(doc, "{{ targets_text }}")
+    para(doc, "{%p endif %}")
+
+
 def build_summary() -> object:
     """Return the round summary template (summary.docx)."""
     doc = new_document()
@@ -477,6 +484,7 @@ def build_summary() -> object:
     para(doc, "{{ intro }}")
     para(doc, "一、总体情况", "Heading 1")
     each_paragraph(doc, "overall")
+    targets_paragraph(doc)
     para(doc, "二、各部分推进情况", "Heading 1")
     section_paragraphs(doc)
     para(doc, "三、滞后和欠进度任务", "Heading 1")
@@ -515,6 +523,7 @@ def build_brief() -> object:
     heading_block(doc, "{{ title }}", "{{ subtitle }}")
     para(doc, "一、总体情况", "Heading 1")
     each_paragraph(doc, "overall")
+    targets_paragraph(doc)
     para(doc, "二、需要关注的任务", "Heading 1")
     each_paragraph(doc, "attention")
     para(doc, "三、分管任务明细", "Heading 1")

@@ -358,6 +358,112 @@ def test_brief_figures_count_the_leaders_tasks(demo, states) -> None:
     assert {k: v for k, v in shown.items() if v} == expected
 
 
+# -- quantified targets (issue 19) ------------------------------------------------------------
+
+TARGET_ORDER = ["已达到", "未达到", "未填报", "未报送"]
+
+
+def targets_from_workbook(workbook: Path) -> dict[tuple[str, str], str]:
+    """Each target's standing as the 汇总表 shows it per lead unit, rolled up by hand: the
+    least advanced of its lead units' (task id, 目标值) → 已达到 / 未达到 / 未填报 / 未报送."""
+    book = openpyxl.load_workbook(workbook, read_only=True)
+    rolled: dict[tuple[str, str], str] = {}
+    for row in book["指标完成"].iter_rows(min_row=4, values_only=True):
+        key, status = (row[0], row[2]), row[8]
+        if key not in rolled or TARGET_ORDER.index(status) > TARGET_ORDER.index(rolled[key]):
+            rolled[key] = status
+    book.close()
+    return rolled
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_summary_counts_the_targets_as_the_workbook_shows_them(demo, states, index: int) -> None:
+    config, _ = demo
+    rid = round_ids(config)[index]
+    folder = config.output_dir / rid
+    rolled = targets_from_workbook(folder / "汇总表.xlsx")
+    counts = {s: list(rolled.values()).count(s) for s in TARGET_ORDER}
+    context = summary_context(round_figures(states[rid], config), config, dt.date.today())
+    assert context["targets"] == {
+        "total": len(rolled),
+        "reached": counts["已达到"],
+        "short": counts["未达到"],
+        "not_filled": counts["未填报"],
+        "not_reported": counts["未报送"],
+    }
+    text = context["targets_text"]
+    assert text.startswith(
+        f"本轮任务中有量化指标{len(rolled)}项，已达到目标的{counts['已达到']}项，"
+        f"未达到的{counts['未达到']}项"
+    )
+    # the paragraph stands in the summary, after the overall figures, and in the Markdown
+    docx = paragraphs(folder / "summary.docx")
+    assert docx.index(text) == docx.index("二、各部分推进情况") - 1
+    assert md_escape(text) in (folder / "summary.md").read_text(encoding="utf-8")
+    # it names the first targets not reached, in table order
+    short = [key for key, status in rolled.items() if status == "未达到"]
+    named = re.findall(r"序号([\d.]+)“[^”]*”（目标([^，（）]+(?:（力争）)?)", text)
+    assert named == [(task_id, target) for task_id, target in short[:5]]
+
+
+def test_a_leaders_brief_counts_the_targets_of_their_tasks(demo, states) -> None:
+    config, _ = demo
+    rid = round_ids(config)[1]
+    figures = round_figures(states[rid], config)
+    for leader in ("陈斌", "张刺治"):
+        mine = figures.leader_targets(leader)
+        text = paragraphs(config.output_dir / rid / BRIEFS_FOLDER / f"{leader}.docx")
+        said = [p for p in text if "量化指标" in p]
+        if leader == "张刺治":  # 86's share of 普惠性学位 and 114's 为民办实事项目
+            assert [(t.task.id, t.target.text) for t in mine] == [("86", "85%"), ("114", "33 件")]
+        assert len(mine) and said == [
+            brief_context(figures, config, leader, dt.date.today())["targets_text"]
+        ]
+        assert said[0].startswith(f"{leader}副区长分管的任务中有量化指标{len(mine)}项，")
+    # a leader without any target is not told about them
+    without = next(n for n in figures.leaders if not figures.leader_targets(n))
+    assert not any(
+        "量化指标" in p
+        for p in paragraphs(config.output_dir / rid / BRIEFS_FOLDER / f"{without}.docx")
+    )
+
+
+def test_the_targets_paragraph_word_for_word() -> None:
+    from toolkit.model import Actual
+    from toolkit.reports.figures import TargetFigures
+    from toolkit.reports.sentences import targets_paragraph
+    from toolkit.tasktable.targets import extract_targets
+
+    def figured(task_id: str, text: str, status: str, *actuals) -> TargetFigures:
+        task = Task(task_id, text)
+        (target,) = extract_targets(text)
+        return TargetFigures(task, 1, target, status, tuple(actuals))
+
+    targets = [
+        figured("1.1", "工业增加值增长 1%。", "未达到", ("区工信局", Actual(0.8))),
+        figured("3", "全社会固定资产投资增长 10%。", "已达到", ("区发改局", Actual(10.2))),
+        figured(
+            "12",
+            "力争完成年度投资 91.96 亿元。",
+            "未达到",
+            ("江南街道办事处", Actual(95.0)),
+            ("临江街道办事处", Actual(60.5)),
+            ("高新区管委会", None),
+        ),
+        figured("15", "力争全年推出 3 个地块招拍挂。", "未填报", ("区自然资源局", Actual())),
+        figured("79", "提速建设金泰花园一期等3个安置房项目。", "未报送", ("区住建局", None)),
+    ]
+    assert targets_paragraph(targets) == (
+        "本轮任务中有量化指标5项，已达到目标的1项，未达到的2项，已报送但未填写实际完成值的1项，"
+        "有牵头单位未报送的1项。未达到目标的：序号1.1“工业增加值增长 1%”（目标增长 1%，实际0.8%）；"
+        "序号12“力争完成年度投资 91.96 亿元”（目标91.96 亿元（力争），临江街道办事处实际60.5 亿元）。"
+    )
+    assert targets_paragraph(targets[1:2], "陈斌副区长分管的任务中") == (
+        "陈斌副区长分管的任务中有量化指标1项，已达到目标的1项，未达到的0项。"
+    )
+    assert targets_paragraph([]) == ""
+
+
 # -- rounds that build on each other ----------------------------------------------------------
 
 

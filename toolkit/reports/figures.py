@@ -14,6 +14,9 @@ report and the workbook never disagree:
   expected progress (``RoundState.behind_schedule``).
 * the change since the previous round compares the least advanced status of the lead units'
   previous answers with this round's rolled-up status, and the averages of their progress.
+* a quantified target (task × target) stands where the least advanced of its lead units
+  stands against it (``toolkit.tasktable.targets.roll_up``): 已达到, 未达到, 未填报 (answered
+  without an actual) or 未报送; the 汇总表's 指标完成 sheet shows each lead unit's own.
 
 Plain data, no I/O.
 """
@@ -26,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from toolkit.config import Config
-from toolkit.model import DONE, NOT_REPORTED, Answer, Task
+from toolkit.model import DONE, NOT_REPORTED, Actual, Answer, Target, Task
 from toolkit.rounds.state import (
     LAGGING_FLAG,
     Change,
@@ -35,6 +38,15 @@ from toolkit.rounds.state import (
     average,
     section_rows,
     task_change,
+)
+from toolkit.tasktable.targets import (
+    NOT_FILLED,
+    REACHED,
+    SHORT,
+    actual_status,
+    answer_actual,
+    roll_up,
+    with_clauses,
 )
 
 NO_SECTION = "（未分部分）"
@@ -115,6 +127,64 @@ class UnitAnswer:
 
 
 @dataclass(frozen=True)
+class TargetFigures:
+    """One quantified target of a task this round, over the task's lead units."""
+
+    task: Task
+    number: int  # 1, 2, … among the task's targets
+    target: Target  # with its clause
+    status: str  # rolled up: 已达到, 未达到, 未填报 or 未报送
+    actuals: tuple[tuple[str, Actual | None], ...]  # each lead unit's (None: no answer)
+
+
+@dataclass
+class TargetTally:
+    """Quantified targets counted by where they stand (已达到, 未达到, 未填报, 未报送)."""
+
+    total: int = 0
+    by_status: Counter = field(default_factory=Counter)
+
+    def add(self, status: str) -> None:
+        """Count one target."""
+        self.total += 1
+        self.by_status[status] += 1
+
+    @property
+    def reached(self) -> int:
+        return self.by_status[REACHED]
+
+    @property
+    def short(self) -> int:
+        return self.by_status[SHORT]
+
+    @property
+    def not_filled(self) -> int:
+        return self.by_status[NOT_FILLED]
+
+    @property
+    def not_reported(self) -> int:
+        return self.by_status[NOT_REPORTED]
+
+    def to_context(self) -> dict[str, int]:
+        """The counts as the report contexts give them (key ``targets``)."""
+        return {
+            "total": self.total,
+            "reached": self.reached,
+            "short": self.short,
+            "not_filled": self.not_filled,
+            "not_reported": self.not_reported,
+        }
+
+
+def target_tally(targets: list[TargetFigures]) -> TargetTally:
+    """Count targets by where they stand."""
+    tally = TargetTally()
+    for t in targets:
+        tally.add(t.status)
+    return tally
+
+
+@dataclass(frozen=True)
 class TaskFigures:
     """One task this round: its rolled-up status, progress, units and change."""
 
@@ -125,6 +195,7 @@ class TaskFigures:
     units: tuple[UnitAnswer, ...]
     leaders: tuple[str, ...]  # expanded (各副区长 → each deputy)
     change: Change | None  # None in a round without a previous one
+    targets: tuple[TargetFigures, ...] = ()  # its quantified targets, against the actuals
 
     @property
     def problems(self) -> list[str]:
@@ -148,6 +219,15 @@ class RoundFigures:
     leaders: dict[str, list[TaskFigures]]  # leader → tasks, config order then the rest
     unleaded: list[TaskFigures]  # tasks with no leader in charge
     units: list[UnitState]
+
+    @property
+    def targets(self) -> list[TargetFigures]:
+        """Every quantified target of the round's tasks, in table order."""
+        return [target for t in self.tasks for target in t.targets]
+
+    def leader_targets(self, leader: str) -> list[TargetFigures]:
+        """The quantified targets of the tasks a leader is in charge of."""
+        return [target for t in self.leaders.get(leader, []) for target in t.targets]
 
     @property
     def statuses(self) -> tuple[str, ...]:
@@ -212,6 +292,7 @@ def round_figures(state: RoundState, config: Config) -> RoundFigures:
                 units=tuple(parts),
                 leaders=config.expand_leaders(task.leaders),
                 change=change,
+                targets=_targets(task, parts),
             )
         )
 
@@ -243,6 +324,18 @@ def round_figures(state: RoundState, config: Config) -> RoundFigures:
         unleaded=unleaded,
         units=units,
     )
+
+
+def _targets(task: Task, parts: list[UnitAnswer]) -> tuple[TargetFigures, ...]:
+    """Return a task's targets against its lead units' actuals, each rolled up."""
+    if not task.targets:
+        return ()
+    found = []
+    for n, target in enumerate(with_clauses(task.text, task.targets), start=1):
+        actuals = tuple((p.unit, answer_actual(p.answer, n, len(task.targets))) for p in parts)
+        status = roll_up([actual_status(target, actual) for _unit, actual in actuals])
+        found.append(TargetFigures(task, n, target, status, actuals))
+    return tuple(found)
 
 
 def _sections(

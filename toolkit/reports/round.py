@@ -28,6 +28,7 @@ from toolkit.reports.figures import (
     percent,
     round_figures,
     strip_numbering,
+    target_tally,
 )
 from toolkit.rounds import round_state
 from toolkit.rounds.state import LAGGING_FLAG, RoundState
@@ -216,6 +217,9 @@ def summary_context(figures: RoundFigures, config: Config, today: dt.date) -> di
         "fallen_caption": "表2　较上轮状态下降或进度回落的任务",
         "office": office.name,
         "date": cn_date(today),
+        # Quantified targets: the counts, and the paragraph the summary gives them.
+        "targets": target_tally(figures.targets).to_context(),
+        "targets_text": text.targets_paragraph(figures.targets),
     }
     if figures.compared:
         context["change_text"], fallen = _change_sentences(figures, config)
@@ -327,6 +331,10 @@ def brief_context(
         ),
         "office": config.office.name,
         "date": cn_date(today),
+        "targets": target_tally(figures.leader_targets(leader)).to_context(),
+        "targets_text": text.targets_paragraph(
+            figures.leader_targets(leader), f"{who}分管的任务中"
+        ),
     }
 
 
@@ -377,6 +385,8 @@ def summary_markdown(context: dict[str, Any]) -> str:
     ]
     for para in c["overall"]:
         out += [para, ""]
+    if c["targets_text"]:
+        out += [c["targets_text"], ""]
     out += ["## 二、各部分推进情况", ""]
     for s in c["sections"]:
         out += [f"### {s['heading']}", "", s["text"], ""]

@@ -11,8 +11,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 from toolkit.model import LAGGING, NOT_STARTED, Task, status_names
-from toolkit.reports.figures import NOT_REPORTED, Change, Tally, TaskFigures, percent
+from toolkit.reports.figures import (
+    NOT_REPORTED,
+    Change,
+    Tally,
+    TargetFigures,
+    TaskFigures,
+    percent,
+    target_tally,
+)
 from toolkit.rounds.state import LAGGING_FLAG
+from toolkit.tasktable.targets import SHORT, actual_status
+from toolkit.workbook.layout import quantity_text, target_label
 
 NUMERALS = "一二三四五六七八九十"
 
@@ -182,3 +192,50 @@ def attention_sentences(
         return out
     lagging, not_started = status_names(roles, LAGGING), status_names(roles, NOT_STARTED)
     return [f"没有汇总状态为{lagging}、{not_started}或“{NOT_REPORTED}”以及“{LAGGING_FLAG}”的任务。"]
+
+
+def targets_paragraph(targets: Sequence[TargetFigures], whose: str = "本轮任务中") -> str:
+    """Return the paragraph on quantified targets reached and not reached ("" when there are
+    none): ``本轮任务中有量化指标29项，已达到目标的12项，…。未达到目标的：序号2“…”…。``
+
+    A target counts once, as the least advanced of its task's lead units stands against it.
+    """
+    if not targets:
+        return ""
+    tally = target_tally(list(targets))
+    counts = [f"已达到目标的{tally.reached}项", f"未达到的{tally.short}项"]
+    if tally.not_filled:
+        counts.append(f"已报送但未填写实际完成值的{tally.not_filled}项")
+    if tally.not_reported:
+        counts.append(f"有牵头单位未报送的{tally.not_reported}项")
+    text = f"{whose}有量化指标{tally.total}项，" + "，".join(counts) + "。"
+    short_ones = [t for t in targets if t.status == SHORT]
+    if short_ones:
+        listed = [
+            f"序号{t.task.id}“{short(t.target.clause or t.target.text, 30)}”"
+            f"（目标{target_label(t.target)}，{_short_actuals(t)}）"
+            for t in short_ones[:TARGETS_LISTED]
+        ]
+        more = f"等{len(short_ones)}项" if len(short_ones) > TARGETS_LISTED else ""
+        text += f"未达到目标的：{'；'.join(listed)}{more}。"
+    return text
+
+
+TARGETS_LISTED = 5  # targets not reached named in the paragraph before "等N项"
+UNITS_LISTED = 3  # lead units named for one target before "等N个单位"
+
+
+def _short_actuals(t: TargetFigures) -> str:
+    """Return the actuals short of a target: ``实际0.6%``, or the lead units that fall short
+    (``江南街道办事处实际2 个``) where the task has several."""
+    short_of = [
+        (unit, a.value)
+        for unit, a in t.actuals
+        if a is not None and a.value is not None and actual_status(t.target, a) == SHORT
+    ]
+    if len(t.actuals) == 1:
+        return "".join(f"实际{quantity_text(v, t.target)}" for _unit, v in short_of)
+    named = "、".join(
+        f"{unit}实际{quantity_text(v, t.target)}" for unit, v in short_of[:UNITS_LISTED]
+    )
+    return named + (f"等{len(short_of)}个单位" if len(short_of) > UNITS_LISTED else "")
