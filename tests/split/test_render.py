@@ -125,10 +125,24 @@ def test_the_targets_sheet_asks_a_number_beside_each_locked_target(
     # print-ready like the other sheets
     assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$3:$3"
     assert ws.freeze_panes == "A4"
-    # the guide says where the targets are
-    guide = [c.value for row in wb["填报说明"].iter_rows() for c in row if c.value]
+    # the guide says where the targets are, and so does 任务进展 above the tasks that have them
+    guide = [[c.value for c in row] for row in wb["填报说明"].iter_rows(min_row=3, max_row=9)]
+    assert [row[:2] for row in guide] == [
+        ["填报单位", "区工信局"],
+        ["报送轮次", "2020年10月报送（2020-10）"],
+        ["截止日期", "2020年10月25日前"],
+        ["报送对象", guide[3][1]],
+        ["牵头任务", "15 项，见“任务进展”表"],
+        ["量化指标", "5 项，见“指标完成”表（填写实际完成值）"],
+        ["协办任务", guide[6][1]],
+    ]
+    steps = [c.value for row in wb["填报说明"].iter_rows() for c in row if c.value]
     assert any(
-        str(v).startswith("另：所牵头任务中有 5 项量化指标，请在“指标完成”表") for v in guide
+        str(v).startswith("另：所牵头任务中有 5 项量化指标，请在“指标完成”表") for v in steps
+    )
+    assert wb["任务进展"]["A2"].value == (
+        "截止日期：2020-10-25　灰色为下达任务（锁定），白色为填报内容。"
+        "序号 1.1、18、19、20 的量化指标，另在“指标完成”表填写实际完成值。"
     )
 
 
@@ -137,6 +151,9 @@ def test_a_unit_without_targets_gets_no_targets_sheet(example: Config, tmp_path:
     assert wb.sheetnames == ["填报说明", "任务进展", "协办任务", "duban_meta"]
     guide = [c.value for row in wb["填报说明"].iter_rows() for c in row if c.value]
     assert not any("量化指标" in str(v) for v in guide)
+    assert wb["任务进展"]["A2"].value == (
+        "截止日期：2020-10-25　灰色为下达任务（锁定），白色为填报内容。"
+    )
 
 
 def test_a_later_round_prefills_the_actuals_as_numbers(example: Config, tmp_path: Path) -> None:

@@ -134,6 +134,7 @@ def _guide_sheet(
         ("截止日期", f"{due.year}年{due.month}月{due.day}日前"),
         ("报送对象", f"{office.name}（{contact}）" if contact else office.name),
         ("牵头任务", f"{len(book.lead_tasks)} 项，见“{layout.SHEET_TASKS}”表"),
+        *_targets_info(book),
         (
             "协办任务",
             f"{len(book.assist_tasks)} 项，见“{layout.SHEET_ASSIST}”表（供了解，无需填报）",
@@ -265,7 +266,8 @@ def _task_sheet(
         ws,
         fmt,
         f"{book.unit} {book.round.name}目标任务进展情况表",
-        f"截止日期：{book.round.due.isoformat()}　灰色为下达任务（锁定），白色为填报内容。",
+        f"截止日期：{book.round.due.isoformat()}　灰色为下达任务（锁定），白色为填报内容。"
+        + _targets_pointer(book),
         columns,
     )
     _write_task_rows(ws, fmt, book.lead_tasks, columns, book.prefill, cache)
@@ -307,6 +309,22 @@ def _task_sheet(
             },
         )
     ws.protect("", PROTECT_OPTIONS)
+
+
+def _targets_info(book: TrackingWorkbook) -> list[tuple[str, str]]:
+    """The guide's row on the quantified targets, for a unit whose tasks have any."""
+    count = sum(len(t.targets) for t in book.lead_tasks)
+    if not count:
+        return []
+    return [("量化指标", f"{count} 项，见“{layout.SHEET_TARGETS}”表（填写实际完成值）")]
+
+
+def _targets_pointer(book: TrackingWorkbook) -> str:
+    """The 任务进展 note's pointer to 指标完成: which rows have targets (printed beside them)."""
+    ids = [t.id for t in book.lead_tasks if t.targets]
+    if not ids:
+        return ""
+    return f"序号 {'、'.join(ids)} 的量化指标，另在“{layout.SHEET_TARGETS}”表填写实际完成值。"
 
 
 def _targets_step(count: int) -> str:
