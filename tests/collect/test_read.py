@@ -476,3 +476,28 @@ def test_a_targets_sheet_without_its_header_is_noted(dispatched: SplitResult, tm
     assert book.target_rows == ()
     assert book.missing_target_columns == tuple(c.header for c in layout.TARGET_COLUMNS)
     assert "“指标完成”表没有找到表头（含“序号”“实际完成值”的行），未读取其中的指标。" in book.notes
+
+
+def test_a_percentage_is_asked_its_format_only_where_it_could_be_one(
+    dispatched: SplitResult, tmp_path: Path
+):
+    """calamine gives 0.021 for a cell showing 2.1%; only openpyxl knows the format, at the cost
+    of opening the workbook again. It is asked where a 实际完成值 in % is at most 1: 2.1% typed
+    with its sign, or 0.8 typed as is. A larger number in % is taken as typed, whatever its
+    format; numbers of other units never need it."""
+
+    def larger(wb: openpyxl.Workbook) -> None:
+        ws = wb[layout.SHEET_TARGETS]
+        ws.cell(layout.FIRST_DATA_ROW + 1, 6).value = 1.5  # 1.1's growth, as typed
+        ws.cell(layout.FIRST_DATA_ROW + 2, 6).value = 2.5  # shown as 250.0%
+        ws.cell(layout.FIRST_DATA_ROW + 4, 6).number_format = "0%"  # 12 个 shown as 1200%
+
+    fill_targets(workbook_for(dispatched, "区工信局"), tmp_path / "t.xlsx", larger)
+    book = read_return(tmp_path / "t.xlsx", "t.xlsx")
+    assert [(r.values["actual"], r.percent_format) for r in book.target_rows] == [
+        (1.5, False),
+        (2.5, False),
+        ("10.5", False),
+        (12, False),
+        (None, False),
+    ]

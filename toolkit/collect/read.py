@@ -142,7 +142,7 @@ def _read(package: Package, content: bytes, source: str, limits: Limits) -> Retu
         if table.needs_formats():
             table.read_percent_formats(content)
         targets = _TaskTable.read_targets(sheets, limits, notes)
-        if targets is not None and targets.has_numbers("actual"):
+        if targets is not None and targets.needs_target_formats():
             targets.read_percent_formats(content, "actual")
     finally:
         book.close()
@@ -468,12 +468,18 @@ class _TaskTable:
             for v in (r.values.get("progress") for r in self.rows)
         )
 
-    def has_numbers(self, key: str) -> bool:
-        """Whether any row holds a number under ``key`` (which a % format may have scaled)."""
-        return any(
-            isinstance(v, int | float) and not isinstance(v, bool)
-            for v in (r.values.get(key) for r in self.rows)
-        )
+    def needs_target_formats(self) -> bool:
+        """Whether a 实际完成值 asked in % could be a percentage typed with its sign (2.6% kept
+        as 0.026): a number of at most 1 either way on a row whose 计量单位 is in %. Only then
+        is the workbook opened a second time (openpyxl knows formats, calamine does not); a
+        growth past 100% typed with its sign (250% kept as 2.5) is read as typed."""
+        for r in self.rows:
+            v = r.values.get("actual")
+            if isinstance(v, int | float) and not isinstance(v, bool) and 0 < abs(v) <= 1:
+                unit = r.values.get("unit")
+                if isinstance(unit, str) and ("%" in unit or "％" in unit or "百分点" in unit):
+                    return True
+        return False
 
     def read_percent_formats(self, content: bytes, key: str = "progress") -> None:
         """Mark the rows whose ``key`` cell is formatted as a percentage (openpyxl knows)."""
