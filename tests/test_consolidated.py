@@ -787,3 +787,14 @@ def test_writing_leaves_the_garbage_collector_as_it_found_it(config, tmp_path, e
         assert gc.isenabled() is enabled
     finally:
         gc.enable() if was else gc.disable()
+
+
+def test_status_counts_the_targets_as_the_targets_sheet_stands_them() -> None:
+    """duban status: each target once, as the least advanced of its lead units stands (1: one
+    reached, one not filled: 未填报), and no line when no task has a target."""
+    from toolkit.rounds import format_status
+
+    (line,) = [x for x in format_status(make_state()).splitlines() if "量化指标" in x]
+    assert line == "  量化指标 5 项：已达到 0，未达到 2，未填报 1，未报送 2"
+    plain = make_state(tasks=[replace(t, targets=()) for t in TASKS])
+    assert not [x for x in format_status(plain).splitlines() if "量化指标" in x]

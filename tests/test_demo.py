@@ -159,6 +159,7 @@ def test_status_of_the_demo_round(demo: DemoResult, first: DemoRound, run_cli):
     assert f"下发 {total} 个单位：已报 {returned}" in result.stdout
     assert f"未报 {len(sim.missing)}、退回 {len(sim.tampered)}" in result.stdout
     assert f"其中逾期 {len(sim.late)}" in result.stdout
+    assert "  量化指标 35 项：已达到 " in result.stdout
 
 
 def test_the_artefacts_it_names_exist(demo: DemoResult):
@@ -267,6 +268,12 @@ def test_the_demo_summary_says_how_many_targets_were_reached(demo: DemoResult):
             f"未达到的{tally.short}项"
         )
         assert "未达到目标的：序号" in line
+        # duban status (and the demo's own output) count them the same way
+        (counted,) = [x for x in format_status(state).splitlines() if "量化指标" in x]
+        assert counted == (
+            f"  量化指标 {tally.total} 项：已达到 {tally.reached}，未达到 {tally.short}，"
+            f"未填报 {tally.not_filled}，未报送 {tally.not_reported}"
+        )
 
 
 def test_the_demo_summary_counts_a_task_with_a_silent_lead_unit_as_not_reported(

@@ -43,9 +43,8 @@ from toolkit.tasktable.targets import (
     NOT_FILLED,
     REACHED,
     SHORT,
-    actual_status,
     answer_actual,
-    roll_up,
+    standings,
     with_clauses,
 )
 
@@ -330,12 +329,18 @@ def _targets(task: Task, parts: list[UnitAnswer]) -> tuple[TargetFigures, ...]:
     """Return a task's targets against its lead units' actuals, each rolled up."""
     if not task.targets:
         return ()
-    found = []
-    for n, target in enumerate(with_clauses(task.text, task.targets), start=1):
-        actuals = tuple((p.unit, answer_actual(p.answer, n, len(task.targets))) for p in parts)
-        status = roll_up([actual_status(target, actual) for _unit, actual in actuals])
-        found.append(TargetFigures(task, n, target, status, actuals))
-    return tuple(found)
+    targets = with_clauses(task.text, task.targets)
+    statuses = standings(task.targets, [p.answer for p in parts])
+    return tuple(
+        TargetFigures(
+            task,
+            n,
+            target,
+            status,
+            tuple((p.unit, answer_actual(p.answer, n, len(targets))) for p in parts),
+        )
+        for n, (target, status) in enumerate(zip(targets, statuses, strict=True), start=1)
+    )
 
 
 def _sections(

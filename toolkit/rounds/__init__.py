@@ -18,6 +18,7 @@ from toolkit.rounds.state import (
     UnitState,
     collector_paused,
 )
+from toolkit.tasktable.targets import TARGET_STATUSES, standings
 
 
 def is_late(arrived_at: str | None, evidence: str | None, rnd: Round) -> bool:
@@ -204,6 +205,12 @@ def format_status(state: RoundState) -> str:
     behind = sum(1 for r in state.answers.values() if state.behind_schedule(r.answer))
     if behind:
         lines.append(f"  自报{state.named(ON_TRACK)}但进度低于序时进度的（欠进度）：{behind} 项")
+    targets = _target_counts(state)
+    if targets:
+        lines.append(
+            f"  量化指标 {sum(targets.values())} 项："
+            + "，".join(f"{name} {n}" for name, n in targets.items())
+        )
     if missing:
         lines.append("  未报：" + "、".join(missing))
     if late:
@@ -221,3 +228,19 @@ def format_status(state: RoundState) -> str:
         if u.correction_rejected:
             lines.append(f"  已报，更正件被退回：{u.unit} — {'；'.join(u.reasons)[:200]}")
     return "\n".join(lines)
+
+
+def _target_counts(state: RoundState) -> dict[str, int]:
+    """Count the round's quantified targets by where their tasks stand against them (a target
+    once, as the least advanced of its lead units); empty when no task has any."""
+    counts = dict.fromkeys(TARGET_STATUSES, 0)
+    found = False
+    for task in state.tasks:
+        if not task.targets:
+            continue
+        found = True
+        answers = [state.answers.get((unit, task.id)) for unit in state.lead_units(task.id)]
+        plain = [record.answer if record is not None else None for record in answers]
+        for standing in standings(task.targets, plain):
+            counts[standing] += 1
+    return counts if found else {}

@@ -9,7 +9,8 @@ written in Chinese numerals — in a work report those are set phrases (两个�
 四大集团, 十大工程), not targets. ``docs/ARCHITECTURE.md`` has the reasons.
 
 ``completion`` compares a reported 实际完成值 with its target; ``actual_status`` says where a
-lead unit stands against one, ``roll_up`` where a task stands over all its lead units.
+lead unit stands against one, ``roll_up`` where a task stands over all its lead units, and
+``standings`` both for each target of a task.
 """
 
 from __future__ import annotations
@@ -233,3 +234,13 @@ def roll_up(statuses: list[str]) -> str:
     if not statuses:
         return NOT_REPORTED
     return max(statuses, key=TARGET_STATUSES.index)
+
+
+def standings(task_targets: tuple[Target, ...], answers: list[Answer | None]) -> list[str]:
+    """Return where a task stands against each of its targets, over its lead units'
+    ``answers`` (None: a lead unit without a current answer)."""
+    count = len(task_targets)
+    return [
+        roll_up([actual_status(target, answer_actual(a, n, count)) for a in answers])
+        for n, target in enumerate(task_targets, start=1)
+    ]
