@@ -119,7 +119,7 @@ def _answer(
     return answer
 
 
-def _actuals(
+def actuals_for(
     rng: random.Random, targets: tuple[Target, ...], status: str, progress: int
 ) -> tuple[Actual, ...]:
     """What a unit reports against its targets: a done task reaches them, a task on track
@@ -235,7 +235,7 @@ def _with_actuals(rng: random.Random, answer: Answer, targets: tuple[Target, ...
     """Return the answer with actuals for its task's targets (kept from last round as is)."""
     if not targets or len(answer.actuals) == len(targets):
         return answer
-    return replace(answer, actuals=_actuals(rng, targets, answer.status, answer.progress or 0))
+    return replace(answer, actuals=actuals_for(rng, targets, answer.status, answer.progress or 0))
 
 
 def _claim_done_short(
@@ -253,7 +253,7 @@ def _claim_done_short(
             continue
         first = mine[0]
         short = Actual(_rounded(first, 0.8), "本单位统计，待统计部门核定")
-        actuals = (short, *_actuals(rng, mine[1:], "已完成", 100))
+        actuals = (short, *actuals_for(rng, mine[1:], "已完成", 100))
         answers[i] = replace(answer, status="已完成", progress=100, problems="", actuals=actuals)
         sim.short_done.append((unit, answer.task_id))
         return answers
