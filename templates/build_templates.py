@@ -2,9 +2,14 @@
 
 Run ``python templates/build_templates.py`` after changing this script; the generated .docx
 files are committed, and an office edits its own copies in Word (``duban init`` copies them,
-``templates = "templates"`` in config.toml points at them). The templates hold jinja2 tags that
-docxtpl fills in (``{{ … }}``, paragraph loops ``{%p for … %}``, table row loops
-``{%tr for … %}``); each tag sits in a run of its own so Word never splits it.
+``templates = "templates"`` in config.toml points at them). Every sentence of the reports is
+here, as the clerk will see it in Word: a paragraph of text with jinja2 placeholders that
+docxtpl fills in (``{{ round.name }}``, the filters of ``toolkit.templating``), ``{% if %}`` for
+words that appear only sometimes, paragraph tags ``{%p if … %}`` / ``{%p for … %}`` for optional
+or repeated paragraphs, ``{%tr for … %}`` for table rows. What each name holds is in the
+contexts (``toolkit.reports.context``, ``round.py``, ``year.py``) and the README's "报告的文字".
+Each paragraph is written in one run so Word never splits a tag of the bundled templates
+(docxtpl joins the runs of a tag an office typed).
 
 The style follows the Chinese official-document format (GB/T 9704-2012): A4; margins 37 mm
 top, 28 mm left, text block 156 × 225 mm; title 方正小标宋简体 二号 (22 pt), body 仿宋_GB2312
@@ -349,11 +354,18 @@ def para(doc_or_cell, text: str, style: str = "Normal"):
     return p
 
 
+def paras(doc, items: list[str | tuple[str, str]]) -> None:
+    """Add paragraphs: each a text in the body style, or (text, style)."""
+    for item in items:
+        text, style = (item, "Normal") if isinstance(item, str) else item
+        para(doc, text, style)
+
+
 def loop_table(doc, columns: list[tuple[str, float, list[str], str]], loop: str):
     """Add a table: a header row, then a row repeated by ``{%tr for … %}``.
 
     ``columns`` are (header, width in mm, cell paragraphs, paragraph style); a cell's list of
-    paragraphs may itself hold ``{%p for … %}`` tags around a line.
+    paragraphs may itself hold ``{%p … %}`` tags around lines.
     """
     table = doc.add_table(rows=4, cols=len(columns))
     table.style = doc.styles["Table Grid"]
@@ -407,11 +419,6 @@ def _cant_split(row) -> None:
     trpr.append(OxmlElement("w:cantSplit"))
 
 
-def lines(var: str, loop_var: str = "line") -> list[str]:
-    """Return a cell's paragraphs that show each line of the list ``var``."""
-    return [f"{{%p for {loop_var} in {var} %}}", f"{{{{ {loop_var} }}}}", "{%p endfor %}"]
-
-
 def new_document():
     """Return an empty document with the official styles, page set-up and fonts."""
     doc = Document()
@@ -425,94 +432,294 @@ def new_document():
     return doc
 
 
-def heading_block(doc, *parts: str) -> None:
-    """Add the title paragraphs (each a line of the title) and the subtitle."""
-    for part in parts[:-1]:
-        para(doc, part, S_TITLE)
-    para(doc, parts[-1], S_SUBTITLE)
-    para(doc, "", "Normal")
-
-
-def each_paragraph(doc, var: str, style: str = "Normal") -> None:
-    """Add paragraphs showing each string of the list ``var`` as a paragraph."""
-    para(doc, f"{{%p for text in {var} %}}", style)
-    para(doc, "{{ text }}", style)
-    para(doc, "{%p endfor %}", style)
-
-
 def signature(doc) -> None:
     """Add the issuing office and the date, right-aligned below a blank line."""
     para(doc, "", "Normal")
-    para(doc, "{{ office }}", S_SIGNATURE)
-    para(doc, "{{ date }}", S_SIGNATURE)
+    para(doc, "{{ office.name }}", S_SIGNATURE)
+    para(doc, "{{ today|cn_date }}", S_SIGNATURE)
 
 
-# -- the templates ----------------------------------------------------------------------------
+# -- the words --------------------------------------------------------------------------------
+#
+# Each paragraph below is one paragraph of a template, as the clerk sees it in Word. Pieces
+# that several paragraphs share are built by the functions just below, so the bundled
+# templates word a figure the same way everywhere; in the .docx each is plain text.
 
-LAGGING_COLUMNS = [
-    ("序号", 10, ["{{ t.id }}"], S_TABLE_CENTER),
-    ("具体目标任务", 40, ["{{ t.text }}"], S_TABLE),
-    ("汇总状态", 17, lines("t.status_lines"), S_TABLE_CENTER),
-    ("牵头单位及报送情况", 40, lines("t.units"), S_TABLE),
-    ("分管\n领导", 14, lines("t.leader_lines"), S_TABLE_CENTER),
-    ("存在问题", 35, lines("t.problems"), S_TABLE),
+# The first paragraph of every template: a jinja comment ({#p … #}), so never in a report. It
+# may hold no brace, no hash sign and no "{%" (docxtpl would read a tag into it).
+GUIDE = (
+    "{#p 【模板说明，本段不会出现在报告中】可以直接修改、增加或删除文字，保存后，下次生成的报告即用"
+    "新的文字。双花括号括起来的是报告填入的数字和名称，例如 round.name 是轮次名称，tasks.total "
+    "是任务总数；带百分号的标记是条件和循环：if 与 endif 之间的内容只在条件成立时出现，for 与 "
+    "endfor 之间的内容逐项重复。标记要成对保留或成对删除。各项名称的含义见 README 的“报告的文字”一节。 #}"
+)
+
+
+def status_shares(t: str) -> str:
+    """``已完成30项，占25.4%；…；8项未报送，占6.8%`` for the tally ``t``."""
+    return (
+        f"{{% for s in {t}.statuses %}}{{{{ s.name }}}}{{{{ s.count }}}}项，"
+        f"占{{{{ s.count|percent_of({t}.total) }}}}{{% if not loop.last %}}；{{% endif %}}"
+        f"{{% endfor %}}{{% if {t}.unreported %}}；{{{{ {t}.unreported }}}}项未报送，"
+        f"占{{{{ {t}.unreported|percent_of({t}.total) }}}}{{% endif %}}"
+    )
+
+
+def status_list(t: str) -> str:
+    """``已完成24项；序时推进50项；…；15项未报送`` for the tally ``t`` (no shares)."""
+    return (
+        f"{{% for s in {t}.statuses %}}{{{{ s.name }}}}{{{{ s.count }}}}项"
+        f"{{% if not loop.last %}}；{{% endif %}}{{% endfor %}}"
+        f"{{% if {t}.unreported %}}；{{{{ {t}.unreported }}}}项未报送{{% endif %}}"
+    )
+
+
+def brief_counts(t: str) -> str:
+    """``共11项，其中已完成3项、序时推进5项、滞后2项；完成率27.3%；欠进度2项`` (zeros left
+    out but the first status)."""
+    return (
+        f"共{{{{ {t}.total }}}}项，其中{{% for s in {t}.statuses if s.count or s.first %}}"
+        f"{{{{ s.name }}}}{{{{ s.count }}}}项{{% if not loop.last %}}、{{% endif %}}{{% endfor %}}"
+        f"{{% if {t}.unreported %}}、未报送{{{{ {t}.unreported }}}}项{{% endif %}}"
+        f"；完成率{{{{ {t}.done|percent_of({t}.total) }}}}"
+        f"{{% if {t}.behind %}}；欠进度{{{{ {t}.behind }}}}项{{% endif %}}"
+    )
+
+
+def behind_sentence(t: str) -> str:
+    """The sentence on 欠进度: claims of 序时推进 below the expected progress."""
+    return (
+        f"{{% if {t}.behind %}}其中{{{{ {t}.behind }}}}项任务有牵头单位自报"
+        "{{ status.on_track|quote_or }}但完成进度低于序时进度（{{ round.expected|percent }}），"
+        "列为“欠进度”。{% else %}自报{{ status.on_track|quote_or }}的，完成进度均不低于序时进度"
+        "（{{ round.expected|percent }}）。{% endif %}"
+    )
+
+
+def targets_paragraph(whose: str) -> list[str]:
+    """The paragraph on the quantified targets (where there are any): how many reached and not
+    yet, and the first five clauses not reached with each lead unit's actual short of them."""
+    return [
+        "{%p if targets.total %}",
+        f"{whose}有量化指标{{{{ targets.total }}}}项。按各牵头单位填报的实际完成值，截至本轮"
+        "已达到目标的{{ targets.reached }}项，尚未达到的{{ targets.short }}项"
+        "{% if targets.not_filled %}，已报送但未填写实际完成值的{{ targets.not_filled }}项{% endif %}"
+        "{% if targets.unreported %}，有牵头单位未报送的{{ targets.unreported }}项{% endif %}。"
+        "{% if targets.short_rows %}尚未达到的：{% for t in targets.short_rows[:5] %}"
+        "序号{{ t.id }}“{{ t.text|short(30) }}”（{% for x in t.targets %}"
+        "目标{{ x.text }}{% if x.stretch %}（力争）{% endif %}，"
+        "{% for a in x.actuals[:3] %}{% if x.several %}{{ a.unit }}{% endif %}"
+        "实际{{ a.value }}{{ x.measure }}{% if not loop.last %}、{% endif %}{% endfor %}"
+        "{% if x.actuals|length > 3 %}等{{ x.actuals|length }}个单位{% endif %}"
+        "{% if not loop.last %}；{% endif %}{% endfor %}）{% if not loop.last %}；{% endif %}"
+        "{% endfor %}{% if targets.short_rows|length > 5 %}等，详见汇总表“指标完成”表{% endif %}。"
+        "{% endif %}",
+        "{%p endif %}",
+    ]
+
+
+def leader_name(var: str = "leader") -> str:
+    """``陈斌副区长``, or ``王明元同志`` for a leader without a post."""
+    return f'{{{{ {var}.name }}}}{{{{ {var}.title or "同志" }}}}'
+
+
+def sections(doc) -> None:
+    """Add the by-section loop: a level-two heading, its counts, then its parts' counts."""
+    paras(
+        doc,
+        [
+            "{%p for s in sections %}",
+            ("（{{ s.number|cn_number }}）{{ s.name }}", "Heading 2"),
+            f"{brief_counts('s.tasks')}。",
+            "{%p for p in s.parts %}",
+            f"{{{{ p.number }}}}.{{{{ p.name }}}}：{brief_counts('p.tasks')}。",
+            "{%p endfor %}",
+            "{%p endfor %}",
+        ],
+    )
+
+
+# The cells of the task tables: each a list of the cell's paragraphs.
+ID_CELL = ["{{ t.id }}"]
+TEXT_CELL = ["{{ t.text }}"]
+STATUS_CELL = [
+    "{{ t.status }}",
+    "{%p if t.progress is not none %}",
+    "进度{{ t.progress|num }}%",
+    "{%p endif %}",
+    "{%p if t.behind %}",
+    "（欠进度）",
+    "{%p endif %}",
+]
+CHANGE_LINES = [
+    "{%p if t.change.before is none %}",
+    "上轮无报送",
+    "{%p elif t.change.after is none %}",
+    "本轮未报送",
+    "{%p else %}",
+    "较上轮：",
+    "{%p if t.change.before != t.change.after %}",
+    "{{ t.change.before }}→{{ t.change.after }}",
+    "{%p else %}",
+    "状态持平",
+    "{%p endif %}",
+    "{%p if t.change.delta %}",
+    "进度{{ t.change.delta|signed }}",
+    "{%p elif t.change.delta is not none %}",
+    "进度持平",
+    "{%p endif %}",
+    "{%p endif %}",
+]
+UNITS_CELL = [
+    "{%p for u in t.units %}",
+    "{{ u.name }}：{% if u.status is not none %}{{ u.status }}"
+    "{% if u.progress is not none %} {{ u.progress }}%{% endif %}"
+    '{% elif u.state == "rejected" %}被退回，未采用{% else %}未报送{% endif %}'
+    "{% if u.behind %}（欠进度）{% endif %}",
+    "{%p else %}",
+    "（未下发）",
+    "{%p endfor %}",
+]
+LEADERS_CELL = ["{%p for name in t.leaders %}", "{{ name }}", "{%p else %}", "—", "{%p endfor %}"]
+PROBLEMS_CELL = [
+    "{%p for p in t.problems %}",
+    "{{ p.unit }}：{{ p.text }}",
+    "{%p else %}",
+    "—",
+    "{%p endfor %}",
 ]
 
 
-def section_paragraphs(doc) -> None:
-    """Add the by-section loop: a level-two heading, its counts, then its parts' counts."""
-    para(doc, "{%p for s in sections %}")
-    para(doc, "{{ s.heading }}", "Heading 2")
-    para(doc, "{{ s.text }}")
-    para(doc, "{%p for part in s.parts %}")
-    para(doc, "{{ part }}")
-    para(doc, "{%p endfor %}")
-    para(doc, "{%p endfor %}")
-
-
-def targets_paragraph(doc) -> None:
-    """Add the paragraph on quantified targets reached and not reached, where there are any."""
-    para(doc, "{%p if targets_text %}")
-    para(doc, "{{ targets_text }}")
-    para(doc, "{%p endif %}")
+# -- the templates ----------------------------------------------------------------------------
 
 
 def build_summary() -> object:
     """Return the round summary template (summary.docx)."""
     doc = new_document()
-    heading_block(doc, "{{ title_office }}", "{{ title_subject }}", "{{ subtitle }}")
-    para(doc, "{{ intro }}")
-    para(doc, "一、总体情况", "Heading 1")
-    each_paragraph(doc, "overall")
-    targets_paragraph(doc)
-    para(doc, "二、各部分推进情况", "Heading 1")
-    section_paragraphs(doc)
-    para(doc, "三、滞后和欠进度任务", "Heading 1")
-    each_paragraph(doc, "lagging_text")
-    para(doc, "{%p if lagging %}")
-    para(doc, "{{ lagging_caption }}", S_CAPTION)
-    loop_table(doc, LAGGING_COLUMNS, "{%tr for t in lagging %}")
-    para(doc, "{{ lagging_note }}", S_NOTE)
-    para(doc, "{%p endif %}")
-    para(doc, "四、报送情况", "Heading 1")
-    each_paragraph(doc, "units_text")
-    para(doc, "{%p if compared %}")
-    para(doc, "五、与上轮相比", "Heading 1")
-    each_paragraph(doc, "change_text")
-    para(doc, "{%p if fallen %}")
-    para(doc, "{{ fallen_caption }}", S_CAPTION)
+    paras(
+        doc,
+        [
+            (GUIDE, S_NOTE),
+            ("{{ office.name }}", S_TITLE),
+            ("{{ round.name }}目标任务推进情况报告", S_TITLE),
+            ("（报送截止日期：{{ round.due|cn_date }}）", S_SUBTITLE),
+            "",
+            "按照目标任务督查工作安排，{{ office.short_name }}组织各牵头责任单位于"
+            "{{ round.due|cn_date }}前报送目标任务推进情况（{{ round.name }}），"
+            "并对报送材料逐项核对、汇总。现将有关情况报告如下：",
+            ("一、总体情况", "Heading 1"),
+            "本轮共向{{ units.total }}个牵头单位下发填报表，报送截止日期为{{ round.due|cn_date }}。"
+            "已报送并通过核对的{{ units.returned|length }}个，"
+            "报送率{{ units.returned|length|percent_of(units.total) }}；"
+            "未报送{{ units.missing|length }}个；被退回{{ units.rejected|length }}个。"
+            "{% if units.late %}报送的单位中，{{ units.late|length }}个在截止日期后报送。{% endif %}",
+            "序时进度（截至报送截止日{{ round.basis }}进度）为{{ round.expected|percent }}。",
+            f"本轮{{{{ tasks.total }}}}项任务中，{status_shares('tasks')}。{behind_sentence('tasks')}",
+            "以上按任务统计，每项任务计一次；一项任务有多个牵头单位的，取其中最落后的状态，"
+            "有牵头单位未报送（含被退回）的计为“未报送”（与汇总表“任务数”一致）。"
+            "按填报条数统计（每项任务的每个牵头单位各计一条），共{{ answers.total }}条："
+            "{% for s in answers.statuses %}{{ s.name }}{{ s.count }}条"
+            "{% if not loop.last %}、{% endif %}{% endfor %}"
+            "{% if answers.unreported %}、未报送{{ answers.unreported }}条{% endif %}"
+            "；其中欠进度{{ answers.behind }}条。",
+            *targets_paragraph("本轮任务中"),
+            ("二、各部分推进情况", "Heading 1"),
+        ],
+    )
+    sections(doc)
+    paras(
+        doc,
+        [
+            ("三、滞后和欠进度任务", "Heading 1"),
+            "{%p if lagging_rows %}",
+            "本轮汇总状态为{{ status.lagging|quote_or }}的任务{{ lagging|length }}项，"
+            "存在“欠进度”情况的任务{{ behind|length }}项"
+            "{% if overlap %}（两者重叠{{ overlap|length }}项）{% endif %}"
+            "，共{{ lagging_rows|length }}项，详见表1。",
+            "{%p else %}",
+            "本轮没有汇总状态为{{ status.lagging|quote_or }}或“欠进度”的任务。",
+            "{%p endif %}",
+            "{%p if not_started %}",
+            "汇总状态为{{ status.not_started|quote_or }}的任务{{ not_started|length }}项："
+            "序号{{ not_started|id_list }}。",
+            "{%p endif %}",
+            "{%p if unreported %}",
+            "有牵头单位未报送（含被退回）的任务{{ unreported|length }}项，汇总状态计为“未报送”："
+            "序号{{ unreported|id_list }}。",
+            "{%p endif %}",
+            "{%p if lagging_rows %}",
+            ("表1　滞后和欠进度任务", S_CAPTION),
+        ],
+    )
     loop_table(
         doc,
         [
-            ("序号", 10, ["{{ t.id }}"], S_TABLE_CENTER),
-            ("具体目标任务", 56, ["{{ t.text }}"], S_TABLE),
-            ("变化情况", 40, lines("t.change_lines"), S_TABLE),
-            ("牵头单位及报送情况", 50, lines("t.units"), S_TABLE),
+            ("序号", 10, ID_CELL, S_TABLE_CENTER),
+            ("具体目标任务", 40, TEXT_CELL, S_TABLE),
+            ("汇总状态", 17, STATUS_CELL, S_TABLE_CENTER),
+            ("牵头单位及报送情况", 40, UNITS_CELL, S_TABLE),
+            ("{{ leader_header }}", 14, LEADERS_CELL, S_TABLE_CENTER),
+            ("存在问题", 35, PROBLEMS_CELL, S_TABLE),
         ],
-        "{%tr for t in fallen %}",
+        "{%tr for t in lagging_rows %}",
     )
-    para(doc, "{%p endif %}")
-    para(doc, "{%p endif %}")
+    paras(
+        doc,
+        [
+            (
+                "注：汇总状态取各牵头单位中最落后的状态，有牵头单位未报送的为“未报送”；"
+                "“欠进度”指自报{{ status.on_track|quote_or }}但完成进度低于序时进度"
+                "（{{ round.expected|percent }}）；存在问题为各牵头单位填报的原文。",
+                S_NOTE,
+            ),
+            "{%p endif %}",
+            ("四、报送情况", "Heading 1"),
+            "{%p if units.missing %}",
+            "未报送的单位{{ units.missing|length }}个：{{ units.missing|cn_list }}。",
+            "{%p else %}",
+            "各牵头单位均已报送。",
+            "{%p endif %}",
+            "{%p if units.rejected %}",
+            "被退回的单位{{ units.rejected|length }}个，须按退回原因修改后重新报送，"
+            "其报送内容未计入本报告：",
+            "{%p for u in units.rejected %}",
+            '{{ u.name }}：{% if u.reasons %}{{ u.reasons|cn_list("；")|short(150) }}'
+            "{% else %}文件未通过核对{% endif %}",
+            "{%p endfor %}",
+            "{%p endif %}",
+            "{%p if units.late %}",
+            "在截止日期后报送的单位{{ units.late|length }}个：{{ units.late|cn_list }}。",
+            "{%p endif %}",
+            "{%p if previous %}",
+            ("五、与上轮相比", "Heading 1"),
+            "与{{ previous.name }}相比，两轮均有报送的{{ change.both }}项任务中，"
+            "汇总状态上升的{{ change.up }}项，下降的{{ change.down }}项，持平的{{ change.level }}项。"
+            "{% if change.new %}上轮无报送、本轮报送的{{ change.new }}项。{% endif %}"
+            "{% if change.gone %}上轮报送、本轮未报送的{{ change.gone }}项。{% endif %}",
+            "{{ status.done|quote_or }}的任务由{{ previous.name }}的{{ change.done_before }}项"
+            "变为本轮的{{ tasks.done }}项。",
+            "{%p if change.progressed %}",
+            "两轮均填报进度的{{ change.progressed }}项任务，平均进度"
+            "{% if change.mean > 0 %}提高{{ change.mean|num }}个百分点"
+            "{% elif change.mean < 0 %}下降{{ change.mean|abs|num }}个百分点{% else %}持平{% endif %}"
+            "；其中进度提高的{{ change.rise }}项，回落的{{ change.fall }}项。",
+            "{%p endif %}",
+            "{%p if fallen_rows %}",
+            "状态下降或进度回落的任务{{ fallen_rows|length }}项，详见表2。",
+            ("表2　较上轮状态下降或进度回落的任务", S_CAPTION),
+        ],
+    )
+    loop_table(
+        doc,
+        [
+            ("序号", 10, ID_CELL, S_TABLE_CENTER),
+            ("具体目标任务", 56, TEXT_CELL, S_TABLE),
+            ("变化情况", 40, CHANGE_LINES, S_TABLE),
+            ("牵头单位及报送情况", 50, UNITS_CELL, S_TABLE),
+        ],
+        "{%tr for t in fallen_rows %}",
+    )
+    paras(doc, ["{%p endif %}", "{%p endif %}"])
     signature(doc)
     return doc
 
@@ -520,26 +727,69 @@ def build_summary() -> object:
 def build_brief() -> object:
     """Return the leader's brief template (brief.docx)."""
     doc = new_document()
-    heading_block(doc, "{{ title }}", "{{ subtitle }}")
-    para(doc, "一、总体情况", "Heading 1")
-    each_paragraph(doc, "overall")
-    targets_paragraph(doc)
-    para(doc, "二、需要关注的任务", "Heading 1")
-    each_paragraph(doc, "attention")
-    para(doc, "三、分管任务明细", "Heading 1")
-    para(doc, "{{ table_caption }}", S_CAPTION)
+    paras(
+        doc,
+        [
+            (GUIDE, S_NOTE),
+            (f"{leader_name()}分管任务推进情况", S_TITLE),
+            ("（{{ round.name }}　{{ office.name }}）", S_SUBTITLE),
+            "",
+            ("一、总体情况", "Heading 1"),
+            f"{leader_name()}分管的{{{{ tasks.total }}}}项任务中，{status_shares('tasks')}。"
+            f"{behind_sentence('tasks')}",
+            "{%p if previous %}",
+            "与上轮相比，状态上升或进度提高的{{ change.better }}项，"
+            "状态下降或进度回落的{{ change.worse }}项。",
+            "{%p endif %}",
+            *targets_paragraph(f"{leader_name()}分管的任务中"),
+            ("二、需要关注的任务", "Heading 1"),
+            "{%p if lagging %}",
+            "汇总状态为{{ status.lagging|quote_or }}的{{ lagging|length }}项：序号{{ lagging|id_list }}。",
+            "{%p endif %}",
+            "{%p if behind %}",
+            "存在“欠进度”的{{ behind|length }}项：序号{{ behind|id_list }}。",
+            "{%p endif %}",
+            "{%p if not_started %}",
+            "汇总状态为{{ status.not_started|quote_or }}的{{ not_started|length }}项："
+            "序号{{ not_started|id_list }}。",
+            "{%p endif %}",
+            "{%p if unreported %}",
+            "有牵头单位未报送的{{ unreported|length }}项：序号{{ unreported|id_list }}。",
+            "{%p endif %}",
+            "{%p if fallen %}",
+            "较上轮状态下降或进度回落的{{ fallen|length }}项：序号{{ fallen|id_list }}。",
+            "{%p endif %}",
+            "{%p if not (lagging or behind or not_started or unreported or fallen) %}",
+            "没有汇总状态为{{ status.lagging|quote_or }}、{{ status.not_started|quote_or }}"
+            "或“未报送”以及“欠进度”的任务。",
+            "{%p endif %}",
+            ("三、分管任务明细", "Heading 1"),
+            (f"表　{leader_name()}分管任务推进情况明细", S_CAPTION),
+        ],
+    )
     loop_table(
         doc,
         [
-            ("序号", 10, ["{{ t.id }}"], S_TABLE_CENTER),
-            ("具体目标任务", 46, ["{{ t.text }}"], S_TABLE),
-            ("汇总状态", 24, lines("t.status_lines"), S_TABLE_CENTER),
-            ("牵头单位及报送情况", 42, lines("t.units"), S_TABLE),
-            ("存在问题", 34, lines("t.problems"), S_TABLE),
+            ("序号", 10, ID_CELL, S_TABLE_CENTER),
+            ("具体目标任务", 46, TEXT_CELL, S_TABLE),
+            (
+                "汇总状态",
+                24,
+                [*STATUS_CELL, "{%p if t.change %}", *CHANGE_LINES, "{%p endif %}"],
+                S_TABLE_CENTER,
+            ),
+            ("牵头单位及报送情况", 42, UNITS_CELL, S_TABLE),
+            ("存在问题", 34, PROBLEMS_CELL, S_TABLE),
         ],
-        "{%tr for t in tasks %}",
+        "{%tr for t in rows %}",
     )
-    para(doc, "{{ table_note }}", S_NOTE)
+    para(
+        doc,
+        "注：汇总状态取各牵头单位中最落后的状态，有牵头单位未报送的为“未报送”，"
+        "平均进度为已报送单位的平均值；“欠进度”指自报{{ status.on_track|quote_or }}"
+        "但完成进度低于序时进度（{{ round.expected|percent }}）。",
+        S_NOTE,
+    )
     signature(doc)
     return doc
 
@@ -547,36 +797,107 @@ def build_brief() -> object:
 def build_year_end() -> object:
     """Return the year-end summary template (year_end.docx)."""
     doc = new_document()
-    heading_block(doc, "{{ title_office }}", "{{ title_subject }}", "{{ subtitle }}")
-    para(doc, "{{ intro }}")
-    para(doc, "一、总体情况", "Heading 1")
-    each_paragraph(doc, "overall")
-    para(doc, "二、各轮报送情况", "Heading 1")
-    each_paragraph(doc, "rounds_text")
-    para(doc, "三、各部分完成情况", "Heading 1")
-    section_paragraphs(doc)
-    para(doc, "四、分管领导任务完成情况", "Heading 1")
-    each_paragraph(doc, "leaders_text")
-    para(doc, "五、未完成的任务", "Heading 1")
-    each_paragraph(doc, "unfinished_text")
-    para(doc, "{%p if unfinished %}")
-    para(doc, "{{ unfinished_caption }}", S_CAPTION)
+    paras(
+        doc,
+        [
+            (GUIDE, S_NOTE),
+            ("{{ office.name }}", S_TITLE),
+            ("{{ office.year }}年度目标任务完成情况总结", S_TITLE),
+            (
+                "{% if rounds|length > 1 %}（{{ first_round.name }}至{{ last_round.name }}，"
+                "共{{ rounds|length }}轮报送）{% else %}（{{ first_round.name }}）{% endif %}",
+                S_SUBTITLE,
+            ),
+            "",
+            "{{ office.year }}年，{{ office.short_name }}按照目标任务督查工作安排，组织各牵头责任单位"
+            "分{{ rounds|length }}轮报送了{{ tasks.total }}项目标任务的推进情况。"
+            "现将全年完成情况总结如下：",
+            ("一、总体情况", "Heading 1"),
+            f"全年{{{{ tasks.total }}}}项任务中，{status_shares('tasks')}。",
+            "以上按任务统计，每项任务计一次，取{{ last_round.name }}的汇总状态（各牵头单位中最落后的状态）；"
+            "{% if fallback %}{{ last_round.name }}有牵头单位未报送的{{ fallback|length }}项任务，"
+            "取此前最近一次各牵头单位均有报送的轮次。"
+            "{% else %}各项任务的各牵头单位在{{ last_round.name }}均有报送。{% endif %}"
+            "{% if never %}没有一轮各牵头单位均有报送的任务{{ never|length }}项："
+            "序号{{ never|id_list }}。{% endif %}",
+            ("二、各轮报送情况", "Heading 1"),
+            "{%p for r in rounds %}",
+            "{{ r.name }}（截止{{ r.due|cn_date }}，序时进度{{ r.expected|percent }}）："
+            "下发{{ r.units.total }}个单位，"
+            "报送率{{ r.units.returned|length|percent_of(r.units.total) }}；"
+            f"{{{{ r.tasks.total }}}}项任务中，{status_list('r.tasks')}。",
+            "{%p endfor %}",
+            ("三、各部分完成情况", "Heading 1"),
+        ],
+    )
+    sections(doc)
+    paras(
+        doc,
+        [
+            ("四、分管领导任务完成情况", "Heading 1"),
+            "{%p for ld in leaders %}",
+            f"{leader_name('ld')}分管{{{{ ld.tasks.total }}}}项，已完成{{{{ ld.tasks.done }}}}项，"
+            "完成率{{ ld.tasks.done|percent_of(ld.tasks.total) }}。",
+            "{%p else %}",
+            "各项任务均未列分管领导。",
+            "{%p endfor %}",
+            ("五、未完成的任务", "Heading 1"),
+            "{%p if unfinished_rows %}",
+            "截至{{ last_round.name }}，未完成的任务{{ unfinished_rows|length }}项，详见下表。",
+            ("表　未完成的任务", S_CAPTION),
+        ],
+    )
     loop_table(
         doc,
         [
-            ("序号", 10, ["{{ t.id }}"], S_TABLE_CENTER),
-            ("具体目标任务", 44, ["{{ t.text }}"], S_TABLE),
-            ("最终状态", 18, lines("t.status_lines"), S_TABLE_CENTER),
+            ("序号", 10, ID_CELL, S_TABLE_CENTER),
+            ("具体目标任务", 44, TEXT_CELL, S_TABLE),
+            (
+                "最终状态",
+                18,
+                [
+                    "{{ t.status }}",
+                    "{%p if t.progress is not none %}",
+                    "进度{{ t.progress|num }}%",
+                    "{%p endif %}",
+                    "{%p if t.final_round %}",
+                    "（{{ t.final_round.name }}）",
+                    "{%p endif %}",
+                ],
+                S_TABLE_CENTER,
+            ),
             ("牵头单位", 31, ["{{ t.lead }}"], S_TABLE),
-            ("分管\n领导", 14, lines("t.leader_lines"), S_TABLE_CENTER),
-            ("存在问题", 39, lines("t.problems"), S_TABLE),
+            ("{{ leader_header }}", 14, LEADERS_CELL, S_TABLE_CENTER),
+            ("存在问题", 39, PROBLEMS_CELL, S_TABLE),
         ],
-        "{%tr for t in unfinished %}",
+        "{%tr for t in unfinished_rows %}",
     )
-    para(doc, "{{ unfinished_note }}", S_NOTE)
-    para(doc, "{%p endif %}")
-    para(doc, "六、各单位报送情况", "Heading 1")
-    each_paragraph(doc, "returns_text")
+    paras(
+        doc,
+        [
+            (
+                "注：最终状态取最后一轮的汇总状态，该轮有牵头单位未报送的取此前最近一次"
+                "各牵头单位均有报送的轮次（括号内注明）；存在问题为该轮各牵头单位填报的原文。",
+                S_NOTE,
+            ),
+            "{%p else %}",
+            "全部任务均已完成。",
+            "{%p endif %}",
+            ("六、各单位报送情况", "Heading 1"),
+            "全年{{ returns.units }}个牵头单位中，每轮均按时报送的{{ returns.on_time }}个。",
+        ],
+    )
+    for key, label in (("missing", "未报送"), ("rejected", "被退回"), ("late", "逾期报送")):
+        paras(
+            doc,
+            [
+                f"{{%p if returns.{key} %}}",
+                f"有{label}记录的单位{{{{ returns.{key}|length }}}}个："
+                f"{{% for u in returns.{key} %}}{{{{ u.name }}}}（{{{{ u.rounds|cn_list }}}}）"
+                "{% if not loop.last %}、{% endif %}{% endfor %}。",
+                "{%p endif %}",
+            ],
+        )
     signature(doc)
     return doc
 

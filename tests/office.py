@@ -123,6 +123,52 @@ def make_office(template: Path, folder: Path) -> Office:
     return Office(config, out, inbox, dispatches)
 
 
+def settle(
+    config: Config,
+    missing: tuple[str, ...] = (),
+    rejected: dict[str, list[str]] | None = None,
+    corrected: dict[str, list[str]] | None = None,
+) -> Config:
+    """Record round 2020-10 as collected, in the ledger as the collector records it: every
+    dispatched unit accepted on 10-20 but the ``missing``, the ``rejected`` (on 10-19, with
+    those reasons) and the ``corrected`` (accepted, then a correction rejected on 10-21). Each
+    return also carries a warning, which is never a reason to reject."""
+    rejected, corrected = rejected or {}, corrected or {}
+
+    def record(
+        db: sqlite3.Connection, unit: str, verdict: str, reasons=(), at="2020-10-20T09:30:00"
+    ):
+        problems = [{"message": r, "severity": "error"} for r in reasons]
+        problems.append({"message": "“填报日期”未填写。", "severity": "warning"})
+        db.execute(
+            "INSERT INTO returns (round, sha256, source, unit, verified, verdict, reasons,"
+            " received_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?)",
+            (
+                ROUND,
+                hashlib.sha256(f"{unit}{at}{verdict}".encode()).hexdigest(),
+                f"/in/{unit}-{at}.xlsx",
+                unit,
+                verdict,
+                json.dumps(problems, ensure_ascii=False),
+                at,
+            ),
+        )
+
+    with Ledger(ledger_path(config.output_dir)) as ledger:
+        with ledger.transaction() as db:
+            for d in ledger.dispatches(ROUND):
+                if d.unit in missing:
+                    continue
+                if d.unit in rejected:
+                    record(db, d.unit, "rejected", rejected[d.unit], "2020-10-19T10:00:00")
+                    continue
+                record(db, d.unit, "accepted")
+                if d.unit in corrected:
+                    record(db, d.unit, "rejected", corrected[d.unit], "2020-10-21T15:00:00")
+        ledger.refresh_current(ROUND)
+    return config
+
+
 def arrive(path: Path, when: dt.datetime) -> None:
     os.utime(path, (when.timestamp(), when.timestamp()))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from builders import SUBDISTRICTS
 
-from toolkit.config import find_config, load_config
+from toolkit.config import CalendarSettings, RemindSettings, find_config, load_config
 from toolkit.errors import ConfigError
 from toolkit.files import bundle_root, bundled_config
 
@@ -239,6 +239,30 @@ BAD_CONFIGS = {
     ),
     "unit without a name": (_replace('name = "区财政局"\n', ""), ["units[", "].name"]),
     "units email not text": (_replace('email = ["czj@example.org"]', "email = 3"), ["email"]),
+    "unknown progress basis": (
+        _replace('progress = "calendar"', 'progress = "workdays"'),
+        ["calendar.progress", "workdays", '"calendar"', '"working"'],
+    ),
+    "holidays not a list": (
+        _replace("holidays = []", "holidays = 2027-01-01"),
+        ["calendar.holidays", "日期列表"],
+    ),
+    "a holiday that is no date": (
+        _replace("holidays = []", 'holidays = [2027-01-01, "2027-02-30"]'),
+        ["calendar.holidays[1]", "2027-02-30"],
+    ),
+    "a day both holiday and workday": (
+        _replace("holidays = []", "holidays = [2027-02-20]").replace(
+            "workdays = []", "workdays = [2027-02-20]"
+        ),
+        ["calendar.workdays", "2027-02-20", "calendar.holidays"],
+    ),
+    "a misspelt calendar key": (_replace("holidays = []", "holiday = []"), ["calendar.holiday"]),
+    "blue_days not a number": (
+        _replace("blue_days = 3", 'blue_days = "三"'),
+        ["remind.blue_days", "三"],
+    ),
+    "red_days zero": (_replace("red_days = 1", "red_days = 0"), ["remind.red_days", "1 到 30"]),
 }
 
 
@@ -300,3 +324,262 @@ def test_statuses_have_roles_and_the_four_known_names_need_none(tmp_path: Path) 
     assert dict(load_config(write_config(tmp_path / "b", MINIMAL)).status_roles) == roles
     own = _replace('name = "滞后"\nrole = "lagging"', 'name = "进度滞后"\nrole = "lagging"')
     assert load_config(write_config(tmp_path / "c", own)).status_roles["进度滞后"] == "lagging"
+
+
+def test_calendar_and_remind_settings(tmp_path: Path) -> None:
+    bundled = load_config(None, tmp_path / "out")
+    assert bundled.calendar == CalendarSettings("calendar", (), ())
+    assert bundled.remind == RemindSettings(blue_days=3, red_days=1)
+    assert load_config(write_config(tmp_path / "minimal")).calendar == CalendarSettings()
+    text = MINIMAL + (
+        "\n[calendar]\n"
+        'progress = "working"\n'
+        'holidays = [2027-01-01, "2027-02-08"]\n'
+        "workdays = [2027-02-20]\n"
+        "\n[remind]\nblue_days = 5\nred_days = 2\n"
+    )
+    config = load_config(write_config(tmp_path / "office", text))
+    assert config.calendar == CalendarSettings(
+        "working", (dt.date(2027, 1, 1), dt.date(2027, 2, 8)), (dt.date(2027, 2, 20),)
+    )
+    assert config.remind == RemindSettings(blue_days=5, red_days=2)
+
+
+# --- [imap]: the office mailbox duban fetch reads (issue 17) ------------------------------------
+
+IMAP = """
+[imap]
+host = "imap.163.com"
+user = "duchashi@163.com"
+"""
+
+
+def test_the_bundled_example_has_no_mailbox(tmp_path: Path) -> None:
+    assert load_config(None, tmp_path).imap is None
+
+
+def test_imap_defaults_to_ssl_on_993_reading_the_inbox(tmp_path: Path) -> None:
+    from toolkit.config import Imap
+
+    config = load_config(write_config(tmp_path, MINIMAL + IMAP))
+    assert config.imap == Imap(
+        host="imap.163.com",
+        user="duchashi@163.com",
+        port=993,
+        security="ssl",
+        password_env="DUBAN_IMAP_PASSWORD",
+        folder="INBOX",
+        ca_file=None,
+        timeout_seconds=30.0,
+    )
+
+
+def test_imap_settings_are_read_and_the_ca_file_resolves_against_the_config(
+    tmp_path: Path,
+) -> None:
+    text = MINIMAL + (
+        '[imap]\nhost = "mail.gov.example"\nsecurity = "STARTTLS"\nuser = "dcs"\n'
+        'password_env = "OFFICE_MAIL_CODE"\nfolder = "回执"\nca_file = "certs/root.pem"\n'
+        "timeout_seconds = 5\n"
+    )
+    imap = load_config(write_config(tmp_path, text)).imap
+    assert imap is not None
+    assert (imap.host, imap.port, imap.security, imap.user) == (
+        "mail.gov.example",
+        143,
+        "starttls",
+        "dcs",
+    )
+    assert (imap.password_env, imap.folder, imap.timeout_seconds) == (
+        "OFFICE_MAIL_CODE",
+        "回执",
+        5.0,
+    )
+    assert imap.ca_file == tmp_path / "certs" / "root.pem"
+
+
+BAD_IMAP = {
+    "a password in the file": (
+        'password = "abcd1234"\n',
+        "imap.password 不应写在配置文件里：请删除，把授权码（或密码）放在 imap.password_env "
+        "指定的环境变量中。",
+    ),
+    "the password where its variable's name goes": (
+        'password_env = "abcd 1234"\n',
+        "imap.password_env 应为环境变量的名字（如 DUBAN_IMAP_PASSWORD），不是授权码本身，"
+        "现为 'abcd 1234'。",
+    ),
+    "an unknown security": (
+        'security = "tls"\n',
+        "imap.security 应为 ssl、starttls 或 none，现为 'tls'。",
+    ),
+    "a port that is not a number": (
+        'port = "993"\n',
+        "imap.port 应为端口号（ssl 通常为 993），现为 '993'。",
+    ),
+    "a port out of range": (
+        "port = 99300\n",
+        "imap.port 应为端口号（ssl 通常为 993），现为 99300。",
+    ),
+    "an empty folder": (
+        'folder = ""\n',
+        "imap.folder 为空：请填写要收取的文件夹（收件箱为 INBOX）。",
+    ),
+    "no time to wait": (
+        "timeout_seconds = 0\n",
+        "imap.timeout_seconds 应为大于 0 的秒数，现为 0。",
+    ),
+    "a misspelt key": ('floder = "INBOX"\n', "imap.floder 不是可识别的配置项，是否应为“folder”。"),
+}
+
+
+@pytest.mark.parametrize("line, sentence", BAD_IMAP.values(), ids=BAD_IMAP.keys())
+def test_bad_imap_settings_are_a_sentence_naming_the_key(
+    tmp_path: Path, line: str, sentence: str
+) -> None:
+    path = write_config(tmp_path, MINIMAL + IMAP + line)
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert str(raised.value) == f"{path}: {sentence}"
+
+
+@pytest.mark.parametrize(
+    "table, sentence",
+    [
+        ('[imap]\nuser = "dcs"\n', "imap.host 缺失，必须填写。"),
+        (
+            '[imap]\nhost = ""\nuser = "dcs"\n',
+            "imap.host 为空：请填写收信（IMAP）服务器，如 imap.163.com。",
+        ),
+        ('[imap]\nhost = "imap.163.com"\n', "imap.user 缺失，必须填写。"),
+        ("imap = 3\n", "[imap] 应为一个表（[...] 段）。"),
+    ],
+)
+def test_a_mailbox_needs_its_server_and_account(tmp_path: Path, table: str, sentence: str) -> None:
+    text = table + MINIMAL if not table.startswith("[") else MINIMAL + table
+    path = write_config(tmp_path, text)
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert str(raised.value) == f"{path}: {sentence}"
+
+
+# -- Notepad, the units directory, keys left to fill ----------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_a_config_saved_by_notepad_reads(tmp_path: Path, encoding: str) -> None:
+    """Notepad saves UTF-8 with a BOM (and, as "Unicode", UTF-16 with one), with CRLF."""
+    path = tmp_path / "config.toml"
+    path.write_bytes(MINIMAL.replace("\n", "\r\n").encode(encoding))
+    assert path.read_bytes()[:2] in (b"\xef\xbb", b"\xff\xfe")
+    config = load_config(path)
+    assert config.office.name == "某区政府督查室"
+    assert config.groups["各部门"] == ("区发改局", "区财政局")
+
+
+def _book(folder: Path, units: list[list], groups: list[list] | None = None) -> Path:
+    from builders import write_xlsx
+
+    return write_xlsx(
+        folder / "单位通讯录.xlsx",
+        [["单位名称", "别名", "邮箱"], *units],
+        sheet="单位",
+        extra_sheets=[("分组", [["组名", "成员"], *(groups or [])])],
+    )
+
+
+def test_the_directory_beside_the_config_comes_first(tmp_path: Path) -> None:
+    """单位通讯录.xlsx beside config.toml is read; a unit in both is the book's; config.toml's
+    other units still count."""
+    path = write_config(tmp_path)
+    _book(
+        tmp_path,
+        [["区发改局", "", "fgj@x.example.org"], ["城关街道", "", "cg@x.example.org"]],
+        [["各街道", "城关街道"]],
+    )
+    config = load_config(path)
+    assert config.directory_path == tmp_path / "单位通讯录.xlsx"
+    assert [(u.name, u.aliases, u.email) for u in config.units] == [
+        ("区发改局", (), ("fgj@x.example.org",)),
+        ("城关街道", (), ("cg@x.example.org",)),
+        ("区财政局", (), ()),
+    ]
+    assert config.canonical_unit("区发展和改革局") is None  # config.toml's alias went with it
+    assert dict(config.groups) == {"各街道": ("城关街道",), "各部门": ("区发改局", "区财政局")}
+    assert config.shadowed == ("区发改局",)
+    assert config.directory_name == "单位通讯录（单位通讯录.xlsx）"
+
+
+def test_the_directory_where_the_config_says(tmp_path: Path) -> None:
+    (tmp_path / "names").mkdir()
+    _book(tmp_path / "names", [["区统计局", "", "tj@x.example.org"]])
+    path = write_config(tmp_path, 'directory = "names/单位通讯录.xlsx"\n' + MINIMAL)
+    assert [u.name for u in load_config(path).units] == ["区统计局", "区发改局", "区财政局"]
+    missing = write_config(tmp_path / "b", 'directory = "通讯录.xlsx"\n' + MINIMAL)
+    with pytest.raises(ConfigError) as e:
+        load_config(missing)
+    assert str(e.value) == (
+        f"{missing}: directory 指向的单位通讯录“{tmp_path / 'b' / '通讯录.xlsx'}”不存在。"
+    )
+
+
+@pytest.mark.parametrize(
+    "units, groups, message",
+    [
+        (
+            [["区统计局", "区发改局", ""]],
+            [],
+            "{config}: units[0].name “区发改局”已在 单位通讯录.xlsx “单位”表第 2 行用作“区统计局”的名称或别名。",
+        ),
+        (
+            [["城关街道", "", ""]],
+            [["各街道", "城关街道、城东街道"]],
+            "{book}: “分组”表第 2 行：“各街道”的成员“城东街道”不在“单位”表中（最接近的：城关街道）；"
+            "请在“单位”表中为它加一行（填上邮箱），或改正写法。",
+        ),
+    ],
+)
+def test_the_directory_and_config_toml_disagree(
+    tmp_path: Path, units: list, groups: list, message: str
+) -> None:
+    path = write_config(tmp_path)
+    book = _book(tmp_path, units, groups)
+    with pytest.raises(ConfigError) as e:
+        load_config(path)
+    assert str(e.value) == message.format(config=path, book=book)
+
+
+def test_keys_left_empty_are_to_fill(tmp_path: Path) -> None:
+    from toolkit.config import Unfilled, require_filled
+
+    text = MINIMAL.replace(
+        'name = "某区政府督查室"', 'name = "某区政府督查室"\ncontact = ""\nemail = " "'
+    )
+    config = load_config(write_config(tmp_path, text))
+    assert config.unfilled == (
+        Unfilled("office.contact", "联系人"),
+        Unfilled("office.email", "督查室收发填报表的邮箱"),
+    )
+    with pytest.raises(ConfigError) as e:
+        require_filled(config, "report")
+    assert str(e.value) == (
+        f"{config.path}: 还有配置项没有填写：[office] 中的 contact（联系人）、email（督查室收发填报表的邮箱）。"
+        "请用记事本打开 config.toml，填写标有“填写”的各项并保存，再运行 duban report。"
+    )
+    # Left out altogether, a key is simply not used: the example and older configs run as before.
+    require_filled(load_config(write_config(tmp_path / "minimal")), "split")
+
+
+@pytest.mark.parametrize(
+    "office, level, header",
+    [
+        ('district = "平和县"', "县", "县分管领导"),
+        ('district = "晋江市"', "市", "市分管领导"),
+        ('district = "平和县"\nlevel = "区"', "区", "区分管领导"),
+        ("", "区", "区分管领导"),
+    ],
+)
+def test_the_governments_word(tmp_path: Path, office: str, level: str, header: str) -> None:
+    text = MINIMAL.replace("year = 2021", f"year = 2021\n{office}")
+    config = load_config(write_config(tmp_path, text))
+    assert (config.office.level, config.leader_header) == (level, header)

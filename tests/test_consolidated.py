@@ -776,19 +776,6 @@ def test_row_heights_are_layouts_however_the_cells_are_measured() -> None:
         assert height(cells, floor) == max(expected, min(floor * 14.0 + 4, 409.0)), cells
 
 
-@pytest.mark.parametrize("enabled", [True, False])
-def test_writing_leaves_the_garbage_collector_as_it_found_it(config, tmp_path, enabled) -> None:
-    import gc
-
-    was = gc.isenabled()
-    try:
-        gc.enable() if enabled else gc.disable()
-        write_consolidated(tmp_path / "汇总表.xlsx", make_state(), config)
-        assert gc.isenabled() is enabled
-    finally:
-        gc.enable() if was else gc.disable()
-
-
 def test_status_counts_the_targets_as_the_targets_sheet_stands_them() -> None:
     """duban status: each target once, as the least advanced of its lead units stands (1: one
     reached, one not filled: 未填报), and no line when no task has a target."""

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
 import pytest
 
+from toolkit.calendar import work_calendar
 from toolkit.cli import cli
+from toolkit.rounds.escalation import level_on
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -63,3 +66,14 @@ def test_every_command_in_the_readme_exists(run_cli) -> None:
 )
 def test_mentioned_commands_reads_code_only(text: str, expected: set[str]) -> None:
     assert mentioned_commands(text) == expected
+
+
+def test_the_readme_s_working_days_table_is_what_duban_does(config) -> None:
+    """The README defines ``working_days`` on round 2020-10: each row is what duban computes."""
+    rows = re.findall(r"^\| \w{3} (10-\d\d) \| (−?\d+) \| (\w+|—)", readme(), flags=re.M)
+    assert len(rows) == 10
+    rnd, calendar = config.round("2020-10"), work_calendar(config)
+    for day, working_days, level in rows:
+        today = dt.date.fromisoformat(f"2020-{day}")
+        expected = (None if level == "—" else level, int(working_days.replace("−", "-")))
+        assert level_on(config, rnd, today, calendar) == expected, day

@@ -1,4 +1,4 @@
-"""Mail and reminders against a real SMTP server (aiosmtpd on 127.0.0.1).
+"""Mail against a real SMTP server (aiosmtpd on 127.0.0.1); the reminders: tests/mail/.
 
 The server is started per test with a handler that keeps every message it accepted, and can be
 told to misbehave: refuse messages after the k-th, drop the connection (or stall) after the
@@ -14,7 +14,6 @@ import datetime as dt
 import email
 import hashlib
 import ipaddress
-import json
 import re
 import shutil
 import socket
@@ -39,8 +38,8 @@ from toolkit.cli import cli
 from toolkit.config import Config, load_config
 from toolkit.errors import MailError
 from toolkit.files import bundled_config
-from toolkit.ledger import Ledger, ledger_path
-from toolkit.mail import mail_round, remind_round
+from toolkit.ledger import ledger_path
+from toolkit.mail import mail_round
 from toolkit.mail.compose import attachment_name
 from toolkit.split import split
 
@@ -48,7 +47,6 @@ ROUND = "2020-10"
 OFFICE = "duchashi@example.org"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BEFORE_DUE = dt.date(2020, 10, 20)
-LATE = dt.date(2020, 10, 28)  # three days after the due date 2020-10-25
 LONG_UNIT = "站前大道西侧棚户区（石结构房屋）改造及基础设施建设项目指挥部"
 
 
@@ -789,142 +787,6 @@ def test_tls_with_a_throw_away_certificate_and_login(
     assert len(handler.received) == 2
 
 
-# -- reminders --------------------------------------------------------------------------------------
-
-
-def add_return(
-    config: Config,
-    unit: str,
-    verdict: str,
-    reasons: list[str] = (),
-    received_at: str = "2020-10-24T09:30:00",
-) -> None:
-    """Record a collected return in the ledger as the collector does, then its current flags.
-
-    Reasons are stored as the collector stores them (message, severity); warnings are not
-    reasons to reject and must not be quoted in a reminder.
-    """
-    problems = [{"message": r, "severity": "error"} for r in reasons]
-    problems.append({"message": "“填报日期”未填写。", "severity": "warning"})
-    with Ledger(ledger_path(config.output_dir)) as ledger:
-        with ledger.transaction() as db:
-            db.execute(
-                "INSERT INTO returns (round, sha256, source, unit, verified, verdict, reasons,"
-                " received_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?)",
-                (
-                    ROUND,
-                    hashlib.sha256(f"{unit}{received_at}{verdict}".encode()).hexdigest(),
-                    f"/in/{unit}-{received_at}.xlsx",
-                    unit,
-                    verdict,
-                    json.dumps(problems, ensure_ascii=False),
-                    received_at,
-                ),
-            )
-        ledger.refresh_current(ROUND)  # the latest accepted return of each unit is current
-
-
-REASONS_ICT = [
-    "任务 5 的“完成进度”为 120，应为 0–100 的整数（任务进展表第 6 行）。",
-    "任务 7 状态为“滞后”，但“存在问题”未填写。",
-]
-
-
-@pytest.fixture
-def collected(dispatched) -> Config:
-    """The dispatched round after some returns were collected."""
-    add_return(dispatched, "区发改局", "accepted")
-    add_return(dispatched, "区财政局", "accepted with warnings")
-    add_return(
-        dispatched,
-        "区工信局",
-        "rejected",
-        REASONS_ICT,
-        received_at="2020-10-26T10:00:00",
-    )
-    add_return(
-        dispatched,
-        "区商务局",
-        "rejected",
-        ["文件已加密。"],
-        received_at="2020-10-20T08:00:00",
-    )
-    add_return(dispatched, "区商务局", "accepted", received_at="2020-10-23T08:00:00")
-    add_return(
-        dispatched,
-        "区科技局",
-        "rejected",
-        ["旧的原因。"],
-        received_at="2020-10-19T08:00:00",
-    )
-    add_return(
-        dispatched,
-        "区科技局",
-        "rejected",
-        ["不是本轮的填报表。"],
-        received_at="2020-10-22T08:00:00",
-    )
-    return dispatched
-
-
-def test_remind_addresses_exactly_the_missing_and_rejected_units(collected):
-    result = remind_round(collected, today=LATE)
-
-    answered = {"区发改局", "区财政局", "区商务局"}
-    assert {o.unit for o in result.outcomes} == set(dispatch_files(collected)) - answered
-    assert result.count(m.WRITTEN) == 66
-    states = {o.unit: (o.remind_state, o.reasons) for o in result.outcomes}
-    assert states["区工信局"] == ("rejected", tuple(REASONS_ICT))
-    assert states["区科技局"] == ("rejected", ("不是本轮的填报表。",))  # the latest rejection
-    assert states["区人社局"] == ("missing", ())
-
-    outbox = collected.output_dir / ROUND / "outbox-remind" / "2020-10-28"
-    rejected = email.message_from_bytes(
-        (outbox / "区工信局.eml").read_bytes(), policy=default_policy
-    )
-    assert rejected["Subject"].startswith("关于重新报送2020年鲤城区")
-    body = rejected.get_body().get_content()
-    assert "于2020年10月26日报送" in body and "未通过审核" in body
-    for i, reason in enumerate(REASONS_ICT, start=1):
-        assert f"{i}. {reason}" in body
-    assert "截止日期为2020年10月25日，现已逾期 3 天" in body
-    assert attachment(rejected).get_content() == dispatch_files(collected)["区工信局"].read_bytes()
-
-    missing = email.message_from_bytes(
-        (outbox / "区人社局.eml").read_bytes(), policy=default_policy
-    )
-    assert missing["Subject"].startswith("关于尽快报送")
-    body = missing.get_body().get_content()
-    assert "尚未收到" in body and "现已逾期 3 天" in body
-    assert "未通过审核" not in body
-
-
-def test_a_reminder_before_the_due_date_does_not_say_late(collected):
-    remind_round(collected, today=BEFORE_DUE, units=["区人社局"])
-    eml = collected.output_dir / ROUND / "outbox-remind" / "2020-10-20" / "区人社局.eml"
-    body = (
-        email.message_from_bytes(eml.read_bytes(), policy=default_policy).get_body().get_content()
-    )
-    assert "逾期" not in body and "于截止日期前" in body
-
-
-def test_remind_send_once_a_day(collected, server):
-    controller, handler = server
-    config = with_smtp(collected, controller)
-
-    first = remind_round(config, send=True, today=LATE)
-    assert first.ok and first.count(m.SENT) == 66
-    assert "区发改局" not in handler.units()
-    again = remind_round(config, send=True, today=LATE)
-    assert again.count(m.ALREADY_SENT) == 66 and len(handler.received) == 66
-
-    add_return(config, "区人社局", "accepted", received_at="2020-10-28T16:00:00")
-    next_day = remind_round(config, send=True, today=LATE + dt.timedelta(days=1))
-    assert next_day.count(m.SENT) == 65 and "区人社局" not in next_day.units(m.SENT)
-    assert len(handler.received) == 131
-    assert {r["kind"] for r in deliveries(config, "remind").values()} == {"remind"}
-
-
 # -- the command line ---------------------------------------------------------------------------------
 
 
@@ -1004,17 +866,6 @@ def test_cli_mail_limit_unit_and_unknown_unit(dispatched, server, tmp_path):
     assert handler.units() == ["区发改局"]
     bad = run("--config", config_file, "--output", out, "mail", "--unit", "区不存在局")
     assert bad.exit_code == 1 and "区不存在局" in bad.output
-
-
-def test_cli_remind(collected, server, tmp_path):
-    controller, handler = server
-    config_file = write_config(tmp_path, controller.port)
-    result = run("--config", config_file, "--output", collected.output_dir, "remind", "--send")
-    assert result.exit_code == 0, result.output
-    assert "已发送 66" in result.output
-    assert "区工信局（被退回：任务 5 的“完成进度”为 120" in result.output
-    assert "区人社局（未报送）：已发送" in result.output
-    assert len(handler.received) == 66
 
 
 @pytest.mark.parametrize("command", ["mail", "remind"])

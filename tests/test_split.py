@@ -7,6 +7,8 @@ DESIGN §5, not from ``toolkit.workbook.layout``, so a change of layout that bre
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
 import re
 import zipfile
@@ -21,7 +23,7 @@ from openpyxl.workbook.workbook import Workbook
 from toolkit.config import Config, load_config
 from toolkit.errors import LedgerError
 from toolkit.ledger import Ledger
-from toolkit.model import Dispatch, TaskTable
+from toolkit.model import Dispatch, Round, TaskTable
 from toolkit.split import SplitResult, split
 
 SHEETS = ["填报说明", "任务进展", "协办任务"]
@@ -401,6 +403,36 @@ def test_another_round_is_not_a_resplit(config: Config, split_result: SplitResul
     assert "2020年12月25日" in str(wb["填报说明"]["B5"].value)
 
 
+def test_a_due_date_on_a_rest_day_is_warned(config: Config, run_cli) -> None:
+    """The example's first round is due on a Sunday; the guide counts from the split day."""
+    result = split(config, today=dt.date(2020, 10, 12))
+    assert result.notes == (
+        f"2020-10-25 是星期日，不是工作日（{config.path} 中 rounds[0].due）：此前最后一个工作日是 "
+        "2020-10-23（星期五），此后第一个工作日是 2020-10-26（星期一），黄色催报在那天发出。"
+        "如要改截止日期，请修改后用 duban split --force 重新生成。",
+    )
+    wb = openpyxl.load_workbook(result.folder / "区发改局.xlsx")
+    assert wb["填报说明"]["B6"].value.startswith(
+        "自下发之日（2020年10月12日）至截止日期前共 10 个工作日"
+    )
+    # 12-25 is a Friday: nothing to say.
+    assert split(config, "2020-12", today=dt.date(2020, 12, 11)).notes == ()
+    cli = run_cli("--output", config.output_dir, "split", "--force")
+    assert cli.exit_code == 0
+    assert "提示：2020-10-25 是星期日，不是工作日" in cli.stderr
+
+
+def test_a_due_date_in_a_holiday_week_names_the_holiday(config: Config) -> None:
+    holiday = dataclasses.replace(
+        config, rounds=(Round("2020-10", "国庆前后", dt.date(2020, 10, 5)),)
+    )
+    (note,) = split(holiday, today=dt.date(2020, 9, 21)).notes
+    assert note.startswith("2020-10-05 是国庆节假期（星期一），不是工作日（") and note.endswith(
+        "中 rounds[0].due）：此前最后一个工作日是 2020-09-30（星期三），此后第一个工作日是 "
+        "2020-10-09（星期五），黄色催报在那天发出。如要改截止日期，请修改后用 duban split --force 重新生成。"
+    )
+
+
 # --- odd task tables ---------------------------------------------------------------------------------
 
 
@@ -512,7 +544,9 @@ def test_the_checked_task_list_is_written_beside_the_ledger(dispatched: Dispatch
     assert [r[0] for r in rows] == [t.id for t in table.tasks]  # 1.1, 1.2, 2 … 117
     first = rows[0]
     assert first[1] == "1" and first[3].startswith(table.tasks[0].parent_text)
-    assert tasks.freeze_panes == "A2" and tasks.auto_filter.ref == f"A1:I{len(rows) + 1}"
+    assert (
+        tasks.freeze_panes == "A2" and tasks.auto_filter.ref == f"A1:J{len(rows) + 1}"
+    )  # 10 columns
     assert [r[1].value for r in warnings.iter_rows(min_row=2)] == [
         w.message for w in table.warnings
     ]
@@ -595,3 +629,77 @@ def test_a_full_disk_during_split_is_one_sentence(tmp_path: Path, run_cli):
         assert not list((disk / "out").glob("*/dispatch"))
     finally:
         subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+# -- split --force while Excel holds a workbook open (Windows) ---------------------------------
+
+
+def _refuse_to_move(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Make moving ``folder`` fail as Windows fails it while Excel holds a file in it open."""
+    rename = Path.rename
+
+    def held_open(self: Path, target):
+        if self == folder:
+            raise PermissionError(13, "另一个程序正在使用此文件，进程无法访问。", str(self))
+        return rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", held_open)
+
+
+def test_force_while_a_workbook_is_open_in_excel_changes_nothing(
+    config: Config, split_result: SplitResult, monkeypatch: pytest.MonkeyPatch, run_cli
+) -> None:
+    before = _snapshot(split_result.folder)
+    tokens = {d.unit: d.token for d in _ledger_rows(config)}
+    _refuse_to_move(monkeypatch, split_result.folder)
+    result = run_cli("--output", config.output_dir, "split", "--force", catch_exceptions=True)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {split_result.folder}: 无法移走上次分发的填报表文件夹，其中的文件可能正在 Excel/WPS 中打开。"
+        "请关闭这些文件后重新运行 duban split --force；台账和原来的填报表都没有改动。\n"
+    )
+    round_dir = split_result.folder.parent
+    assert sorted(p.name for p in round_dir.iterdir()) == ["dispatch"]  # no staging left
+    assert _snapshot(split_result.folder) == before
+    with Ledger(config.output_dir / "ledger.sqlite") as ledger:
+        assert {d.unit: d.token for d in ledger.dispatches("2020-10")} == tokens
+        assert all(ledger.dispatch_by_token(t)[1] for t in tokens.values())
+        assert ledger.generation("2020-10") == 1
+    monkeypatch.undo()  # Excel closed: the same command now goes through
+    again = run_cli("--output", config.output_dir, "split", "--force")
+    assert again.exit_code == 0
+    assert len([p for p in round_dir.iterdir() if p.name.startswith("dispatch-superseded-")]) == 1
+
+
+def test_force_puts_the_folders_back_when_the_ledger_fails(
+    config: Config, split_result: SplitResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    before = _snapshot(split_result.folder)
+
+    def busy(*_args, **_kwargs):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(Ledger, "record_dispatches", busy)
+    with pytest.raises(sqlite3.OperationalError):
+        split(config, force=True)
+    round_dir = split_result.folder.parent
+    assert sorted(p.name for p in round_dir.iterdir()) == ["dispatch"]
+    assert _snapshot(split_result.folder) == before
+
+
+def test_outputs_get_the_users_normal_permissions(config: Config, tmp_path: Path) -> None:
+    """Not tempfile's private 0600 files and 0700 folders: the office shares its outputs."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        result = split(config)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(result.folder.stat().st_mode) == 0o755
+    modes = {stat.S_IMODE(p.stat().st_mode) for p in result.folder.iterdir()}
+    assert modes == {0o644}
+    assert stat.S_IMODE((config.output_dir / "tasks.xlsx").stat().st_mode) == 0o644

@@ -41,6 +41,17 @@ class _Group(click.Group):
             raise click.ClickException(str(known)) from None
 
 
+# --today: a day as the calendar sees it (catch-up and testing); the default is today.
+_DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _day(value: object):
+    """Return the date of a ``--today`` value, or None."""
+    import datetime as dt
+
+    return value.date() if isinstance(value, dt.datetime) else None
+
+
 def _config(ctx: click.Context):
     from toolkit.config import load_config
 
@@ -137,6 +148,8 @@ def split(ctx: click.Context, round_id: str | None, tasks_path: Path | None, for
             )
     for task, why in result.undispatched:
         click.echo(f"未分发：任务 {task.id}（{task.source}）{why}。", err=True)
+    for note in result.notes:
+        click.echo(f"提示：{note}", err=True)
     if result.table.warnings:
         click.echo(f"任务分解表有 {len(result.table.warnings)} 条警告，见 duban tasks。", err=True)
     click.echo(f"填报表在：{result.folder}")
@@ -194,7 +207,6 @@ def collect(
 ) -> None:
     """回收并核对各单位报回的填报表（含 .eml 邮件附件），更新汇总表。"""
     from toolkit.collect import collect as run_collect
-    from toolkit.rounds import format_status
     from toolkit.rounds.arrival import ClerkArrivals, shown_time
 
     config = _config(ctx)
@@ -205,43 +217,110 @@ def collect(
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
     else:
-        for v in result.verdicts:
-            label = VERDICT_LABELS.get(v.verdict, v.verdict)
-            click.echo(f"[{label}] {v.source}" + (f" — {v.unit}" if v.unit else ""))
-            for reason in v.reasons:
-                click.echo(f"    {reason}")
+        _echo_verdicts(result)
         if clerk is not None:
             stated = sum(1 for v in result.verdicts if v.sha256)
             click.echo(
                 f"已登记：以上 {stated} 个文件的收到时间为 {shown_time(arrived)}"
                 f"（登记人：{clerk.said_by}），按此判断是否逾期。"
             )
-        click.echo("")
-        click.echo(format_status(result.state))
-        click.echo(f"\n汇总表：{result.workbook}")
+        _echo_round(result)
     for warning in result.warnings:
         click.echo(f"提示：{warning}", err=True)
     if not any(v.verdict not in ("skipped", "not a return") for v in result.verdicts):
         raise click.ClickException("没有找到任何回执文件（.xlsx、.xlsm、.eml、.msg 或 .zip）。")
 
 
+def _echo_verdicts(result) -> None:
+    """Print each file's verdict and reasons, as collect judged them."""
+    for v in result.verdicts:
+        label = VERDICT_LABELS.get(v.verdict, v.verdict)
+        click.echo(f"[{label}] {v.source}" + (f" — {v.unit}" if v.unit else ""))
+        for reason in v.reasons:
+            click.echo(f"    {reason}")
+
+
+def _echo_round(result) -> None:
+    """Print the round's state after a collect, and where its 汇总表 is."""
+    from toolkit.rounds import format_status
+
+    click.echo("")
+    click.echo(format_status(result.state))
+    click.echo(f"\n汇总表：{result.workbook}")
+
+
+def _date(_ctx: click.Context, _param: click.Parameter, value: str | None):
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip().replace("/", "-"))
+    except ValueError:
+        raise click.BadParameter(f"日期“{value}”无法识别，请写成 2020-10-08。") from None
+
+
 @cli.command()
 @click.option("--round", "round_id", help="报送轮次，默认第一个轮次。")
+@click.option(
+    "--since",
+    metavar="日期",
+    callback=_date,
+    help="收取这一天以来邮箱收到的邮件（如 2020-10-08）；默认从本轮分发的前一天起。",
+)
+@click.option(
+    "--collect/--no-collect",
+    "then_collect",
+    default=True,
+    help="收取后立即核对（默认）；--no-collect 只保存到 output/<轮次>/inbox/。",
+)
 @click.pass_context
-def status(ctx: click.Context, round_id: str | None) -> None:
-    """显示本轮报送情况：已报、未报、退回，各状态数量。"""
+def fetch(ctx: click.Context, round_id: str | None, since, then_collect: bool) -> None:
+    """从督查室邮箱（IMAP，只读）收取本轮的回执邮件，保存为 .eml 并核对。"""
+    from toolkit.inbox import fetch as run_fetch
+    from toolkit.inbox import format_fetch
+
+    config = _config(ctx)
+    result = run_fetch(config, round_id, since=since, collect=then_collect)
+    click.echo(format_fetch(result))
+    collected = result.collected
+    if collected is not None:
+        click.echo("")
+        _echo_verdicts(collected)
+        _echo_round(collected)
+        for warning in collected.warnings:
+            click.echo(f"提示：{warning}", err=True)
+    elif result.saved:
+        click.echo(
+            f"未核对（--no-collect）：核对时运行 duban collect --round {result.round.id} "
+            f"{result.inbox}"
+        )
+    if result.problem:
+        raise click.ClickException(result.problem)
+
+
+@cli.command()
+@click.option("--round", "round_id", help="报送轮次，默认第一个轮次。")
+@click.option("--today", type=_DAY, help="按这一天显示催报等级（如 2020-10-26），默认今天。")
+@click.pass_context
+def status(ctx: click.Context, round_id: str | None, today: object) -> None:
+    """显示本轮报送情况：已报、未报、退回，各状态数量，各单位的催报等级。"""
+    import datetime as dt
+
     from toolkit.ledger import Ledger, ledger_path
     from toolkit.rounds import format_status, round_state
+    from toolkit.rounds.escalation import escalation
 
     config = _config(ctx)
     rnd = config.round(round_id)
     with Ledger(ledger_path(config.output_dir), readonly=True) as ledger:
         state = round_state(config, ledger, rnd)
-    if not state.dispatches:
-        raise click.ClickException(
-            f"第 {rnd.id} 轮还没有分发记录。请先运行 duban split --round {rnd.id}。"
-        )
-    click.echo(format_status(state))
+        if not state.dispatches:
+            raise click.ClickException(
+                f"第 {rnd.id} 轮还没有分发记录。请先运行 duban split --round {rnd.id}。"
+            )
+        chase = escalation(config, ledger, state, _day(today) or dt.date.today())
+    click.echo(format_status(state, chase))
 
 
 @cli.command()
@@ -290,7 +369,9 @@ def demo(ctx: click.Context, seed: int) -> None:
             f"LibreOffice 另存 {len(sim.resaved)}、邮件附件 {len(sim.mailed)}、重复报送 {len(sim.twice)}、"
             f"自报已完成但指标未达到 {len(sim.short_done)}。"
         )
-        click.echo(format_status(r.collected.state))
+        for note in r.split.notes:
+            click.echo(f"提示：{note}", err=True)
+        click.echo(format_status(r.collected.state, r.chase))
         click.echo("")
     click.echo("生成的文件：")
     for label, path in result.artefacts:
@@ -299,13 +380,98 @@ def demo(ctx: click.Context, seed: int) -> None:
 
 @cli.command()
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
-def init(folder: Path) -> None:
-    """新建一个督查室工作文件夹（config.toml、模板、示例表）。"""
-    from toolkit.office import init_office
+@click.option(
+    "--tasks",
+    "tasks_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="本单位的任务分解表（.docx .xlsx .csv .txt）：据此生成配置和单位通讯录。",
+)
+@click.option(
+    "--units",
+    "units_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="已有的通讯录（.xlsx .xls .csv，需有单位名称列和邮箱列），导入到单位通讯录。",
+)
+def init(folder: Path, tasks_path: Path | None, units_path: Path | None) -> None:
+    """新建督查室工作文件夹：加 --tasks 按本单位的任务分解表生成；不加则复制鲤城区示例。"""
+    if tasks_path is None:
+        if units_path is not None:
+            raise click.UsageError("--units 需与 --tasks 一起使用。")
+        from toolkit.office import init_office
 
-    for path in init_office(folder):
+        for path in init_office(folder):
+            click.echo(f"已创建：{path}")
+        click.echo(
+            f"这是鲤城区 2020 年的示例。请编辑 {folder / 'config.toml'}，然后在该文件夹中运行 duban tasks；"
+            "新建自己的督查室请用 duban init 文件夹 --tasks 任务分解表。"
+        )
+        return
+    from toolkit.office import init_office_from_table
+
+    made = init_office_from_table(folder, tasks_path, units_path)
+    for path in made.created:
         click.echo(f"已创建：{path}")
-    click.echo(f"请编辑 {folder / 'config.toml'}，然后在该文件夹中运行 duban tasks。")
+    click.echo("")
+    click.echo(
+        f"任务分解表：{len(made.table.tasks)} 项任务；单位 {made.units} 个，分组 {len(made.groups)} 个，"
+        f"分管领导 {made.leaders} 位，已写入 {made.book.name}。"
+    )
+    if made.rounds_found:
+        dates = "、".join(f"{d.month}月{d.day}日" for d in made.notice.due_dates)
+        click.echo(f"报送轮次：按表中的通知，{made.year} 年 {dates}（请在 config.toml 中核对）。")
+    else:
+        click.echo("报送轮次：表中没有找到报送时间，请在 config.toml 中填写两轮的截止日期。")
+    if made.imported is not None:
+        report = made.imported
+        click.echo(report.summary())
+        for line in report.lines:
+            click.echo(f"  {line}")
+    if made.table.warnings:
+        click.echo(f"任务分解表有 {len(made.table.warnings)} 条提示，见 duban tasks。")
+    click.echo("")
+    click.echo("接下来：")
+    click.echo(
+        f"  1. 用记事本打开 {made.config}，填写 [office] 中标有“填写”的各项（督查室名称、本级政府名称、联系人、电话、邮箱）。"
+    )
+    click.echo(
+        f"  2. 用 Excel/WPS 打开 {made.book}，填写各单位的邮箱（黄色格）和分组的成员，保存。"
+    )
+    click.echo(f"  3. 在 {made.folder} 中运行 duban units，直到它说通讯录齐全。")
+    click.echo(
+        "  4. 运行 duban split 生成填报表，duban mail 写入发件箱检查后，duban mail --send 发送。"
+    )
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（只输出 JSON）。")
+@click.pass_context
+def units(ctx: click.Context, as_json: bool) -> None:
+    """单位通讯录：显示缺什么（表中有而通讯录没有的单位、没有邮箱的牵头单位等）；import 导入通讯录。"""
+    if ctx.invoked_subcommand is not None:
+        return
+    from toolkit.directory import directory_state, format_state
+
+    state = directory_state(_config(ctx))
+    if as_json:
+        click.echo(json.dumps(state.to_json(), ensure_ascii=False, indent=1))
+        return
+    click.echo(format_state(state))
+
+
+@units.command("import")
+@click.argument("book", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.pass_context
+def units_import(ctx: click.Context, book: Path) -> None:
+    """导入已有的通讯录（.xlsx .xls .csv）：按单位名称对应到通讯录中的单位，补上邮箱、联系人和电话。"""
+    from toolkit.directory import import_address_book
+
+    result = import_address_book(_config(ctx), book)
+    click.echo(result.report.summary())
+    for line in result.report.lines:
+        click.echo(f"  {line}")
+    if result.backup is not None:
+        click.echo(f"原来的通讯录已备份为：{result.backup}")
+    click.echo(f"已写入：{result.path}。运行 duban units 查看还缺什么。")
 
 
 def _mail_options(units_help: str, send_help: str, retry_help: str):
@@ -359,8 +525,13 @@ def mail(
 @_mail_options(
     "只催这个单位（可重复）；默认所有未报送或被退回的单位。",
     "真正发送；不加则只写入发件箱 outbox-remind/ 供检查。",
-    "重发当天所有“发送失败”的催报；“结果不明”的只重发 --unit 所指单位（先核实）。",
+    "重发今天这一级所有“发送失败”的催报，试运行时重新写入发件箱；"
+    "“结果不明”的只重发 --unit 所指单位（先核实）。",
 )
+@click.option(
+    "--today", type=_DAY, help="按这一天计算催报等级（如 2020-10-26；补发或测试用），默认今天。"
+)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出本次的催报（只输出 JSON）。")
 @click.pass_context
 def remind(
     ctx: click.Context,
@@ -369,27 +540,52 @@ def remind(
     send: bool,
     limit: int | None,
     retry: bool,
+    today: object,
+    as_json: bool,
 ) -> None:
-    """给未报送或被退回的单位发催报邮件（默认只写入发件箱，加 --send 才发送）。"""
-    from toolkit.mail import remind_round
+    """按工作日分级催报（蓝色提醒、黄色催报、红色督办）未报送或被退回的单位。
+
+    每个单位每一级每轮至多一次；默认只写入发件箱，加 --send 才发送。
+    """
+    from toolkit.mail import remind_json, remind_round
+    from toolkit.rounds.escalation import describe_day
 
     config = _config(ctx)
-    _echo_mail_result(
-        remind_round(
-            config, round_id, send=send, units=list(units) or None, limit=limit, retry=retry
-        )
+    result = remind_round(
+        config,
+        round_id,
+        send=send,
+        today=_day(today),
+        units=list(units) or None,
+        limit=limit,
+        retry=retry,
     )
+    chase = result.escalation
+    assert chase is not None  # remind_round always says where the chase stands
+    if as_json:
+        click.echo(json.dumps(remind_json(result), ensure_ascii=False, indent=1))
+    else:
+        click.echo(describe_day(chase))
+    for note in chase.notes:
+        click.echo(f"提示：{note}", err=True)
+    _echo_mail_result(result, quiet=as_json)
 
 
-def _echo_mail_result(result) -> None:
-    """Print one line per unit and the totals; fail (exit 1) when a unit needs the clerk."""
+def _echo_mail_result(result, quiet: bool = False) -> None:
+    """Print one line per unit and the totals; fail (exit 1) when a unit needs the clerk.
+
+    ``quiet`` (--json): only the lines that need the clerk, on stderr.
+    """
     from toolkit import mail as m
 
     what = "填报表邮件" if result.kind == m.DISPATCH else "催报邮件"
     mode = "发送" if result.send else "试运行：只写入发件箱，未发送，加 --send 才发送"
-    click.echo(f"第 {result.round.id} 轮{what}（{mode}）：")
+    if not quiet:
+        click.echo(f"第 {result.round.id} 轮{what}（{mode}）：")
     for o in result.outcomes:
-        if o.outcome == m.ALREADY_SENT:
+        if o.outcome in (m.ALREADY_SENT, m.ALREADY_WRITTEN) or (
+            quiet and o.outcome not in m.TROUBLE
+        ):
             continue
         why = {
             "missing": "未报送",
@@ -404,18 +600,22 @@ def _echo_mail_result(result) -> None:
         ("写入发件箱", m.WRITTEN),
         ("已发送", m.SENT),
         ("此前已发送", m.ALREADY_SENT),
+        ("此前已写入发件箱", m.ALREADY_WRITTEN),
         ("暂时失败", m.FAILED_TEMPORARY),
         ("发送失败", m.FAILED_PERMANENT),
         ("结果不明", m.UNKNOWN),
         ("无法发送", m.ERROR),
         ("本次未处理", m.NOT_ATTEMPTED),
     ]
-    click.echo(
-        "合计：" + "，".join(f"{w} {result.count(k)}" for w, k in counts if result.count(k)) + "。"
-        if result.outcomes
-        else "合计：没有需要处理的单位。"
-    )
-    if not result.send and result.count(m.WRITTEN):
+    if not quiet:
+        click.echo(
+            "合计："
+            + "，".join(f"{w} {result.count(k)}" for w, k in counts if result.count(k))
+            + "。"
+            if result.outcomes
+            else "合计：没有需要处理的单位。"
+        )
+    if not quiet and not result.send and result.count(m.WRITTEN):
         click.echo(f"发件箱：{result.outbox}")
     for problem in result.problems:
         click.echo(problem, err=True)

@@ -32,6 +32,15 @@ class MailError(ToolkitError):
     """Mail cannot be composed or delivered."""
 
 
+class InboxError(ToolkitError):
+    """The office mailbox cannot be opened over IMAP: connection, certificate, login, folder."""
+
+
+class InboxLost(InboxError):
+    """The mailbox stopped answering part way (dropped connection, timeout): what was fetched
+    before is kept, and the next ``duban fetch`` goes on from there."""
+
+
 class DiskFullError(ToolkitError):
     """The disk (or the user's quota) is full: nothing more can be written."""
 

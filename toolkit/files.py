@@ -1,15 +1,18 @@
 """Files duban writes and ships: atomic writes, safe file names, and where the bundled files live.
 
 A crash never leaves half a workbook, and an output held open by Excel (which locks it on
-Windows) is a clear error instead of a traceback. The bundled example (config, table,
-templates) is the repository's top level in a checkout, package data in a wheel (setup.cfg).
+Windows) is a clear error instead of a traceback. Temporary files and folders are created with
+the user's normal permissions (what the umask allows), not the private 0600/0700 of
+``tempfile``: they are renamed into place and become the office's outputs. The bundled
+example (config, table, templates) is the repository's top level in a checkout, package data
+in a wheel (setup.cfg).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import tempfile
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,9 +32,8 @@ def safe_file_name(name: str) -> str:
 def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path to write; on success it replaces ``path`` in one step."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=".~", suffix=path.suffix, dir=path.parent)
+    fd, tmp = temp_file(path.parent, path.suffix)
     os.close(fd)
-    tmp = Path(name)
     try:
         yield tmp
         _put_in_place(tmp, path)
@@ -47,8 +49,7 @@ def write_atomically(path: Path, data: bytes | memoryview) -> None:
     created it, so a workbook costs one file creation and one rename.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=".~", suffix=path.suffix, dir=path.parent)
-    tmp = Path(name)
+    fd, tmp = temp_file(path.parent, path.suffix)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -56,6 +57,39 @@ def write_atomically(path: Path, data: bytes | memoryview) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+_TEMP_FLAGS = (
+    os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+)
+
+
+def temp_file(folder: Path, suffix: str = "") -> tuple[int, Path]:
+    """Create a new ``.~…`` file in ``folder``; return its descriptor and path.
+
+    As ``tempfile.mkstemp`` (exclusive, never following a link) but with mode 0666 less the
+    umask: the file becomes an output the office opens, copies and shares, not a private one.
+    """
+    for _attempt in range(100):
+        path = folder / f".~{secrets.token_hex(6)}{suffix}"
+        try:
+            return os.open(path, _TEMP_FLAGS, 0o666), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{folder}: 无法创建临时文件。")
+
+
+def temp_folder(parent: Path, prefix: str) -> Path:
+    """Create a new folder ``<prefix><random>`` in ``parent`` with the user's normal permissions
+    (0777 less the umask, not ``tempfile.mkdtemp``'s 0700); return it."""
+    for _attempt in range(100):
+        path = parent / f"{prefix}{secrets.token_hex(6)}"
+        try:
+            path.mkdir(0o777)
+            return path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{parent}: 无法创建临时文件夹。")
 
 
 def _put_in_place(tmp: Path, path: Path) -> None:

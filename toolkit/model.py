@@ -156,6 +156,9 @@ class TaskTable:
     path: str
     tasks: tuple[Task, ...]
     warnings: tuple[TableWarning, ...] = ()
+    # The table's own name for the leader column (区分管领导, 县分管领导, 牵头领导); "" when the
+    # table has none. The tracking workbook, the 汇总表 and the reports head their column so.
+    leader_header: str = ""
 
     def by_id(self) -> dict[str, Task]:
         """Return the tasks keyed by id."""
@@ -178,16 +181,22 @@ class Round:
     due: dt.date
 
     def expected_progress(self, year: int) -> float:
-        """Return the share of the year elapsed by the end of the due date, in percent (序时进度).
+        """Return the share of the year's days elapsed by the end of the due date, in percent
+        (序时进度 by calendar days; ``toolkit.calendar.expected_progress`` counts working days
+        when the office says so).
 
         Cut, not rounded, to one decimal: 2020-10-25 is day 299 of 366, 81.69% → 81.6%, so a
         unit is never told it is behind by a rounding it could not see.
         """
         start = dt.date(year, 1, 1)
-        days = (dt.date(year + 1, 1, 1) - start).days
-        elapsed = (self.due - start).days + 1
-        share = max(0.0, min(1.0, elapsed / days))
-        return math.floor(share * 1000) / 10
+        return percent_of_year((self.due - start).days + 1, (dt.date(year + 1, 1, 1) - start).days)
+
+
+def percent_of_year(elapsed: int, total: int) -> float:
+    """Return ``elapsed`` days of ``total`` as 序时进度: percent, cut (not rounded) to one
+    decimal, within 0–100."""
+    share = max(0.0, min(1.0, elapsed / total)) if total else 0.0
+    return math.floor(share * 1000) / 10
 
 
 @dataclass(frozen=True, slots=True)  # slots: a round can hold ~50,000 answers

@@ -207,3 +207,17 @@ def test_the_package_keeps_what_the_bounds_saw():
     assert package.macro_enabled
     facts = package.sheets["xl/worksheets/sheet1.xml"]
     assert facts.formulas == [(4, "H4")] and facts.last_row == 5 and facts.last_column == 10
+
+
+def test_a_part_nested_deeper_than_any_workbook_is_refused():
+    data = task_workbook([task_row("1")])
+    nested = b"<a>" * 80 + b"</a>" * 80
+    workbook = member(data, "xl/workbook.xml").replace(b"</workbook>", nested + b"</workbook>")
+    message = rejected(rezip(data, replace={"xl/workbook.xml": workbook}))
+    assert "部件 xl/workbook.xml 结构异常（嵌套超过 64 层），可能是恶意文件，已跳过。" in message
+    # the properties nested as deep lose only the save time (a note): the file is read
+    core = member(data, "docProps/core.xml")
+    core = core.replace(b"</cp:coreProperties>", nested + b"</cp:coreProperties>")
+    book = read_return(rezip(data, replace={"docProps/core.xml": core}), "x.xlsx", TINY)
+    assert book.saved_at is None
+    assert book.notes == ("文档核心属性（docProps/core.xml）无法解析，已忽略。",)

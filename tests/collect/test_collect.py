@@ -159,10 +159,24 @@ def test_a_return_of_a_superseded_split_is_rejected(office: Office, run_cli):
     assert collect_json(run_cli, office)["files"][0]["verdict"] == "accepted"
 
 
-def test_a_return_of_another_round_is_rejected(office: Office, run_cli):
+def test_a_return_of_an_earlier_round_is_rejected(office: Office, run_cli):
+    # the unit filled the old form: its return for this round is still to come
+    office.fill("区商务局")  # October's workbook
+    report = collect_json(run_cli, office, "--round", "2020-12", office.inbox)
+    (f,) = report["files"]
+    assert (f["verdict"], f["unit"]) == ("rejected", "区商务局")
+    assert f["reasons"] == ["这是第 2020-10 轮的填报表，不是第 2020-12 轮的。"]
+    assert report["units"]["rejected"] == ["区商务局"]
+
+
+def test_a_return_of_a_later_round_is_not_this_rounds_and_changes_nothing(office: Office, run_cli):
+    # December's return, fetched or dropped while October is collected: not October's, not a
+    # correction of October's accepted return, and recorded nowhere until December is collected
+    office.fill("区商务局")
+    collect_json(run_cli, office)
     with Ledger(ledger_path(office.out)) as ledger:
         december = {d.unit: d for d in ledger.dispatches("2020-12")}["区商务局"]
-    target = office.inbox / "区商务局.xlsx"
+    target = office.inbox / "十二月.xlsx"
     fill_workbook(
         office.out / "2020-12" / "dispatch" / december.file,
         target,
@@ -171,9 +185,19 @@ def test_a_return_of_another_round_is_rejected(office: Office, run_cli):
         "0595-22110000",
     )
     report = collect_json(run_cli, office)  # the default round: 2020-10
-    (f,) = report["files"]
-    assert f["verdict"] == "rejected" and f["unit"] == "区商务局"
-    assert "这是第 2020-12 轮的填报表，不是第 2020-10 轮的" in f["reasons"][0]
+    f = by_name(report)["十二月.xlsx"]
+    assert (f["verdict"], f["unit"]) == ("not a return", None)
+    assert f["reasons"] == [
+        f"“{target}”：这是区商务局第 2020-12 轮的填报表，不是本轮（第 2020-10 轮）的回执，"
+        "未计入本轮。请在第 2020-12 轮收取：duban collect --round 2020-12。"
+    ]
+    assert report["units"]["returned"] == ["区商务局"] and report["units"]["rejected"] == []
+    assert [r["verdict"] for r in ledger_returns(office)] == ["accepted"]
+    december_report = collect_json(run_cli, office, "--round", "2020-12", target)
+    (f,) = december_report["files"]
+    # the same answers as October's: accepted, with the notice that nothing was updated
+    assert (f["verdict"], f["unit"]) == ("accepted with warnings", "区商务局")
+    assert any("与上轮相同" in r for r in f["reasons"])
 
 
 # --- without metadata ------------------------------------------------------------------------
@@ -583,6 +607,35 @@ def test_a_saved_mail_is_read_and_its_date_is_the_arrival(office: Office, run_cl
     received = office.out / ROUND / "received"
     assert (received / f"{sha256(eml)}.eml").read_bytes() == eml.read_bytes()
     assert (received / f"{sha256(attached)}.xlsx").read_bytes() == attached.read_bytes()
+
+
+def test_a_mail_fetched_from_the_mailbox_arrived_when_the_mailbox_received_it(
+    office: Office, run_cli, tmp_path: Path
+):
+    """``duban fetch`` records each message it saves with its INTERNALDATE; the collector takes
+    that (evidence ``imap``) over the mail's Date, wherever the .eml is collected from."""
+    mails = {}
+    for unit in ("区科技局", "区商务局"):
+        attached = office.fill(unit).rename(tmp_path / f"{unit}.xlsx")
+        mails[unit] = mail_with(attached, office.inbox / f"{unit}.eml", "填报表.xlsx", ON_TIME)
+    with Ledger(ledger_path(office.out)) as ledger:  # as duban fetch leaves it
+        ledger.record_fetched(
+            ROUND,
+            ("dcs@example.org", "INBOX", 42, 7),
+            sha256(mails["区科技局"]),
+            "2020-10/inbox/20201027-083000-0123456789ab.eml",
+            "2020-10-27T08:30:00",
+            "<r@example.org>",
+            mails["区科技局"].stat().st_size,
+        )
+
+    report = collect_json(run_cli, office)
+    arrived = {f["unit"]: f["arrived"] for f in report["files"]}
+    assert arrived == {
+        "区科技局": {"at": "2020-10-27T08:30:00", "evidence": "imap"},
+        "区商务局": {"at": ON_TIME.isoformat(timespec="seconds"), "evidence": "mail"},
+    }
+    assert report["units"]["late"] == ["区科技局"]
 
 
 def test_inputs_are_archived_unchanged_and_never_touched(office: Office, run_cli):

@@ -501,3 +501,13 @@ def test_a_percentage_is_asked_its_format_only_where_it_could_be_one(
         (12, False),
         (None, False),
     ]
+
+
+@pytest.mark.parametrize("header", ["县分管领导", "市分管领导", "牵头领导"])
+def test_the_leader_column_under_the_tables_own_header(header: str):
+    def county(wb: xlsxwriter.Workbook, ws: object) -> None:
+        ws.write_string(2, layout.column_index("leaders"), header)  # type: ignore[attr-defined]
+
+    book = read_return(task_workbook([task_row("1")], write=county), "县.xlsx")
+    assert book.missing_columns == ()
+    assert book.rows[0].values["leaders"] == "陈斌"

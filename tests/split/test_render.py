@@ -8,6 +8,7 @@ that keeps within a limit must also come back as a return the collector accepts.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import warnings
 from pathlib import Path
@@ -21,7 +22,7 @@ from toolkit.config import Config, Status, load_config
 from toolkit.demo.simulate import fill_workbook
 from toolkit.model import Actual, Answer, Task
 from toolkit.split import split, text_digest
-from toolkit.split.render import RowCache, TrackingWorkbook, write_tracking_workbook
+from toolkit.split.render import Deadline, RowCache, TrackingWorkbook, write_tracking_workbook
 from toolkit.tasktable import read_task_table
 from toolkit.tasktable.assignments import plan_units
 from toolkit.workbook import excel, layout
@@ -126,22 +127,20 @@ def test_the_targets_sheet_asks_a_number_beside_each_locked_target(
     assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$3:$3"
     assert ws.freeze_panes == "A4"
     # the guide says where the targets are, and so does 任务进展 above the tasks that have them
-    guide = [[c.value for c in row] for row in wb["填报说明"].iter_rows(min_row=3, max_row=9)]
-    assert [row[:2] for row in guide] == [
-        ["填报单位", "区工信局"],
-        ["报送轮次", "2020年10月报送（2020-10）"],
-        ["截止日期", "2020年10月25日前"],
-        ["报送对象", guide[3][1]],
+    guide = [[c.value for c in row[:2]] for row in wb["填报说明"].iter_rows(min_row=3)]
+    labels = [label for label, _value in guide[: guide.index([None, None])]]
+    at = labels.index("牵头任务")
+    assert guide[at : at + 3] == [
         ["牵头任务", "15 项，见“任务进展”表"],
         ["量化指标", "5 项，见“指标完成”表（填写实际完成值）"],
-        ["协办任务", guide[6][1]],
+        ["协办任务", guide[at + 2][1]],
     ]
     steps = [c.value for row in wb["填报说明"].iter_rows() for c in row if c.value]
     assert any(
         str(v).startswith("另：所牵头任务中有 5 项量化指标，请在“指标完成”表") for v in steps
     )
     assert wb["任务进展"]["A2"].value == (
-        "截止日期：2020-10-25　灰色为下达任务（锁定），白色为填报内容。"
+        "截止日期：2020-10-25（星期日）　灰色为下达任务（锁定），白色为填报内容。"
         "序号 1.1、18、19、20 的量化指标，另在“指标完成”表填写实际完成值。"
     )
 
@@ -152,7 +151,7 @@ def test_a_unit_without_targets_gets_no_targets_sheet(example: Config, tmp_path:
     guide = [c.value for row in wb["填报说明"].iter_rows() for c in row if c.value]
     assert not any("量化指标" in str(v) for v in guide)
     assert wb["任务进展"]["A2"].value == (
-        "截止日期：2020-10-25　灰色为下达任务（锁定），白色为填报内容。"
+        "截止日期：2020-10-25（星期日）　灰色为下达任务（锁定），白色为填报内容。"
     )
 
 
@@ -277,3 +276,104 @@ def test_the_default_status_list_stays_in_the_validation(example: Config, tmp_pa
     assert "duban_lists" not in wb.sheetnames
     status = next(dv for dv in wb["任务进展"].data_validations.dataValidation if dv.type == "list")
     assert status.formula1 == '"' + ",".join(example.status_names) + '"'
+
+
+@pytest.mark.parametrize(
+    "deadline, left",
+    [
+        (
+            Deadline(dt.date(2020, 10, 12), 10),
+            "自下发之日（2020年10月12日）至截止日期前共 10 个工作日（不计周末和法定节假日，计入调休上班日）",
+        ),
+        (Deadline(dt.date(2020, 10, 24), 0), "下发之日（2020年10月24日）至截止日期前已没有工作日"),
+        (Deadline(dt.date(2020, 10, 26), 0), "下发之日（2020年10月26日）已过截止日期"),
+        (
+            Deadline(dt.date(2020, 10, 23), 1, assumed=True),
+            "自下发之日（2020年10月23日）至截止日期前共 1 个工作日（不计周末和法定节假日，计入调休上班日）"
+            "；当年节假日安排未知，按周一至周五计算",
+        ),
+    ],
+)
+def test_the_guide_gives_the_due_date_s_weekday_and_the_working_days_left(
+    example: Config, tmp_path: Path, deadline: Deadline, left: str
+) -> None:
+    book = dataclasses.replace(_book(example, "区发改局"), deadline=deadline)
+    wb = _write(tmp_path / "b.xlsx", book, example)
+    rows = [(c.value, d.value) for c, d in wb["填报说明"].iter_rows(min_row=3, max_row=6)]
+    assert rows == [
+        ("填报单位", "区发改局"),
+        ("报送轮次", "2020年10月报送（2020-10）"),
+        ("截止日期", "2020年10月25日（星期日）前"),
+        ("剩余工作日", left),
+    ]
+    note = wb["任务进展"].cell(layout.NOTE_ROW + 1, 1).value
+    assert note == (
+        "截止日期：2020-10-25（星期日）　灰色为下达任务（锁定），白色为填报内容。"
+        "序号 1.2、3、6、11 的量化指标，另在“指标完成”表填写实际完成值。"
+    )
+
+
+def test_the_tables_own_short_columns_are_shown_read_only_after_the_inputs(tmp_path: Path) -> None:
+    # a table with a 项目 label column (short) and a 上半年进展情况 column (long): the first helps
+    # the unit read its rows and is shown, locked; the second would crowd the print and is not
+    table = tmp_path / "表.txt"
+    long_text = "上半年已完成项目前期工作，正在推进征迁和施工招标，" * 3
+    table.write_text(
+        "序号\t项目\t具体目标任务\t牵头责任单位\t协办单位\t区分管领导\t上半年进展情况\n"
+        f"1\t主要预期目标\t地区生产总值增长 6%。\t区发改局\t区统计局\t陈 斌\t{long_text}\n"
+        f"2\t重点项目\t完成年度投资 90 亿元。\t区发改局\t区财政局\t陈 斌\t{long_text}\n",
+        encoding="utf-8",
+    )
+    config = load_config(None, tmp_path / "out")
+    path = split(config, tasks_path=table).folder / "区发改局.xlsx"
+    filled = tmp_path / "returns" / "区发改局.xlsx"
+    answers = [
+        Answer(t, "区发改局", "序时推进", 90, "按计划推进。", "", "继续推进。") for t in "12"
+    ]
+    fill_workbook(path, filled, answers, "张伟", "0595-22000000")
+    (returned,) = collect(config, [filled.parent]).verdicts
+    wb = openpyxl.load_workbook(path)
+    ws = wb["任务进展"]
+    header = [c.value for c in ws[layout.HEADER_ROW + 1]]
+    assert header == [c.header for c in layout.TASK_COLUMNS] + ["项目"]
+    rows = list(ws.iter_rows(min_row=layout.FIRST_DATA_ROW + 1, values_only=True))
+    assert [r[len(layout.TASK_COLUMNS)] for r in rows] == ["主要预期目标", "重点项目"]
+    extra = ws.cell(layout.FIRST_DATA_ROW + 1, len(layout.TASK_COLUMNS) + 1)
+    assert extra.protection.locked and ws.protection.sheet
+    # the reader finds its columns by name: the extra one is not an input
+    assert (returned.verdict, returned.reasons) == ("accepted", ())
+
+    listing = openpyxl.load_workbook(config.output_dir / "tasks.xlsx")["任务清单"]
+    names = [c.value for c in listing[1]]
+    other = names.index("原表其他列")
+    assert [r[other] for r in listing.iter_rows(min_row=2, values_only=True)] == [
+        f"项目：主要预期目标\n上半年进展情况：{long_text}",
+        f"项目：重点项目\n上半年进展情况：{long_text}",
+    ]
+
+
+@pytest.mark.parametrize("header", ["县分管领导", "市分管领导", "牵头领导"])
+def test_the_leader_column_is_under_the_tables_own_header(
+    example: Config, tmp_path: Path, header: str
+) -> None:
+    book = dataclasses.replace(_book(example, "区发改局"), leader_header=header)
+    wb = _write(tmp_path / "book.xlsx", book, example)
+    assert [c.value for c in wb[layout.SHEET_TASKS][3]] == [
+        "序号",
+        "具体目标任务",
+        "牵头责任单位",
+        "协办单位",
+        header,
+        "完成状态",
+        "完成进度（%）",
+        "工作进展情况",
+        "存在问题",
+        "下一步计划",
+    ]
+    assert [c.value for c in wb[layout.SHEET_ASSIST][3]][4] == header
+    (step,) = [
+        c.value
+        for c in wb[layout.SHEET_GUIDE]["A"]
+        if isinstance(c.value, str) and c.value.startswith("2. ")
+    ]
+    assert step.startswith(f"2. 灰色单元格（序号、任务内容、责任单位、{header}）是下达的任务")

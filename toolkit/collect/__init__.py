@@ -1,12 +1,7 @@
-"""Collecting returns (``duban collect``): trust none of them, lose none of them.
+"""Collecting returns (``duban collect``): every file a verdict, recorded before it is read.
 
-Every file under the given paths (``.xlsx``/``.xlsm``/``.xls`` and the Excel attachments of
-saved ``.eml`` mails) is archived unchanged under ``<output>/<round>/received/`` by its
-sha256 and recorded in the ledger *before* it is parsed. Then each gets a verdict: identified
-by its dispatch token looked up in the ledger (never by file name; without metadata, by its
-序号 and task texts, unverified), verified against what was dispatched, its inputs validated.
-Collecting the same files again changes nothing; a unit's later return supersedes its earlier
-one, both stay in the ledger. The consolidated workbook is rewritten from the ledger each time.
+The trust model — what each file is, the bounds, the workers, the judging — is in
+docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations
@@ -28,6 +23,7 @@ from toolkit.model import Round
 from toolkit.progress import progress
 from toolkit.rounds.arrival import ClerkArrivals
 from toolkit.rounds.state import (
+    VERDICT_NOT_RETURN,
     VERDICT_REJECTED,
     VERDICT_SKIPPED,
     VERDICT_UNREAD,
@@ -115,6 +111,7 @@ def _collect(
         order: list[Incoming | Settled] = []
         to_read: dict[str, Incoming] = {}
         unread: dict[str, Unread] = {}
+        elsewhere: dict[str, str] = {}  # returns of a later round, not recorded in this one
         seen_now: set[str] = set()
 
         def new_returns() -> Iterator[tuple[Path, str]]:
@@ -147,9 +144,11 @@ def _collect(
                 if isinstance(result, Unread):
                     unread[source] = result
                 else:
-                    record_verdict(ledger, judge, rnd, to_read[source], result)
+                    other = record_verdict(ledger, judge, rnd, to_read[source], result)
+                    if other is not None:
+                        elsewhere[source] = other
             ledger.refresh_current(rnd.id)
-        verdicts = [_verdict(ledger, rnd, item, unread) for item in order]
+        verdicts = [_verdict(ledger, rnd, item, unread, elsewhere) for item in order]
         state = round_state(config, ledger, rnd)
 
     workbook = config.output_dir / rnd.id / CONSOLIDATED_NAME
@@ -158,9 +157,16 @@ def _collect(
 
 
 def _verdict(
-    ledger: Ledger, rnd: Round, item: Incoming | Settled, unread: dict[str, Unread]
+    ledger: Ledger,
+    rnd: Round,
+    item: Incoming | Settled,
+    unread: dict[str, Unread],
+    elsewhere: dict[str, str],
 ) -> FileVerdict:
     """The verdict a path gets in this run's list, from the ledger where it was recorded."""
+    if isinstance(item, Incoming) and item.source in elsewhere:
+        reason = elsewhere[item.source]
+        return FileVerdict(item.source, item.sha256, VERDICT_NOT_RETURN, None, (reason,), False, "")
     if isinstance(item, Incoming) and item.source in unread:
         reason = unread[item.source].reason
         return FileVerdict(item.source, item.sha256, VERDICT_UNREAD, None, (reason,), False, "")

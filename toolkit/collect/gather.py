@@ -29,7 +29,7 @@ from toolkit.config import Config
 from toolkit.files import write_atomically
 from toolkit.ledger import Ledger
 from toolkit.model import Round
-from toolkit.rounds.arrival import COLLECTED, ClerkArrivals
+from toolkit.rounds.arrival import COLLECTED, IMAP, ClerkArrivals
 from toolkit.rounds.arrival import MAIL as MAIL_DATE
 from toolkit.rounds.state import VERDICT_NOT_RETURN, VERDICT_REJECTED, VERDICT_SKIPPED
 from toolkit.rounds.summary import CONSOLIDATED_NAME
@@ -53,7 +53,8 @@ class Incoming:
     path: Path  # the archived copy, which a worker reads
     sha256: str
     # When it arrived, by the only evidence a file carries: the Date of the mail it came in
-    # (ISO local time). A bare file carries none (its modification time is whoever saved it
+    # (ISO local time), or when the mailbox received that mail if ``duban fetch`` took it from
+    # the mailbox (``imap``). A bare file carries none (its modification time is whoever saved it
     # last): None, and the ledger counts it from when it was first collected.
     arrived: str | None = None
     evidence: str = COLLECTED  # mail | imap | collected
@@ -195,6 +196,9 @@ class Receiver:
         self.folder = config.output_dir / rnd.id / "received"
         self.own_ids = ledger.message_ids(rnd.id)
         self.unit_by_address = _units_by_address(config)
+        # The mails ``duban fetch`` took from the mailbox, by content: each arrived when the
+        # mailbox received it, wherever the clerk collects the saved .eml from.
+        self.fetched = ledger.fetched_arrivals(rnd.id)
 
     def receive(self, entries: Iterable[Path | Settled]) -> Iterator[Incoming | Settled]:
         """Yield what to read, or the verdict, for each entry (and each file inside one).
@@ -252,6 +256,8 @@ class Receiver:
         in_zip: bool,
     ) -> Iterator[Incoming | Settled]:
         sha = hashlib.sha256(content).hexdigest()
+        if depth == 0 and sha in self.fetched:  # its arrival is the mailbox's, not its Date
+            arrival = (self.fetched[sha], IMAP)
         kind = sniff(content, source)
         archived = self._archive(content, sha, kind)
         self.ledger.record_received(sha, self.round.id, source, str(archived), len(content))

@@ -37,6 +37,7 @@ TARGETS = layout.SHEET_TARGETS
 class Judgement:
     unit: str | None = None
     token: str | None = None
+    later_round: str | None = None  # the return of a round still to come: not this round's
     verified: bool = False
     findings: list[Finding] = field(default_factory=list)
     answers: list[tuple] = field(default_factory=list)
@@ -70,6 +71,19 @@ class Judge:
     @cached_property
     def dispatches(self) -> list[Dispatch]:
         return self.ledger.dispatches(self.round.id)
+
+    @cached_property
+    def headers(self) -> dict[str, str]:
+        """The locked columns' headers as the round's workbooks have them (县分管领导)."""
+        header = self.ledger.leader_header(self.round.id) or self.config.leader_header
+        return {**LOCKED_HEADERS, "leaders": header}
+
+    def missing(self, book: ReturnWorkbook) -> str:
+        """The columns a return lacks, named as the round's workbooks name them."""
+        default = LOCKED_HEADERS["leaders"]
+        return "、".join(
+            self.headers["leaders"] if h == default else h for h in book.missing_columns
+        )
 
     @cached_property
     def tasks(self) -> dict[str, Task]:
@@ -119,6 +133,9 @@ class Judge:
             j.token = token
             if dispatch.round != self.round.id:
                 j.unit = dispatch.unit
+                if self._is_later(dispatch.round):  # early, or fetched in this round's window
+                    j.later_round = dispatch.round
+                    return None
                 j.error(f"这是第 {dispatch.round} 轮的填报表，不是第 {self.round.id} 轮的。")
                 return None
             if not is_current:
@@ -129,11 +146,15 @@ class Judge:
             return dispatch
         return self.match_by_content(book, j)
 
+    def _is_later(self, round_id: str) -> bool:
+        ids = [r.id for r in self.config.rounds]
+        return round_id in ids and ids.index(round_id) > ids.index(self.round.id)
+
     def match_by_content(self, book: ReturnWorkbook, j: Judgement) -> Dispatch | None:
         """Without metadata: the dispatch whose 序号 and task texts the rows carry."""
         if book.missing_columns:
             j.error(
-                f"文件缺少分发信息，且找不到填报表的列：{'、'.join(book.missing_columns)}。请使用下发的原表填报。"
+                f"文件缺少分发信息，且找不到填报表的列：{self.missing(book)}。请使用下发的原表填报。"
             )
             return None
         rows = {
@@ -176,9 +197,7 @@ class Judge:
         self, book: ReturnWorkbook, dispatch: Dispatch, ids: list[str], j: Judgement
     ) -> None:
         if book.missing_columns:
-            j.error(
-                f"“{book.tasks_sheet or layout.SHEET_TASKS}”表缺少列：{'、'.join(book.missing_columns)}。"
-            )
+            j.error(f"“{book.tasks_sheet or layout.SHEET_TASKS}”表缺少列：{self.missing(book)}。")
         meta_round = book.metadata.get("round")
         if meta_round and meta_round != self.round.id and j.verified:
             j.warn(f"文件中记录的轮次“{meta_round}”与台账（{self.round.id}）不一致，以台账为准。")
@@ -229,7 +248,7 @@ class Judge:
                 continue
             now_part, sent_part = _difference(written, as_sent)
             j.warn(
-                f"任务 {task_id} 的{LOCKED_HEADERS[key]}被修改：现为“{now_part}”，"
+                f"任务 {task_id} 的{self.headers[key]}被修改：现为“{now_part}”，"
                 f"下发时为“{sent_part}”。以下发时为准，如有异议请另行书面说明。",
                 row.row,
             )
@@ -471,8 +490,12 @@ def record_verdict(
     rnd: Round,
     item: Incoming | Settled,
     result: ReturnWorkbook | RejectedReturn,
-) -> None:
-    """Judge a read workbook (or take a refusal), and record the verdict with its answers."""
+) -> str | None:
+    """Judge a read workbook (or take a refusal), and record the verdict with its answers.
+
+    A return of a later round is not this round's: it is not recorded, and the sentence saying
+    so is returned (collect it with that round).
+    """
     if isinstance(result, RejectedReturn):
         j = Judgement()
         j.error(str(result))
@@ -482,6 +505,11 @@ def record_verdict(
         unit_fields: dict = {}
     else:
         j = judge.judge(result)
+        if j.later_round is not None:
+            return (
+                f"“{item.source}”：这是{j.unit}第 {j.later_round} 轮的填报表，不是本轮（第 {rnd.id} 轮）的回执，"
+                f"未计入本轮。请在第 {j.later_round} 轮收取：duban collect --round {j.later_round}。"
+            )
         saved_at = _as_utc(result.saved_at)
         unit_fields = {k: clean_text(v) for k, v in result.unit_fields.items()}
     reasons = [
@@ -511,6 +539,7 @@ def record_verdict(
         j.answers if j.verdict != VERDICT_REJECTED else [],
         j.actuals if j.verdict != VERDICT_REJECTED else [],
     )
+    return None
 
 
 def _as_utc(saved_at: str | None) -> str | None:

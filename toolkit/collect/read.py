@@ -184,6 +184,8 @@ class _Sheets:
         self.worksheet = {m.name: m.typ == worksheet for m in book.sheets_metadata}
         self.parts = _sheet_parts(package)
         self.facts_by_part = package.sheets
+        # each sheet's rows as read, and whether that was all of them
+        self._loaded: dict[str, tuple[bool, list[list[Any]]]] = {}
 
     def facts(self, name: str) -> SheetFacts:
         """Return what the bounds pass saw of a sheet."""
@@ -193,12 +195,16 @@ class _Sheets:
         """Return the sheet's first ``max_rows`` rows from A1, each a list from column A."""
         if not self.worksheet.get(name, False):
             return []
-        facts = self.facts(name)
-        if facts.last_row * max(facts.last_column, 1) > MAX_LAID_OUT_CELLS:
-            return self._streamed(name, max_rows)
-        sheet = self.book.get_sheet_by_name(name)
-        rows: list[list[Any]] = sheet.to_python(skip_empty_area=False, nrows=max_rows)
-        return rows
+        kept = self._loaded.get(name)
+        if kept is None or (len(kept[1]) < max_rows and not kept[0]):
+            facts = self.facts(name)
+            if facts.last_row * max(facts.last_column, 1) > MAX_LAID_OUT_CELLS:
+                rows = self._streamed(name, max_rows)
+            else:  # laid out once: the header search and the rows under it share it
+                sheet = self.book.get_sheet_by_name(name)
+                rows = sheet.to_python(skip_empty_area=False, nrows=max(max_rows, 64))
+            kept = self._loaded[name] = (len(rows) < max_rows, rows)
+        return kept[1][:max_rows]
 
     def _streamed(self, name: str, max_rows: int) -> list[list[Any]]:
         import openpyxl
@@ -423,6 +429,15 @@ class _TaskTable:
                         continue
                     columns[key] = index
                     claimed.add(index)
+            if "leaders" not in columns and any(c.key == "leaders" for c in self.layout_columns):
+                # The leader column is under the table's own name (区分管领导, 县分管领导).
+                claimed = set(columns.values())
+                leader = next(
+                    (i for i, text in texts if layout.LEADER_WORD in text and i not in claimed),
+                    None,
+                )
+                if leader is not None:
+                    columns["leaders"] = leader
             if all(k in columns for k in self.required):
                 self.header_row, self.columns = number, columns
                 notes.extend(f"“{self.sheet}”表有两列“{h}”，只读取了前一列。" for h in twice)

@@ -34,7 +34,7 @@ class Finding:
 
 def clean_text(value: object) -> str:
     """Return a cell's value as text: stripped, control characters removed, never a formula."""
-    if value.__class__ is str and value.isprintable():  # most cells: nothing to remove
+    if isinstance(value, str) and value.isprintable():  # most cells: nothing to remove
         return value.strip()
     if value is None:
         return ""
@@ -45,7 +45,7 @@ def clean_text(value: object) -> str:
 
 def parse_status(value: object, statuses: tuple[str, ...]) -> tuple[str | None, Finding | None]:
     """Return the configured status a cell means, and a finding when it is not exact."""
-    if value.__class__ is str and value in statuses and value.isprintable():
+    if isinstance(value, str) and value in statuses and value.isprintable():
         return value, None  # picked from the list: nothing to clean
     text = clean_text(value)
     if not text:

@@ -1,11 +1,6 @@
-"""The whole cycle on the bundled example with one command (``duban demo``).
-
-Runs two rounds of the example: split the first round, simulate the units' returns
-(``toolkit.demo.simulate``), collect them and write the round's reports; then split the second
-round — its workbooks prefilled with the first round's accepted answers — simulate returns that
-build on those answers, collect and report again; finally write the year-end summary. It says
-where every artefact is. It works in ``<output>/demo/``, which it owns and clears first, so it
-can be run again and never touches a real round's files or ledger.
+"""The whole cycle on the bundled example (``duban demo``): two rounds, each split ten working
+days before its due date, simulated returns, every report and the first red day's reminders, in
+``<output>/demo/`` (cleared first, so it never touches a real round).
 """
 
 from __future__ import annotations
@@ -14,17 +9,22 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from toolkit.calendar import work_calendar
 from toolkit.collect import CollectResult, collect
 from toolkit.config import Config
 from toolkit.demo.simulate import Simulation, simulate_returns
+from toolkit.ledger import Ledger, ledger_path
+from toolkit.mail import WRITTEN, MailResult, remind_round
 from toolkit.model import Answer, Round
 from toolkit.reports.round import BRIEFS_FOLDER, write_round_report
 from toolkit.reports.year import write_year_end
 from toolkit.rounds.arrival import ClerkArrivals
+from toolkit.rounds.escalation import Escalation, escalation
 from toolkit.split import SplitResult, split
 
 DEMO_ROUNDS = 2
 DEMO_CLERK = "duban demo（模拟的督查室）"
+DEMO_LEAD_DAYS = 10  # each round is split this many working days before its due date
 
 
 @dataclass
@@ -35,6 +35,8 @@ class DemoRound:
     simulation: Simulation
     collected: CollectResult
     reports: list[Path] = field(default_factory=list)
+    reminded: MailResult | None = None  # the first red day's reminders, in the outbox
+    chase: Escalation | None = None  # each unit's level that day, after the reminders
 
 
 @dataclass
@@ -70,14 +72,20 @@ def run_demo(config: Config, seed: int = 2020) -> DemoResult:
 def _run_round(
     config: Config, rnd: Round, seed: int, previous: dict[tuple[str, str], Answer] | None
 ) -> DemoRound:
-    split_result = split(config, rnd.id)
+    calendar = work_calendar(config)
+    split_day = calendar.working_day_before(rnd.due, DEMO_LEAD_DAYS)
+    split_result = split(config, rnd.id, today=split_day)
     returns = config.output_dir / rnd.id / "returns-simulated"
     simulation = simulate_returns(config, rnd.id, returns, seed=seed, previous=previous)
     # The demo's clerk notes when each file came without a mail, as ``collect --arrived`` does.
     clerk = ClerkArrivals(DEMO_CLERK, simulation.arrivals)
     collected = collect(config, [returns], rnd.id, clerk=clerk)
     reports = write_round_report(config, rnd.id)
-    return DemoRound(split_result, simulation, collected, reports)
+    red_day = calendar.working_day_from(rnd.due, config.remind.red_days + 1)
+    reminded = remind_round(config, rnd.id, today=red_day)
+    with Ledger(ledger_path(config.output_dir), readonly=True) as ledger:
+        chase = escalation(config, ledger, collected.state, red_day, calendar)
+    return DemoRound(split_result, simulation, collected, reports, reminded, chase)
 
 
 def _round_artefacts(folder: Path, rnd: Round, done: DemoRound) -> list[tuple[str, Path]]:
@@ -89,9 +97,18 @@ def _round_artefacts(folder: Path, rnd: Round, done: DemoRound) -> list[tuple[st
         (f"{rnd.name} 模拟回执", folder / rnd.id / "returns-simulated"),
         (f"{rnd.name} 收到的原件（按内容存档）", folder / rnd.id / "received"),
         (f"{rnd.name} 汇总表", done.collected.workbook),
+        *_reminder_artefacts(rnd, done),
         *((f"{rnd.name} 情况报告", p) for p in summary),
         (
             f"{rnd.name} 分管领导专报（{len(briefs)} 份）",
             briefs[0].parent if briefs else folder / rnd.id / BRIEFS_FOLDER,
         ),
     ]
+
+
+def _reminder_artefacts(rnd: Round, done: DemoRound) -> list[tuple[str, Path]]:
+    reminded = done.reminded
+    if reminded is None or not reminded.count(WRITTEN):
+        return []
+    label = f"{rnd.name} 红色督办催报（{reminded.count(WRITTEN)} 封，试运行未发送）"
+    return [(label, reminded.outbox)]

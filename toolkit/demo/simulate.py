@@ -5,8 +5,8 @@ one re-saves its workbook with LibreOffice when it is installed, one sends its r
 saved mail, one writes a status with a stray space, one answers twice (the second supersedes
 the first). Statuses, progress and texts vary, deterministically for a given seed. Units
 report 实际完成值 against their tasks' targets: done tasks reach them, others fall short or
-reach them by their progress, a growth rate is sometimes not yet known, and one unit claims
-已完成 with an actual short of its target. The simulator returns exactly what it wrote, so a
+reach them by their progress, a growth rate is sometimes not yet known, and in the last round
+one unit claims 已完成 with an actual short of its target. The simulator returns exactly what it wrote, so a
 test can compare the 汇总表 cell for cell.
 """
 
@@ -25,6 +25,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from toolkit.calendar import expected_progress
 from toolkit.config import Config
 from toolkit.ledger import Ledger, ledger_path
 from toolkit.model import AMOUNT, COUNT, GROWTH, RATE, Actual, Answer, Round, Target
@@ -245,8 +246,8 @@ def _claim_done_short(
     sim: Simulation,
     unit: str,
 ) -> list[Answer]:
-    """Make the unit's first task with a target read 已完成 with an actual short of it (once a
-    round): the collector accepts it with a warning."""
+    """Make the unit's first task with a target read 已完成 with an actual short of it (once, in
+    the last round): the collector accepts it with a warning."""
     for i, answer in enumerate(answers):
         mine = targets.get(answer.task_id, ())
         if not mine or answer.status == "已完成":
@@ -320,7 +321,10 @@ def simulate_returns(
     )
     picks = rng.sample(units, k=min(len(units), len(roles)))
     role_of = dict(zip(picks, roles, strict=False))
-    expected = rnd.expected_progress(config.office.year)
+    expected = expected_progress(config, rnd)  # 序时进度 as the 汇总表 counts it
+    # The year's last round has a claim of 已完成 short of its target (made there, it leaves
+    # the earlier rounds' answers, and so what the later ones draw, as they were).
+    last = rnd.id == config.rounds[-1].id
     due = dt.datetime.combine(rnd.due, dt.time(17, 0))
     for d in dispatches:
         role = role_of.get(d.unit, "on_time")
@@ -331,7 +335,7 @@ def simulate_returns(
             _answer(rng, d.unit, t, expected, (previous or {}).get((d.unit, t))) for t in d.task_ids
         ]
         answers = [_with_actuals(measure, a, targets.get(a.task_id, ())) for a in answers]
-        if role == "on_time" and not sim.short_done:
+        if role == "on_time" and last and not sim.short_done:
             answers = _claim_done_short(measure, answers, targets, sim, d.unit)
         reporter, phone = rng.choice(REPORTERS), f"0595-2{rng.randint(1000000, 9999999)}"
         target = folder / d.file

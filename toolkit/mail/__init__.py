@@ -21,8 +21,10 @@ message larger than the server's advertised SIZE are listed as errors; one bad u
 the batch.
 
 The dispatch Message-ID carries a hash of the dispatch token, so a round split again with
-``--force`` is mailed again; a reminder's carries its day, so a unit is reminded at most once a
-day however often ``remind --send`` is rerun.
+``--force`` is mailed again. A reminder's carries its level (蓝 / 黄 / 红, ``toolkit.rounds.
+escalation``), its delivery kind is ``remind-<level>``: a unit gets each level at most once per
+round however often ``remind`` is rerun, and a reminder written to the outbox counts as given
+(an office may send the ``.eml`` files by hand) until ``--send`` delivers it.
 """
 
 from __future__ import annotations
@@ -36,8 +38,9 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from toolkit.config import Config
-from toolkit.errors import MailError
+from toolkit.calendar import weekday
+from toolkit.config import Config, require_filled
+from toolkit.errors import ConfigError, MailError
 from toolkit.files import atomic_path, remove_leftovers
 from toolkit.ledger import Ledger, ledger_path
 from toolkit.mail.compose import (
@@ -63,16 +66,25 @@ from toolkit.mail.smtp import (
 )
 from toolkit.model import ROLES, Dispatch, Round, status_names
 from toolkit.progress import progress
+from toolkit.rounds import round_state
+from toolkit.rounds.escalation import (
+    CORRECTION_REJECTED,
+    RED,
+    Escalation,
+    escalation,
+    reminder_kind,
+)
 from toolkit.templating import environment
 
 DISPATCH = "dispatch"
-REMIND = "remind"
-CORRECTION_REJECTED = "correction_rejected"  # remind: returned, then a correction was rejected
+REMIND = "remind"  # the kind of the daily reminders of earlier dubans; now remind-<level>
+PENDING = "pending"
 SENDING = "sending"
 
 # Outcomes of a run for one unit, beside the ledger states SENT, FAILED_*, UNKNOWN.
 WRITTEN = "written"  # dry run: in the outbox, not sent
 ALREADY_SENT = "already-sent"
+ALREADY_WRITTEN = "already-written"  # remind: in the outbox from an earlier run, not sent
 ERROR = "error"  # cannot be sent as configured (no address, non-ASCII address, too large…)
 NOT_ATTEMPTED = "not-attempted"  # beyond --limit, or the server went away mid-batch
 
@@ -83,6 +95,7 @@ OUTCOME_WORDS = {
     WRITTEN: "已写入发件箱（未发送）",
     SENT: "已发送",
     ALREADY_SENT: "此前已发送",
+    ALREADY_WRITTEN: "此前已写入发件箱（未发送，加 --send 发送）",
     FAILED_TEMPORARY: "暂时失败（重新运行会再发）",
     FAILED_PERMANENT: "发送失败（服务器拒收）",
     UNKNOWN: "结果不明（不会自动重发，请核实）",
@@ -102,6 +115,7 @@ class UnitOutcome:
     recipients: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()  # remind: the collector's reasons for a rejected return
     remind_state: str = ""  # remind: missing | rejected | correction_rejected
+    held: bool = False  # left as an earlier run recorded it (already sent or written, unknown…)
 
 
 @dataclass
@@ -114,6 +128,7 @@ class MailResult:
     outbox: Path
     outcomes: list[UnitOutcome] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # run-level (e.g. the server went away)
+    escalation: Escalation | None = None  # remind: the day's level and each unit's
 
     def count(self, outcome: str) -> int:
         """Return how many units ended with ``outcome``."""
@@ -139,6 +154,7 @@ class _Planned:
     context: dict[str, Any]
     remind_state: str = ""
     reasons: tuple[str, ...] = ()
+    copies: tuple[str, ...] = ()  # remind: the leaders' addresses a red reminder is copied to
 
 
 @dataclass
@@ -167,6 +183,7 @@ def mail_round(
     retry: bool = False,
 ) -> MailResult:
     """Write (and with ``send``, deliver) each unit its dispatched workbook for a round."""
+    require_filled(config, "mail")
     rnd = config.round(round_id)
     today = today or dt.date.today()
     sender = sender_address(config)
@@ -195,60 +212,72 @@ def remind_round(
     limit: int | None = None,
     retry: bool = False,
 ) -> MailResult:
-    """Write (and with ``send``, deliver) a reminder to each unit whose return is missing or rejected."""
+    """Write (and with ``send``, deliver) the reminders due ``today``: the day's level (蓝 / 黄 /
+    红) to each unit whose return is missing or rejected and has not had that level yet."""
+    require_filled(config, "remind")
     rnd = config.round(round_id)
     today = today or dt.date.today()
     sender = sender_address(config)
     domain = sender.rpartition("@")[2]
     outbox = config.output_dir / rnd.id / "outbox-remind" / today.isoformat()
-    days_late = max(0, (today - rnd.due).days)
     with Ledger(ledger_path(config.output_dir)) as ledger:
-        dispatches = _chosen(config, rnd, ledger, units)
+        chosen = {d.unit: d for d in _chosen(config, rnd, ledger, units)}
+        chase = escalation(config, ledger, round_state(config, ledger, rnd), today)
+        level = chase.level
+        assumed = bool(chase.notes)  # the working days relied on a year counted Mon to Fri
         plans = []
-        for d, state, reasons, received_at in late_units(config, ledger, rnd, dispatches):
+        for u in chase.chased():
+            if level is None or u.unit not in chosen:
+                continue
             plans.append(
                 _Planned(
-                    unit=d.unit,
-                    dispatch=d,
-                    msg_id=message_id(rnd.id, REMIND, d.unit, domain, f"{today:%Y%m%d}"),
+                    unit=u.unit,
+                    dispatch=chosen[u.unit],
+                    msg_id=message_id(rnd.id, reminder_kind(level), u.unit, domain),
                     context={
-                        "state": state,
-                        "reasons": list(reasons),
-                        "received_at": received_at,
-                        "days_late": days_late,
+                        "level": level,
+                        "state": u.state,
+                        "reasons": list(u.reasons),
+                        "received_at": u.received_at,
+                        "days_late": max(0, (today - rnd.due).days),
+                        "working_days": chase.working_days,
+                        "due_weekday": weekday(rnd.due),
+                        "leaders": list(u.leaders) if level == RED else [],
+                        "assumed": assumed,
                     },
-                    remind_state=state,
-                    reasons=reasons,
+                    remind_state=u.state,
+                    reasons=u.reasons,
+                    copies=u.cc,
                 )
             )
-        return _run(config, rnd, ledger, REMIND, plans, outbox, send, limit, today, retry, units)
+        kind = reminder_kind(level) if level else REMIND
+        result = _run(config, rnd, ledger, kind, plans, outbox, send, limit, today, retry, units)
+    result.escalation = chase
+    return result
 
 
-def late_units(
-    config: Config, ledger: Ledger, rnd: Round, dispatches: list[Dispatch]
-) -> list[tuple[Dispatch, str, tuple[str, ...], str | None]]:
-    """Return the dispatched units to chase: (dispatch, state, reasons, received at).
-
-    The round's state (``toolkit.rounds``, shared with collect and status) decides: a unit
-    with no return is ``missing``; one whose returns were all rejected is ``rejected``, with
-    the collector's reasons for its latest return; one whose return counts but whose later
-    correction was rejected is ``correction_rejected``, with the correction's reasons and when
-    it arrived. A unit whose current return counts and nothing after it was rejected has
-    answered.
-    """
-    from toolkit.rounds import round_state
-
-    states = {u.unit: u for u in round_state(config, ledger, rnd).units}
-    out = []
-    for d in dispatches:
-        unit = states.get(d.unit)
-        if unit is None:
-            continue
-        if unit.correction_rejected:
-            out.append((d, CORRECTION_REJECTED, tuple(unit.reasons), unit.correction_at))
-        elif unit.state in ("missing", "rejected"):
-            out.append((d, unit.state, tuple(unit.reasons), unit.received_at))
-    return out
+def remind_json(result: MailResult) -> dict[str, Any]:
+    """Return what ``duban remind --json`` prints: the reminders this run wrote or sent (or
+    tried to), not those an earlier run already gave."""
+    chase = result.escalation
+    assert chase is not None, "remind_json takes what remind_round returned"
+    levels = {u.unit: u for u in chase.units}
+    return {
+        "round": result.round.id,
+        "today": chase.today.isoformat(),
+        "reminders": [
+            {
+                "unit": o.unit,
+                "level": chase.level,
+                # a rejected correction of an accepted return is chased as rejected
+                "state": {CORRECTION_REJECTED: "rejected"}.get(o.remind_state, o.remind_state),
+                "working_days": chase.working_days,
+                "cc": list(levels[o.unit].cc),
+            }
+            for o in result.outcomes
+            if not o.held
+        ],
+    }
 
 
 # -- the run --------------------------------------------------------------------------------------
@@ -309,12 +338,15 @@ def _run(
         unit_info = config.unit(plan.unit)
         to = unit_info.email if unit_info else ()
         cc = unit_info.cc if unit_info else ()
+        cc += tuple(a for a in plan.copies if a not in (*to, *cc))
         row = ledger.delivery(rnd.id, plan.unit, kind, plan.msg_id)
-        held = _held(ledger, row, (*to, *cc, *office_copy), retry, retry_unknown)
+        # A reminder in the outbox counts as given: a dry run does not write it again.
+        written_once = kind != DISPATCH and not send
+        held = _held(ledger, row, (*to, *cc, *office_copy), retry, retry_unknown, written_once)
         if held is not None:
-            result.outcomes.append(_outcome(plan, held[0], held[1], row))
+            result.outcomes.append(_outcome(plan, held[0], held[1], row, held=True))
             continue
-        problem = _address_problem(config, plan.unit, unit_info is not None, to, cc)
+        problem = _address_problem(config, plan.unit, unit_info is not None, to, cc, plan.copies)
         workbook = dispatch_dir / plan.dispatch.file
         if problem is None and not _inside(workbook, dispatch_dir):
             # the ledger names the file; an edited ledger must not attach anything else
@@ -346,7 +378,8 @@ def _run(
             "statuses": {role: status_names(config.status_roles, role) for role in ROLES},
             **plan.context,
         }
-        subject, body = render_subject_and_body(env, kind, context)
+        # remind-red → mail_remind_red_subject.txt.j2 and mail_remind_red_body.txt.j2
+        subject, body = render_subject_and_body(env, kind.replace("-", "_"), context)
         msg = compose(
             config=config,
             unit=plan.unit,
@@ -367,6 +400,11 @@ def _run(
 
     connection = None
     if send and ready:
+        if not config.smtp.host:
+            raise ConfigError(
+                f"{config.path}: [smtp] 中的 host（发信服务器，如 smtp.163.com）还没有填写；"
+                "填好 [smtp] 各项后再加 --send 发送。"
+            )
         connection = Connection(config)
         connection.open()  # a server that cannot be reached or refuses the login stops here
         ready = _within_size(connection, ready, result)
@@ -410,7 +448,7 @@ def _deliver(
                 _outcome(
                     item.plan,
                     NOT_ATTEMPTED,
-                    f"另一次运行正在处理（状态 {row['state']}）",
+                    f"另一次运行正在处理（状态 {row['state'] if row else '未知'}）",
                     row,
                     item,
                 )
@@ -473,8 +511,17 @@ def _within_size(connection: Connection, ready: list[_Ready], result: MailResult
 
 
 def _address_problem(
-    config: Config, unit: str, in_directory: bool, to: tuple[str, ...], cc: tuple[str, ...]
+    config: Config,
+    unit: str,
+    in_directory: bool,
+    to: tuple[str, ...],
+    cc: tuple[str, ...],
+    copies: tuple[str, ...] = (),
 ) -> str | None:
+    for address in copies:  # the leaders' (red reminders), checked before the unit's own cc
+        problem = address_problem(address)
+        if problem:
+            return f"分管领导的 email“{address}”{problem}（{config.path} 的 [[leaders]]）。"
     if not in_directory:
         return f"单位“{unit}”不在 {config.path} 的 [[units]] 中，没有邮箱地址：请补充后重试。"
     if not to:
@@ -496,14 +543,24 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def _held(
-    ledger: Ledger, row: Any, addresses: tuple[str, ...], retry: bool, retry_unknown: bool
+    ledger: Ledger,
+    row: Any,
+    addresses: tuple[str, ...],
+    retry: bool,
+    retry_unknown: bool,
+    written_once: bool = False,
 ) -> tuple[str, str] | None:
-    """Return (outcome, detail) when a message must not be sent again now, else None."""
+    """Return (outcome, detail) when a message must not be sent again now, else None.
+
+    ``written_once``: a message already in the outbox is not written again (unless ``retry``).
+    """
     if row is None:
         return None
     state = row["state"]
     if state == SENT:
         return ALREADY_SENT, row["detail"]
+    if state == PENDING and written_once and not retry:
+        return ALREADY_WRITTEN, f"见 {row['eml_path']}"
     if state == SENDING:
         # A run stopped between "sending" and the answer: the server may have the message.
         detail = "上次发送时程序中断，服务器可能已收到；请向对方核实，不会自动重发"
@@ -526,7 +583,12 @@ def _held(
 
 
 def _outcome(
-    plan: _Planned, outcome: str, detail: str, row: Any, item: _Ready | None = None
+    plan: _Planned,
+    outcome: str,
+    detail: str,
+    row: Any,
+    item: _Ready | None = None,
+    held: bool = False,
 ) -> UnitOutcome:
     eml = (
         item.eml_path
@@ -546,6 +608,7 @@ def _outcome(
         recipients=recipients,
         reasons=plan.reasons,
         remind_state=plan.remind_state,
+        held=held,
     )
 
 

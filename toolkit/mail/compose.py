@@ -1,18 +1,6 @@
-"""Email composition: the one place where a message to a unit is put together.
-
-A message is plain text rendered from the office's templates, with the unit's tracking workbook
-attached. Headers follow what Chinese government mailboxes (Outlook over POP/IMAP, QQ/Foxmail,
-Coremail) actually display:
-
-- the attachment keeps a short Chinese name (``2020-10_区发改局.xlsx``) encoded per RFC 2231 as
-  ``filename*=utf-8''…`` on ONE line. Python folds long parameters into ``filename*0*=``
-  continuations, which Outlook shows as "Untitled attachment" and QQ Mail as ``tcmime.*.bin``;
-  the policy below never folds ``Content-Disposition`` and ``Content-Type``;
-- every address is plain ASCII (checked by ``address_problem``): a non-ASCII address silently
-  turns the message into SMTPUTF8, which many servers refuse;
-- the Message-ID is ASCII and deterministic (round, kind, unit and what identifies the
-  message), so the ledger can tell a message already sent from a new one;
-- line ends are CRLF, in the outbox ``.eml`` files as on the wire.
+"""Composing a message to a unit: plain text from the office's templates, the workbook attached
+under a short Chinese name, headers as Chinese government mailboxes display them (see
+docs/ARCHITECTURE.md, Mail out).
 """
 
 from __future__ import annotations

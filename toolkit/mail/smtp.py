@@ -1,18 +1,5 @@
-"""SMTP delivery: one connection to the office's server, and what became of each message.
-
-The connection follows ``[smtp]``: ``security`` none | starttls | ssl, ``user`` with the password
-read from the environment variable named by ``password_env`` (never from the file),
-``timeout_seconds``, and ``ca_file`` to trust a private or self-signed certificate (certificates
-are always verified). Each transaction ends in one of the ledger's states:
-
-- ``sent``: the server answered 250 after the final dot (some recipients may have been refused:
-  ``sendmail`` returns them instead of raising unless all were refused);
-- ``failed-temporary``: a 4xx answer, or the connection broke or timed out *before* the final
-  dot — the message cannot have been accepted, a rerun sends it again;
-- ``failed-permanent``: a 5xx answer;
-- ``unknown``: the connection broke or timed out *after* the final dot, before the reply. The
-  server may have accepted the message (a naive retry after a client timeout delivers it
-  twice), so it is never resent automatically.
+"""SMTP delivery (``[smtp]``): one connection, each transaction ending in one of the ledger's
+states — sent, failed-temporary, failed-permanent, unknown (docs/ARCHITECTURE.md, Mail out).
 """
 
 from __future__ import annotations
@@ -20,6 +7,7 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,18 +26,18 @@ class _FinalDotTracking:
     final_dot_sent = False
 
     def send(self, s: bytes | str) -> None:
-        super().send(s)  # type: ignore[misc]
+        super().send(s)  # type: ignore[misc]  # a mixin: smtplib.SMTP is the next class
         # smtplib sends the whole message, dot included, in one call; once the kernel has it,
         # the server may accept it even if we never read the reply.
         if isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
             self.final_dot_sent = True
 
 
-class _SMTP(_FinalDotTracking, smtplib.SMTP):
+class _SMTP(_FinalDotTracking, smtplib.SMTP):  # type: ignore[misc]  # send() narrows str|bytes
     pass
 
 
-class _SMTPSSL(_FinalDotTracking, smtplib.SMTP_SSL):
+class _SMTPSSL(_FinalDotTracking, smtplib.SMTP_SSL):  # type: ignore[misc]  # as _SMTP
     pass
 
 
@@ -59,7 +47,7 @@ class Attempt:
 
     state: str
     detail: str = ""
-    refused: dict[str, tuple[int, str]] = field(default_factory=dict)
+    refused: dict[str, tuple[int, bytes | str]] = field(default_factory=dict)
 
 
 def password(config: Config) -> str:
@@ -207,17 +195,17 @@ class Connection:
             smtp.close()
 
 
-def temporary_codes(refused: dict[str, tuple[int, str]]) -> bool:
+def temporary_codes(refused: Mapping[str, tuple[int, bytes | str]]) -> bool:
     """Tell whether every refusal in ``refused`` was temporary (4xx)."""
     return all(400 <= code < 500 for code, _ in refused.values())
 
 
-def describe_refused(refused: dict[str, tuple[int, str]]) -> str:
+def describe_refused(refused: Mapping[str, tuple[int, bytes | str]]) -> str:
     """Return the refused recipients with the server's answers, for the ledger and the clerk."""
     return "；".join(f"{addr}（{code} {_text(reply)}）" for addr, (code, reply) in refused.items())
 
 
-def _refused_all(refused: dict[str, tuple[int, str]]) -> Attempt:
+def _refused_all(refused: Mapping[str, tuple[int, bytes | str]]) -> Attempt:
     state = FAILED_TEMPORARY if temporary_codes(refused) else FAILED_PERMANENT
     return Attempt(state, f"全部收件人被拒：{describe_refused(refused)}", dict(refused))
 

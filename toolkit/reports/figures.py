@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from toolkit.config import Config
 from toolkit.model import DONE, NOT_REPORTED, Actual, Answer, Target, Task
 from toolkit.rounds.state import (
-    LAGGING_FLAG,
     Change,
     RoundState,
     UnitState,
@@ -92,13 +91,6 @@ class Tally:
         return sum(n for status, n in self.by_status.items() if self.roles.get(status) == DONE)
 
 
-def percent(n: int | float, total: int | float) -> str:
-    """Return ``n`` of ``total`` as the documents write it: ``25.4%`` (``0%`` of nothing)."""
-    if not total:
-        return "0%"
-    return f"{100 * n / total:.1f}%"
-
-
 @dataclass(frozen=True)
 class UnitAnswer:
     """One lead unit's part in a task this round."""
@@ -107,22 +99,6 @@ class UnitAnswer:
     answer: Answer | None
     unit_state: str  # returned | missing | rejected
     behind: bool
-
-    @property
-    def status(self) -> str:
-        """The unit's status for the task, or why there is none."""
-        if self.answer is not None:
-            return self.answer.status
-        return "被退回，未采用" if self.unit_state == "rejected" else NOT_REPORTED
-
-    def line(self) -> str:
-        """Return ``区发改局：序时推进 60%（欠进度）``."""
-        text = f"{self.unit}：{self.status}"
-        if self.answer is not None and self.answer.progress is not None:
-            text += f" {self.answer.progress}%"
-        if self.behind:
-            text += f"（{LAGGING_FLAG}）"
-        return text
 
 
 @dataclass(frozen=True)
@@ -164,16 +140,6 @@ class TargetTally:
     def not_reported(self) -> int:
         return self.by_status[NOT_REPORTED]
 
-    def to_context(self) -> dict[str, int]:
-        """The counts as the report contexts give them (key ``targets``)."""
-        return {
-            "total": self.total,
-            "reached": self.reached,
-            "short": self.short,
-            "not_filled": self.not_filled,
-            "not_reported": self.not_reported,
-        }
-
 
 def target_tally(targets: list[TargetFigures]) -> TargetTally:
     """Count targets by where they stand."""
@@ -195,15 +161,6 @@ class TaskFigures:
     leaders: tuple[str, ...]  # expanded (各副区长 → each deputy)
     change: Change | None  # None in a round without a previous one
     targets: tuple[TargetFigures, ...] = ()  # its quantified targets, against the actuals
-
-    @property
-    def problems(self) -> list[str]:
-        """The lead units' own 存在问题, each as ``单位：问题``."""
-        return [
-            f"{u.unit}：{u.answer.problems}"
-            for u in self.units
-            if u.answer is not None and u.answer.problems.strip()
-        ]
 
 
 @dataclass
@@ -232,6 +189,11 @@ class RoundFigures:
     def statuses(self) -> tuple[str, ...]:
         """The configured statuses, most advanced first."""
         return self.state.statuses
+
+    @property
+    def leader_header(self) -> str:
+        """The leader column's name in the round's table (区分管领导, 县分管领导)."""
+        return self.state.leader_header
 
     def units_in(self, state: str) -> list[UnitState]:
         """Return the units whose state is ``state`` (returned, missing, rejected)."""

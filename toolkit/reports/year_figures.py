@@ -93,6 +93,11 @@ class YearFigures:
     targets: list[YearTarget] = field(default_factory=list)  # target × lead unit, table order
 
     @property
+    def leader_header(self) -> str:
+        """The leader column's name in the year's last round (县分管领导)."""
+        return self.rounds[-1][1].state.leader_header
+
+    @property
     def last(self) -> Round:
         """The year's last dispatched round."""
         return self.rounds[-1][0]

@@ -24,9 +24,10 @@ from toolkit.files import atomic_path
 from toolkit.model import DONE
 from toolkit.reports.figures import NOT_REPORTED, Tally
 from toolkit.rounds.state import LAGGING_FLAG
+from toolkit.rounds.summary_layout import leaders_counted_note
 from toolkit.tasktable.targets import NOT_FILLED, REACHED, SHORT, completion
 from toolkit.workbook import excel, layout
-from toolkit.workbook.layout import Column
+from toolkit.workbook.layout import FIRST_DATA_ROW, HEADER_ROW, NOTE_ROW, TITLE_ROW, Column
 from toolkit.workbook.style import STATUS_BARS, print_setup, status_bar, status_fill
 
 if TYPE_CHECKING:
@@ -50,7 +51,6 @@ SHEETS = (
 )
 FINAL = "年度最终"
 
-TITLE_ROW, NOTE_ROW, HEADER_ROW, FIRST_DATA_ROW = 0, 1, 2, 3
 
 RECORD_FILLS = {"按时报送": "#C6EFCE", "逾期报送": "#FCE4D6", "被退回": "#FFC7CE"}
 FONT = {"name": "宋体", "size": 10}
@@ -125,10 +125,10 @@ def write_year_sheet(path: Path, figures: YearFigures) -> Path:
             fmt,
             figures,
             SHEET_LEADERS,
-            "区分管领导",
+            figures.leader_header,
             [(1, n, t) for n, t in figures.leaders.items()],
-            "按任务的年度最终状态统计；一项任务有多位分管领导的，每位各计一次；"
-            "“各副区长”按各位副区长分别计。",
+            "按任务的年度最终状态统计；"
+            + leaders_counted_note(config, [t.task for t in figures.tasks]),
             chart=True,
         )
         _returns(wb, fmt, figures)
@@ -310,7 +310,7 @@ def _tasks(wb, fmt: _Formats, figures: YearFigures) -> None:
         Column("text", "具体目标任务", 40, True),
         Column("lead", "牵头责任单位", 16, True),
         Column("assist", "协办单位", 16, True),
-        Column("leaders", "区分管领导", 10, True),
+        Column("leaders", figures.leader_header, 10, True),
         Column("deadline", "完成时限", 9, True),
     ]
     for rnd, _ in rounds:

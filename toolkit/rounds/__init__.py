@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from toolkit.calendar import expected_progress, weekday, work_calendar
 from toolkit.config import Config
 from toolkit.ledger import Ledger
 from toolkit.model import ON_TRACK, Answer, Round
 from toolkit.rounds.arrival import ARRIVED_HINT, LATE, UNKNOWN, lateness
+from toolkit.rounds.escalation import Escalation, format_escalation
 from toolkit.rounds.state import (
     VERDICT_REJECTED,
     AnswerRecord,
@@ -16,7 +18,6 @@ from toolkit.rounds.state import (
     Problem,
     RoundState,
     UnitState,
-    collector_paused,
 )
 from toolkit.tasktable.targets import TARGET_STATUSES, standings
 
@@ -28,11 +29,6 @@ def is_late(arrived_at: str | None, evidence: str | None, rnd: Round) -> bool:
 
 def round_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
     """Return everything the ledger knows about ``rnd``."""
-    with collector_paused():
-        return _read_state(config, ledger, rnd)
-
-
-def _read_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
     dispatches = ledger.dispatches(rnd.id)
     returns = ledger.returns(rnd.id)
     strings: dict[str, str] = {}
@@ -142,6 +138,8 @@ def _read_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
         else:
             units.append(UnitState(d.unit, "missing", contact=contact, phone=phone, email=email))
 
+    calendar = work_calendar(config)
+    progress = expected_progress(config, rnd, calendar)
     previous: dict[tuple[str, str], Answer] = {}
     before = config.previous_round(rnd.id)
     if before is not None:
@@ -153,7 +151,9 @@ def _read_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
     return RoundState(
         round=rnd,
         year=config.office.year,
-        expected_progress=rnd.expected_progress(config.office.year),
+        expected_progress=progress,
+        progress_basis=config.calendar.progress,
+        calendar_notes=tuple(calendar.notes()),
         statuses=config.status_names,
         roles=config.status_roles,
         tasks=ledger.round_tasks(rnd.id),
@@ -163,6 +163,7 @@ def _read_state(config: Config, ledger: Ledger, rnd: Round) -> RoundState:
         files=files,
         problems=problems,
         previous=previous,
+        leader_header=ledger.leader_header(rnd.id) or config.leader_header,
     )
 
 
@@ -180,8 +181,9 @@ def _later(row: sqlite3.Row, than: sqlite3.Row) -> bool:
     return bool(row["id"] > than["id"])
 
 
-def format_status(state: RoundState) -> str:
-    """Return a terminal overview of a round, readable at a glance."""
+def format_status(state: RoundState, chase: Escalation | None = None) -> str:
+    """Return a terminal overview of a round, readable at a glance; with ``chase``, each chased
+    unit's reminder level on that day (``toolkit.rounds.escalation``)."""
     rnd = state.round
     total = len(state.units)
     returned = state.units_in("returned")
@@ -190,8 +192,10 @@ def format_status(state: RoundState) -> str:
     late = [u.unit for u in state.late_units()]
     unknown = state.arrival_unknown_units()
     rate = f"{100 * len(returned) / total:.1f}%" if total else "—"
+    basis = "（按工作日）" if state.progress_basis == "working" else ""
     lines = [
-        f"第 {rnd.id} 轮（{rnd.name}，截止 {rnd.due}，序时进度 {state.expected_progress}%）",
+        f"第 {rnd.id} 轮（{rnd.name}，截止 {rnd.due} {weekday(rnd.due)}，"
+        f"序时进度 {state.expected_progress}%{basis}）",
         f"  下发 {total} 个单位：已报 {len(returned)}（报送率 {rate}，其中逾期 {len(late)}）、"
         f"未报 {len(missing)}、退回 {len(rejected)}",
     ]
@@ -227,6 +231,10 @@ def format_status(state: RoundState) -> str:
     for u in state.units:
         if u.correction_rejected:
             lines.append(f"  已报，更正件被退回：{u.unit} — {'；'.join(u.reasons)[:200]}")
+    if chase is not None:
+        lines += format_escalation(chase)
+    notes = dict.fromkeys((*state.calendar_notes, *(chase.notes if chase else ())))
+    lines += [f"  提示：{note}" for note in notes]
     return "\n".join(lines)
 
 

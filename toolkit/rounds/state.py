@@ -7,9 +7,7 @@ data, no I/O.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TypeVar
@@ -115,6 +113,16 @@ class RoundState:
     previous: dict[tuple[str, str], Answer] = field(default_factory=dict)  # last round's answers
     # Each status's role (done, on_track, lagging, not_started): the rules follow it.
     roles: Mapping[str, str] = field(default_factory=lambda: dict(KNOWN_ROLES))
+    progress_basis: str = "calendar"  # 序时进度 by calendar days or working days ([calendar])
+    calendar_notes: tuple[str, ...] = ()  # the years counted Monday to Friday for want of data
+
+    @property
+    def progress_words(self) -> str:
+        """What 序时进度 is the elapsed share of: 全年时间, or 全年工作日."""
+        return "全年工作日" if self.progress_basis == "working" else "全年时间"
+
+    # The leader column's name in the round's table and workbooks: 区分管领导, 县分管领导.
+    leader_header: str = "区分管领导"
 
     def units_in(self, state: str) -> list[str]:
         """Return the units whose state is ``state`` (returned, missing, rejected)."""
@@ -203,37 +211,6 @@ def roll_up(
     if len(answers) < leads:
         return NOT_REPORTED
     return least_advanced([a.status for a in answers])
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while a round's state is built or written out.
-
-    A province's round is ~300,000 small objects (answers, tasks, their tuples and dicts)
-    with no reference cycles among them. While they are created, and while the 汇总表 makes
-    its rows from them, the collector would walk that heap again and again (a quarter of the
-    time it takes to read the state), and in a forked child it would also copy every page it
-    touches. Reference counting still frees everything; the collector resumes afterwards.
-
-    What was created meanwhile and lives on (the state) is not garbage, and resuming would
-    first walk all of it as the youngest generation (30 ms at L). It goes, with whatever
-    else is young, to the oldest generation unexamined instead (freeze, then unfreeze: two
-    list splices; a cycle among them waits for the next full collection), or, when the
-    caller keeps objects frozen (``collect`` does during its run), joins them, to be
-    unfrozen with them.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        frozen = gc.get_freeze_count()
-        gc.freeze()
-        if not frozen:
-            gc.unfreeze()
-        gc.enable()
 
 
 def average(answers: Iterable[Answer]) -> float | None:

@@ -24,7 +24,7 @@ import xlsxwriter
 from toolkit.config import Config
 from toolkit.files import atomic_path
 from toolkit.model import NOT_REPORTED, ON_TRACK
-from toolkit.rounds.state import LAGGING_FLAG, RoundState, collector_paused, section_rows
+from toolkit.rounds.state import LAGGING_FLAG, RoundState, section_rows
 from toolkit.rounds.summary_layout import (
     CONSOLIDATED_NAME,
     CUT_MARK,
@@ -45,11 +45,11 @@ from toolkit.rounds.summary_layout import (
     TASK_COLUMNS,
     UNIT_COLUMNS,
     _Cutter,
-    _date,
     _Formats,
     _Heights,
     _Index,
     _merged,
+    leaders_counted_note,
 )
 from toolkit.rounds.summary_tables import (
     _detail_head,
@@ -61,6 +61,7 @@ from toolkit.rounds.summary_tables import (
     _task_rows,
     _units_sheet,
 )
+from toolkit.templating import cn_date
 from toolkit.workbook import excel
 from toolkit.workbook.layout import Column
 from toolkit.workbook.style import print_setup, status_bar
@@ -112,11 +113,6 @@ def render_consolidated(wb: xlsxwriter.Workbook, state: RoundState, config: Conf
 
     Each sheet is written top to bottom, as a workbook in ``constant_memory`` mode needs.
     """
-    with collector_paused():
-        return _render(wb, state, config)
-
-
-def _render(wb: xlsxwriter.Workbook, state: RoundState, config: Config) -> list[str]:
     index = _Index(state)
     fmt = _Formats(wb, state.roles)
     overview = wb.add_worksheet(SHEET_OVERVIEW)
@@ -176,7 +172,7 @@ def _overview_sheet(
         0,
         1,
         last,
-        f"{config.office.name}　截至{_date(due)}（报送截止日）　序时进度 {state.expected_progress:g}%",
+        f"{config.office.name}　截至{cn_date(due)}（报送截止日）　序时进度 {state.expected_progress:g}%",
         fmt.note,
     )
     ws.set_row(1, 20)
@@ -207,7 +203,7 @@ def _overview_sheet(
         2,
         row,
         last,
-        f"报送截止日 {_date(due)} 全年时间已过 {state.expected_progress:g}%；"
+        f"报送截止日 {cn_date(due)} {state.progress_words}已过 {state.expected_progress:g}%；"
         f"自报{state.named(ON_TRACK)}但进度低于此值的，标为“{LAGGING_FLAG}”。",
         fmt.text,
     )
@@ -290,11 +286,11 @@ def _overview_sheet(
         ws,
         fmt,
         row,
-        "四、按区分管领导统计",
-        "区分管领导",
+        f"四、按{state.leader_header}统计",
+        state.leader_header,
         statuses,
         _leader_tallies(state, config, index),
-        note + "一项任务有多位分管领导的，每位各计一次；“各副区长”按各位副区长分别计。",
+        note + leaders_counted_note(config, state.tasks),
     )
     breaks.append(row)
     _unit_table(ws, fmt, row, state, index, statuses)

@@ -18,7 +18,14 @@ from toolkit.rounds.arrival import EVIDENCE_MARKS, shown_time
 from toolkit.rounds.state import LAGGING_FLAG, RoundState, UnitState, roll_up
 from toolkit.workbook import excel, layout
 from toolkit.workbook.excel import CUT_MARK, MAX_CELL_CHARS, SAFE_CELL_CHARS
-from toolkit.workbook.layout import MAX_ROW_HEIGHT, Column
+from toolkit.workbook.layout import (
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    MAX_ROW_HEIGHT,
+    NOTE_ROW,
+    TITLE_ROW,
+    Column,
+)
 from toolkit.workbook.style import print_setup, status_fill
 
 __all__ = ["CUT_MARK", "MAX_CELL_CHARS", "MAX_ROW_HEIGHT", "SAFE_CELL_CHARS"]
@@ -41,7 +48,6 @@ NO_SECTION = "（未分部分）"
 MAX_ROWS = 1_048_576
 
 # Table sheets: a title row, a note row, then the header (as in the tracking workbooks).
-TITLE_ROW, NOTE_ROW, HEADER_ROW, FIRST_DATA_ROW = 0, 1, 2, 3
 
 
 TASK_COLUMNS: tuple[Column, ...] = (
@@ -129,6 +135,16 @@ ANSWER_FIELDS = (
 )
 
 
+def leaders_counted_note(config: Any, tasks: Sequence[Any]) -> str:
+    """How a task's leaders are counted: each once, the leader groups the tasks name by their
+    members (``“各副区长”按各位副区长分别计``)."""
+    used = [g for g in config.leader_groups if any(g in t.leaders for t in tasks)]
+    each = [
+        f"“{g}”按各位{g[1:]}分别计" if g.startswith("各") else f"“{g}”按其成员分别计" for g in used
+    ]
+    return "；".join(["一项任务有多位分管领导的，每位各计一次", *each]) + "。"
+
+
 # -- what the sheets are computed from ------------------------------------------------------
 
 
@@ -196,10 +212,6 @@ class _Cutter:
             f"汇总表中已截断，请查看原文件。"
         )
         return excel.cut_cell_text(text)
-
-
-def _date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 class _Times:

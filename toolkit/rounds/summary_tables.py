@@ -31,7 +31,6 @@ from toolkit.rounds.summary_layout import (
     UNANSWERED_BLANKS,
     UNIT_COLUMNS,
     _Cutter,
-    _date,
     _days_late,
     _file_name,
     _finish_table,
@@ -51,6 +50,7 @@ from toolkit.tasktable.targets import (
     completion,
     with_clauses,
 )
+from toolkit.templating import cn_date
 from toolkit.workbook import excel, layout
 from toolkit.workbook.excel import write_cells as write_row
 from toolkit.workbook.layout import Column
@@ -61,9 +61,10 @@ from toolkit.workbook.layout import Column
 def _task_head(wb, fmt, state: RoundState) -> tuple[Any, tuple[Column, ...]]:
     """Add 任务汇总 with its title, note and header; return it and its columns."""
     compare = bool(state.previous)
-    columns = (*TASK_COLUMNS, CHANGE_COLUMN) if compare else TASK_COLUMNS
+    own = layout.with_leader_header(TASK_COLUMNS, state.leader_header)
+    columns = (*own, CHANGE_COLUMN) if compare else own
     note = (
-        f"截至{_date(state.round.due)}，序时进度 {state.expected_progress:g}%。汇总状态取各牵头单位中"
+        f"截至{cn_date(state.round.due)}，序时进度 {state.expected_progress:g}%。汇总状态取各牵头单位中"
         "最落后的状态，有牵头单位未报送（含被退回）的为“未报送”；平均进度为已填报单位的平均值；"
         f"“{LAGGING_FLAG}”指自报{state.named(ON_TRACK)}但进度低于序时进度。"
     )
@@ -364,7 +365,7 @@ def _target_rows(ws, wb, fmt, state: RoundState, index: _Index, cut: _Cutter, wa
 
 def _units_sheet(wb, fmt, state: RoundState, index: _Index, cut: _Cutter, warnings) -> None:
     columns = UNIT_COLUMNS
-    due = _date(state.round.due)
+    due = cn_date(state.round.due)
     ws = _table_sheet(
         wb,
         fmt,

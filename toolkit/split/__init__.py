@@ -4,7 +4,8 @@ Lead groups expand to their members, so every subdistrict office gets the tasks 
 各街道办事处. Each workbook gets a random dispatch token, recorded in the ledger with the task
 ids and digests of the texts sent; the collector later trusts the ledger, not the file.
 Splitting a round again is explicit (``force``): the earlier workbooks are kept in a
-``dispatch-superseded-…`` folder and their dispatches marked superseded.
+``dispatch-superseded-…`` folder and their dispatches marked superseded. A due date on a rest
+day is warned, and each workbook's guide says how many working days are left as of the split.
 """
 
 from __future__ import annotations
@@ -15,18 +16,18 @@ import multiprocessing
 import os
 import secrets
 import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit.config import Config
-from toolkit.errors import LedgerError
-from toolkit.files import remove_leftovers, safe_file_name
+from toolkit.calendar import WorkCalendar, weekday, work_calendar
+from toolkit.config import Config, require_filled
+from toolkit.errors import LedgerError, WorkbookError
+from toolkit.files import remove_leftovers, safe_file_name, temp_folder
 from toolkit.ledger import Ledger, Voided, ledger_path, now
 from toolkit.model import Answer, Dispatch, Round, Task, TaskTable
 from toolkit.progress import progress
-from toolkit.split.render import RowCache, TrackingWorkbook, write_tracking_workbook
+from toolkit.split.render import Deadline, RowCache, TrackingWorkbook, write_tracking_workbook
 from toolkit.tasktable import read_task_table
 from toolkit.tasktable.assignments import UnitPlan, plan_units
 from toolkit.tasktable.listing import write_task_list
@@ -45,6 +46,7 @@ class SplitResult:
     prefilled: int = 0
     superseded: int = 0  # workbooks of an earlier split of the round made void (--force)
     voided: Voided = Voided()  # the returns judged against them, history now
+    notes: tuple[str, ...] = ()  # the calendar's: a due date on a rest day, a year not known
 
 
 def text_digest(task: Task) -> str:
@@ -59,9 +61,19 @@ def split(
     round_id: str | None = None,
     tasks_path: Path | None = None,
     force: bool = False,
+    today: dt.date | None = None,
 ) -> SplitResult:
-    """Write one tracking workbook per lead unit for a round and record them in the ledger."""
+    """Write one tracking workbook per lead unit for a round and record them in the ledger.
+
+    ``today`` is the split day, from which the guide counts the working days left.
+    """
+    require_filled(config, "split")
     rnd = config.round(round_id)
+    today = today or dt.date.today()
+    calendar = work_calendar(config)
+    left = calendar.working_days(today, rnd.due)
+    notes = _due_notes(config, rnd, calendar)
+    deadline = Deadline(today, left, assumed=bool(calendar.assumed))
     remove_leftovers(config.output_dir)
     table = read_task_table(tasks_path or config.tasks_path, config)
     plans, undispatched = plan_units(table, config)
@@ -79,26 +91,80 @@ def split(
         prefill = ledger_answers_before(ledger, config, rnd)
         write_task_list(table, config.output_dir / "tasks.xlsx")
         round_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".dispatch-", dir=round_dir))
+        staging = temp_folder(round_dir, ".dispatch-")
         try:
-            written, dispatches, prefilled = _write_all(config, rnd, plans, staging, prefill)
-            voided = ledger.record_dispatches(rnd.id, dispatches, table.tasks, force=force)
+            header = table.leader_header or config.leader_header
+            written, dispatches, prefilled = _write_all(
+                config, rnd, plans, staging, prefill, deadline, header
+            )
+            # The folders first, then the ledger: a dispatch folder Excel holds open (Windows
+            # refuses to move it) stops the split before anything is recorded.
+            superseded = _set_aside(target, round_dir)
+            staging.rename(target)
+            try:
+                voided = ledger.record_dispatches(
+                    rnd.id, dispatches, table.tasks, force=force, leader_header=header
+                )
+            except BaseException:
+                target.rename(staging)  # the ledger still names the old workbooks: put them back
+                if superseded is not None:
+                    superseded.rename(target)
+                raise
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-    if target.exists():
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        superseded = round_dir / f"dispatch-superseded-{stamp}"
-        n = 2
-        while superseded.exists():  # split twice within a second
-            superseded = round_dir / f"dispatch-superseded-{stamp}-{n}"
-            n += 1
-        target.rename(superseded)
-    staging.rename(target)
     workbooks = tuple((plan, target / path.name) for plan, path in written)
     return SplitResult(
-        rnd, target, workbooks, table, tuple(undispatched), prefilled, len(earlier), voided
+        rnd,
+        target,
+        workbooks,
+        table,
+        tuple(undispatched),
+        prefilled,
+        len(earlier),
+        voided,
+        tuple(notes),
     )
+
+
+def _due_notes(config: Config, rnd: Round, calendar: WorkCalendar) -> list[str]:
+    """Return the clerk's warnings on the round's due date: a rest day, a year not known."""
+    notes = []
+    why = calendar.rest_reason(rnd.due)
+    if why is not None:
+        before = calendar.working_day_before(rnd.due, 1)
+        after = calendar.working_day_from(rnd.due, 1)
+        key = f"rounds[{config.rounds.index(rnd)}].due"
+        notes.append(
+            f"{rnd.due} 是{why}，不是工作日（{config.path} 中 {key}）：此前最后一个工作日是 "
+            f"{before}（{weekday(before)}），此后第一个工作日是 {after}（{weekday(after)}），"
+            "黄色催报在那天发出。如要改截止日期，请修改后用 duban split --force 重新生成。"
+        )
+    return notes + calendar.notes()
+
+
+def _set_aside(target: Path, round_dir: Path) -> Path | None:
+    """Move an earlier split's ``dispatch`` folder to ``dispatch-superseded-<time>``; return it.
+
+    Windows refuses to move a folder while Excel or WPS holds one of its files open: that is a
+    sentence, and nothing has moved.
+    """
+    if not target.exists():
+        return None
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    superseded = round_dir / f"dispatch-superseded-{stamp}"
+    n = 2
+    while superseded.exists():  # split twice within a second
+        superseded = round_dir / f"dispatch-superseded-{stamp}-{n}"
+        n += 1
+    try:
+        target.rename(superseded)
+    except PermissionError:
+        raise WorkbookError(
+            f"{target}: 无法移走上次分发的填报表文件夹，其中的文件可能正在 Excel/WPS 中打开。"
+            "请关闭这些文件后重新运行 duban split --force；台账和原来的填报表都没有改动。"
+        ) from None
+    return superseded
 
 
 def _has_workbooks(folder: Path) -> bool:
@@ -111,6 +177,8 @@ def _write_all(
     plans: list[UnitPlan],
     folder: Path,
     prefill: Mapping[tuple[str, str], Answer],
+    deadline: Deadline,
+    leader_header: str,
 ) -> tuple[list[tuple[UnitPlan, Path]], list[Dispatch], int]:
     written: list[tuple[UnitPlan, Path]] = []
     dispatches: list[Dispatch] = []
@@ -134,6 +202,8 @@ def _write_all(
             assist_tasks=plan.assist,
             statuses=config.status_names,
             prefill=answers,
+            deadline=deadline,
+            leader_header=leader_header,
         )
         books.append((path, book))
         written.append((plan, path))

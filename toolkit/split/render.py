@@ -20,11 +20,24 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from toolkit import __version__
+from toolkit.calendar import weekday
 from toolkit.config import Config
 from toolkit.files import write_atomically
 from toolkit.model import DONE, GROWTH, LAGGING, Answer, Round, Target, Task, status_names
+from toolkit.templating import cn_date
 from toolkit.workbook import excel, layout
 from toolkit.workbook.style import PROTECT_OPTIONS, print_setup
+
+GUIDE_VALUE_WIDTH = 70  # the guide sheet's second column, in characters
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """How far the due date is, as of the day the workbooks are split (``toolkit.calendar``)."""
+
+    split_day: dt.date
+    working_days: int  # from the split day (included) to the day before the due date
+    assumed: bool = False  # a year's holidays were unknown: Monday to Friday were counted
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,8 @@ class TrackingWorkbook:
     assist_tasks: tuple[Task, ...]
     statuses: tuple[str, ...]
     prefill: Mapping[str, Answer]
+    deadline: Deadline | None = None
+    leader_header: str = ""  # the table's own name for the leader column (县分管领导)
 
 
 class _Formats:
@@ -122,7 +137,7 @@ def _guide_sheet(
 ) -> None:
     ws = wb.add_worksheet(layout.SHEET_GUIDE)
     ws.set_column(0, 0, 16)
-    ws.set_column(1, 1, 70)
+    ws.set_column(1, 1, GUIDE_VALUE_WIDTH)
     office = config.office
     ws.merge_range(0, 0, 0, 1, f"{book.round.name} 目标任务进展情况填报说明", fmt.title)
     ws.set_row(0, 30)
@@ -131,7 +146,8 @@ def _guide_sheet(
     info = [
         ("填报单位", book.unit),
         ("报送轮次", f"{book.round.name}（{book.round.id}）"),
-        ("截止日期", f"{due.year}年{due.month}月{due.day}日前"),
+        ("截止日期", f"{cn_date(due)}（{weekday(due)}）前"),
+        *((("剩余工作日", _days_left(due, book.deadline)),) if book.deadline else ()),
         ("报送对象", f"{office.name}（{contact}）" if contact else office.name),
         ("牵头任务", f"{len(book.lead_tasks)} 项，见“{layout.SHEET_TASKS}”表"),
         *_targets_info(book),
@@ -144,6 +160,9 @@ def _guide_sheet(
     for label, value in info:
         ws.write_string(row, 0, label, fmt.label)
         _text(ws, row, 1, value, fmt.value)
+        lines = layout.text_lines(value, GUIDE_VALUE_WIDTH)
+        if lines > 1:  # LibreOffice does not grow a row to its wrapped text
+            ws.set_row(row, layout.lines_height(lines))
         row += 1
     row += 1
     ws.merge_range(row, 0, row, 1, "填写步骤", fmt.bold)
@@ -151,7 +170,8 @@ def _guide_sheet(
     steps = [
         f"1. 在“{layout.SHEET_TASKS}”表中逐项填写白色单元格：完成状态（下拉选择）、完成进度（0–100 的整数）、"
         "工作进展情况、存在问题、下一步计划。",
-        "2. 灰色单元格（序号、任务内容、责任单位、分管领导）是下达的任务，请勿修改；如有异议请另行书面说明。",
+        f"2. 灰色单元格（序号、任务内容、责任单位、{book.leader_header or '分管领导'}）是下达的任务，"
+        "请勿修改；如有异议请另行书面说明。",
         f"3. 状态为{status_names(config.status_roles, LAGGING)}的，必须在“存在问题”中说明原因；"
         f"状态为{status_names(config.status_roles, DONE)}的，完成进度填 100。",
         "4. 在本表下方黄色单元格填写填报人、联系电话和填报日期。",
@@ -184,6 +204,21 @@ def _guide_sheet(
     ws.set_portrait()
     ws.protect("", PROTECT_OPTIONS)
     ws.activate()
+
+
+def _days_left(due: dt.date, deadline: Deadline) -> str:
+    """Return the guide's 剩余工作日: counted from the split day, which it names."""
+    day = cn_date(deadline.split_day)
+    if deadline.split_day > due:
+        text = f"下发之日（{day}）已过截止日期"
+    elif deadline.working_days > 0:
+        text = (
+            f"自下发之日（{day}）至截止日期前共 {deadline.working_days} 个工作日"
+            "（不计周末和法定节假日，计入调休上班日）"
+        )
+    else:
+        text = f"下发之日（{day}）至截止日期前已没有工作日"
+    return text + ("；当年节假日安排未知，按周一至周五计算" if deadline.assumed else "")
 
 
 def _text(ws: Worksheet, row: int, col: int, text: str, style: Format | None) -> None:
@@ -261,16 +296,21 @@ def _task_sheet(
     wb: xlsxwriter.Workbook, fmt: _Formats, book: TrackingWorkbook, cache: RowCache
 ) -> None:
     ws = wb.add_worksheet(layout.SHEET_TASKS)
-    columns = layout.TASK_COLUMNS
+    extras = layout.extra_columns(book.lead_tasks)  # after the inputs: their places stay fixed
+    columns = layout.with_leader_header(layout.TASK_COLUMNS, book.leader_header) + extras
     _table_heading(
         ws,
         fmt,
         f"{book.unit} {book.round.name}目标任务进展情况表",
-        f"截止日期：{book.round.due.isoformat()}　灰色为下达任务（锁定），白色为填报内容。"
-        + _targets_pointer(book),
+        f"截止日期：{book.round.due.isoformat()}（{weekday(book.round.due)}）"
+        "　灰色为下达任务（锁定），白色为填报内容。" + _targets_pointer(book),
         columns,
     )
-    _write_task_rows(ws, fmt, book.lead_tasks, columns, book.prefill, cache)
+    _write_task_rows(ws, fmt, book.lead_tasks, layout.TASK_COLUMNS, book.prefill, cache)
+    for c, column in enumerate(extras, start=len(layout.TASK_COLUMNS)):
+        header = column.key.removeprefix(layout.EXTRA_KEY)
+        for r, task in enumerate(book.lead_tasks, start=layout.FIRST_DATA_ROW):
+            _text(ws, r, c, task.extra.get(header, ""), fmt.locked)
     if book.lead_tasks:
         first = layout.FIRST_DATA_ROW
         last = first + len(book.lead_tasks) - 1
@@ -401,7 +441,7 @@ def _assist_sheet(
     wb: xlsxwriter.Workbook, fmt: _Formats, book: TrackingWorkbook, cache: RowCache
 ) -> None:
     ws = wb.add_worksheet(layout.SHEET_ASSIST)
-    columns = layout.ASSIST_COLUMNS
+    columns = layout.with_leader_header(layout.ASSIST_COLUMNS, book.leader_header)
     _table_heading(
         ws,
         fmt,

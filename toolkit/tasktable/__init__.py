@@ -4,6 +4,7 @@ matches the names (``names``) to the directory."""
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 from toolkit.config import Config
@@ -35,7 +36,6 @@ MAX_INFLATED_BYTES = 300_000_000
 def check_size(path: Path) -> None:
     """Refuse, with a sentence, a table file no office publishes: a pipe, a device, too big."""
     import stat
-    import zipfile
 
     try:
         info = path.stat()
@@ -60,10 +60,10 @@ def check_size(path: Path) -> None:
                     f"{path}: 文件解压后过大，不像是任务分解表，请确认是否选错了文件。"
                 )
             rows = 0
-            for info in infos:
-                name = info.filename
+            for member in infos:
+                name = member.filename
                 if name.startswith("xl/worksheets/") or name == "word/document.xml":
-                    rows += _count_rows(archive, info)
+                    rows += _count_rows(archive, member)
                     if rows > MAX_TABLE_ROWS:
                         raise TaskTableError(
                             f"{path}: 表中超过 {MAX_TABLE_ROWS:,} 行，远超任务分解表的规模，"
@@ -73,11 +73,11 @@ def check_size(path: Path) -> None:
         raise TaskTableError(f"{path}: 文件已损坏，无法作为 Excel 或 Word 文件打开。") from None
 
 
-def _count_rows(archive: object, info: object) -> int:
+def _count_rows(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> int:
     """Count a sheet's rows (``<row``) or a document's table rows (``<w:tr``) as it inflates."""
-    tag = b"<w:tr" if info.filename.endswith("document.xml") else b"<row"  # type: ignore[attr-defined]
+    tag = b"<w:tr" if member.filename.endswith("document.xml") else b"<row"
     count, tail = 0, b""
-    with archive.open(info) as fh:  # type: ignore[attr-defined]
+    with archive.open(member) as fh:
         while chunk := fh.read(1 << 20):
             block = tail + chunk
             count += block.count(tag)

@@ -1,12 +1,5 @@
-"""The task table's rules: from raw rows of any format to the checked task list.
-
-Rows are cut into tables under their headers (``toolkit.tasktable.tables``); section rows and merged label columns give each task its path; a row
-with sub-items becomes tasks ``1.1``, ``1.2``; a 序号 merged over a group whose rows start with
-their own numbers makes each row that task. Merged means merged: in .docx and .xlsx only a
-merged cell gives its value to the rows it covers, in text and CSV (which cannot say) an empty
-cell of a continuation row inherits the value above. The drafts become checked tasks in
-``toolkit.tasktable.checks``. Every anomaly is a ``TableWarning`` with file and row; nothing is
-dropped silently.
+"""The task table's row rules: sections, sub-items, group-numbered rows, merged cells, from raw
+rows to draft tasks (checked by ``toolkit.tasktable.checks``); every anomaly a warning.
 """
 
 from __future__ import annotations
@@ -58,6 +51,7 @@ class _Builder:
         self.seen_ids: dict[str, str] = {}
         self.warned_extras: set[tuple[str, ...]] = set()
         self.warned_no_leader = False
+        self.leader_header = ""  # the first table's leader column's own name
 
     def warn(self, source: str, message: str) -> None:
         self.warnings.append(TableWarning(source, message))
@@ -75,7 +69,10 @@ class _Builder:
                 f"表头中的{quoted}不是任务、牵头单位、协办单位、分管领导或完成时限，"
                 "其内容作为附加信息原样保留在各项任务上。",
             )
-        if cols.index("leader") is None and not self.warned_no_leader:
+        leader = cols.index("leader")
+        if leader is not None and not self.leader_header:
+            self.leader_header = cols.names.get(leader, "")
+        if leader is None and not self.warned_no_leader:
             self.warned_no_leader = True
             self.warn(
                 table.header_source,
@@ -383,7 +380,12 @@ def build_task_table(rows: list[RawRow], config: Config, file_name: str) -> Task
     if not tasks:
         raise TaskTableError(f"{file_name}: 找到了表头，但表中没有任何带序号的任务。")
     warnings = sorted(builder.warnings, key=lambda w: _source_order(w.source))
-    return TaskTable(path=file_name, tasks=tasks, warnings=tuple(warnings))
+    return TaskTable(
+        path=file_name,
+        tasks=tasks,
+        warnings=tuple(warnings),
+        leader_header=builder.leader_header,
+    )
 
 
 def _source_order(source: str) -> tuple[int, ...]:

@@ -70,7 +70,8 @@ class TaskChecker:
                 if not self.config.is_known_name(name):
                     self.warn(
                         source,
-                        f"{role}“{name}”不在 config.toml 的单位名录中{self.unit_names.suggest(name)}。",
+                        f"{role}“{name}”不在{_spaced(self.config.directory_name)}中"
+                        f"{self.unit_names.suggest(name)}。",
                     )
         return names, notes, marked
 
@@ -79,6 +80,12 @@ class TaskChecker:
         names = [u.name for u in self.config.units]
         names += [a for u in self.config.units for a in u.aliases]
         return Suggestions(names + list(self.config.groups))
+
+    @property
+    def leader_list(self) -> str:
+        if self.config.directory_path is not None:
+            return f"{self.config.directory_name}的“领导”表"
+        return "config.toml 的领导名单"
 
     @cached_property
     def known_leaders(self) -> tuple[Suggestions, frozenset[str]]:
@@ -95,7 +102,7 @@ class TaskChecker:
                 if name not in known_set:
                     self.warn(
                         source,
-                        f"分管领导“{name}”不在 config.toml 的领导名单中{known.suggest(name)}。",
+                        f"分管领导“{name}”不在{_spaced(self.leader_list)}中{known.suggest(name)}。",
                     )
         return out
 
@@ -149,6 +156,11 @@ class TaskChecker:
             extra=draft.extra,
             targets=extract_targets(draft.text),
         )
+
+
+def _spaced(words: str) -> str:
+    """``config.toml 的…`` after a Chinese word takes a space before it, ``单位通讯录`` none."""
+    return f" {words}" if words[:1].isascii() else words
 
 
 def check_numbering(drafts: list[Draft], warn: Callable[[str, str], None]) -> None:

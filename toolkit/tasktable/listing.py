@@ -11,6 +11,7 @@ from toolkit.workbook import excel
 from toolkit.workbook.layout import units_text
 from toolkit.workbook.style import print_setup
 
+LEADER_COLUMN = "区分管领导"
 COLUMNS = (
     ("序号", 7),
     ("上级序号", 8),
@@ -18,8 +19,9 @@ COLUMNS = (
     ("具体目标任务", 50),
     ("牵头责任单位", 24),
     ("协办单位", 24),
-    ("区分管领导", 14),
+    ("区分管领导", 14),  # LEADER_COLUMN: under the table's own name when it has one
     ("完成时限", 12),
+    ("原表其他列", 30),
     ("原表位置", 26),
 )
 
@@ -34,6 +36,8 @@ def write_task_list(table: TaskTable, path: Path) -> None:
         cell = wb.add_format({"border": 1, "text_wrap": True, "valign": "top"})
         ws = wb.add_worksheet("任务清单")
         for c, (name, width) in enumerate(COLUMNS):
+            if name == LEADER_COLUMN and table.leader_header:
+                name = table.leader_header  # the table's own word: 县分管领导
             ws.write_string(0, c, name, header)
             ws.set_column(c, c, width)
         for r, task in enumerate(table.tasks, start=1):
@@ -46,6 +50,7 @@ def write_task_list(table: TaskTable, path: Path) -> None:
                 units_text(task.assist),
                 "、".join(task.leaders),
                 task.deadline or "",
+                "\n".join(f"{header}：{value}" for header, value in task.extra.items()),
                 task.source,
             )
             cells = [(c, excel.cell_text(value), cell) for c, value in enumerate(values)]

@@ -58,6 +58,7 @@ TASK_COLUMNS: tuple[Column, ...] = (
 )
 INPUT_KEYS = tuple(c.key for c in TASK_COLUMNS if not c.locked)
 ASSIST_COLUMNS: tuple[Column, ...] = TASK_COLUMNS[:5]
+LEADER_WORD = "领导"  # every leader column's header says it (区分管领导, 县分管领导, 牵头领导)
 
 # The 指标完成 sheet: a row is a task's n-th target (序号, 指标序号); the unit fills in
 # 实际完成值 (a number in the unit shown) and, if it likes, 数据说明.
@@ -72,8 +73,20 @@ TARGET_COLUMNS: tuple[Column, ...] = (
 )
 TARGET_INPUT_KEYS = tuple(c.key for c in TARGET_COLUMNS if not c.locked)
 
-# Row numbers (0-based, as xlsxwriter counts) of the 任务进展 / 协办任务 / 指标完成 sheets: a title row,
-# a note row, then the header. The reader finds the header by its names, not by position.
+
+def with_leader_header(columns: tuple[Column, ...], header: str) -> tuple[Column, ...]:
+    """Return ``columns`` with the leader column under ``header``, the table's own name for it
+    (区分管领导, 县分管领导); as they are when ``header`` is empty."""
+    if not header:
+        return columns
+    return tuple(
+        Column(c.key, header, c.width, c.locked) if c.key == "leaders" else c for c in columns
+    )
+
+
+# Row numbers (0-based, as xlsxwriter counts) of every table sheet duban writes (the tracking
+# workbook's, the 汇总表's, the year-end sheet's): a title row, a note row, then the header. The
+# reader of returns finds the header by its names, not by position.
 TITLE_ROW = 0
 NOTE_ROW = 1
 HEADER_ROW = 2
@@ -94,6 +107,29 @@ def column_index(key: str) -> int:
         if column.key == key:
             return i
     raise KeyError(key)
+
+
+EXTRA_SHORT = 20  # a column of the table no role claims is shown when its cells are this short
+EXTRA_KEY = "extra:"  # the key of such a column: "extra:项目"
+
+
+def extra_columns(tasks: tuple[Task, ...]) -> tuple[Column, ...]:
+    """Return the table's own extra columns worth showing beside these tasks (read-only).
+
+    A column no role claims (项目, 指标值…) is kept on each task; shown when every value it
+    has for these tasks is short, so it helps the unit read a row without crowding the print.
+    Long ones (上半年进展情况) stay in the ledger and ``duban tasks``.
+    """
+    values: dict[str, list[str]] = {}
+    for task in tasks:
+        for header, value in task.extra.items():
+            values.setdefault(header, []).append(value)
+    columns = []
+    for header, texts in values.items():
+        if texts and all(len(t) <= EXTRA_SHORT for t in texts):
+            widest = max(display_width(t) for t in (header, *texts))
+            columns.append(Column(EXTRA_KEY + header, header, min(max(widest + 2, 8), 24), True))
+    return tuple(columns)
 
 
 def task_text(task: Task) -> str:
