@@ -1,4 +1,4 @@
 """The reminders' tests share the mail tests' SMTP server (aiosmtpd on 127.0.0.1) and their
 dispatched copy of the example round."""
 
-from test_mail import _dispatched_output, dispatched, server, start_server  # noqa: F401
+from smtpserver import _dispatched_output, dispatched, server, start_server  # noqa: F401

@@ -16,7 +16,7 @@ from email.policy import default as default_policy
 
 import pytest
 from office import settle
-from test_mail import attachment, deliveries, dispatch_files, with_smtp, write_config
+from smtpserver import attachment, deliveries, dispatch_files, with_smtp, write_config
 
 from toolkit import mail as m
 from toolkit.config import Config

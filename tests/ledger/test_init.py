@@ -170,7 +170,7 @@ def test_round_state_reads_every_answer_with_its_source(ledger, config: Config):
 
 # -- migrating an older ledger -----------------------------------------------------------------
 
-V1_SCHEMA = Path(__file__).with_name("ledger_v1_schema.sql")
+V1_SCHEMA = Path(__file__).parent.parent / "ledger_v1_schema.sql"
 
 
 def make_v1_ledger(path: Path) -> None:
