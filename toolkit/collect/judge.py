@@ -8,20 +8,20 @@ import json
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+from toolkit.collect.actuals import read_actuals, short_of_done
 from toolkit.collect.bounds import RejectedReturn
 from toolkit.collect.gather import Incoming, Settled
 from toolkit.collect.read import ReturnRow, ReturnWorkbook
-from toolkit.collect.validate import Finding, check_answer, clean_text, parse_actual
+from toolkit.collect.validate import Finding, check_answer, clean_text
 from toolkit.config import Config
 from toolkit.ledger import Ledger
-from toolkit.model import DONE, Actual, Answer, Dispatch, Round, Target, Task
+from toolkit.model import DONE, Answer, Dispatch, Round, Target, Task
 from toolkit.rounds.state import (
     VERDICT_ACCEPTED,
     VERDICT_REJECTED,
     VERDICT_WARNINGS,
     FileVerdict,
 )
-from toolkit.tasktable.targets import completion
 from toolkit.workbook import layout
 
 # -- judging -----------------------------------------------------------------------------------
@@ -30,7 +30,6 @@ from toolkit.workbook import layout
 LOCKED_UNITS = ("lead", "assist", "leaders")
 LOCKED_HEADERS = {c.key: c.header for c in layout.TASK_COLUMNS if c.key in LOCKED_UNITS}
 UNCHANGED = "与上轮相同，未更新"  # the notice on answers left as last round's
-TARGETS = layout.SHEET_TARGETS
 
 
 @dataclass
@@ -258,7 +257,10 @@ class Judge:
     ) -> None:
         statuses, roles = self.config.status_names, self.config.status_roles
         sent = frozenset(dispatch.task_ids)
-        actuals = self.read_actuals(book, dispatch, j)
+        reading = read_actuals(book, self.targets_of(dispatch))
+        j.findings.extend(reading.findings)
+        j.actuals.extend(reading.records)
+        actuals = reading.actuals
         answers: list[Answer] = []
         for row, task_id in zip(book.rows, ids, strict=True):
             if task_id not in sent:
@@ -269,7 +271,7 @@ class Judge:
             if task_id in actuals:
                 answer = replace(answer, actuals=actuals[task_id])
                 if roles.get(answer.status) == DONE:
-                    self.check_done(answer, j)
+                    j.findings.extend(short_of_done(answer, self.targets[task_id], reading))
             answers.append(answer)
             j.findings.extend(findings)
             j.answers.append(
@@ -299,118 +301,6 @@ class Judge:
         """Return the targets the dispatch asked for, by task."""
         targets = self.targets
         return {t: targets[t] for t in dispatch.task_ids if t in targets}
-
-    def read_actuals(
-        self, book: ReturnWorkbook, dispatch: Dispatch, j: Judgement
-    ) -> dict[str, tuple[Actual, ...]]:
-        """Return each task's actuals from the 指标完成 sheet, checked against the targets
-        dispatched; record them on ``j`` for the ledger. Empty when none were asked."""
-        asked = self.targets_of(dispatch)
-        if not asked:
-            return {}
-        # No sheet, column or row for a target is "not reported" (as an empty cell is): said,
-        # not rejected. A row that contradicts the dispatch is an error.
-        count = sum(len(t) for t in asked.values())
-        rows = book.target_rows
-        if rows is None:
-            j.warn(
-                f"缺少“{TARGETS}”表：{count} 项量化指标的实际完成值按未填报处理。"
-                "请使用下发的原表填报。"
-            )
-            return {t: tuple(Actual() for _ in targets) for t, targets in asked.items()}
-        if book.missing_target_columns:
-            j.warn(
-                f"“{TARGETS}”表缺少列：{'、'.join(book.missing_target_columns)}，"
-                f"{count} 项量化指标的实际完成值按未填报处理。"
-            )
-            return {t: tuple(Actual() for _ in targets) for t, targets in asked.items()}
-        found: dict[tuple[str, int], tuple[float | None, str, int]] = {}
-        for row in rows:
-            values = row.values
-            task_id = clean_text(values.get("id"))
-            number_text = clean_text(values.get("number"))
-            if not task_id:
-                if any(clean_text(values.get(k)) for k in layout.TARGET_INPUT_KEYS):
-                    j.error(
-                        f"“{TARGETS}”表第 {row.row} 行填写了内容，但没有序号。", row.row, TARGETS
-                    )
-                continue
-            number = int(number_text) if number_text.isdigit() else 0
-            targets = asked.get(task_id, ())
-            if not 1 <= number <= len(targets):
-                j.error(
-                    f"“{TARGETS}”表第 {row.row} 行（序号 {task_id}，指标序号 {number_text or '空'}）"
-                    "不是下发给本单位的指标。",
-                    row.row,
-                    TARGETS,
-                )
-                continue
-            key = (task_id, number)
-            if key in found:
-                j.error(
-                    f"“{TARGETS}”表中任务 {task_id} 的指标 {number} 出现了两次"
-                    f"（第 {found[key][2]} 行和第 {row.row} 行）。",
-                    row.row,
-                    TARGETS,
-                )
-                continue
-            target = targets[number - 1]
-            where = f"“{TARGETS}”表第 {row.row} 行（任务 {task_id}，{target.text}）"
-            label = layout.target_label(target)
-            written = clean_text(values.get("target"))
-            if "target" in values and layout.normalize_text(written) != layout.normalize_text(
-                label
-            ):
-                j.warn(
-                    f"{where}：目标值被修改，现为“{written[:40]}”，下发时为“{label}”。"
-                    "以下发时为准，如有异议请另行书面说明。",
-                    row.row,
-                    TARGETS,
-                )
-            value, finding = parse_actual(values.get("actual"), target, row.percent_format)
-            if finding is not None:
-                j.findings.append(
-                    Finding(f"{where}：{finding.message}。", finding.severity, row.row, TARGETS)
-                )
-            found[key] = (value, clean_text(values.get("note")), row.row)
-        missing = [
-            f"任务 {task_id} 的“{target.text}”"
-            for task_id, targets in asked.items()
-            for n, target in enumerate(targets, start=1)
-            if (task_id, n) not in found
-        ]
-        if missing:
-            j.warn(
-                f"“{TARGETS}”表缺少指标：{'、'.join(missing)}（共 {len(missing)} 项），"
-                "按未填报处理。请勿删除指标行。"
-            )
-        actuals: dict[str, tuple[Actual, ...]] = {}
-        for task_id, targets in asked.items():
-            row_actuals = []
-            for n in range(1, len(targets) + 1):
-                value, note, row_number = found.get((task_id, n), (None, "", 0))
-                row_actuals.append(Actual(value, note))
-                if (task_id, n) in found:
-                    j.actuals.append((task_id, n, value, note, row_number))
-            actuals[task_id] = tuple(row_actuals)
-        return actuals
-
-    def check_done(self, answer: Answer, j: Judgement) -> None:
-        """Warn where a task claimed done (已完成) reports an actual short of its target:
-        accepted, but the office should look. (An empty actual is not reported, no claim.)"""
-        rows = {(a[0], a[1]): a[4] for a in j.actuals if a[0] == answer.task_id}
-        targets = self.targets.get(answer.task_id, ())
-        claim = f"任务 {answer.task_id} 状态为“{answer.status}”，但目标值"
-        for n, (target, actual) in enumerate(zip(targets, answer.actuals, strict=False), 1):
-            row = rows.get((answer.task_id, n))
-            label = layout.target_label(target)
-            if actual.value is not None and not completion(target, actual.value).reached:
-                j.warn(
-                    f"{claim}“{label}”的实际完成值为 {layout.quantity_text(actual.value, target)}，"
-                    "未达到目标，请核实。",
-                    row,
-                    TARGETS,
-                )
 
     def compare_with_last_round(self, unit: str, answers: list[Answer], j: Judgement) -> None:
         """Say so when answers not yet done are word for word what the unit reported last
