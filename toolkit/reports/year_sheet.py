@@ -24,8 +24,8 @@ from toolkit.files import atomic_path
 from toolkit.model import DONE
 from toolkit.reports.figures import NOT_REPORTED, Tally
 from toolkit.rounds.state import LAGGING_FLAG
-from toolkit.rounds.summary_layout import leaders_counted_note
-from toolkit.tasktable.targets import NOT_FILLED, REACHED, SHORT, completion
+from toolkit.rounds.summary_layout import TARGET_FILLS, leaders_counted_note
+from toolkit.tasktable.targets import completion
 from toolkit.workbook import excel, layout
 from toolkit.workbook.layout import FIRST_DATA_ROW, HEADER_ROW, NOTE_ROW, TITLE_ROW, Column
 from toolkit.workbook.style import STATUS_BARS, print_setup, status_bar, status_fill
@@ -83,7 +83,7 @@ class _Formats:
         fills = {name: status_fill(name, roles) for name in (*roles, NOT_REPORTED)}
         self.fills = {
             name: wb.add_format({**center, "bg_color": color})
-            for name, color in {**fills, **RECORD_FILLS}.items()
+            for name, color in {**fills, **RECORD_FILLS, **TARGET_FILLS}.items()
             if color
         }
 
@@ -366,8 +366,6 @@ def _number(ws, row: int, col: int, value: float | None, fmt: _Formats) -> None:
 
 # -- 指标完成 -----------------------------------------------------------------------------------
 
-TARGET_FILLS = {REACHED: "#C6EFCE", SHORT: "#FFC7CE", NOT_FILLED: "#FFEB9C"}
-
 
 def _targets(wb, fmt: _Formats, figures: YearFigures) -> None:
     """Each quantified target × lead unit: each round's actual, the final one, 完成率."""
@@ -397,7 +395,6 @@ def _targets(wb, fmt: _Formats, figures: YearFigures) -> None:
         columns,
         year,
     )
-    fills = {status: wb.add_format(_fill(color)) for status, color in TARGET_FILLS.items()}
     col = {c.key: i for i, c in enumerate(columns)}
     r = FIRST_DATA_ROW - 1
     for r, t in enumerate(figures.targets, start=FIRST_DATA_ROW):
@@ -426,23 +423,11 @@ def _targets(wb, fmt: _Formats, figures: YearFigures) -> None:
             ws.write_string(r, col["completion"], t.status, fmt.center)
         else:
             ws.write_blank(r, col["completion"], None, fmt.center)
-        ws.write_string(r, col["reached"], t.status, fills.get(t.status, fmt.status(t.status)))
+        ws.write_string(r, col["reached"], t.status, fmt.status(t.status))
     if not figures.targets:
         r = FIRST_DATA_ROW
         ws.merge_range(r, 0, r, len(columns) - 1, "（任务中没有量化指标）", fmt.text)
     ws.autofilter(HEADER_ROW, 0, max(r, FIRST_DATA_ROW), len(columns) - 1)
-
-
-def _fill(color: str) -> dict:
-    return {
-        "font_name": "宋体",
-        "font_size": 10,
-        "valign": "top",
-        "text_wrap": True,
-        "border": 1,
-        "align": "center",
-        "bg_color": color,
-    }
 
 
 def _string(ws, row: int, col: int, text: str, style) -> None:

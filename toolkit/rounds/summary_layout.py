@@ -16,6 +16,7 @@ from typing import Any
 from toolkit.model import NOT_REPORTED, Answer
 from toolkit.rounds.arrival import EVIDENCE_MARKS, shown_time
 from toolkit.rounds.state import LAGGING_FLAG, RoundState, UnitState, roll_up
+from toolkit.tasktable.targets import NOT_FILLED, REACHED, SHORT
 from toolkit.workbook import excel, layout
 from toolkit.workbook.excel import CUT_MARK, MAX_CELL_CHARS, SAFE_CELL_CHARS
 from toolkit.workbook.layout import (
@@ -76,6 +77,15 @@ DETAIL_COLUMNS: tuple[Column, ...] = (
     Column("received", "收到时间", 11, True),
     Column("verified", "核验", 7, True),
 )
+
+# The fill of a target's standing (达标情况), here and in the year-end sheet: reached green,
+# short red, not filled in or not reported yellow, as the statuses of those roles.
+TARGET_FILLS = {
+    REACHED: "#C6EFCE",
+    SHORT: "#FFC7CE",
+    NOT_FILLED: "#FFEB9C",
+    NOT_REPORTED: "#FFEB9C",
+}
 
 # 指标完成: one row per quantified target × lead unit, the actual against the target.
 TARGET_COLUMNS: tuple[Column, ...] = (

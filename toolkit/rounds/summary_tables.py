@@ -27,6 +27,7 @@ from toolkit.rounds.summary_layout import (
     SHEET_TASKS,
     SHEET_UNITS,
     TARGET_COLUMNS,
+    TARGET_FILLS,
     TASK_COLUMNS,
     UNANSWERED_BLANKS,
     UNIT_COLUMNS,
@@ -42,9 +43,6 @@ from toolkit.rounds.summary_layout import (
     _Times,
 )
 from toolkit.tasktable.targets import (
-    NOT_FILLED,
-    REACHED,
-    SHORT,
     actual_status,
     answer_actual,
     completion,
@@ -273,13 +271,6 @@ def _detail_rows(ws, fmt, state: RoundState, index: _Index) -> list[str]:
 
 
 # -- 指标完成 -----------------------------------------------------------------------------------
-
-TARGET_FILLS = {
-    REACHED: "#C6EFCE",
-    SHORT: "#FFC7CE",
-    NOT_FILLED: "#FFEB9C",
-    NOT_REPORTED: "#FFEB9C",
-}
 
 
 def _target_head(wb, fmt, state: RoundState) -> Any:
