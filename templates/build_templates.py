@@ -820,6 +820,14 @@ def build_year_end() -> object:
             "{% else %}各项任务的各牵头单位在{{ last_round.name }}均有报送。{% endif %}"
             "{% if never %}没有一轮各牵头单位均有报送的任务{{ never|length }}项："
             "序号{{ never|id_list }}。{% endif %}",
+            "{%p if targets.total %}",
+            "全年任务中有量化指标{{ targets.total }}项。按各牵头单位最近一次填报的实际完成值，"
+            "已达到目标的{{ targets.reached }}项，未达到的{{ targets.short }}项"
+            "{% if targets.not_filled %}，全年未填写实际完成值的{{ targets.not_filled }}项{% endif %}"
+            "{% if targets.unreported %}，有牵头单位全年未报送的{{ targets.unreported }}项{% endif %}。"
+            "{% if targets.short_ids %}有指标未达到目标的任务：序号{{ targets.short_ids|id_list }}。"
+            "{% endif %}详见年度汇总表“指标完成”表。",
+            "{%p endif %}",
             ("二、各轮报送情况", "Heading 1"),
             "{%p for r in rounds %}",
             "{{ r.name }}（截止{{ r.due|cn_date }}，序时进度{{ r.expected|percent }}）："

@@ -155,6 +155,31 @@ def test_each_target_against_the_final_actual(demo, states, book) -> None:
     assert {r[9] for r in rows} >= {"已达到", "未达到"}
 
 
+def test_the_year_end_summary_counts_the_targets_as_the_sheet_stands_them(demo, book) -> None:
+    """Each target once, as the least advanced of its lead units stands on 指标完成 (达标情况,
+    by the latest actual), and the tasks with a target not reached, in table order."""
+    order = ["已达到", "未达到", "未填报", "未报送"]
+    config, _ = demo
+    rolled: dict[tuple[str, str, str], str] = {}
+    for row in rows_of(book["指标完成"]):
+        key = (str(row["序号"]), row["指标内容（任务原文）"], row["目标值"])
+        status = row["达标情况"]
+        if key not in rolled or order.index(status) > order.index(rolled[key]):
+            rolled[key] = status
+    counts = {s: list(rolled.values()).count(s) for s in order}
+    short = list(dict.fromkeys(k[0] for k, s in rolled.items() if s == "未达到"))
+    doc = Document(str(config.output_dir / FOLDER / DOCX_NAME))
+    (text,) = [p.text.replace("\u200b", "") for p in doc.paragraphs if "量化指标" in p.text]
+    assert text == (
+        f"全年任务中有量化指标{len(rolled)}项。按各牵头单位最近一次填报的实际完成值，"
+        f"已达到目标的{counts['已达到']}项，未达到的{counts['未达到']}项"
+        + (f"，全年未填写实际完成值的{counts['未填报']}项" if counts["未填报"] else "")
+        + (f"，有牵头单位全年未报送的{counts['未报送']}项" if counts["未报送"] else "")
+        + f"。有指标未达到目标的任务：序号{'、'.join(short)}。详见年度汇总表“指标完成”表。"
+    )
+    assert len(rolled) == 35 and counts["未达到"] > 0
+
+
 def test_every_task_with_both_rounds_side_by_side(demo, book) -> None:
     config, _ = demo
     rounds = config.rounds[:2]
