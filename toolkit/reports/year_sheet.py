@@ -373,7 +373,7 @@ def _targets(wb, fmt: _Formats, figures: YearFigures) -> None:
     columns = [
         Column("id", "序号", 6, True),
         Column("clause", "指标内容（任务原文）", 30, True),
-        Column("target", "目标值", 15, True),
+        Column("target", "目标值", 18, True),
         Column("measure", "计量单位", 8, True),
         Column("unit", "牵头单位", 14, True),
         *(Column(rnd.id, f"{rnd.name}\n实际完成值", 11, True) for rnd, _ in rounds),

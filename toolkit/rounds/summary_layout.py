@@ -91,7 +91,7 @@ TARGET_FILLS = {
 TARGET_COLUMNS: tuple[Column, ...] = (
     Column("id", "序号", 6, True),
     Column("clause", "指标内容（任务原文）", 30, True),
-    Column("target", "目标值", 15, True),
+    Column("target", "目标值", 18, True),
     Column("measure", "计量单位", 8, True),
     Column("unit", "牵头单位", 13, True),
     Column("status", "完成状态", 9, True),
