@@ -1,7 +1,8 @@
 """Answer every dispatched tracking workbook of a round the way a unit would.
 
 For each dispatch the ledger records, the unit's workbook is opened with openpyxl, its input
-cells are filled (status, progress, 工作进展情况, 存在问题 when 滞后, 下一步计划), the unit-level
+cells are filled (status, progress, 工作进展情况, 存在问题 when 滞后, 下一步计划, and 实际完成值
+against the quantified targets on 指标完成, as the demo's units report them), the unit-level
 fields on 填报说明 are filled, and it is saved under the returns folder with the same file name
 — exactly what ``toolkit.demo.simulate.fill_workbook`` does, so the returns carry the metadata both
 ways (hidden sheet and document properties) as a real return re-saved by an office suite does.
@@ -25,14 +26,29 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from toolkit.config import load_config
-from toolkit.demo.simulate import NEXT_STEPS, PROBLEMS, PROGRESS_TEXTS, REPORTERS, fill_workbook
+from toolkit.demo.simulate import (
+    NEXT_STEPS,
+    PROBLEMS,
+    PROGRESS_TEXTS,
+    REPORTERS,
+    actuals_for,
+    fill_workbook,
+)
 from toolkit.ledger import Ledger, ledger_path
-from toolkit.model import Answer
+from toolkit.model import Answer, Target
 
 
-def answers_for(unit: str, task_ids: tuple[str, ...], expected: float, seed: int) -> list[Answer]:
+def answers_for(
+    unit: str,
+    task_ids: tuple[str, ...],
+    expected: float,
+    seed: int,
+    targets: dict[str, tuple[Target, ...]] | None = None,
+) -> list[Answer]:
     """Return one valid answer per task, as a diligent unit writes them."""
     rng = random.Random(f"{seed}:{unit}")
+    measure = random.Random(f"{seed}:{unit}:targets")  # the answers stay what they were
+    targets = targets or {}
     answers = []
     for task_id in task_ids:
         roll = rng.random()
@@ -53,15 +69,20 @@ def answers_for(unit: str, task_ids: tuple[str, ...], expected: float, seed: int
                 progress_text=rng.choice(PROGRESS_TEXTS).format(n=rng.randint(2, 9), p=progress),
                 problems=rng.choice(PROBLEMS) if status == "滞后" else "",
                 next_steps=rng.choice(NEXT_STEPS),
+                actuals=actuals_for(measure, targets.get(task_id, ()), status, progress),
             )
         )
     return answers
 
 
-def _fill_one(job: tuple[Path, Path, str, tuple[str, ...], float, int, dt.datetime]) -> str:
-    source, target, unit, task_ids, expected, seed, due = job
+def _fill_one(
+    job: tuple[
+        Path, Path, str, tuple[str, ...], float, int, dt.datetime, dict[str, tuple[Target, ...]]
+    ],
+) -> str:
+    source, target, unit, task_ids, expected, seed, due, targets = job
     rng = random.Random(f"{seed}:{unit}:fields")
-    answers = answers_for(unit, task_ids, expected, seed)
+    answers = answers_for(unit, task_ids, expected, seed, targets)
     status_text = {}
     if answers and rng.random() < 0.02:
         status_text = {answers[0].task_id: " ".join(answers[0].status)}
@@ -90,12 +111,22 @@ def fill_round(
     rnd = config.round(round_id)
     with Ledger(ledger_path(config.output_dir)) as ledger:
         dispatches = ledger.dispatches(rnd.id)
+        targets = ledger.round_targets(rnd.id)
     dispatch_dir = config.output_dir / rnd.id / "dispatch"
     returns.mkdir(parents=True, exist_ok=True)
     expected = rnd.expected_progress(config.office.year)
     due = dt.datetime.combine(rnd.due, dt.time(17, 0))
     jobs = [
-        (dispatch_dir / d.file, returns / d.file, d.unit, d.task_ids, expected, seed, due)
+        (
+            dispatch_dir / d.file,
+            returns / d.file,
+            d.unit,
+            d.task_ids,
+            expected,
+            seed,
+            due,
+            {t: targets[t] for t in d.task_ids if t in targets},
+        )
         for d in dispatches
     ]
     workers = workers or min(len(jobs), os.cpu_count() or 1)

@@ -1,9 +1,10 @@
 """The bare library floor for ``duban split``: the same cells, written by xlsxwriter and nothing else.
 
 Reads and plans the task table with duban's own functions (so every unit gets the same tasks),
-then writes one workbook per lead unit with xlsxwriter, in one process: the four sheets with
-the cells a tracking workbook holds (the guide's labels and values, the task and assisting
-rows with their formats, the metadata) — and none of the rest: no row heights or column
+then writes one workbook per lead unit with xlsxwriter, in one process: the sheets with the
+cells a tracking workbook holds (the guide's labels and values, the task rows, the rows of
+指标完成 for a unit whose tasks have quantified targets, the assisting rows, with their
+formats, the metadata) — and none of the rest: no row heights or column
 widths, validations, protection, print set-up, document properties, ledger or task list.
 What duban's split costs beyond this is what its workbooks carry beyond their cells.
 
@@ -66,8 +67,12 @@ def main() -> None:
 
         for name, tasks, columns in (
             (layout.SHEET_TASKS, plan.lead, layout.TASK_COLUMNS),
+            (layout.SHEET_TARGETS, plan.lead, layout.TARGET_COLUMNS),
             (layout.SHEET_ASSIST, plan.assist, layout.ASSIST_COLUMNS),
         ):
+            if name == layout.SHEET_TARGETS:
+                _targets(wb, tasks, title, header, locked, field)
+                continue
             ws = wb.add_worksheet(name)
             ws.write_string(0, 0, f"{plan.unit} {name}", title)
             ws.write_string(1, 0, f"截止日期：{rnd.due.isoformat()}")
@@ -94,6 +99,24 @@ def main() -> None:
             meta.write_string(r, 1, values[key])
         wb.close()
     print(f"{len(plans)} workbooks in {out}")
+
+
+def _targets(wb, tasks, title, header, locked, field) -> None:
+    """The 指标完成 sheet: a task's targets, one a row (no sheet when there are none)."""
+    rows = [(task, n, t) for task in tasks for n, t in enumerate(task.targets, start=1)]
+    if not rows:
+        return
+    ws = wb.add_worksheet(layout.SHEET_TARGETS)
+    ws.write_string(0, 0, layout.SHEET_TARGETS, title)
+    for c, column in enumerate(layout.TARGET_COLUMNS):
+        ws.write_string(2, c, column.header, header)
+    for r, (task, n, target) in enumerate(rows, start=3):
+        cells = layout.target_cells(task, n, target)
+        for c, column in enumerate(layout.TARGET_COLUMNS):
+            if column.locked:
+                ws.write_string(r, c, cells[column.key], locked)
+            else:
+                ws.write_blank(r, c, None, field)
 
 
 if __name__ == "__main__":

@@ -496,6 +496,28 @@ def behind_sentence(t: str) -> str:
     )
 
 
+def targets_paragraph(whose: str) -> list[str]:
+    """The paragraph on the quantified targets (where there are any): how many reached and not
+    yet, and the first five clauses not reached with each lead unit's actual short of them."""
+    return [
+        "{%p if targets.total %}",
+        f"{whose}有量化指标{{{{ targets.total }}}}项。按各牵头单位填报的实际完成值，截至本轮"
+        "已达到目标的{{ targets.reached }}项，尚未达到的{{ targets.short }}项"
+        "{% if targets.not_filled %}，已报送但未填写实际完成值的{{ targets.not_filled }}项{% endif %}"
+        "{% if targets.unreported %}，有牵头单位未报送的{{ targets.unreported }}项{% endif %}。"
+        "{% if targets.short_rows %}尚未达到的：{% for t in targets.short_rows[:5] %}"
+        "序号{{ t.id }}“{{ t.text|short(30) }}”（{% for x in t.targets %}"
+        "目标{{ x.text }}{% if x.stretch %}（力争）{% endif %}，"
+        "{% for a in x.actuals[:3] %}{% if x.several %}{{ a.unit }}{% endif %}"
+        "实际{{ a.value }}{{ x.measure }}{% if not loop.last %}、{% endif %}{% endfor %}"
+        "{% if x.actuals|length > 3 %}等{{ x.actuals|length }}个单位{% endif %}"
+        "{% if not loop.last %}；{% endif %}{% endfor %}）{% if not loop.last %}；{% endif %}"
+        "{% endfor %}{% if targets.short_rows|length > 5 %}等，详见汇总表“指标完成”表{% endif %}。"
+        "{% endif %}",
+        "{%p endif %}",
+    ]
+
+
 def leader_name(var: str = "leader") -> str:
     """``陈斌副区长``, or ``王明元同志`` for a leader without a post."""
     return f'{{{{ {var}.name }}}}{{{{ {var}.title or "同志" }}}}'
@@ -600,6 +622,7 @@ def build_summary() -> object:
             "{% if not loop.last %}、{% endif %}{% endfor %}"
             "{% if answers.unreported %}、未报送{{ answers.unreported }}条{% endif %}"
             "；其中欠进度{{ answers.behind }}条。",
+            *targets_paragraph("本轮任务中"),
             ("二、各部分推进情况", "Heading 1"),
         ],
     )
@@ -718,6 +741,7 @@ def build_brief() -> object:
             "与上轮相比，状态上升或进度提高的{{ change.better }}项，"
             "状态下降或进度回落的{{ change.worse }}项。",
             "{%p endif %}",
+            *targets_paragraph(f"{leader_name()}分管的任务中"),
             ("二、需要关注的任务", "Heading 1"),
             "{%p if lagging %}",
             "汇总状态为{{ status.lagging|quote_or }}的{{ lagging|length }}项：序号{{ lagging|id_list }}。",
@@ -796,6 +820,14 @@ def build_year_end() -> object:
             "{% else %}各项任务的各牵头单位在{{ last_round.name }}均有报送。{% endif %}"
             "{% if never %}没有一轮各牵头单位均有报送的任务{{ never|length }}项："
             "序号{{ never|id_list }}。{% endif %}",
+            "{%p if targets.total %}",
+            "全年任务中有量化指标{{ targets.total }}项。按各牵头单位最近一次填报的实际完成值，"
+            "已达到目标的{{ targets.reached }}项，未达到的{{ targets.short }}项"
+            "{% if targets.not_filled %}，全年未填写实际完成值的{{ targets.not_filled }}项{% endif %}"
+            "{% if targets.unreported %}，有牵头单位全年未报送的{{ targets.unreported }}项{% endif %}。"
+            "{% if targets.short_ids %}有指标未达到目标的任务：序号{{ targets.short_ids|id_list }}。"
+            "{% endif %}详见年度汇总表“指标完成”表。",
+            "{%p endif %}",
             ("二、各轮报送情况", "Heading 1"),
             "{%p for r in rounds %}",
             "{{ r.name }}（截止{{ r.due|cn_date }}，序时进度{{ r.expected|percent }}）："

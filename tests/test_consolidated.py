@@ -15,16 +15,18 @@ import shutil
 import subprocess
 import time
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from toolkit.config import Config, load_config
-from toolkit.model import Answer, Dispatch, Round, Task
+from toolkit.model import Actual, Answer, Dispatch, Round, Task
 from toolkit.rounds import summary as consolidated
 from toolkit.rounds.state import AnswerRecord, FileVerdict, Problem, RoundState, UnitState
 from toolkit.rounds.summary import CUT_MARK, MAX_CELL_CHARS, SHEETS, write_consolidated
+from toolkit.tasktable.targets import extract_targets
 
 ROUND = Round("2020-10", "2020年10月报送", dt.date(2020, 10, 25))
 SEC_1 = ("一、主要预期目标",)
@@ -52,15 +54,24 @@ TASKS = [
     ),
     Task("5", "完成老旧小区改造 20 个。", SEC_2A, lead=("区城管局",), leaders=("陈清拥",)),
 ]
+# Each task's text holds one target, recorded as the ledger records them (without clauses).
+TASKS = [
+    replace(t, targets=tuple(replace(x, clause="") for x in extract_targets(t.text))) for t in TASKS
+]
 CONTACTS = {"contact": "李四", "phone": "0595-22110000", "email": "unit@example.org"}
 
 
 def record(
-    unit: str, task_id: str, status: str, progress: int | None, **texts: str
+    unit: str,
+    task_id: str,
+    status: str,
+    progress: int | None,
+    actuals: tuple[Actual, ...] = (),
+    **texts: str,
 ) -> AnswerRecord:
     """Return a current answer as the collector records it."""
     return AnswerRecord(
-        answer=Answer(task_id, unit, status, progress, **texts),
+        answer=Answer(task_id, unit, status, progress, **texts, actuals=actuals),
         source=f"/收件箱/2020-10/{unit}-返回.xlsx",
         received_at="2020-10-24T15:30:00",
         verified=unit != "区财政局",
@@ -85,7 +96,14 @@ def make_state(**changes) -> RoundState:
     ]
     late = AnswerRecord(
         Answer(
-            "5", "区城管局", "序时推进", 90, HOSTILE[3], problems=HOSTILE[4], next_steps=HOSTILE[5]
+            "5",
+            "区城管局",
+            "序时推进",
+            90,
+            HOSTILE[3],
+            problems=HOSTILE[4],
+            next_steps=HOSTILE[5],
+            actuals=(Actual(15, HOSTILE[0]),),  # 15 of 20: 75 %
         ),
         source="/收件箱/mail.eml#区城管局.xlsx",
         received_at="2020-10-27T10:05:00",
@@ -97,6 +115,7 @@ def make_state(**changes) -> RoundState:
             "1",
             "已完成",
             100,
+            (Actual(2.6, "统计快报"),),
             progress_text=HOSTILE[0],
             problems=HOSTILE[1],
             next_steps=HOSTILE[2],
@@ -106,12 +125,19 @@ def make_state(**changes) -> RoundState:
             "1",
             "滞后",
             40,
+            (Actual(None, "数据尚未发布"),),
             progress_text="受疫情影响，项目开工推迟。",
             problems="资金缺口 2000 万元，征迁未完成。",
             next_steps="争取专项债。",
         ),
         ("区财政局", "2"): record(
-            "区财政局", "2", "序时推进", 60, progress_text="按计划推进。", next_steps="加快。"
+            "区财政局",
+            "2",
+            "序时推进",
+            60,
+            (Actual(0.8),),
+            progress_text="按计划推进。",
+            next_steps="加快。",
         ),
         ("区城管局", "5"): late,
     }
@@ -220,7 +246,7 @@ def table(ws) -> list[dict[str, object]]:
 
 def test_sheets_in_order_and_nothing_left_behind(written, book) -> None:
     path, _state, warnings = written
-    assert book.sheetnames == ["总览", "任务汇总", "分单位明细", "未报送", "问题清单"]
+    assert book.sheetnames == ["总览", "任务汇总", "分单位明细", "指标完成", "未报送", "问题清单"]
     assert list(SHEETS) == book.sheetnames
     assert warnings == []
     assert [p.name for p in path.parent.iterdir()] == ["汇总表.xlsx"]  # no temporary file
@@ -486,7 +512,7 @@ def test_hostile_text_is_stored_as_plain_strings(written, book) -> None:
     with zipfile.ZipFile(path) as z:
         parts = {name: z.read(name).decode("utf-8") for name in z.namelist()}
     sheets = [n for n in parts if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)]
-    assert len(sheets) == 5
+    assert len(sheets) == 6
     for name in sheets:
         assert not re.search(r"<f[ >]", parts[name]), name
     for name, xml in parts.items():
@@ -495,6 +521,115 @@ def test_hostile_text_is_stored_as_plain_strings(written, book) -> None:
     # 分单位明细: a string cell, as typed (in the sheet, or in the shared strings it refers to)
     strings = parts[sheets[2]] + parts.get("xl/sharedStrings.xml", "")
     assert f"<t>{HOSTILE[0]}</t>" in strings
+
+
+def test_targets_sheet_shows_each_target_against_each_lead_units_actual(book) -> None:
+    ws = book["指标完成"]
+    assert ws["A1"].value == "2020年10月报送量化指标完成情况（分牵头单位）"
+    assert [c.value for c in ws[3]] == [
+        "序号",
+        "指标内容（任务原文）",
+        "目标值",
+        "计量单位",
+        "牵头单位",
+        "完成状态",
+        "实际完成值",
+        "完成率",
+        "达标情况",
+        "数据说明",
+    ]
+    rows = [tuple(c.value for c in row) for row in ws.iter_rows(min_row=4)]
+    assert rows == [
+        (
+            "1",
+            "地区生产总值增长 2.5%",
+            "增长 2.5%",
+            "%",
+            "区发改局",
+            "已完成",
+            2.6,
+            "已达到",
+            "已达到",
+            "统计快报",
+        ),
+        (
+            "1",
+            "地区生产总值增长 2.5%",
+            "增长 2.5%",
+            "%",
+            "区工信局",
+            "滞后",
+            None,
+            None,
+            "未填报",
+            "数据尚未发布",
+        ),
+        (
+            "2",
+            "一般公共预算收入增长 1%",
+            "增长 1%",
+            "%",
+            "区财政局",
+            "序时推进",
+            0.8,
+            "未达到",
+            "未达到",
+            None,
+        ),
+        (
+            "3",
+            "进出口总额增长 2%",
+            "增长 2%",
+            "%",
+            "区商务局",
+            "未报送",
+            None,
+            None,
+            "未报送",
+            None,
+        ),
+        (
+            "4.1",
+            "新增高新技术企业 10 家",
+            "10 家",
+            "家",
+            "区科技局",
+            "未报送",
+            None,
+            None,
+            "未报送",
+            None,
+        ),
+        (
+            "5",
+            "完成老旧小区改造 20 个",
+            "20 个",
+            "个",
+            "区城管局",
+            "序时推进",
+            15,
+            0.75,
+            "未达到",
+            HOSTILE[0],
+        ),
+    ]
+    assert ws["H9"].number_format == "0.0%"  # 完成率 of an amount or count: a percentage
+    assert ws["J9"].data_type == "s"  # what a unit typed stays text
+    fills = {ws.cell(r, 9).value: ws.cell(r, 9).fill.fgColor.rgb for r in range(4, 10)}
+    assert fills == {
+        "已达到": "FFC6EFCE",
+        "未达到": "FFFFC7CE",
+        "未填报": "FFFFEB9C",
+        "未报送": "FFFFEB9C",
+    }
+
+
+def test_targets_sheet_of_a_round_without_targets_says_so(tmp_path, config) -> None:
+    state = make_state(tasks=[replace(t, targets=()) for t in TASKS])
+    path = tmp_path / "汇总表.xlsx"
+    write_consolidated(path, state, config)
+    ws = openpyxl.load_workbook(path)["指标完成"]
+    assert [c.value for c in ws[4]][:1] == ["（无）"] and ws.max_row == 4
 
 
 @pytest.mark.parametrize("char", ["进", "😀"])  # one UTF-16 unit, and two (as Excel counts)
@@ -639,3 +774,14 @@ def test_row_heights_are_layouts_however_the_cells_are_measured() -> None:
         assert height(cells) == expected, cells
         floor = rng.randint(1, 40)
         assert height(cells, floor) == max(expected, min(floor * 14.0 + 4, 409.0)), cells
+
+
+def test_status_counts_the_targets_as_the_targets_sheet_stands_them() -> None:
+    """duban status: each target once, as the least advanced of its lead units stands (1: one
+    reached, one not filled: 未填报), and no line when no task has a target."""
+    from toolkit.rounds import format_status
+
+    (line,) = [x for x in format_status(make_state()).splitlines() if "量化指标" in x]
+    assert line == "  量化指标 5 项：已达到 0，未达到 2，未填报 1，未报送 2"
+    plain = make_state(tasks=[replace(t, targets=()) for t in TASKS])
+    assert not [x for x in format_status(plain).splitlines() if "量化指标" in x]

@@ -353,6 +353,162 @@ def test_brief_figures_count_the_leaders_tasks(demo, states) -> None:
     assert {k: v for k, v in shown.items() if v} == expected
 
 
+# -- quantified targets (issue 19) ------------------------------------------------------------
+
+TARGET_ORDER = ["已达到", "未达到", "未填报", "未报送"]
+
+
+def targets_from_workbook(workbook: Path) -> dict[tuple[str, str, str], str]:
+    """Each target's standing as the 汇总表 shows it per lead unit, rolled up by hand: the
+    least advanced of its lead units' (task id, clause, 目标值) → 已达到 / 未达到 / 未填报 /
+    未报送, in table order."""
+    book = openpyxl.load_workbook(workbook, read_only=True)
+    rolled: dict[tuple[str, str, str], str] = {}
+    for row in book["指标完成"].iter_rows(min_row=4, values_only=True):
+        key, status = (row[0], row[1], row[2]), row[8]
+        if key not in rolled or TARGET_ORDER.index(status) > TARGET_ORDER.index(rolled[key]):
+            rolled[key] = status
+    book.close()
+    return rolled
+
+
+def named_short(text: str) -> list[tuple[str, str, list[str]]]:
+    """The clauses a targets paragraph names as not reached: (task id, clause, 目标值 of each)."""
+    tail = text.split("尚未达到的：", 1)[1]
+    found = []
+    for part in re.split(r"；?序号(?=[\d.]+“)", tail)[1:]:
+        m = re.match(r"([\d.]+)“([^”]*)”", part)
+        assert m, part
+        targets = [t + s for t, s in re.findall(r"目标(.+?)(（力争）)?，", part)]
+        found.append((m.group(1), m.group(2), targets))
+    return found
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_summary_counts_the_targets_as_the_workbook_shows_them(demo, states, index: int) -> None:
+    config, _ = demo
+    rid = round_ids(config)[index]
+    folder = config.output_dir / rid
+    rolled = targets_from_workbook(folder / "汇总表.xlsx")
+    counts = {s: list(rolled.values()).count(s) for s in TARGET_ORDER}
+    context = summary_context(round_figures(states[rid], config), config, dt.date.today())
+    targets = dict(context["targets"])
+    rows = targets.pop("short_rows")
+    assert targets == {
+        "total": len(rolled),
+        "reached": counts["已达到"],
+        "short": counts["未达到"],
+        "not_filled": counts["未填报"],
+        "unreported": counts["未报送"],
+    }
+    # the targets not reached, by the clause they stand in, in table order
+    short: list[tuple[str, str, list[str]]] = []
+    for (task_id, clause, target), status in rolled.items():
+        if status != "未达到":
+            continue
+        if not short or short[-1][:2] != (task_id, clause):
+            short.append((task_id, clause, []))
+        short[-1][2].append(target)
+    assert [(r["id"], r["text"], [t["text"] for t in r["targets"]]) for r in rows] == [
+        (i, c, [t.removesuffix("（力争）") for t in ts]) for i, c, ts in short
+    ]
+    # the paragraph stands in the summary after the overall figures, and in the Markdown
+    docx = paragraphs(folder / "summary.docx")
+    (text,) = [p for p in docx if "量化指标" in p]
+    assert docx.index(text) == docx.index("二、各部分推进情况") - 1
+    assert md_escape(text) in (folder / "summary.md").read_text(encoding="utf-8")
+    assert text.startswith(
+        f"本轮任务中有量化指标{len(rolled)}项。按各牵头单位填报的实际完成值，截至本轮"
+        f"已达到目标的{counts['已达到']}项，尚未达到的{counts['未达到']}项"
+    )
+    # it names the first five clauses not reached, each target as the workbook shows it
+    assert named_short(text) == short[:5]
+    assert text.endswith("等，详见汇总表“指标完成”表。") == (len(short) > 5)
+
+
+def test_a_leaders_brief_counts_the_targets_of_their_tasks(demo, states) -> None:
+    config, _ = demo
+    rid = round_ids(config)[1]
+    figures = round_figures(states[rid], config)
+    for leader in ("陈斌", "张刺治"):
+        mine = figures.leader_targets(leader)
+        text = paragraphs(config.output_dir / rid / BRIEFS_FOLDER / f"{leader}.docx")
+        said = [p for p in text if "量化指标" in p]
+        if leader == "张刺治":  # 86's share of 普惠性学位 and 114's 为民办实事项目
+            assert [(t.task.id, t.target.text) for t in mine] == [("86", "85%"), ("114", "33 件")]
+        counted = brief_context(figures, config, leader, dt.date.today())["targets"]
+        assert len(said) == 1 and counted["total"] == len(mine) > 0
+        assert said[0].startswith(
+            f"{leader}副区长分管的任务中有量化指标{len(mine)}项。按各牵头单位填报的实际完成值，"
+            f"截至本轮已达到目标的{counted['reached']}项，尚未达到的{counted['short']}项"
+        )
+    # a leader without any target is not told about them
+    without = next(n for n in figures.leaders if not figures.leader_targets(n))
+    assert not any(
+        "量化指标" in p
+        for p in paragraphs(config.output_dir / rid / BRIEFS_FOLDER / f"{without}.docx")
+    )
+
+
+def _figured(task_id: str, text: str, status: str, *actuals) -> Any:
+    from toolkit.reports.figures import TargetFigures
+    from toolkit.tasktable.targets import extract_targets, with_clauses
+
+    task = Task(task_id, text, targets=extract_targets(text))
+    targets = with_clauses(text, task.targets)
+    return [
+        TargetFigures(task, n, target, status, tuple(actuals))
+        for n, target in enumerate(targets, start=1)
+    ]
+
+
+def test_the_targets_paragraph_word_for_word(demo, states, tmp_path: Path) -> None:
+    """The bundled templates' paragraph on a round's targets, every optional part in play: a
+    task with several lead units names those short of it (three, then how many), a stretch
+    goal says so, clauses past five are left to the 汇总表."""
+    from toolkit.model import Actual
+    from toolkit.reports.context import targets_data
+
+    config, _ = demo
+    many = [(f"第{n}街道", Actual(n)) for n in range(1, 6)]
+    targets = [
+        *_figured("1.1", "工业增加值增长 1%。", "未达到", ("区工信局", Actual(0.8))),
+        *_figured("3", "全社会固定资产投资增长 10%。", "已达到", ("区发改局", Actual(10.2))),
+        *_figured(
+            "12",
+            "力争完成年度投资 91.96 亿元。",
+            "未达到",
+            ("江南街道办事处", Actual(95)),
+            ("临江街道办事处", Actual(60.5)),
+            ("高新区管委会", None),
+        ),
+        *_figured("11", "加快推进 38 个在建重点项目和 29 个预备项目。", "未达到", *many),
+        *_figured("15", "力争全年推出 3 个地块招拍挂。", "未填报", ("区自然资源局", Actual())),
+        *_figured("79", "提速建设金泰花园一期等3个安置房项目。", "未报送", ("区住建局", None)),
+        *_figured("76", "新建2个再生资源回收中心。", "未达到", ("区城管局", Actual(1))),
+        *_figured("94", "推进 4 个专题。", "未达到", ("鲤城公安分局", Actual(3))),
+        *_figured("114", "扎实推进 33 件为民办实事项目。", "未达到", ("区发改局", Actual(30))),
+    ]
+    today = dt.date(2020, 12, 28)
+    context = summary_context(round_figures(states["2020-10"], config), config, today)
+    context["targets"] = targets_data(targets)
+    out = render_docx(config, "summary.docx", context, tmp_path / "s.docx")
+    (text,) = [p for p in paragraphs(out) if "量化指标" in p]
+    assert text == (
+        "本轮任务中有量化指标10项。按各牵头单位填报的实际完成值，截至本轮已达到目标的1项，"
+        "尚未达到的7项，已报送但未填写实际完成值的1项，有牵头单位未报送的1项。"
+        "尚未达到的：序号1.1“工业增加值增长 1%”（目标增长 1%，实际0.8%）；"
+        "序号12“力争完成年度投资 91.96 亿元”（目标91.96 亿元（力争），临江街道办事处实际60.5亿元）；"
+        "序号11“加快推进 38 个在建重点项目和 29 个预备项目”（目标38 个，第1街道实际1个、"
+        "第2街道实际2个、第3街道实际3个等5个单位；目标29 个，第1街道实际1个、第2街道实际2个、"
+        "第3街道实际3个等5个单位）；序号76“新建2个再生资源回收中心”（目标2个，实际1个）；"
+        "序号94“推进 4 个专题”（目标4 个，实际3个）等，详见汇总表“指标完成”表。"
+    )
+    context["targets"] = targets_data([])
+    out = render_docx(config, "summary.docx", context, tmp_path / "none.docx")
+    assert not [p for p in paragraphs(out) if "量化指标" in p]
+
+
 # -- rounds that build on each other ----------------------------------------------------------
 
 

@@ -69,6 +69,117 @@ def test_sheets_in_order(book) -> None:
     assert book.sheetnames == list(SHEETS)
 
 
+def test_sheets_in_order_with_the_targets_beside_the_tasks(book) -> None:
+    assert book.sheetnames == [
+        "年度总览",
+        "任务汇总",
+        "指标完成",
+        "按部分",
+        "按牵头单位",
+        "按分管领导",
+        "报送记录",
+    ]
+
+
+def test_each_target_against_the_final_actual(demo, states, book) -> None:
+    """Each target × lead unit: each round's actual as the rounds' states hold it, the final
+    one the latest reported, compared with the target as ``completion`` does."""
+    from toolkit.tasktable.targets import completion, with_clauses
+    from toolkit.workbook.layout import target_label
+
+    config, _ = demo
+    rounds = config.rounds[:2]
+    ws = book["指标完成"]
+    assert [c.value for c in ws[FIRST_DATA_ROW - 1]] == [
+        "序号",
+        "指标内容（任务原文）",
+        "目标值",
+        "计量单位",
+        "牵头单位",
+        "2020年10月报送\n实际完成值",
+        "2020年12月报送\n实际完成值",
+        "年度最终\n实际完成值",
+        "完成率",
+        "达标情况",
+        "最终值依据",
+        "数据说明",
+    ]
+    expected = []
+    last = states[rounds[-1].id]
+    for task in last.tasks:
+        targets = with_clauses(task.text, task.targets)
+        for n, target in enumerate(targets, start=1):
+            for unit in last.lead_units(task.id):
+                by_round = []
+                for rnd in rounds:
+                    record = states[rnd.id].answers.get((unit, task.id))
+                    actuals = record.answer.actuals if record else ()
+                    by_round.append(actuals[n - 1] if len(actuals) == len(targets) else None)
+                reported = [
+                    (r, a)
+                    for r, a in zip(rounds, by_round, strict=True)
+                    if a and a.value is not None
+                ]
+                answered = [(r, a) for r, a in zip(rounds, by_round, strict=True) if a is not None]
+                final = (reported or answered or [(None, None)])[-1]
+                value = final[1].value if final[1] else None
+                if value is None:
+                    status = "未填报" if answered else "未报送"
+                    rate = None
+                else:
+                    result = completion(target, value)
+                    status = result.status
+                    rate = result.ratio if result.ratio is not None else status
+                expected.append(
+                    (
+                        task.id,
+                        target.clause,
+                        target_label(target),
+                        target.unit,
+                        unit,
+                        *(a.value if a else None for a in by_round),
+                        value,
+                        rate,
+                        status,
+                        final[0].name if value is not None else None,
+                        (final[1].note or None) if final[1] else None,
+                    )
+                )
+    rows = [tuple(c.value for c in row) for row in ws.iter_rows(min_row=FIRST_DATA_ROW)]
+    assert len(rows) == len(expected) > 40
+    for row, want in zip(rows, expected, strict=True):
+        assert row[:8] == want[:8] and row[9:] == want[9:]
+        assert row[8] == (
+            pytest.approx(want[8], rel=1e-14) if isinstance(want[8], float) else want[8]
+        )
+    assert {r[9] for r in rows} >= {"已达到", "未达到"}
+
+
+def test_the_year_end_summary_counts_the_targets_as_the_sheet_stands_them(demo, book) -> None:
+    """Each target once, as the least advanced of its lead units stands on 指标完成 (达标情况,
+    by the latest actual), and the tasks with a target not reached, in table order."""
+    order = ["已达到", "未达到", "未填报", "未报送"]
+    config, _ = demo
+    rolled: dict[tuple[str, str, str], str] = {}
+    for row in rows_of(book["指标完成"]):
+        key = (str(row["序号"]), row["指标内容（任务原文）"], row["目标值"])
+        status = row["达标情况"]
+        if key not in rolled or order.index(status) > order.index(rolled[key]):
+            rolled[key] = status
+    counts = {s: list(rolled.values()).count(s) for s in order}
+    short = list(dict.fromkeys(k[0] for k, s in rolled.items() if s == "未达到"))
+    doc = Document(str(config.output_dir / FOLDER / DOCX_NAME))
+    (text,) = [p.text.replace("\u200b", "") for p in doc.paragraphs if "量化指标" in p.text]
+    assert text == (
+        f"全年任务中有量化指标{len(rolled)}项。按各牵头单位最近一次填报的实际完成值，"
+        f"已达到目标的{counts['已达到']}项，未达到的{counts['未达到']}项"
+        + (f"，全年未填写实际完成值的{counts['未填报']}项" if counts["未填报"] else "")
+        + (f"，有牵头单位全年未报送的{counts['未报送']}项" if counts["未报送"] else "")
+        + f"。有指标未达到目标的任务：序号{'、'.join(short)}。详见年度汇总表“指标完成”表。"
+    )
+    assert len(rolled) == 35 and counts["未达到"] > 0
+
+
 def test_every_task_with_both_rounds_side_by_side(demo, book) -> None:
     config, _ = demo
     rounds = config.rounds[:2]

@@ -25,9 +25,64 @@ ROLES = (DONE, ON_TRACK, LAGGING, NOT_STARTED)
 KNOWN_ROLES = {"已完成": DONE, "序时推进": ON_TRACK, "滞后": LAGGING, "未启动": NOT_STARTED}
 
 
+# What a quantified target measures (``Target.kind``; ``toolkit.tasktable.targets`` reads them).
+GROWTH = "growth"  # a rate of change: 增长 2.5% (a fall, 下降 3%, is a negative value)
+RATE = "rate"  # a share to reach: 占审批服务事项 85%, 覆盖率达到 95%
+AMOUNT = "amount"  # money or a measured quantity: 91.96 亿元, 5 万吨
+COUNT = "count"  # things counted: 38 个, 10 家, 33 件
+AREA_LENGTH = "area-length"  # land, floor space, length: 230 亩, 3 万平方米, 12 公里
+TARGET_KINDS = (GROWTH, RATE, AMOUNT, COUNT, AREA_LENGTH)
+
+
 def status_names(roles: Mapping[str, str], role: str) -> str:
     """Return the statuses with ``role`` as a sentence names them: ``“滞后”`` (``“滞后”或“严重滞后”``)."""
     return "或".join(f"“{name}”" for name, r in roles.items() if r == role) or f"（{role}）"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A quantified goal in a task's text: ``增长 2.5%``, ``91.96 亿元``, ``600 亩以上``.
+
+    ``text`` is the phrase as written; ``unit`` the unit of measure as written (``%``, ``亿元``,
+    ``个``); ``floor`` when the text sets a minimum (``以上``, ``不低于``, ``超过``, ``突破``),
+    ``stretch`` when it is a goal to strive for (``力争``, ``争取``). ``clause`` is the part of
+    the sentence it stands in (``一般公共预算收入增长 1%``), shown beside it in workbooks; it is
+    not part of what a target *is*, nor of its JSON.
+    """
+
+    text: str
+    value: float
+    unit: str
+    kind: str
+    floor: bool = False
+    stretch: bool = False
+    clause: str = field(default="", compare=False)
+
+    def to_json(self) -> dict:
+        """Return the target as ``duban tasks --json`` shows it (a whole value as an integer)."""
+        value: float = self.value
+        if float(value).is_integer():
+            value = int(value)
+        return {
+            "text": self.text,
+            "value": value,
+            "unit": self.unit,
+            "kind": self.kind,
+            "floor": self.floor,
+            "stretch": self.stretch,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> Target:
+        """Return a target from its ``to_json`` form."""
+        return cls(
+            data["text"],
+            float(data["value"]),
+            data["unit"],
+            data["kind"],
+            bool(data.get("floor", False)),
+            bool(data.get("stretch", False)),
+        )
 
 
 @dataclass(frozen=True, slots=True)  # slots: a province's table holds 20,000 tasks
@@ -47,6 +102,8 @@ class Task:
     source: str = ""
     # The table's columns no role claims (项目, 备注, 上半年进展情况), header → this task's text.
     extra: Mapping[str, str] = field(default_factory=dict)
+    # The quantified targets of the task's own text (a sub-item's, not its parent's).
+    targets: tuple[Target, ...] = ()
 
     @property
     def full_text(self) -> str:
@@ -59,7 +116,8 @@ class Task:
         """Return the task in the shape of DESIGN §4's ``duban tasks --json``.
 
         ``extra`` is there only for a task that has extra columns, so a table without any (and
-        a ledger written before there were any) keeps its shape.
+        a ledger written before there were any) keeps its shape. ``targets`` is always there
+        (``[]`` for a task without any); a task recorded before there were targets has none.
         """
         data = {
             "id": self.id,
@@ -73,6 +131,7 @@ class Task:
             "leaders": list(self.leaders),
             "deadline": self.deadline,
             "source": self.source,
+            "targets": [t.to_json() for t in self.targets],
         }
         if self.extra:
             data["extra"] = dict(self.extra)
@@ -151,6 +210,17 @@ class Answer:
     progress_text: str = ""
     problems: str = ""
     next_steps: str = ""
+    # 实际完成值 of the task's targets, in the order of ``Task.targets``; empty for a task
+    # without targets (or answered before there were any).
+    actuals: tuple[Actual, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Actual:
+    """What a lead unit reported against one target: 实际完成值 and 数据说明."""
+
+    value: float | None = None  # None: left empty, not reported
+    note: str = ""
 
 
 @dataclass(frozen=True)

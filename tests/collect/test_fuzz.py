@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import random
 import zipfile
+import zlib
 from collections import Counter
 from pathlib import Path
 
@@ -58,12 +59,16 @@ def rezipped(content: bytes, change: dict[str, bytes]) -> bytes:
 def mutate(content: bytes, rng: random.Random) -> tuple[str, bytes]:
     kind = rng.choice(["flip", "truncate", "garble", "directory", "token"])
     if kind == "flip":  # inside a member's compressed bytes: its CRC can no longer match
-        begin, end = rng.choice(data_ranges(content))
-        damaged = bytearray(content)
-        for _ in range(rng.randint(1, 8)):
-            at = rng.randrange(begin, end)
-            damaged[at] ^= 1 << rng.randrange(8)
-        return kind, bytes(damaged)
+        while True:
+            begin, end = rng.choice(data_ranges(content))
+            damaged = bytearray(content)
+            for _ in range(rng.randint(1, 8)):
+                at = rng.randrange(begin, end)
+                damaged[at] ^= 1 << rng.randrange(8)
+            # A flip of the last byte's padding bits (or two flips that cancel) leaves every
+            # member as it was: that file is not damaged, so draw again.
+            if not _same_members(content, bytes(damaged)):
+                return kind, bytes(damaged)
     if kind == "truncate":  # cut in transit: the central directory is gone
         return kind, content[: rng.randrange(0, len(content) - 200)]
     if kind == "garble":  # a part the workbook cannot do without, replaced by noise
@@ -83,6 +88,15 @@ def mutate(content: bytes, rng: random.Random) -> tuple[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         parts = {n: archive.read(n) for n in archive.namelist()}
     return kind, rezipped(content, {n: d.replace(token, forged) for n, d in parts.items()})
+
+
+def _same_members(content: bytes, other: bytes) -> bool:
+    """Whether ``other`` holds every member of ``content``, byte for byte, and reads cleanly."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as a, zipfile.ZipFile(io.BytesIO(other)) as b:
+            return all(a.read(n) == b.read(n) for n in a.namelist())
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError):
+        return False
 
 
 def _token(content: bytes) -> bytes:

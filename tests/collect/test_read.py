@@ -383,6 +383,126 @@ def test_float_properties_come_back_as_the_strings_written():
     assert book.metadata == {"task_ids": "5"} and book.metadata_sources == ("properties",)
 
 
+# --- the 指标完成 sheet (issue 19) -------------------------------------------------------------
+
+
+def fill_targets(source: Path, target: Path, edit: Callable | None = None) -> None:
+    """Fill 区工信局's 实际完成值 and 数据说明 as a unit would: a number, a percentage cell, text."""
+    wb = openpyxl.load_workbook(source)
+    ws = wb[layout.SHEET_TARGETS]
+    values = [(0.8, None), (0.021, "0.0%"), ("10.5", None), (12, None), (None, None)]
+    for r, (value, number_format) in enumerate(values, start=layout.FIRST_DATA_ROW + 1):
+        ws.cell(r, 6).value = value
+        if number_format:
+            ws.cell(r, 6).number_format = number_format
+        ws.cell(r, 7).value = f"说明{r}" if value is not None else None
+    if edit:
+        edit(wb)
+    wb.save(target)
+
+
+def target_values(rows) -> list[tuple]:
+    return [
+        (
+            r.row,
+            r.values["id"],
+            r.values["number"],
+            r.values["actual"],
+            r.values["note"],
+            r.percent_format,
+        )
+        for r in rows
+    ]
+
+
+EXPECTED_TARGET_ROWS = [
+    (4, "1.1", "1", 0.8, "说明4", False),
+    (5, "18", "1", 0.021, "说明5", True),  # 2.1% as the cell shows it: the judge scales it
+    (6, "18", "2", "10.5", "说明6", False),
+    (7, "19", "1", 12, "说明7", False),
+    (8, "20", "1", None, None, False),
+]
+
+
+def test_the_targets_sheet_reads_back_by_header_name(dispatched: SplitResult, tmp_path: Path):
+    fill_targets(workbook_for(dispatched, "区工信局"), tmp_path / "t.xlsx")
+    book = read_return(tmp_path / "t.xlsx", "t.xlsx")
+    assert book.missing_target_columns == ()
+    assert target_values(book.target_rows) == EXPECTED_TARGET_ROWS
+    assert book.target_rows[0].values["target"] == "增长 1%"
+
+
+def test_the_targets_sheet_with_its_columns_moved_and_retyped(
+    dispatched: SplitResult, tmp_path: Path
+):
+    def shuffle(wb: openpyxl.Workbook) -> None:
+        ws = wb[layout.SHEET_TARGETS]
+        ws.insert_cols(1)  # a column of the unit's own before the table
+        ws.cell(layout.HEADER_ROW + 1, 1).value = "备注"
+        ws.cell(layout.HEADER_ROW + 1, 8).value = "数据说明"  # the bracketed part dropped
+
+    fill_targets(workbook_for(dispatched, "区工信局"), tmp_path / "t.xlsx")
+    edit_path = tmp_path / "t2.xlsx"
+    wb = openpyxl.load_workbook(tmp_path / "t.xlsx")
+    shuffle(wb)
+    wb.save(edit_path)
+    book = read_return(edit_path, "t2.xlsx")
+    assert book.missing_target_columns == ()
+    assert target_values(book.target_rows) == EXPECTED_TARGET_ROWS
+
+
+def test_a_return_without_the_targets_sheet_has_no_target_rows(
+    dispatched: SplitResult, tmp_path: Path
+):
+    def drop(wb: openpyxl.Workbook) -> None:
+        del wb[layout.SHEET_TARGETS]
+
+    fill_targets(workbook_for(dispatched, "区工信局"), tmp_path / "t.xlsx", drop)
+    book = read_return(tmp_path / "t.xlsx", "t.xlsx")
+    assert book.target_rows is None and book.missing_target_columns == ()
+    # and a unit without targets never had one
+    plain = read_return(workbook_for(dispatched, "区文旅局"), "wl.xlsx")
+    assert plain.target_rows is None
+
+
+def test_a_targets_sheet_without_its_header_is_noted(dispatched: SplitResult, tmp_path: Path):
+    def blank_header(wb: openpyxl.Workbook) -> None:
+        ws = wb[layout.SHEET_TARGETS]
+        for c in range(1, 8):
+            ws.cell(layout.HEADER_ROW + 1, c).value = None
+
+    fill_targets(workbook_for(dispatched, "区工信局"), tmp_path / "t.xlsx", blank_header)
+    book = read_return(tmp_path / "t.xlsx", "t.xlsx")
+    assert book.target_rows == ()
+    assert book.missing_target_columns == tuple(c.header for c in layout.TARGET_COLUMNS)
+    assert "“指标完成”表没有找到表头（含“序号”“实际完成值”的行），未读取其中的指标。" in book.notes
+
+
+def test_a_percentage_is_asked_its_format_only_where_it_could_be_one(
+    dispatched: SplitResult, tmp_path: Path
+):
+    """calamine gives 0.021 for a cell showing 2.1%; only openpyxl knows the format, at the cost
+    of opening the workbook again. It is asked where a 实际完成值 in % is at most 1: 2.1% typed
+    with its sign, or 0.8 typed as is. A larger number in % is taken as typed, whatever its
+    format; numbers of other units never need it."""
+
+    def larger(wb: openpyxl.Workbook) -> None:
+        ws = wb[layout.SHEET_TARGETS]
+        ws.cell(layout.FIRST_DATA_ROW + 1, 6).value = 1.5  # 1.1's growth, as typed
+        ws.cell(layout.FIRST_DATA_ROW + 2, 6).value = 2.5  # shown as 250.0%
+        ws.cell(layout.FIRST_DATA_ROW + 4, 6).number_format = "0%"  # 12 个 shown as 1200%
+
+    fill_targets(workbook_for(dispatched, "区工信局"), tmp_path / "t.xlsx", larger)
+    book = read_return(tmp_path / "t.xlsx", "t.xlsx")
+    assert [(r.values["actual"], r.percent_format) for r in book.target_rows] == [
+        (1.5, False),
+        (2.5, False),
+        ("10.5", False),
+        (12, False),
+        (None, False),
+    ]
+
+
 @pytest.mark.parametrize("header", ["县分管领导", "市分管领导", "牵头领导"])
 def test_the_leader_column_under_the_tables_own_header(header: str):
     def county(wb: xlsxwriter.Workbook, ws: object) -> None:

@@ -9,9 +9,25 @@ from __future__ import annotations
 
 import pytest
 
-from toolkit.collect.validate import check_answer, clean_text, parse_progress, parse_status
+from toolkit.collect.validate import (
+    Finding,
+    check_answer,
+    clean_text,
+    parse_actual,
+    parse_progress,
+    parse_status,
+)
+from toolkit.model import Target
 
 STATUSES = ("已完成", "序时推进", "滞后", "未启动")
+
+
+def W(message: str) -> Finding:
+    return Finding(message, "warning")
+
+
+def E(message: str) -> Finding:
+    return Finding(message, "error")
 
 
 def answer_of(**cells):
@@ -180,3 +196,50 @@ def test_texts_are_data_control_characters_dropped():
 )
 def test_clean_text(value, text: str):
     assert clean_text(value) == text
+
+
+# --- 实际完成值 against a quantified target (issue 19) -------------------------------------------
+
+GROWTH_2_5 = Target("增长 2.5%", 2.5, "%", "growth")
+INVEST = Target("91.96 亿元", 91.96, "亿元", "amount", stretch=True)
+PROJECTS = Target("38 个", 38, "个", "count")
+
+
+@pytest.mark.parametrize(
+    ("value", "target", "percent", "expected"),
+    [
+        (None, GROWTH_2_5, False, (None, None)),  # empty: not reported, no finding
+        ("  ", INVEST, False, (None, None)),
+        (2.6, GROWTH_2_5, False, (2.6, None)),
+        (-1.5, GROWTH_2_5, False, (-1.5, None)),  # a growth rate may be negative
+        (0.026, GROWTH_2_5, True, (2.6, None)),  # typed as 2.6%, stored as 0.026
+        (1, GROWTH_2_5, True, (100.0, None)),  # typed as 100%
+        (0.5, INVEST, True, (0.5, None)),  # a percent format on an amount changes nothing
+        (45.98, INVEST, False, (45.98, None)),
+        (38, PROJECTS, False, (38.0, None)),
+        ("12.5", INVEST, False, (12.5, W("实际完成值“12.5”填成了文字，已按数字 12.5 读取"))),
+        (
+            "91.96亿元",
+            INVEST,
+            False,
+            (91.96, W("实际完成值“91.96亿元”填成了文字，已按数字 91.96 读取")),
+        ),
+        ("2.6%", GROWTH_2_5, False, (2.6, W("实际完成值“2.6%”填成了文字，已按数字 2.6 读取"))),
+        (
+            "－１．５",
+            GROWTH_2_5,
+            False,
+            (-1.5, W("实际完成值“－１．５”填成了文字，已按数字 -1.5 读取")),
+        ),
+        ("1,200", PROJECTS, False, (1200.0, W("实际完成值“1,200”填成了文字，已按数字 1200 读取"))),
+        ("约90", INVEST, False, (None, E("实际完成值“约90”不是数字，应只填亿元的数值"))),
+        ("暂无", GROWTH_2_5, False, (None, E("实际完成值“暂无”不是数字，应只填%（增长率）的数值"))),
+        ("38个以上", PROJECTS, False, (None, E("实际完成值“38个以上”不是数字，应只填个的数值"))),
+        (True, PROJECTS, False, (None, E("实际完成值“True”不是数字，应填个的数值"))),
+        (-3, PROJECTS, False, (None, E("实际完成值 -3 不能为负数"))),
+        ("-3", INVEST, False, (None, E("实际完成值 -3 不能为负数"))),
+        (float("nan"), INVEST, False, (None, E("实际完成值“nan”不是数字，应填亿元的数值"))),
+    ],
+)
+def test_parse_actual(value, target: Target, percent: bool, expected):
+    assert parse_actual(value, target, percent) == expected

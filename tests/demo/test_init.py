@@ -23,8 +23,11 @@ from test_report import overview_counts, task_sheet
 from toolkit.config import load_config
 from toolkit.demo import DemoResult, DemoRound, run_demo
 from toolkit.ledger import Ledger, ledger_path
+from toolkit.reports.figures import round_figures, target_tally
 from toolkit.rounds import format_status
 from toolkit.rounds import summary as consolidated
+from toolkit.tasktable.targets import completion
+from toolkit.workbook import layout
 
 FIELDS = ("status", "progress", "progress_text", "problems", "next_steps")
 
@@ -156,6 +159,7 @@ def test_status_of_the_demo_round(demo: DemoResult, first: DemoRound, run_cli):
     assert f"下发 {total} 个单位：已报 {returned}" in result.stdout
     assert f"未报 {len(sim.missing)}、退回 {len(sim.tampered)}" in result.stdout
     assert f"其中逾期 {len(sim.late)}" in result.stdout
+    assert "  量化指标 35 项：已达到 " in result.stdout
 
 
 def test_the_artefacts_it_names_exist(demo: DemoResult):
@@ -177,7 +181,13 @@ def test_the_demo_gives_no_false_reason(demo: DemoResult):
                 assert v.verdict == "accepted", v
         (tampered,) = sim.tampered
         (variant,) = sim.variant
-        assert set(said) == {tampered, variant}
+        short = done_short_warnings(done)
+        # one claim of 已完成 short of its target, in the year's last round
+        assert len(sim.short_done) == (done is demo.rounds[-1])
+        assert set(short) == {u for u, _t in sim.short_done}
+        assert set(said) == {tampered, variant, *short}
+        for unit, warnings in short.items():
+            assert list(said[unit]) == warnings
         (reason,) = said[tampered]
         assert reason.startswith("任务 ") and "的任务内容被修改" in reason
         (warning,) = said[variant]
@@ -186,6 +196,86 @@ def test_the_demo_gives_no_false_reason(demo: DemoResult):
         assert [line for line in status.splitlines() if "退回：" in line] == [
             f"  退回：{tampered} — {reason[:200]}"
         ]
+
+
+def round_targets(done: DemoRound) -> dict[str, tuple]:
+    with Ledger(ledger_path(done.collected.workbook.parent.parent)) as ledger:
+        return ledger.round_targets(done.split.round.id)
+
+
+def done_short_warnings(done: DemoRound) -> dict[str, list[str]]:
+    """The warning each simulated 已完成 claim short of its target must get, by unit."""
+    targets = round_targets(done)
+    found: dict[str, list[str]] = {}
+    for (unit, task_id), answer in done.simulation.answers.items():
+        if answer.status != "已完成":
+            continue
+        for target, actual in zip(targets.get(task_id, ()), answer.actuals, strict=False):
+            if actual.value is not None and not completion(target, actual.value).reached:
+                found.setdefault(unit, []).append(
+                    f"任务 {task_id} 状态为“已完成”，但目标值“{layout.target_label(target)}”的实际"
+                    f"完成值为 {layout.quantity_text(actual.value, target)}，未达到目标，请核实。"
+                )
+    return found
+
+
+def test_a_demo_round_shows_every_actual_against_its_target(demo: DemoResult):
+    for done in demo.rounds:
+        targets = round_targets(done)
+        rows = sheet_rows(
+            done.collected.workbook, consolidated.SHEET_TARGETS, consolidated.TARGET_COLUMNS
+        )
+        shown: dict[tuple[str, str], list[dict]] = {}
+        for row in rows:
+            shown.setdefault((row["unit"], str(row["id"])), []).append(row)
+        reported = 0
+        for (unit, task_id), answer in done.simulation.answers.items():
+            if task_id not in targets:
+                assert (unit, task_id) not in shown
+                continue
+            mine = shown[(unit, task_id)]
+            assert [r["target"] for r in mine] == [layout.target_label(t) for t in targets[task_id]]
+            for row, target, actual in zip(mine, targets[task_id], answer.actuals, strict=True):
+                assert row["status"] == answer.status
+                if actual.value is None:
+                    assert (row["actual"], row["completion"], row["reached"]) == ("", "", "未填报")
+                    continue
+                reported += 1
+                result = completion(target, actual.value)
+                assert row["actual"] == actual.value, (unit, task_id)
+                ratio = result.ratio  # a number as Excel keeps it: 15 significant digits
+                rate = pytest.approx(ratio, rel=1e-14) if ratio is not None else result.status
+                assert row["completion"] == rate
+                assert row["reached"] == result.status
+                assert row["note"] == actual.note
+        assert reported > 30
+        assert {r["reached"] for r in rows} <= {"已达到", "未达到", "未填报", "未报送"}
+    # the first round has every case: reached, short, left empty, a lead unit silent
+    rows = sheet_rows(
+        demo.rounds[0].collected.workbook, consolidated.SHEET_TARGETS, consolidated.TARGET_COLUMNS
+    )
+    assert {r["reached"] for r in rows} == {"已达到", "未达到", "未填报", "未报送"}
+
+
+def test_the_demo_summary_says_how_many_targets_were_reached(demo: DemoResult):
+    for done in demo.rounds:
+        summary = next(p for p in done.reports if p.name == "summary.md").read_text("utf-8")
+        (line,) = [x for x in summary.splitlines() if "量化指标" in x]
+        state = done.collected.state
+        figures = round_figures(state, load_config(None, demo.folder))
+        tally = target_tally(figures.targets)
+        assert tally.total == 35 and tally.short > 0 and tally.reached > 0
+        assert line.startswith(
+            f"本轮任务中有量化指标{tally.total}项。按各牵头单位填报的实际完成值，截至本轮"
+            f"已达到目标的{tally.reached}项，尚未达到的{tally.short}项"
+        )
+        assert "尚未达到的：序号" in line
+        # duban status (and the demo's own output) count them the same way
+        (counted,) = [x for x in format_status(state).splitlines() if "量化指标" in x]
+        assert counted == (
+            f"  量化指标 {tally.total} 项：已达到 {tally.reached}，未达到 {tally.short}，"
+            f"未填报 {tally.not_filled}，未报送 {tally.not_reported}"
+        )
 
 
 def test_the_demo_summary_counts_a_task_with_a_silent_lead_unit_as_not_reported(

@@ -13,7 +13,7 @@ from toolkit import ledger as ledger_module
 from toolkit.config import Config
 from toolkit.errors import LedgerError
 from toolkit.ledger import Ledger, ledger_path, schema, task_from_json
-from toolkit.model import Answer, Dispatch, Task
+from toolkit.model import Actual, Answer, Dispatch, Target, Task
 from toolkit.rounds import round_state
 
 ROUND = "2020-10"
@@ -272,6 +272,7 @@ def test_a_ledger_of_the_first_release_is_migrated_and_keeps_its_history(
 
     version = str(ledger_module.SCHEMA_VERSION)
     assert rows(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [(version,)]
+    assert rows(path, "SELECT count(*) FROM target_answers") == [(0,)]
     # A copy of the ledger as it was, beside it.
     backup = path.with_name("ledger.sqlite.bak-v1")
     assert rows(backup, "SELECT value FROM meta") == [("1",)]
@@ -350,6 +351,7 @@ def make_v2_ledger(path: Path) -> None:
         _return(ledger, "区发改局", "x1", [("2", "区发改局", "滞后", 10, "旧", "", "", 4)], "1")
     db = sqlite3.connect(path)
     db.execute("DROP TABLE fetched_messages")
+    db.execute("DROP TABLE target_answers")
     db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     db.commit()
     db.close()
@@ -366,7 +368,8 @@ def test_a_ledger_of_version_2_gets_the_fetched_messages_and_keeps_the_rest(tmp_
         saved = "2020-10/inbox/a.eml"
         ledger.record_fetched(ROUND, place, "e1", saved, "2020-10-20T09:30:00", "<r1@x>", 100)
 
-    assert rows(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [("3",)]
+    version = str(ledger_module.SCHEMA_VERSION)
+    assert rows(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [(version,)]
     assert rows(path.with_name("ledger.sqlite.bak-v2"), "SELECT value FROM meta") == [("2",)]
     for table, content in before.items():
         assert rows(path, f"SELECT * FROM {table}") == content, table
@@ -536,3 +539,70 @@ def test_deliveries_lists_a_rounds_messages_oldest_first(ledger):
         ("区发改局", "remind"),
     ]
     assert ledger.deliveries("2020-12") == []
+
+
+# --- quantified targets (issue 19): migration 4, the actuals, the targets dispatched -----------
+
+GROWTH_TARGET = Target("增长 2.5%", 2.5, "%", "growth")
+COUNT_TARGET = Target("38 个", 38, "个", "count", stretch=True)
+
+
+def test_a_version_3_ledger_gains_the_actuals_table_and_asks_nothing_of_its_tasks(tmp_path: Path):
+    path = ledger_path(tmp_path)
+    old_task = {k: v for k, v in TASKS[0].to_json().items() if k != "targets"}
+    with Ledger(path) as ledger:
+        ledger.record_dispatches(ROUND, DISPATCHES, TASKS, force=False)
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE target_answers")
+    db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    db.execute(  # a task as version 3 recorded it: no "targets" key
+        "UPDATE round_tasks SET task = ? WHERE task_id = '2'", (json.dumps(old_task),)
+    )
+    db.commit()
+    db.close()
+
+    with Ledger(path) as ledger:
+        assert ledger.round_targets(ROUND) == {}
+        assert ledger.round_tasks(ROUND)[0].targets == ()
+    assert rows(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [("4",)]
+    assert rows(path, "SELECT count(*) FROM target_answers") == [(0,)]
+    assert rows(path.with_name("ledger.sqlite.bak-v3"), "SELECT value FROM meta") == [("3",)]
+
+
+def test_actuals_are_recorded_with_their_answers_and_read_back_in_target_order(tmp_path: Path):
+    tasks = [replace(TASKS[0], targets=(GROWTH_TARGET, COUNT_TARGET)), *TASKS[1:]]
+    with Ledger(ledger_path(tmp_path)) as ledger:
+        ledger.record_dispatches(ROUND, DISPATCHES, tasks, force=False)
+        assert ledger.round_targets(ROUND) == {"2": (GROWTH_TARGET, COUNT_TARGET)}
+        assert ledger.round_tasks(ROUND)[0].targets == (GROWTH_TARGET, COUNT_TARGET)
+        ledger.record_return(
+            {
+                "round": ROUND,
+                "sha256": "a1",
+                "source": "收件/区发改局.xlsx",
+                "unit": "区发改局",
+                "token": None,
+                "verified": 1,
+                "verdict": "accepted",
+                "reasons": "[]",
+                "unit_fields": "{}",
+                "saved_at": "1",
+                "received_at": "2020-10-20T09:00:00",
+            },
+            [
+                ("2", "区发改局", "序时推进", 80, "推进中", "", "继续", 4),
+                ("10", "区发改局", "已完成", 100, "完成", "", "", 5),
+            ],
+            # recorded out of order: read back by target number
+            [("2", 2, None, "尚未统计", 5), ("2", 1, 2.6, "统计快报", 4)],
+        )
+        ledger.refresh_current(ROUND)
+        expected = (Actual(2.6, "统计快报"), Actual(None, "尚未统计"))
+        answers = {a.task_id: a for _id, a, _row in ledger.iter_current_answers(ROUND)}
+        assert answers["2"].actuals == expected
+        assert answers["10"].actuals == ()
+        mine = ledger.unit_answers(ROUND, "区发改局")
+        assert (mine["2"].actuals, mine["10"].actuals) == (expected, ())
+    assert rows(
+        ledger_path(tmp_path), "SELECT task_id, target, value, note, row FROM target_answers"
+    ) == [("2", 2, None, "尚未统计", 5), ("2", 1, 2.6, "统计快报", 4)]

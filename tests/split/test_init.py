@@ -181,14 +181,19 @@ def test_task_cells_show_what_the_table_says(dispatched: Dispatched) -> None:
 
 
 def test_sheets_and_headers(dispatched: Dispatched) -> None:
+    with_targets = {
+        u
+        for t in dispatched.result.table.tasks
+        if t.targets
+        for u in members(dispatched.config, t.lead)
+    }
+    assert len(with_targets) == 25  # of the 26 tasks with targets (江南街道 leads 12 and 64)
     for unit, wb in dispatched.books.items():
-        assert wb.sheetnames[:3] == SHEETS, unit
-        assert len(wb.sheetnames) == 4
-        assert [ws.sheet_state for ws in wb.worksheets] == [
-            "visible",
-            "visible",
-            "visible",
-            "veryHidden",
+        # 指标完成 after 任务进展 for a unit that leads a task with quantified targets
+        sheets = [*SHEETS[:2], "指标完成", SHEETS[2]] if unit in with_targets else SHEETS
+        assert wb.sheetnames[:-1] == sheets, unit
+        assert [ws.sheet_state for ws in wb.worksheets] == ["visible"] * len(sheets) + [
+            "veryHidden"
         ]
         assert wb.active.title == "填报说明"
         assert [c.value for c in wb["任务进展"][HEADER_ROW]] == TASK_HEADERS + INPUT_HEADERS

@@ -20,7 +20,7 @@ from toolkit.collect import collect
 from toolkit.collect.validate import clean_text
 from toolkit.config import Config, Status, load_config
 from toolkit.demo.simulate import fill_workbook
-from toolkit.model import Answer, Task
+from toolkit.model import Actual, Answer, Task
 from toolkit.split import split, text_digest
 from toolkit.split.render import Deadline, RowCache, TrackingWorkbook, write_tracking_workbook
 from toolkit.tasktable import read_task_table
@@ -76,6 +76,98 @@ def test_a_later_rounds_answers_are_prefilled_as_typed(example: Config, tmp_path
     assert [c.value for c in second[5:]] == [None] * 5
     assert all(c.border.left.style == "thin" for c in second)
     assert len(ws.data_validations.dataValidation) == 2
+
+
+# --- 指标完成: the quantified targets of the unit's tasks (issue 19) ---------------------------
+
+TARGET_HEADERS = [
+    "序号",
+    "指标\n序号",
+    "指标内容（任务原文）",
+    "目标值",
+    "计量单位",
+    "实际完成值",
+    "数据说明（口径、截至时间）",
+]
+
+
+def test_the_targets_sheet_asks_a_number_beside_each_locked_target(
+    example: Config, tmp_path: Path
+) -> None:
+    wb = _write(tmp_path / "gx.xlsx", _book(example, "区工信局"), example)
+    assert wb.sheetnames == ["填报说明", "任务进展", "指标完成", "协办任务", "duban_meta"]
+    ws = wb["指标完成"]
+    assert ws["A1"].value == "区工信局 2020年10月报送量化指标完成情况表"
+    assert [c.value for c in ws[layout.HEADER_ROW + 1]] == TARGET_HEADERS
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=layout.FIRST_DATA_ROW + 1)]
+    assert rows == [
+        ["1.1", "1", "工业增加值增长 1%", "增长 1%", "%（增长率）", None, None],
+        ["18", "1", "实现规上工业产值增长 2%", "增长 2%", "%（增长率）", None, None],
+        ["18", "2", "完成工业投资、技改投资增长 10%", "增长 10%", "%（增长率）", None, None],
+        ["19", "1", "加快实施总投资 10 亿元的 15 个省市级技改项目", "15 个", "个", None, None],
+        ["20", "1", "力争全年培育 10 家省市两级龙头企业", "10 家（力争）", "家", None, None],
+    ]
+    for row in ws.iter_rows(min_row=layout.FIRST_DATA_ROW + 1):
+        assert [c.protection.locked for c in row] == [True] * 5 + [False] * 2
+    assert ws.protection.sheet
+    # 实际完成值: a decimal, a growth rate may fall below zero, a count may not
+    validations = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
+    assert set(validations) == {"F4", "F5", "F6", "F7", "F8"}
+    growth, count = validations["F4"], validations["F7"]
+    assert (growth.type, growth.operator, growth.formula1, growth.formula2) == (
+        "decimal",
+        None,  # between, the default, is left out of the XML
+        "-100",
+        "1000000",
+    )
+    assert (count.type, count.operator, count.formula1) == ("decimal", "greaterThanOrEqual", "0")
+    assert growth.showErrorMessage and "下降填负数" in growth.prompt
+    assert "单位：个" in count.prompt
+    # print-ready like the other sheets
+    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$3:$3"
+    assert ws.freeze_panes == "A4"
+    # the guide says where the targets are, and so does 任务进展 above the tasks that have them
+    guide = [[c.value for c in row[:2]] for row in wb["填报说明"].iter_rows(min_row=3)]
+    labels = [label for label, _value in guide[: guide.index([None, None])]]
+    at = labels.index("牵头任务")
+    assert guide[at : at + 3] == [
+        ["牵头任务", "15 项，见“任务进展”表"],
+        ["量化指标", "5 项，见“指标完成”表（填写实际完成值）"],
+        ["协办任务", guide[at + 2][1]],
+    ]
+    steps = [c.value for row in wb["填报说明"].iter_rows() for c in row if c.value]
+    assert any(
+        str(v).startswith("另：所牵头任务中有 5 项量化指标，请在“指标完成”表") for v in steps
+    )
+    assert wb["任务进展"]["A2"].value == (
+        "截止日期：2020-10-25（星期日）　灰色为下达任务（锁定），白色为填报内容。"
+        "序号 1.1、18、19、20 的量化指标，另在“指标完成”表填写实际完成值。"
+    )
+
+
+def test_a_unit_without_targets_gets_no_targets_sheet(example: Config, tmp_path: Path) -> None:
+    wb = _write(tmp_path / "wl.xlsx", _book(example, "区文旅局"), example)
+    assert wb.sheetnames == ["填报说明", "任务进展", "协办任务", "duban_meta"]
+    guide = [c.value for row in wb["填报说明"].iter_rows() for c in row if c.value]
+    assert not any("量化指标" in str(v) for v in guide)
+    assert wb["任务进展"]["A2"].value == (
+        "截止日期：2020-10-25（星期日）　灰色为下达任务（锁定），白色为填报内容。"
+    )
+
+
+def test_a_later_round_prefills_the_actuals_as_numbers(example: Config, tmp_path: Path) -> None:
+    book = _book(example, "区科技局")
+    answers = {
+        "29": Answer("29", "区科技局", "序时推进", 80, "推进中。", actuals=(Actual(2.1, "快报"),)),
+        # answered before the task had these targets: nothing to prefill
+        "30": Answer("30", "区科技局", "序时推进", 80, "推进中。", actuals=(Actual(1),)),
+    }
+    ws = _write(tmp_path / "kj.xlsx", dataclasses.replace(book, prefill=answers), example)[
+        "指标完成"
+    ]
+    rows = [[c.value for c in row[:1] + row[5:]] for row in ws.iter_rows(min_row=4)]
+    assert rows == [["29", 2.1, "快报"], ["30", None, None], ["30", None, None]]
+    assert ws["F4"].data_type == "n"
 
 
 def test_the_same_row_cache_gives_every_workbook_the_same_task_cells(
@@ -159,7 +251,14 @@ def test_a_status_list_past_255_characters_is_kept_in_a_hidden_sheet(
     names = config.status_names
     assert len(",".join(names)) > 255
     wb = _write(tmp_path / "long.xlsx", _book(config, "区发改局"), config)
-    assert wb.sheetnames == ["填报说明", "任务进展", "协办任务", "duban_meta", "duban_lists"]
+    assert wb.sheetnames == [
+        "填报说明",
+        "任务进展",
+        "指标完成",
+        "协办任务",
+        "duban_meta",
+        "duban_lists",
+    ]
     assert wb["duban_lists"].sheet_state == "veryHidden"
     assert [r[0] for r in wb["duban_lists"].values] == list(names)
     ws = wb["任务进展"]
@@ -208,7 +307,10 @@ def test_the_guide_gives_the_due_date_s_weekday_and_the_working_days_left(
         ("剩余工作日", left),
     ]
     note = wb["任务进展"].cell(layout.NOTE_ROW + 1, 1).value
-    assert note == "截止日期：2020-10-25（星期日）　灰色为下达任务（锁定），白色为填报内容。"
+    assert note == (
+        "截止日期：2020-10-25（星期日）　灰色为下达任务（锁定），白色为填报内容。"
+        "序号 1.2、3、6、11 的量化指标，另在“指标完成”表填写实际完成值。"
+    )
 
 
 def test_the_tables_own_short_columns_are_shown_read_only_after_the_inputs(tmp_path: Path) -> None:
@@ -269,5 +371,9 @@ def test_the_leader_column_is_under_the_tables_own_header(
         "下一步计划",
     ]
     assert [c.value for c in wb[layout.SHEET_ASSIST][3]][4] == header
-    step = wb[layout.SHEET_GUIDE]["A12"].value
+    (step,) = [
+        c.value
+        for c in wb[layout.SHEET_GUIDE]["A"]
+        if isinstance(c.value, str) and c.value.startswith("2. ")
+    ]
     assert step.startswith(f"2. 灰色单元格（序号、任务内容、责任单位、{header}）是下达的任务")

@@ -125,6 +125,17 @@ def test_seed_sub_items_keep_parent_text_and_inherit(seed_tasks: dict[str, Task]
         "leaders": [],
         "deadline": None,
         "source": f"{SEED_NAME}:37",
+        # The sub-item's own target, not its parent's 2.5%.
+        "targets": [
+            {
+                "text": "增长 1%",
+                "value": 1,
+                "unit": "%",
+                "kind": "growth",
+                "floor": False,
+                "stretch": False,
+            }
+        ],
     }
     assert second.parent == "1" and second.parent_text == "地区生产总值增长 2.5%。"
     assert second.text == "第三产业增加值增长 3.5%。"
@@ -330,9 +341,12 @@ def test_tasks_json_shape(run_cli, tmp_path: Path) -> None:
         "leaders",
         "deadline",
         "source",
+        "targets",
     ]
+    target_keys = ["text", "value", "unit", "kind", "floor", "stretch"]
     for task in data["tasks"]:
         assert list(task) == keys
+        assert all(list(t) == target_keys for t in task["targets"])
         assert isinstance(task["id"], str) and isinstance(task["text"], str) and task["text"]
         assert task["parent"] is None or isinstance(task["parent"], str)
         assert task["parent_text"] is None or isinstance(task["parent_text"], str)

@@ -294,7 +294,8 @@ def demo(ctx: click.Context, seed: int) -> None:
         click.echo(
             f"第 {r.split.round.id} 轮：下发 {len(r.split.workbooks)} 份；模拟回执：按时 {len(sim.on_time)}、"
             f"逾期 {len(sim.late)}、未报 {len(sim.missing)}、改动任务内容 {len(sim.tampered)}、"
-            f"LibreOffice 另存 {len(sim.resaved)}、邮件附件 {len(sim.mailed)}、重复报送 {len(sim.twice)}。"
+            f"LibreOffice 另存 {len(sim.resaved)}、邮件附件 {len(sim.mailed)}、重复报送 {len(sim.twice)}、"
+            f"自报已完成但指标未达到 {len(sim.short_done)}。"
         )
         for note in r.split.notes:
             click.echo(f"提示：{note}", err=True)

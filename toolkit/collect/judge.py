@@ -5,16 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+from toolkit.collect.actuals import read_actuals, short_of_done
 from toolkit.collect.bounds import RejectedReturn
 from toolkit.collect.gather import Incoming, Settled
 from toolkit.collect.read import ReturnRow, ReturnWorkbook
 from toolkit.collect.validate import Finding, check_answer, clean_text
 from toolkit.config import Config
 from toolkit.ledger import Ledger
-from toolkit.model import DONE, Answer, Dispatch, Round, Task
+from toolkit.model import DONE, Answer, Dispatch, Round, Target, Task
 from toolkit.rounds.state import (
     VERDICT_ACCEPTED,
     VERDICT_REJECTED,
@@ -39,12 +40,13 @@ class Judgement:
     verified: bool = False
     findings: list[Finding] = field(default_factory=list)
     answers: list[tuple] = field(default_factory=list)
+    actuals: list[tuple] = field(default_factory=list)  # (task id, n, value, note, row)
 
-    def error(self, message: str, row: int | None = None) -> None:
-        self.findings.append(Finding(message, "error", row))
+    def error(self, message: str, row: int | None = None, sheet: str = "") -> None:
+        self.findings.append(Finding(message, "error", row, sheet))
 
-    def warn(self, message: str, row: int | None = None) -> None:
-        self.findings.append(Finding(message, "warning", row))
+    def warn(self, message: str, row: int | None = None, sheet: str = "") -> None:
+        self.findings.append(Finding(message, "warning", row, sheet))
 
     @property
     def verdict(self) -> str:
@@ -255,6 +257,10 @@ class Judge:
     ) -> None:
         statuses, roles = self.config.status_names, self.config.status_roles
         sent = frozenset(dispatch.task_ids)
+        reading = read_actuals(book, self.targets_of(dispatch))
+        j.findings.extend(reading.findings)
+        j.actuals.extend(reading.records)
+        actuals = reading.actuals
         answers: list[Answer] = []
         for row, task_id in zip(book.rows, ids, strict=True):
             if task_id not in sent:
@@ -262,6 +268,10 @@ class Judge:
             answer, findings = check_answer(
                 task_id, dispatch.unit, row.values, row.percent_format, statuses, row.row, roles
             )
+            if task_id in actuals:
+                answer = replace(answer, actuals=actuals[task_id])
+                if roles.get(answer.status) == DONE:
+                    j.findings.extend(short_of_done(answer, self.targets[task_id], reading))
             answers.append(answer)
             j.findings.extend(findings)
             j.answers.append(
@@ -281,6 +291,16 @@ class Judge:
         for key in ("reporter", "phone"):
             if not clean_text(book.unit_fields.get(key)):
                 j.warn(f"“{layout.SHEET_GUIDE}”表未填写{fields[key]}。")
+
+    @cached_property
+    def targets(self) -> dict[str, tuple[Target, ...]]:
+        """The targets of the round's tasks that have any, as dispatched."""
+        return self.ledger.round_targets(self.round.id)
+
+    def targets_of(self, dispatch: Dispatch) -> dict[str, tuple[Target, ...]]:
+        """Return the targets the dispatch asked for, by task."""
+        targets = self.targets
+        return {t: targets[t] for t in dispatch.task_ids if t in targets}
 
     def compare_with_last_round(self, unit: str, answers: list[Answer], j: Judgement) -> None:
         """Say so when answers not yet done are word for word what the unit reported last
@@ -317,7 +337,15 @@ def _same_answer(answer: Answer, before: Answer | None) -> bool:
         answer.progress_text,
         answer.problems,
         answer.next_steps,
-    ) == (before.status, before.progress, before.progress_text, before.problems, before.next_steps)
+        answer.actuals,
+    ) == (
+        before.status,
+        before.progress,
+        before.progress_text,
+        before.problems,
+        before.next_steps,
+        before.actuals,
+    )
 
 
 def _text_digest_of(value: object) -> str:
@@ -379,7 +407,7 @@ def record_verdict(
             "message": f.message,
             "severity": f.severity,
             "row": f.row,
-            "sheet": layout.SHEET_TASKS if f.row else "",
+            "sheet": f.sheet or (layout.SHEET_TASKS if f.row else ""),
         }
         for f in j.findings
     ]
@@ -399,6 +427,7 @@ def record_verdict(
             "arrival_evidence": item.evidence,
         },
         j.answers if j.verdict != VERDICT_REJECTED else [],
+        j.actuals if j.verdict != VERDICT_REJECTED else [],
     )
     return None
 

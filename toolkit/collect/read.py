@@ -31,6 +31,7 @@ from toolkit.workbook import layout
 
 HEADER_SEARCH_ROWS = 15  # the 任务进展 header is looked for in this many rows from the top
 REQUIRED_HEADERS = ("id", "status")  # a row holding both headers is the header row
+TARGET_REQUIRED_HEADERS = ("id", "actual")  # the same on 指标完成
 META_MAX_ROWS = 50
 GUIDE_MAX_ROWS = 200
 NOTE_CELLS = 5  # cells named in one note before "等 N 处"
@@ -70,6 +71,10 @@ class ReturnWorkbook:
     saved_at: str | None
     macro_enabled: bool
     notes: tuple[str, ...] = ()
+    # The 指标完成 sheet's rows (``layout.TARGET_COLUMNS``; ``percent_format``: the 实际完成值
+    # cell's); None when the workbook has no such sheet.
+    target_rows: tuple[ReturnRow, ...] | None = None
+    missing_target_columns: tuple[str, ...] = ()  # headers of layout.TARGET_COLUMNS not found
 
 
 def load_bytes(data: bytes | Path, name: str, limits: Limits) -> bytes:
@@ -136,6 +141,9 @@ def _read(package: Package, content: bytes, source: str, limits: Limits) -> Retu
         table = _TaskTable.read(sheets, limits, notes)
         if table.needs_formats():
             table.read_percent_formats(content)
+        targets = _TaskTable.read_targets(sheets, limits, notes)
+        if targets is not None and targets.needs_target_formats():
+            targets.read_percent_formats(content, "actual")
     finally:
         book.close()
     metadata, conflicts = _merge_metadata(properties, sheet_meta)
@@ -153,6 +161,8 @@ def _read(package: Package, content: bytes, source: str, limits: Limits) -> Retu
         saved_at=saved_at,
         macro_enabled=package.macro_enabled,
         notes=tuple(notes),
+        target_rows=tuple(targets.rows) if targets is not None else None,
+        missing_target_columns=targets.missing_columns() if targets is not None else (),
     )
 
 
@@ -347,16 +357,41 @@ class _TaskTable:
     header_row: int | None = None
     columns: dict[str, int] = field(default_factory=dict)  # key -> 0-based column
     rows: list[ReturnRow] = field(default_factory=list)
+    # The sheet's layout: 任务进展's by default, 指标完成's for ``read_targets``.
+    layout_columns: tuple[layout.Column, ...] = layout.TASK_COLUMNS
+    required: tuple[str, ...] = REQUIRED_HEADERS
 
     def missing_columns(self) -> tuple[str, ...]:
-        return tuple(c.header for c in layout.TASK_COLUMNS if c.key not in self.columns)
+        return tuple(c.header for c in self.layout_columns if c.key not in self.columns)
+
+    @classmethod
+    def read_targets(cls, sheets: _Sheets, limits: Limits, notes: list[str]) -> _TaskTable | None:
+        """Read the 指标完成 sheet by its header names; None when there is no such sheet."""
+        name = layout.SHEET_TARGETS
+        if name not in sheets.names:
+            return None
+        table = cls(name, layout_columns=layout.TARGET_COLUMNS, required=TARGET_REQUIRED_HEADERS)
+        if not table._find_header(sheets.rows(name, HEADER_SEARCH_ROWS), notes):
+            notes.append(f"“{name}”表没有找到表头（含“序号”“实际完成值”的行），未读取其中的指标。")
+            return table
+        assert table.header_row is not None
+        last = table.header_row + limits.max_rows
+        table._read_rows(sheets.rows(name, last + 1), last, limits, notes)
+        table._note_formulas(sheets.facts(name), last, notes)
+        return table
 
     @classmethod
     def read(cls, sheets: _Sheets, limits: Limits, notes: list[str]) -> _TaskTable:
         """Find the sheet whose header matches (任务进展 first) and read the rows under it."""
         names = sheets.names
         candidates = [layout.SHEET_TASKS] if layout.SHEET_TASKS in names else []
-        skip = {layout.SHEET_TASKS, layout.SHEET_META, layout.SHEET_GUIDE, layout.SHEET_ASSIST}
+        skip = {
+            layout.SHEET_TASKS,
+            layout.SHEET_META,
+            layout.SHEET_GUIDE,
+            layout.SHEET_ASSIST,
+            layout.SHEET_TARGETS,
+        }
         candidates += [n for n in names if n not in skip and sheets.visible.get(n, False)]
         for name in candidates:
             table = cls(sheet=name)
@@ -373,8 +408,8 @@ class _TaskTable:
         return cls(sheet=layout.SHEET_TASKS if layout.SHEET_TASKS in names else "")
 
     def _find_header(self, rows: list[list[Any]], notes: list[str]) -> bool:
-        exact = {header_key(c.header): c.key for c in layout.TASK_COLUMNS}
-        loose = {_loose_key(c.header): c.key for c in layout.TASK_COLUMNS}
+        exact = {header_key(c.header): c.key for c in self.layout_columns}
+        loose = {_loose_key(c.header): c.key for c in self.layout_columns}
         for number, cells in enumerate(rows, start=1):
             texts = [
                 (i, v.strip()) for i, v in enumerate(cells) if isinstance(v, str) and v.strip()
@@ -394,7 +429,7 @@ class _TaskTable:
                         continue
                     columns[key] = index
                     claimed.add(index)
-            if "leaders" not in columns:
+            if "leaders" not in columns and any(c.key == "leaders" for c in self.layout_columns):
                 # The leader column is under the table's own name (区分管领导, 县分管领导).
                 claimed = set(columns.values())
                 leader = next(
@@ -403,7 +438,7 @@ class _TaskTable:
                 )
                 if leader is not None:
                     columns["leaders"] = leader
-            if all(k in columns for k in REQUIRED_HEADERS):
+            if all(k in columns for k in self.required):
                 self.header_row, self.columns = number, columns
                 notes.extend(f"“{self.sheet}”表有两列“{h}”，只读取了前一列。" for h in twice)
                 return True
@@ -413,7 +448,7 @@ class _TaskTable:
         self, rows: list[list[Any]], last: int, limits: Limits, notes: list[str]
     ) -> None:
         assert self.header_row is not None
-        cutter = _Cutter(self.sheet, limits)
+        cutter = _Cutter(self.sheet, limits, self.layout_columns)
         width = max(self.columns.values()) + 1
         for number in range(self.header_row + 1, min(len(rows), last) + 1):
             cells = rows[number - 1]
@@ -448,11 +483,26 @@ class _TaskTable:
             for v in (r.values.get("progress") for r in self.rows)
         )
 
-    def read_percent_formats(self, content: bytes) -> None:
-        """Mark the rows whose progress cell is formatted as a percentage (openpyxl knows)."""
+    def needs_target_formats(self) -> bool:
+        """Whether a 实际完成值 asked in % could be a percentage typed with its sign (2.6% kept
+        as 0.026): a number of at most 1 either way on a row whose 计量单位 is in %. Only then
+        is the workbook opened a second time (openpyxl knows formats, calamine does not); a
+        growth past 100% typed with its sign (250% kept as 2.5) is read as typed."""
+        for r in self.rows:
+            v = r.values.get("actual")
+            if isinstance(v, int | float) and not isinstance(v, bool) and 0 < abs(v) <= 1:
+                unit = r.values.get("unit")
+                if isinstance(unit, str) and ("%" in unit or "％" in unit or "百分点" in unit):
+                    return True
+        return False
+
+    def read_percent_formats(self, content: bytes, key: str = "progress") -> None:
+        """Mark the rows whose ``key`` cell is formatted as a percentage (openpyxl knows)."""
         import openpyxl
 
-        column = self.columns["progress"] + 1
+        if key not in self.columns or not self.rows:
+            return
+        column = self.columns[key] + 1
         wanted = {r.row for r in self.rows}
         book = openpyxl.load_workbook(BytesIO(content), read_only=True, data_only=True)
         try:
@@ -475,15 +525,18 @@ class _TaskTable:
 class _Cutter:
     """Cut strings longer than a cell may hold, and say where."""
 
-    def __init__(self, sheet: str, limits: Limits):
+    def __init__(
+        self, sheet: str, limits: Limits, columns: tuple[layout.Column, ...] = layout.TASK_COLUMNS
+    ):
         self.sheet = sheet
         self.limit = limits.max_cell_chars
+        self.headers = {c.key: " ".join(c.header.split()) for c in columns}
         self.cut_cells: list[str] = []
 
     def cut(self, value: object, row: int, key: str) -> object:
         if not isinstance(value, str) or len(value) <= self.limit:
             return value
-        header = next(c.header for c in layout.TASK_COLUMNS if c.key == key)
+        header = self.headers[key]
         self.cut_cells.append(f"第 {row} 行“{header}”")
         return value[: self.limit]
 

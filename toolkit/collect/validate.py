@@ -1,4 +1,4 @@
-"""Checking what a unit wrote in its return: status, progress and the texts.
+"""Checking what a unit wrote in its return: status, progress, the texts and 实际完成值.
 
 Pure functions over raw cell values (a returned workbook is untrusted: values come as whatever
 the unit's office suite stored). Each check yields ``Finding``s — an error rejects the return,
@@ -7,14 +7,18 @@ a warning lets it through flagged — in sentences a clerk can forward to the un
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from toolkit.model import DONE, KNOWN_ROLES, LAGGING, NOT_STARTED, Answer
+from toolkit.model import DONE, GROWTH, KNOWN_ROLES, LAGGING, NOT_STARTED, Answer, Target
+from toolkit.workbook.layout import unit_label, value_text
 
 _PERCENT = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*[%％]?$")
-_FULLWIDTH = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．％－＋，", "0123456789.%-+,")
+_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$|^[+-]?\.\d+$")
+_PERCENT_UNITS = ("%", "％", "个百分点")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -25,6 +29,7 @@ class Finding:
     message: str
     severity: str = "error"  # error | warning
     row: int | None = None
+    sheet: str = ""  # the sheet ``row`` is on, when not 任务进展
 
 
 def clean_text(value: object) -> str:
@@ -126,3 +131,46 @@ def check_answer(
         next_steps=next_steps,
     )
     return answer, findings
+
+
+def parse_actual(
+    value: object, target: Target, percent_format: bool = False
+) -> tuple[float | None, Finding | None]:
+    """Return the 实际完成值 a cell holds for ``target`` (None when empty: not reported).
+
+    A number is taken as it is (a percentage cell's 0.025 as the 2.5 it shows, for a target
+    in %); text that is a number, perhaps with the target's unit after it (``"12.5"``,
+    ``"91.96亿元"``, ``"2.5%"``), is read as that number with a warning; anything else is an
+    error. Only a growth rate may be negative.
+    """
+    unit = unit_label(target)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    if isinstance(value, bool):
+        return None, Finding(f"实际完成值“{value}”不是数字，应填{unit}的数值")
+    finding = None
+    if isinstance(value, int | float):
+        number = float(value)
+        if percent_format and target.unit in _PERCENT_UNITS:
+            number = round(number * 100, 10)  # typed as 2.5%, stored as 0.025
+    else:
+        typed = clean_text(value)
+        text = "".join(typed.translate(_FULLWIDTH).split())
+        units = [target.unit.translate(_FULLWIDTH)]
+        if target.unit in _PERCENT_UNITS:
+            units += ["%", "个百分点"]
+        for suffix in sorted(units, key=len, reverse=True):
+            if text.endswith(suffix):
+                text = text.removesuffix(suffix)
+                break
+        if not _NUMBER.match(text):
+            return None, Finding(f"实际完成值“{typed[:40]}”不是数字，应只填{unit}的数值")
+        number = float(text.replace(",", ""))
+        finding = Finding(
+            f"实际完成值“{typed[:40]}”填成了文字，已按数字 {value_text(number)} 读取", "warning"
+        )
+    if not math.isfinite(number):
+        return None, Finding(f"实际完成值“{value}”不是数字，应填{unit}的数值")
+    if number < 0 and target.kind != GROWTH:
+        return None, Finding(f"实际完成值 {value_text(number)} 不能为负数")
+    return number, finding

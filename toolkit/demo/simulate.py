@@ -3,8 +3,11 @@
 Most answer on time, some late, two never answer, one edits a task's text (and is rejected),
 one re-saves its workbook with LibreOffice when it is installed, one sends its return as a
 saved mail, one writes a status with a stray space, one answers twice (the second supersedes
-the first). Statuses, progress and texts vary, deterministically for a given seed. The
-simulator returns exactly what it wrote, so a test can compare the 汇总表 cell for cell.
+the first). Statuses, progress and texts vary, deterministically for a given seed. Units
+report 实际完成值 against their tasks' targets: done tasks reach them, others fall short or
+reach them by their progress, a growth rate is sometimes not yet known, and in the last round
+one unit claims 已完成 with an actual short of its target. The simulator returns exactly what it wrote, so a
+test can compare the 汇总表 cell for cell.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import random
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -25,7 +28,7 @@ from openpyxl import load_workbook
 from toolkit.calendar import expected_progress
 from toolkit.config import Config
 from toolkit.ledger import Ledger, ledger_path
-from toolkit.model import Answer, Round
+from toolkit.model import AMOUNT, COUNT, GROWTH, RATE, Actual, Answer, Round, Target
 from toolkit.workbook import layout
 
 PROGRESS_TEXTS = (
@@ -64,6 +67,7 @@ class Simulation:
     mailed: list[str] = field(default_factory=list)
     twice: list[str] = field(default_factory=list)
     variant: list[str] = field(default_factory=list)
+    short_done: list[tuple[str, str]] = field(default_factory=list)  # (unit, task): 已完成, short
     # When each file that came without a mail arrived, as the clerk would note it
     # (``duban collect --arrived``): a file's own time is no evidence.
     arrivals: dict[Path, str] = field(default_factory=dict)
@@ -100,7 +104,7 @@ def _answer(
     else:
         progress = 0
     text = rng.choice(PROGRESS_TEXTS).format(n=rng.randint(2, 9), p=progress)
-    return Answer(
+    answer = Answer(
         task_id=task_id,
         unit=unit,
         status=status,
@@ -109,6 +113,44 @@ def _answer(
         problems=rng.choice(PROBLEMS) if status == "滞后" else "",
         next_steps=rng.choice(NEXT_STEPS),
     )
+    if previous is not None and answer == replace(previous, actuals=()):
+        # The same words by chance: a unit that updates its answer says something new (one
+        # that does not is the collector's "与上轮相同" notice, not the demo's to make).
+        answer = replace(answer, progress_text=f"{text}本轮继续推进。")
+    return answer
+
+
+def actuals_for(
+    rng: random.Random, targets: tuple[Target, ...], status: str, progress: int
+) -> tuple[Actual, ...]:
+    """What a unit reports against its targets: a done task reaches them, a task on track
+    is near its progress, a lagging one falls short; a growth rate may not be known yet."""
+    found = []
+    for target in targets:
+        if status == "未启动":
+            found.append(Actual())
+            continue
+        if target.kind == GROWTH and status != "已完成" and rng.random() < 0.2:
+            found.append(Actual(None, "统计数据尚未发布"))
+            continue
+        if status == "已完成":
+            share = rng.uniform(1.0, 1.2)
+        else:
+            share = progress / 100 * rng.uniform(0.85, 1.1)
+        found.append(Actual(_rounded(target, share), rng.choice(("", "统计快报", "本单位统计"))))
+    return tuple(found)
+
+
+def _rounded(target: Target, share: float) -> float:
+    """Return what a unit reports for a target it reached ``share`` of: a rate a little above
+    or below it, a count whole, an amount to the cent of its unit."""
+    if target.kind in (GROWTH, RATE):
+        step = 5 * (share - 1) if share >= 1 else 2 * (share - 1)
+        return round(target.value + (step if target.value >= 0 else -step), 1)
+    value = target.value * share
+    if target.kind == COUNT:
+        return float(math.floor(value) if share < 1 else math.ceil(value))
+    return round(value, 2) if target.kind == AMOUNT else round(value, 1)
 
 
 def fill_workbook(
@@ -138,6 +180,8 @@ def fill_workbook(
         ws.cell(r, col["progress_text"]).value = answer.progress_text
         ws.cell(r, col["problems"]).value = answer.problems or None
         ws.cell(r, col["next_steps"]).value = answer.next_steps
+    if layout.SHEET_TARGETS in wb.sheetnames:
+        _fill_targets(wb[layout.SHEET_TARGETS], by_id)
     guide = wb[layout.SHEET_GUIDE]
     labels = {label: key for key, label in layout.UNIT_FIELDS}
     values = {"reporter": reporter, "phone": phone, "date": dt.date.today().isoformat()}
@@ -147,6 +191,19 @@ def fill_workbook(
             guide.cell(r, 2).value = values[key]
     target.parent.mkdir(parents=True, exist_ok=True)
     wb.save(target)
+
+
+def _fill_targets(ws, answers: dict[str, Answer]) -> None:
+    """Write each answer's actuals on the 指标完成 sheet, by 序号 and 指标序号."""
+    col = {c.key: i for i, c in enumerate(layout.TARGET_COLUMNS, start=1)}
+    for r in range(layout.FIRST_DATA_ROW + 1, ws.max_row + 1):
+        answer = answers.get(str(ws.cell(r, col["id"]).value))
+        number = str(ws.cell(r, col["number"]).value or "")
+        if answer is None or not number.isdigit() or int(number) > len(answer.actuals):
+            continue
+        actual = answer.actuals[int(number) - 1]
+        ws.cell(r, col["actual"]).value = actual.value
+        ws.cell(r, col["note"]).value = actual.note or None
 
 
 def libreoffice_resave(path: Path) -> bool:
@@ -173,6 +230,35 @@ def libreoffice_resave(path: Path) -> bool:
             return False
         shutil.copyfile(result, path)
     return True
+
+
+def _with_actuals(rng: random.Random, answer: Answer, targets: tuple[Target, ...]) -> Answer:
+    """Return the answer with actuals for its task's targets (kept from last round as is)."""
+    if not targets or len(answer.actuals) == len(targets):
+        return answer
+    return replace(answer, actuals=actuals_for(rng, targets, answer.status, answer.progress or 0))
+
+
+def _claim_done_short(
+    rng: random.Random,
+    answers: list[Answer],
+    targets: dict[str, tuple[Target, ...]],
+    sim: Simulation,
+    unit: str,
+) -> list[Answer]:
+    """Make the unit's first task with a target read 已完成 with an actual short of it (once, in
+    the last round): the collector accepts it with a warning."""
+    for i, answer in enumerate(answers):
+        mine = targets.get(answer.task_id, ())
+        if not mine or answer.status == "已完成":
+            continue
+        first = mine[0]
+        short = Actual(_rounded(first, 0.8), "本单位统计，待统计部门核定")
+        actuals = (short, *actuals_for(rng, mine[1:], "已完成", 100))
+        answers[i] = replace(answer, status="已完成", progress=100, problems="", actuals=actuals)
+        sim.short_done.append((unit, answer.task_id))
+        return answers
+    return answers
 
 
 def _iso(when: dt.datetime) -> str:
@@ -213,8 +299,11 @@ def simulate_returns(
     """Write simulated returns of a dispatched round into ``folder``."""
     rnd = config.round(round_id)
     rng = random.Random(f"{seed}:{rnd.id}")
+    # The actuals draw from their own stream, so the answers are what they were without them.
+    measure = random.Random(f"{seed}:{rnd.id}:targets")
     with Ledger(ledger_path(config.output_dir)) as ledger:
         dispatches = ledger.dispatches(rnd.id)
+        targets = ledger.round_targets(rnd.id)
     sim = Simulation(rnd, folder)
     dispatch_dir = config.output_dir / rnd.id / "dispatch"
     units = [d.unit for d in dispatches]
@@ -233,6 +322,9 @@ def simulate_returns(
     picks = rng.sample(units, k=min(len(units), len(roles)))
     role_of = dict(zip(picks, roles, strict=False))
     expected = expected_progress(config, rnd)  # 序时进度 as the 汇总表 counts it
+    # The year's last round has a claim of 已完成 short of its target (made there, it leaves
+    # the earlier rounds' answers, and so what the later ones draw, as they were).
+    last = rnd.id == config.rounds[-1].id
     due = dt.datetime.combine(rnd.due, dt.time(17, 0))
     for d in dispatches:
         role = role_of.get(d.unit, "on_time")
@@ -242,6 +334,9 @@ def simulate_returns(
         answers = [
             _answer(rng, d.unit, t, expected, (previous or {}).get((d.unit, t))) for t in d.task_ids
         ]
+        answers = [_with_actuals(measure, a, targets.get(a.task_id, ())) for a in answers]
+        if role == "on_time" and last and not sim.short_done:
+            answers = _claim_done_short(measure, answers, targets, sim, d.unit)
         reporter, phone = rng.choice(REPORTERS), f"0595-2{rng.randint(1000000, 9999999)}"
         target = folder / d.file
         status_text = {}

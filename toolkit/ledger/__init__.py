@@ -16,7 +16,7 @@ from toolkit.ledger.file import BUSY_SECONDS, LedgerFile, backup_path, ledger_pa
 from toolkit.ledger.mail import MailRecords
 from toolkit.ledger.rows import Voided, _dispatch, _task, now, task_from_json
 from toolkit.ledger.schema import _REFRESH_CURRENT, SCHEMA_VERSION
-from toolkit.model import Answer, Dispatch, Task
+from toolkit.model import Actual, Answer, Dispatch, Target, Task
 
 __all__ = [
     "BUSY_SECONDS",
@@ -174,6 +174,19 @@ class Ledger(MailRecords):
                 tasks.append(_task(d, strings))
         return tasks
 
+    def round_targets(self, round_id: str) -> dict[str, tuple[Target, ...]]:
+        """Return the targets each task was dispatched with in a round, for the tasks that
+        have any (only those are parsed: most tasks have none)."""
+        rows = self._plain(
+            "SELECT task_id, json_extract(task, '$.targets') FROM round_tasks"
+            " WHERE round = ? AND json_array_length(task, '$.targets') > 0 ORDER BY position",
+            (round_id,),
+        )
+        return {
+            task_id: tuple(Target.from_json(t) for t in json.loads(targets))
+            for task_id, targets in rows
+        }
+
     # -- received files and returns ------------------------------------------------------------
 
     def record_received(
@@ -194,8 +207,12 @@ class Ledger(MailRecords):
             (round_id, self.generation(round_id), sha256),
         ).fetchone()
 
-    def record_return(self, values: dict, answers: list[tuple]) -> int:
+    def record_return(
+        self, values: dict, answers: list[tuple], actuals: Iterable[tuple] = ()
+    ) -> int:
         """Record one verdict and its answers in one transaction; return its id.
+
+        ``actuals``: ``(task id, target number, value, note, row)`` for each target asked.
 
         ``received_at`` None (a bare file: nothing shows when it arrived) records when the
         content was first collected, with the evidence ``collected``.
@@ -226,6 +243,11 @@ class Ledger(MailRecords):
                 "INSERT INTO answers (return_id, task_id, unit, status, progress, progress_text,"
                 " problems, next_steps, row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(return_id, *a) for a in answers],
+            )
+            db.executemany(
+                "INSERT INTO target_answers (return_id, task_id, target, value, note, row)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [(return_id, *a) for a in actuals],
             )
             return return_id
 
@@ -286,6 +308,11 @@ class Ledger(MailRecords):
                 "SELECT id, unit FROM returns WHERE round = ? AND current = 1", (round_id,)
             )
         }
+        actuals = self._actuals(
+            "SELECT t.return_id, t.task_id, t.target, t.value, t.note FROM target_answers t"
+            " JOIN returns r ON r.id = t.return_id WHERE r.round = ? AND r.current = 1",
+            (round_id,),
+        )
         rows = self._plain(
             "SELECT a.return_id, a.task_id, NULLIF(a.unit, r.unit), a.status, a.progress,"
             " a.progress_text, a.problems, a.next_steps, a.row FROM answers a"
@@ -304,6 +331,7 @@ class Ledger(MailRecords):
                     same(progress_text, progress_text),
                     same(problems, problems),
                     same(next_steps, next_steps),
+                    actuals.get((return_id, task_id), ()),
                 ),
                 row,
             )
@@ -323,9 +351,38 @@ class Ledger(MailRecords):
     def unit_answers(self, round_id: str, unit: str) -> dict[str, Answer]:
         """Return a unit's current answers of a round, by task id."""
         rows = self._plain(
-            "SELECT a.task_id, a.status, a.progress, a.progress_text, a.problems, a.next_steps"
-            " FROM answers a JOIN returns r ON r.id = a.return_id"
+            "SELECT a.task_id, a.status, a.progress, a.progress_text, a.problems, a.next_steps,"
+            " a.return_id FROM answers a JOIN returns r ON r.id = a.return_id"
             " WHERE r.round = ? AND r.unit = ? AND r.current = 1 AND a.unit = ?",
             (round_id, unit, unit),
         )
-        return {row[0]: Answer(row[0], unit, *row[1:]) for row in rows}
+        actuals = self._actuals(
+            "SELECT t.return_id, t.task_id, t.target, t.value, t.note FROM target_answers t"
+            " JOIN returns r ON r.id = t.return_id"
+            " WHERE r.round = ? AND r.unit = ? AND r.current = 1",
+            (round_id, unit),
+        )
+        answers = {}
+        for task_id, status, progress, progress_text, problems, next_steps, return_id in rows:
+            answers[task_id] = Answer(
+                task_id,
+                unit,
+                status,
+                progress,
+                progress_text,
+                problems,
+                next_steps,
+                actuals.get((return_id, task_id), ()),
+            )
+        return answers
+
+    def _actuals(self, sql: str, parameters: tuple) -> dict[tuple[int, str], tuple[Actual, ...]]:
+        """Return ``(return id, task id) → actuals`` in target order from a query of
+        ``return_id, task_id, target, value, note`` rows (a gap is an empty actual)."""
+        found: dict[tuple[int, str], dict[int, Actual]] = {}
+        for return_id, task_id, number, value, note in self._plain(sql, parameters):
+            found.setdefault((return_id, task_id), {})[number] = Actual(value, note)
+        return {
+            key: tuple(by_number.get(n, Actual()) for n in range(1, max(by_number) + 1))
+            for key, by_number in found.items()
+        }

@@ -164,8 +164,11 @@ class LedgerFile:
             try:
                 yield self.db
             except BaseException:
-                self.db.execute("ROLLBACK TO record")
-                self.db.execute("RELEASE record")
+                # A full disk makes SQLite roll the whole transaction back itself: then there
+                # is no savepoint left to undo, and the error to report is the one raised.
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK TO record")
+                    self.db.execute("RELEASE record")
                 raise
             self.db.execute("RELEASE record")
             return

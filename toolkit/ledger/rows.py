@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from toolkit.model import Dispatch, Task
+from toolkit.model import Dispatch, Target, Task
 
 
 def now() -> str:
@@ -44,6 +44,7 @@ def task_from_json(d: dict, strings: dict[str, str] | None = None) -> Task:
             deadline=d["deadline"],
             source=d["source"],
             extra=dict(d.get("extra", {})),
+            targets=_targets(d),
         )
     return _task({**d, "lead_notes": dict(d["lead_notes"])}, strings)
 
@@ -65,7 +66,14 @@ def _task(d: dict, strings: dict[str, str]) -> Task:
         d["deadline"],
         d["source"],
         d.get("extra", {}),
+        _targets(d),
     )
+
+
+def _targets(d: dict) -> tuple[Target, ...]:
+    """Return the targets a task was recorded with: none when recorded before there were any."""
+    found = d.get("targets")
+    return tuple(Target.from_json(t) for t in found) if found else ()
 
 
 def _dispatch(row: sqlite3.Row, strings: dict[str, str] | None = None) -> Dispatch:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Every message `duban fetch` downloaded from the office mailbox, by where it is in the mailbox
 # (account, folder, UIDVALIDITY, UID: a new UIDVALIDITY makes every UID new) and by content.
@@ -33,6 +33,21 @@ _FETCHED_MESSAGES = (
     UNIQUE (round, account, folder, uidvalidity, uid)
 )""",
     "CREATE INDEX IF NOT EXISTS fetched_messages_content ON fetched_messages(round, sha256)",
+)
+
+# What each return reported against the quantified targets of its tasks (DESIGN §13): one row
+# per target asked, in the order of the task's targets as dispatched (round_tasks), empty ones
+# included (value NULL: not reported).
+_TARGET_ANSWERS = (
+    """CREATE TABLE IF NOT EXISTS target_answers (
+    return_id INTEGER NOT NULL REFERENCES returns(id),
+    task_id TEXT NOT NULL,
+    target INTEGER NOT NULL,         -- 1, 2, …: the target's place among the task's targets
+    value REAL,                      -- 实际完成值; NULL when left empty
+    note TEXT NOT NULL DEFAULT '',   -- 数据说明
+    row INTEGER,                     -- its row on the 指标完成 sheet
+    PRIMARY KEY (return_id, task_id, target)
+)""",
 )
 
 SCHEMA = """
@@ -149,7 +164,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
     updated_at TEXT NOT NULL,
     UNIQUE (round, unit, kind, message_id)
 );
-""" + "".join(f"\n{sql};\n" for sql in _FETCHED_MESSAGES)
+""" + "".join(f"\n{sql};\n" for sql in (*_FETCHED_MESSAGES, *_TARGET_ANSWERS))
 
 
 # Which returns are current: per unit, among the accepted ones of the round's current generation,
@@ -250,8 +265,16 @@ def _to_v3(db: sqlite3.Connection) -> None:
         db.execute(sql)
 
 
+def _to_v4(db: sqlite3.Connection) -> None:
+    """Version 4: 实际完成值 against the tasks' quantified targets (the tasks recorded before
+    have no targets, so nothing is asked of their returns)."""
+    for sql in _TARGET_ANSWERS:
+        db.execute(sql)
+
+
 # Each step brings a ledger to the version it is listed with, in order.
 MIGRATIONS: tuple[tuple[int, Callable[[sqlite3.Connection], None]], ...] = (
     (2, _to_v2),
     (3, _to_v3),
+    (4, _to_v4),
 )

@@ -16,8 +16,16 @@ from typing import Any
 
 from toolkit.config import Config
 from toolkit.model import NOT_REPORTED, ROLES
-from toolkit.reports.figures import RoundFigures, Tally, TaskFigures, strip_numbering
+from toolkit.reports.figures import (
+    RoundFigures,
+    Tally,
+    TargetFigures,
+    TaskFigures,
+    strip_numbering,
+    target_tally,
+)
 from toolkit.rounds.state import Change, UnitState
+from toolkit.tasktable.targets import SHORT, actual_status
 from toolkit.workbook.layout import task_text, units_text
 
 
@@ -150,3 +158,52 @@ def task_row(t: TaskFigures) -> dict[str, Any]:
 def task_ids(tasks: list[Any]) -> list[str]:
     """Return the task numbers of ``tasks`` (round or year figures: anything with a ``task``)."""
     return [t.task.id for t in tasks]
+
+
+def targets_data(targets: list[TargetFigures]) -> dict[str, Any]:
+    """Return the quantified targets of a round's tasks (or a leader's), each counted once as
+    the least advanced of its task's lead units stands against it.
+
+    ``total``, ``reached``, ``short`` (not reached), ``not_filled`` (answered without an
+    actual), ``unreported`` (a lead unit without an accepted return); ``short_rows``, the
+    targets not reached by the clause they stand in, in table order: ``id``, ``text`` (the
+    clause), ``targets`` (each: ``text`` as the table writes it, ``measure`` — the unit of
+    measure —, ``stretch`` for 力争, ``several`` when the task has several lead units, and
+    ``actuals``: the lead units short of it, each ``unit`` and ``value``).
+    """
+    tally = target_tally(targets)
+    rows: list[dict[str, Any]] = []
+    for t in targets:
+        if t.status != SHORT:
+            continue
+        clause = t.target.clause or t.target.text
+        if not rows or (rows[-1]["id"], rows[-1]["text"]) != (t.task.id, clause):
+            rows.append({"id": t.task.id, "text": clause, "targets": []})
+        rows[-1]["targets"].append(
+            {
+                "text": t.target.text,
+                "measure": t.target.unit,
+                "stretch": t.target.stretch,
+                "several": len(t.actuals) > 1,
+                "actuals": [
+                    {"unit": unit, "value": _figure(actual.value)}
+                    for unit, actual in t.actuals
+                    if actual is not None
+                    and actual.value is not None
+                    and actual_status(t.target, actual) == SHORT
+                ],
+            }
+        )
+    return {
+        "total": tally.total,
+        "reached": tally.reached,
+        "short": tally.short,
+        "not_filled": tally.not_filled,
+        "unreported": tally.not_reported,
+        "short_rows": rows,
+    }
+
+
+def _figure(value: float) -> int | float:
+    """A reported number as the documents write it: 32, not 32.0."""
+    return int(value) if float(value).is_integer() else value

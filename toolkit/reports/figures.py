@@ -14,6 +14,9 @@ report and the workbook never disagree:
   expected progress (``RoundState.behind_schedule``).
 * the change since the previous round compares the least advanced status of the lead units'
   previous answers with this round's rolled-up status, and the averages of their progress.
+* a quantified target (task × target) stands where the least advanced of its lead units
+  stands against it (``toolkit.tasktable.targets.roll_up``): 已达到, 未达到, 未填报 (answered
+  without an actual) or 未报送; the 汇总表's 指标完成 sheet shows each lead unit's own.
 
 Plain data, no I/O.
 """
@@ -26,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from toolkit.config import Config
-from toolkit.model import DONE, NOT_REPORTED, Answer, Task
+from toolkit.model import DONE, NOT_REPORTED, Actual, Answer, Target, Task
 from toolkit.rounds.state import (
     Change,
     RoundState,
@@ -34,6 +37,14 @@ from toolkit.rounds.state import (
     average,
     section_rows,
     task_change,
+)
+from toolkit.tasktable.targets import (
+    NOT_FILLED,
+    REACHED,
+    SHORT,
+    answer_actual,
+    standings,
+    with_clauses,
 )
 
 NO_SECTION = "（未分部分）"
@@ -91,6 +102,54 @@ class UnitAnswer:
 
 
 @dataclass(frozen=True)
+class TargetFigures:
+    """One quantified target of a task this round, over the task's lead units."""
+
+    task: Task
+    number: int  # 1, 2, … among the task's targets
+    target: Target  # with its clause
+    status: str  # rolled up: 已达到, 未达到, 未填报 or 未报送
+    actuals: tuple[tuple[str, Actual | None], ...]  # each lead unit's (None: no answer)
+
+
+@dataclass
+class TargetTally:
+    """Quantified targets counted by where they stand (已达到, 未达到, 未填报, 未报送)."""
+
+    total: int = 0
+    by_status: Counter = field(default_factory=Counter)
+
+    def add(self, status: str) -> None:
+        """Count one target."""
+        self.total += 1
+        self.by_status[status] += 1
+
+    @property
+    def reached(self) -> int:
+        return self.by_status[REACHED]
+
+    @property
+    def short(self) -> int:
+        return self.by_status[SHORT]
+
+    @property
+    def not_filled(self) -> int:
+        return self.by_status[NOT_FILLED]
+
+    @property
+    def not_reported(self) -> int:
+        return self.by_status[NOT_REPORTED]
+
+
+def target_tally(targets: list[TargetFigures]) -> TargetTally:
+    """Count targets by where they stand."""
+    tally = TargetTally()
+    for t in targets:
+        tally.add(t.status)
+    return tally
+
+
+@dataclass(frozen=True)
 class TaskFigures:
     """One task this round: its rolled-up status, progress, units and change."""
 
@@ -101,6 +160,7 @@ class TaskFigures:
     units: tuple[UnitAnswer, ...]
     leaders: tuple[str, ...]  # expanded (各副区长 → each deputy)
     change: Change | None  # None in a round without a previous one
+    targets: tuple[TargetFigures, ...] = ()  # its quantified targets, against the actuals
 
 
 @dataclass
@@ -115,6 +175,15 @@ class RoundFigures:
     leaders: dict[str, list[TaskFigures]]  # leader → tasks, config order then the rest
     unleaded: list[TaskFigures]  # tasks with no leader in charge
     units: list[UnitState]
+
+    @property
+    def targets(self) -> list[TargetFigures]:
+        """Every quantified target of the round's tasks, in table order."""
+        return [target for t in self.tasks for target in t.targets]
+
+    def leader_targets(self, leader: str) -> list[TargetFigures]:
+        """The quantified targets of the tasks a leader is in charge of."""
+        return [target for t in self.leaders.get(leader, []) for target in t.targets]
 
     @property
     def statuses(self) -> tuple[str, ...]:
@@ -184,6 +253,7 @@ def round_figures(state: RoundState, config: Config) -> RoundFigures:
                 units=tuple(parts),
                 leaders=config.expand_leaders(task.leaders),
                 change=change,
+                targets=_targets(task, parts),
             )
         )
 
@@ -214,6 +284,24 @@ def round_figures(state: RoundState, config: Config) -> RoundFigures:
         leaders=ordered,
         unleaded=unleaded,
         units=units,
+    )
+
+
+def _targets(task: Task, parts: list[UnitAnswer]) -> tuple[TargetFigures, ...]:
+    """Return a task's targets against its lead units' actuals, each rolled up."""
+    if not task.targets:
+        return ()
+    targets = with_clauses(task.text, task.targets)
+    statuses = standings(task.targets, [p.answer for p in parts])
+    return tuple(
+        TargetFigures(
+            task,
+            n,
+            target,
+            status,
+            tuple((p.unit, answer_actual(p.answer, n, len(targets))) for p in parts),
+        )
+        for n, (target, status) in enumerate(zip(targets, statuses, strict=True), start=1)
     )
 
 

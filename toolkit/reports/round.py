@@ -28,6 +28,7 @@ from toolkit.reports.context import (
     section_data,
     status_names,
     tally_data,
+    targets_data,
     task_ids,
     task_row,
     units_data,
@@ -129,8 +130,9 @@ def summary_context(figures: RoundFigures, config: Config, today: dt.date) -> di
     Besides ``_round_data``: ``units`` (``units_data``), ``tasks`` and ``answers`` (tallies of
     tasks and of task × lead unit answers), ``sections``, the task numbers ``lagging``,
     ``behind``, ``overlap`` (both), ``not_started``, ``unreported``, ``fallen``, the table
-    rows ``lagging_rows`` and ``fallen_rows``, and ``change`` (the comparison with the
-    previous round, all zeros in a first round: ``previous`` tells whether there is one).
+    rows ``lagging_rows`` and ``fallen_rows``, ``change`` (the comparison with the
+    previous round, all zeros in a first round: ``previous`` tells whether there is one) and
+    ``targets`` (the quantified targets against the actuals: ``context.targets_data``).
     """
     state = figures.state
     attention = _attention(figures.tasks, state)
@@ -147,6 +149,7 @@ def summary_context(figures: RoundFigures, config: Config, today: dt.date) -> di
         "lagging_rows": [task_row(t) for t in lagging],
         "fallen_rows": [task_row(t) for t in _fallen(figures.tasks)],
         "change": _change_data(figures),
+        "targets": targets_data(figures.targets),
     }
 
 
@@ -191,7 +194,8 @@ def brief_context(
     Besides ``_round_data``: ``leader`` (``name``, ``title``), ``tasks`` (a tally of the
     leader's tasks), the task numbers ``lagging``, ``behind``, ``not_started``,
     ``unreported``, ``fallen``, ``change`` (``better`` and ``worse`` since the previous
-    round; zeros in a first round) and the table's ``rows``.
+    round; zeros in a first round), the table's ``rows`` and ``targets`` (the quantified
+    targets of the leader's tasks: ``context.targets_data``).
     """
     state = figures.state
     tasks = figures.leaders.get(leader, [])
@@ -209,4 +213,5 @@ def brief_context(
             "worse": sum(1 for c in moved if c.direction < 0),
         },
         "rows": [task_row(t) for t in tasks],
+        "targets": targets_data(figures.leader_targets(leader)),
     }

@@ -23,16 +23,18 @@ from toolkit.reports.context import (
     units_data,
 )
 from toolkit.reports.docx import render_docx
-from toolkit.reports.figures import NOT_REPORTED
+from toolkit.reports.figures import NOT_REPORTED, TargetTally
 from toolkit.reports.year_figures import (
     LATE,
     MISSING,
     ON_TIME,
     REJECTED,
     YearFigures,
+    YearTarget,
     YearTask,
     year_figures,
 )
+from toolkit.tasktable.targets import SHORT, roll_up
 from toolkit.workbook.layout import task_text, units_text
 
 FOLDER = "year-end"
@@ -70,7 +72,8 @@ def year_end_context(figures: YearFigures, today: dt.date) -> dict[str, Any]:
     (final status from an earlier round) and ``never`` (no round with every lead unit's
     answer); ``sections``; ``leaders`` (``name``, ``title``, ``tasks``); ``unfinished_rows``;
     ``returns`` (``units``, ``on_time`` — every round on time —, and the units with a record
-    ``missing``, ``rejected``, ``late``: each ``name`` and its ``rounds``).
+    ``missing``, ``rejected``, ``late``: each ``name`` and its ``rounds``); ``targets`` (the
+    quantified targets by each lead unit's latest actual: ``_targets_data``).
     """
     config = figures.config
     rounds = figures.rounds
@@ -103,6 +106,31 @@ def year_end_context(figures: YearFigures, today: dt.date) -> dict[str, Any]:
         ],
         "unfinished_rows": [_unfinished_row(t, last) for t in unfinished],
         "returns": _returns_data(figures),
+        "targets": _targets_data(figures.targets),
+    }
+
+
+def _targets_data(targets: list[YearTarget]) -> dict[str, Any]:
+    """Return the year's quantified targets, each counted once as the least advanced of its
+    lead units stands by the latest actual it reported: ``total``, ``reached``, ``short``,
+    ``not_filled``, ``unreported``, and ``short_ids`` (the tasks with a target not reached)."""
+    standings: dict[tuple[str, int], list[str]] = {}
+    for t in targets:
+        standings.setdefault((t.task.id, t.number), []).append(t.status)
+    tally = TargetTally()
+    short_ids: list[str] = []
+    for (task_id, _number), statuses in standings.items():
+        status = roll_up(statuses)
+        tally.add(status)
+        if status == SHORT and task_id not in short_ids:
+            short_ids.append(task_id)
+    return {
+        "total": tally.total,
+        "reached": tally.reached,
+        "short": tally.short,
+        "not_filled": tally.not_filled,
+        "unreported": tally.not_reported,
+        "short_ids": short_ids,
     }
 
 

@@ -2,7 +2,8 @@
 
 A task's final status is the last round's rolled-up status (未报送 while a lead unit is silent),
 falling back to the latest round in which all of its lead units answered; its final progress is
-that round's average.
+that round's average. A lead unit's final actual against a quantified target is the latest it
+reported.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from dataclasses import dataclass, field
 from toolkit.config import Config
 from toolkit.errors import LedgerError
 from toolkit.ledger import Ledger, ledger_path
-from toolkit.model import Answer, Round, Task
+from toolkit.model import NOT_REPORTED as NO_ANSWER
+from toolkit.model import Actual, Answer, Round, Target, Task
 from toolkit.reports.figures import (
     NOT_REPORTED,
     RoundFigures,
@@ -23,6 +25,7 @@ from toolkit.reports.figures import (
 )
 from toolkit.rounds import round_state
 from toolkit.rounds.state import UnitState, section_rows
+from toolkit.tasktable.targets import NOT_FILLED, actual_status
 
 # How a unit's return is shown in the record of a round.
 ON_TIME = "按时报送"
@@ -52,6 +55,29 @@ class YearTask:
         return self.final.progress if self.final and self.final_round else None
 
 
+@dataclass(frozen=True)
+class YearTarget:
+    """One lead unit against one quantified target over the year."""
+
+    task: Task
+    number: int  # 1, 2, … among the task's targets
+    target: Target  # with its clause
+    unit: str
+    by_round: dict[str, Actual | None]  # round id → what the unit reported (None: no answer)
+    final: Actual | None  # the latest actual it reported, else its latest answer's
+    final_round: Round | None  # the round ``final`` is from
+
+    @property
+    def status(self) -> str:
+        """已达到 or 未达到 by the final actual; 未填报 when the unit never gave one; 未报送
+        when it never answered."""
+        if self.final is None:
+            return NO_ANSWER
+        if self.final.value is None:
+            return NOT_FILLED
+        return actual_status(self.target, self.final)
+
+
 @dataclass
 class YearFigures:
     """Everything the year-end sheet and summary say."""
@@ -64,6 +90,7 @@ class YearFigures:
     leaders: dict[str, Tally]
     units: dict[str, Tally]  # each lead unit's own final answers
     returns: dict[str, dict[str, str]] = field(default_factory=dict)  # unit → round id → record
+    targets: list[YearTarget] = field(default_factory=list)  # target × lead unit, table order
 
     @property
     def leader_header(self) -> str:
@@ -138,7 +165,38 @@ def year_figures(config: Config) -> YearFigures:
         leaders=leaders,
         units=_unit_tallies(rounds, statuses, roles),
         returns=_return_records(rounds),
+        targets=_year_targets(tasks, [rnd for rnd, _ in rounds]),
     )
+
+
+def _year_targets(tasks: list[YearTask], rounds: list[Round]) -> list[YearTarget]:
+    """Each lead unit against each quantified target, with the latest actual it reported."""
+    found: list[YearTarget] = []
+    for t in tasks:
+        latest = next((t.rounds[r.id] for r in reversed(rounds) if r.id in t.rounds), None)
+        if latest is None or not latest.targets:
+            continue
+        for target in latest.targets:
+            units: dict[str, dict[str, Actual | None]] = {}
+            for rnd in rounds:
+                figured = t.rounds.get(rnd.id)
+                if figured is None or len(figured.targets) != len(latest.targets):
+                    continue  # not dispatched, or with other targets, that round
+                for unit, actual in figured.targets[target.number - 1].actuals:
+                    units.setdefault(unit, {})[rnd.id] = actual
+            for unit, by_round in units.items():
+                answered = [(r, a) for r in rounds if (a := by_round.get(r.id)) is not None]
+                valued = [(r, a) for r, a in answered if a.value is not None]
+                final_round: Round | None = None
+                final: Actual | None = None
+                if valued or answered:
+                    final_round, final = (valued or answered)[-1]
+                found.append(
+                    YearTarget(
+                        t.task, target.number, target.target, unit, by_round, final, final_round
+                    )
+                )
+    return found
 
 
 def _sections(

@@ -3,8 +3,9 @@
 ``write_year_sheet`` renders ``YearFigures`` with xlsxwriter: 年度总览 (each round's counts
 side by side with the final ones, return rates, two charts), 任务汇总 (every task as in the
 original table, each round's status and progress, the final status and progress and the round it
-comes from), 按部分 / 按牵头单位 / 按分管领导 (completion rates, with charts) and 报送记录 (each
-unit's return in each round: on time, late, missing, rejected). Every string goes through
+comes from), 指标完成 (each quantified target × lead unit: each round's actual, the final one
+against the target), 按部分 / 按牵头单位 / 按分管领导 (completion rates, with charts) and 报送记录
+(each unit's return in each round: on time, late, missing, rejected). Every string goes through
 ``write_string`` in a workbook opened with formulas and links off; every sheet prints on A4
 landscape, one page wide, with its header repeated, frozen and filterable; task texts past
 Excel's cell limit are cut with a visible mark.
@@ -23,7 +24,8 @@ from toolkit.files import atomic_path
 from toolkit.model import DONE
 from toolkit.reports.figures import NOT_REPORTED, Tally
 from toolkit.rounds.state import LAGGING_FLAG
-from toolkit.rounds.summary_layout import leaders_counted_note
+from toolkit.rounds.summary_layout import TARGET_FILLS, leaders_counted_note
+from toolkit.tasktable.targets import completion
 from toolkit.workbook import excel, layout
 from toolkit.workbook.layout import FIRST_DATA_ROW, HEADER_ROW, NOTE_ROW, TITLE_ROW, Column
 from toolkit.workbook.style import STATUS_BARS, print_setup, status_bar, status_fill
@@ -33,11 +35,20 @@ if TYPE_CHECKING:
 
 SHEET_OVERVIEW = "年度总览"
 SHEET_TASKS = "任务汇总"
+SHEET_TARGETS = "指标完成"
 SHEET_SECTIONS = "按部分"
 SHEET_UNITS = "按牵头单位"
 SHEET_LEADERS = "按分管领导"
 SHEET_RETURNS = "报送记录"
-SHEETS = (SHEET_OVERVIEW, SHEET_TASKS, SHEET_SECTIONS, SHEET_UNITS, SHEET_LEADERS, SHEET_RETURNS)
+SHEETS = (
+    SHEET_OVERVIEW,
+    SHEET_TASKS,
+    SHEET_TARGETS,
+    SHEET_SECTIONS,
+    SHEET_UNITS,
+    SHEET_LEADERS,
+    SHEET_RETURNS,
+)
 FINAL = "年度最终"
 
 
@@ -72,7 +83,7 @@ class _Formats:
         fills = {name: status_fill(name, roles) for name in (*roles, NOT_REPORTED)}
         self.fills = {
             name: wb.add_format({**center, "bg_color": color})
-            for name, color in {**fills, **RECORD_FILLS}.items()
+            for name, color in {**fills, **RECORD_FILLS, **TARGET_FILLS}.items()
             if color
         }
 
@@ -88,6 +99,7 @@ def write_year_sheet(path: Path, figures: YearFigures) -> Path:
         fmt = _Formats(wb, config.status_roles)
         _overview(wb, fmt, figures)
         _tasks(wb, fmt, figures)
+        _targets(wb, fmt, figures)
         _tally_sheet(
             wb,
             fmt,
@@ -350,6 +362,79 @@ def _number(ws, row: int, col: int, value: float | None, fmt: _Formats) -> None:
         ws.write_blank(row, col, None, fmt.number)
     else:
         ws.write_number(row, col, value, fmt.number)
+
+
+# -- 指标完成 -----------------------------------------------------------------------------------
+
+
+def _targets(wb, fmt: _Formats, figures: YearFigures) -> None:
+    """Each quantified target × lead unit: each round's actual, the final one, 完成率."""
+    rounds = figures.rounds
+    columns = [
+        Column("id", "序号", 6, True),
+        Column("clause", "指标内容（任务原文）", 30, True),
+        Column("target", "目标值", 18, True),
+        Column("measure", "计量单位", 8, True),
+        Column("unit", "牵头单位", 14, True),
+        *(Column(rnd.id, f"{rnd.name}\n实际完成值", 11, True) for rnd, _ in rounds),
+        Column("final", "年度最终\n实际完成值", 10, True),
+        Column("completion", "完成率", 9, True),
+        Column("reached", "达标情况", 9, True),
+        Column("from", "最终值依据", 14, True),
+        Column("note", "数据说明", 18, True),
+    ]
+    year = figures.config.office.year
+    ws = _table(
+        wb,
+        fmt,
+        SHEET_TARGETS,
+        f"{year}年度量化指标完成情况",
+        "任务中每项量化指标的每个牵头单位一行；各轮为该轮填报的实际完成值，年度最终取最近一次填报的值。"
+        "完成率＝实际完成值÷目标值，用于总量、个数和面积长度；增长率、占比和“以上”“不低于”一类的目标"
+        "只看是否达到。未填报：有报送但从未填写实际完成值；未报送：全年没有有效报送。",
+        columns,
+        year,
+    )
+    col = {c.key: i for i, c in enumerate(columns)}
+    r = FIRST_DATA_ROW - 1
+    for r, t in enumerate(figures.targets, start=FIRST_DATA_ROW):
+        final = t.final.value if t.final is not None else None
+        cells = {
+            "id": t.task.id,
+            "clause": excel.cell_text(t.target.clause or t.target.text),
+            "target": layout.target_label(t.target),
+            "measure": t.target.unit,
+            "unit": t.unit,
+            "from": t.final_round.name if t.final_round and final is not None else "",
+            "note": excel.cell_text(t.final.note) if t.final is not None else "",
+        }
+        ws.set_row(r, _height(cells, columns))
+        for key, text in cells.items():
+            style = fmt.text if key in ("clause", "unit", "note") else fmt.center
+            _string(ws, r, col[key], text, style)
+        for rnd, _ in rounds:
+            actual = t.by_round.get(rnd.id)
+            _number(ws, r, col[rnd.id], actual.value if actual is not None else None, fmt)
+        _number(ws, r, col["final"], final, fmt)
+        ratio = completion(t.target, final).ratio if final is not None else None
+        if ratio is not None:
+            ws.write_number(r, col["completion"], ratio, fmt.percent)
+        elif final is not None:
+            ws.write_string(r, col["completion"], t.status, fmt.center)
+        else:
+            ws.write_blank(r, col["completion"], None, fmt.center)
+        ws.write_string(r, col["reached"], t.status, fmt.status(t.status))
+    if not figures.targets:
+        r = FIRST_DATA_ROW
+        ws.merge_range(r, 0, r, len(columns) - 1, "（任务中没有量化指标）", fmt.text)
+    ws.autofilter(HEADER_ROW, 0, max(r, FIRST_DATA_ROW), len(columns) - 1)
+
+
+def _string(ws, row: int, col: int, text: str, style) -> None:
+    if text:
+        ws.write_string(row, col, text, style)
+    else:
+        ws.write_blank(row, col, None, style)
 
 
 # -- completion rates -------------------------------------------------------------------------

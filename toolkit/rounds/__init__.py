@@ -19,6 +19,7 @@ from toolkit.rounds.state import (
     RoundState,
     UnitState,
 )
+from toolkit.tasktable.targets import TARGET_STATUSES, standings
 
 
 def is_late(arrived_at: str | None, evidence: str | None, rnd: Round) -> bool:
@@ -208,6 +209,12 @@ def format_status(state: RoundState, chase: Escalation | None = None) -> str:
     behind = sum(1 for r in state.answers.values() if state.behind_schedule(r.answer))
     if behind:
         lines.append(f"  自报{state.named(ON_TRACK)}但进度低于序时进度的（欠进度）：{behind} 项")
+    targets = _target_counts(state)
+    if targets:
+        lines.append(
+            f"  量化指标 {sum(targets.values())} 项："
+            + "，".join(f"{name} {n}" for name, n in targets.items())
+        )
     if missing:
         lines.append("  未报：" + "、".join(missing))
     if late:
@@ -229,3 +236,19 @@ def format_status(state: RoundState, chase: Escalation | None = None) -> str:
     notes = dict.fromkeys((*state.calendar_notes, *(chase.notes if chase else ())))
     lines += [f"  提示：{note}" for note in notes]
     return "\n".join(lines)
+
+
+def _target_counts(state: RoundState) -> dict[str, int]:
+    """Count the round's quantified targets by where their tasks stand against them (a target
+    once, as the least advanced of its lead units); empty when no task has any."""
+    counts = dict.fromkeys(TARGET_STATUSES, 0)
+    found = False
+    for task in state.tasks:
+        if not task.targets:
+            continue
+        found = True
+        answers = [state.answers.get((unit, task.id)) for unit in state.lead_units(task.id)]
+        plain = [record.answer if record is not None else None for record in answers]
+        for standing in standings(task.targets, plain):
+            counts[standing] += 1
+    return counts if found else {}

@@ -1,9 +1,10 @@
 """The round's consolidated workbook (汇总表): the one owner of its sheets and how they print.
 
-``write_consolidated`` renders a ``RoundState`` into five sheets — 总览 (return rate, 序时进度,
+``write_consolidated`` renders a ``RoundState`` into six sheets — 总览 (return rate, 序时进度,
 counts by status, section, leader and unit, a chart; here), 任务汇总 (one row per task, rolled
-up), 分单位明细 (one row per task × lead unit), 未报送 (missing, rejected and late units with
-their contacts) and 问题清单 (every problem found; those four in ``summary_tables``). Everything
+up), 分单位明细 (one row per task × lead unit), 指标完成 (each quantified target × lead unit:
+target, actual, 完成率), 未报送 (missing, rejected and late units with their contacts) and
+问题清单 (every problem found; those five in ``summary_tables``). Everything
 a unit typed is data: each string goes through ``write_string`` in a workbook opened with
 formulas and links off, values past Excel's 32,767-character cell limit are cut with a warning,
 and a sheet that would pass Excel's row limit stops with a row saying so. Numbers are computed
@@ -36,9 +37,11 @@ from toolkit.rounds.summary_layout import (
     SHEET_DETAIL,
     SHEET_OVERVIEW,
     SHEET_PROBLEMS,
+    SHEET_TARGETS,
     SHEET_TASKS,
     SHEET_UNITS,
     SHEETS,
+    TARGET_COLUMNS,
     TASK_COLUMNS,
     UNIT_COLUMNS,
     _Cutter,
@@ -52,6 +55,8 @@ from toolkit.rounds.summary_tables import (
     _detail_head,
     _detail_rows,
     _problems_sheet,
+    _target_head,
+    _target_rows,
     _task_head,
     _task_rows,
     _units_sheet,
@@ -73,8 +78,10 @@ __all__ = [
     "SHEET_DETAIL",
     "SHEET_OVERVIEW",
     "SHEET_PROBLEMS",
+    "SHEET_TARGETS",
     "SHEET_TASKS",
     "SHEET_UNITS",
+    "TARGET_COLUMNS",
     "TASK_COLUMNS",
     "UNIT_COLUMNS",
     "render_consolidated",
@@ -111,11 +118,13 @@ def render_consolidated(wb: xlsxwriter.Workbook, state: RoundState, config: Conf
     overview = wb.add_worksheet(SHEET_OVERVIEW)
     task_ws, task_columns = _task_head(wb, fmt, state)
     detail_ws = _detail_head(wb, fmt, state)
+    target_ws = _target_head(wb, fmt, state)
     _overview_sheet(wb, overview, _Formats(wb, state.roles, "vcenter"), state, config, index)
     warnings: list[str] = []
     _task_rows(task_ws, task_columns, fmt, state, index, _Cutter(warnings), warnings)
     warnings += _detail_rows(detail_ws, fmt, state, index)
     cut = _Cutter(warnings)
+    _target_rows(target_ws, wb, fmt, state, index, cut, warnings)
     _units_sheet(wb, fmt, state, index, cut, warnings)
     _problems_sheet(wb, fmt, state, cut, warnings)
     wb.set_properties(

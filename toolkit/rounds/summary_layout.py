@@ -16,6 +16,7 @@ from typing import Any
 from toolkit.model import NOT_REPORTED, Answer
 from toolkit.rounds.arrival import EVIDENCE_MARKS, shown_time
 from toolkit.rounds.state import LAGGING_FLAG, RoundState, UnitState, roll_up
+from toolkit.tasktable.targets import NOT_FILLED, REACHED, SHORT
 from toolkit.workbook import excel, layout
 from toolkit.workbook.excel import CUT_MARK, MAX_CELL_CHARS, SAFE_CELL_CHARS
 from toolkit.workbook.layout import (
@@ -35,9 +36,10 @@ CONSOLIDATED_NAME = "汇总表.xlsx"
 SHEET_OVERVIEW = "总览"
 SHEET_TASKS = "任务汇总"
 SHEET_DETAIL = "分单位明细"
+SHEET_TARGETS = "指标完成"
 SHEET_UNITS = "未报送"
 SHEET_PROBLEMS = "问题清单"
-SHEETS = (SHEET_OVERVIEW, SHEET_TASKS, SHEET_DETAIL, SHEET_UNITS, SHEET_PROBLEMS)
+SHEETS = (SHEET_OVERVIEW, SHEET_TASKS, SHEET_DETAIL, SHEET_TARGETS, SHEET_UNITS, SHEET_PROBLEMS)
 
 NO_LEADER = "（未列分管领导）"
 NO_SECTION = "（未分部分）"
@@ -74,6 +76,29 @@ DETAIL_COLUMNS: tuple[Column, ...] = (
     Column("source", "来源文件", 16, True),
     Column("received", "收到时间", 11, True),
     Column("verified", "核验", 7, True),
+)
+
+# The fill of a target's standing (达标情况), here and in the year-end sheet: reached green,
+# short red, not filled in or not reported yellow, as the statuses of those roles.
+TARGET_FILLS = {
+    REACHED: "#C6EFCE",
+    SHORT: "#FFC7CE",
+    NOT_FILLED: "#FFEB9C",
+    NOT_REPORTED: "#FFEB9C",
+}
+
+# 指标完成: one row per quantified target × lead unit, the actual against the target.
+TARGET_COLUMNS: tuple[Column, ...] = (
+    Column("id", "序号", 6, True),
+    Column("clause", "指标内容（任务原文）", 30, True),
+    Column("target", "目标值", 18, True),
+    Column("measure", "计量单位", 8, True),
+    Column("unit", "牵头单位", 13, True),
+    Column("status", "完成状态", 9, True),
+    Column("actual", "实际完成值", 10, True),
+    Column("completion", "完成率", 9, True),
+    Column("reached", "达标情况", 9, True),
+    Column("note", "数据说明", 18, True),
 )
 
 UNIT_COLUMNS: tuple[Column, ...] = (

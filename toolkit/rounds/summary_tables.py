@@ -1,4 +1,4 @@
-"""The 汇总表's table sheets: 任务汇总, 分单位明细, 未报送 and 问题清单.
+"""The 汇总表's table sheets: 任务汇总, 分单位明细, 指标完成, 未报送 and 问题清单.
 
 Each is one pass over the round state, its rows written top to bottom (a big round's workbook
 keeps only the current row of each sheet in memory).
@@ -23,8 +23,11 @@ from toolkit.rounds.summary_layout import (
     SEVERITIES,
     SHEET_DETAIL,
     SHEET_PROBLEMS,
+    SHEET_TARGETS,
     SHEET_TASKS,
     SHEET_UNITS,
+    TARGET_COLUMNS,
+    TARGET_FILLS,
     TASK_COLUMNS,
     UNANSWERED_BLANKS,
     UNIT_COLUMNS,
@@ -38,6 +41,12 @@ from toolkit.rounds.summary_layout import (
     _table_sheet,
     _text,
     _Times,
+)
+from toolkit.tasktable.targets import (
+    actual_status,
+    answer_actual,
+    completion,
+    with_clauses,
 )
 from toolkit.templating import cn_date
 from toolkit.workbook import excel, layout
@@ -259,6 +268,87 @@ def _detail_rows(ws, fmt, state: RoundState, index: _Index) -> list[str]:
         write_row(ws, r, row, height.points(lines))
     _finish_table(ws, fmt, columns, room, len(pairs))
     return warnings
+
+
+# -- 指标完成 -----------------------------------------------------------------------------------
+
+
+def _target_head(wb, fmt, state: RoundState) -> Any:
+    """Add 指标完成 with its title, note and header."""
+    return _table_sheet(
+        wb,
+        fmt,
+        SHEET_TARGETS,
+        f"{state.round.name}量化指标完成情况（分牵头单位）",
+        "任务中每项量化指标的每个牵头单位一行。完成率＝实际完成值÷目标值，用于总量、个数和面积长度；"
+        "增长率、占比和“以上”“不低于”一类的目标只看是否达到。达标情况：已达到、未达到；"
+        "未填报为已报送但未填写实际完成值；未报送为没有有效报送（含被退回）。",
+        TARGET_COLUMNS,
+        state.round.name,
+    )
+
+
+def _target_rows(ws, wb, fmt, state: RoundState, index: _Index, cut: _Cutter, warnings) -> None:
+    """Fill 指标完成: one row per target × lead unit, the unit's actual against the target."""
+    columns = TARGET_COLUMNS
+    fills = {
+        status: wb.add_format(
+            {
+                "font_name": "宋体",
+                "font_size": 10,
+                "valign": "top",
+                "text_wrap": True,
+                "border": 1,
+                "align": "center",
+                "bg_color": color,
+            }
+        )
+        for status, color in TARGET_FILLS.items()
+    }
+    rows: list[tuple[Task, int, Any, str]] = []
+    for task in state.tasks:
+        if not task.targets:
+            continue
+        targets = with_clauses(task.text, task.targets)
+        for n, target in enumerate(targets, start=1):
+            for unit in index.lead_units(task.id):
+                rows.append((task, n, target, unit))
+    room = _room(SHEET_TARGETS, len(rows), warnings)
+    height = _Heights(columns)
+    answers = state.answers
+    for r, (task, n, target, unit) in enumerate(rows[:room], start=FIRST_DATA_ROW):
+        record = answers.get((unit, task.id))
+        answer = record.answer if record is not None else None
+        actual = answer_actual(answer, n, len(task.targets))
+        reached = actual_status(target, actual)
+        ratio: object = None
+        if actual is not None and actual.value is not None:
+            done = completion(target, actual.value)
+            ratio = done.ratio if done.ratio is not None else done.status
+        note = cut(actual.note, f"{unit} 任务 {task.id} 的数据说明") if actual else ""
+        cells = {
+            "id": task.id,
+            "clause": excel.clean_cell_text(target.clause or target.text),
+            "target": layout.target_label(target),
+            "measure": target.unit,
+            "unit": unit,
+            "status": answer.status if answer is not None else NOT_REPORTED,
+            "note": note,
+        }
+        value = actual.value if actual is not None else None
+        styles = {
+            "id": fmt.center,
+            "clause": fmt.text,
+            "unit": fmt.text,
+            "note": fmt.text,
+            "status": fmt.for_status(cells["status"]),
+            "reached": fills[reached],
+            "completion": fmt.percent if isinstance(ratio, float) else fmt.center,
+        }
+        values = {**cells, "actual": value, "completion": ratio, "reached": reached}
+        row = [(c, values[k.key], styles.get(k.key, fmt.center)) for c, k in enumerate(columns)]
+        write_row(ws, r, row, height(cells))
+    _finish_table(ws, fmt, columns, room, len(rows))
 
 
 # -- 未报送 ------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from toolkit import __version__
 from toolkit.calendar import weekday
 from toolkit.config import Config
 from toolkit.files import write_atomically
-from toolkit.model import DONE, LAGGING, Answer, Round, Task, status_names
+from toolkit.model import DONE, GROWTH, LAGGING, Answer, Round, Target, Task, status_names
 from toolkit.templating import cn_date
 from toolkit.workbook import excel, layout
 from toolkit.workbook.style import PROTECT_OPTIONS, print_setup
@@ -126,6 +126,8 @@ def render_tracking_workbook(
     fmt = _Formats(wb)
     _guide_sheet(wb, fmt, book, config)
     _task_sheet(wb, fmt, book, cache)
+    if any(t.targets for t in book.lead_tasks):
+        _targets_sheet(wb, fmt, book)
     _assist_sheet(wb, fmt, book, cache)
     _metadata(wb, book)
 
@@ -148,6 +150,7 @@ def _guide_sheet(
         *((("剩余工作日", _days_left(due, book.deadline)),) if book.deadline else ()),
         ("报送对象", f"{office.name}（{contact}）" if contact else office.name),
         ("牵头任务", f"{len(book.lead_tasks)} 项，见“{layout.SHEET_TASKS}”表"),
+        *_targets_info(book),
         (
             "协办任务",
             f"{len(book.assist_tasks)} 项，见“{layout.SHEET_ASSIST}”表（供了解，无需填报）",
@@ -176,6 +179,11 @@ def _guide_sheet(
     ]
     for step in steps:
         ws.merge_range(row, 0, row, 1, step, fmt.text)
+        ws.set_row(row, 32)
+        row += 1
+    targets = sum(len(t.targets) for t in book.lead_tasks)
+    if targets:
+        ws.merge_range(row, 0, row, 1, _targets_step(targets), fmt.text)
         ws.set_row(row, 32)
         row += 1
     row += 1
@@ -295,7 +303,7 @@ def _task_sheet(
         fmt,
         f"{book.unit} {book.round.name}目标任务进展情况表",
         f"截止日期：{book.round.due.isoformat()}（{weekday(book.round.due)}）"
-        "　灰色为下达任务（锁定），白色为填报内容。",
+        "　灰色为下达任务（锁定），白色为填报内容。" + _targets_pointer(book),
         columns,
     )
     _write_task_rows(ws, fmt, book.lead_tasks, layout.TASK_COLUMNS, book.prefill, cache)
@@ -341,6 +349,92 @@ def _task_sheet(
             },
         )
     ws.protect("", PROTECT_OPTIONS)
+
+
+def _targets_info(book: TrackingWorkbook) -> list[tuple[str, str]]:
+    """The guide's row on the quantified targets, for a unit whose tasks have any."""
+    count = sum(len(t.targets) for t in book.lead_tasks)
+    if not count:
+        return []
+    return [("量化指标", f"{count} 项，见“{layout.SHEET_TARGETS}”表（填写实际完成值）")]
+
+
+def _targets_pointer(book: TrackingWorkbook) -> str:
+    """The 任务进展 note's pointer to 指标完成: which rows have targets (printed beside them)."""
+    ids = [t.id for t in book.lead_tasks if t.targets]
+    if not ids:
+        return ""
+    return f"序号 {'、'.join(ids)} 的量化指标，另在“{layout.SHEET_TARGETS}”表填写实际完成值。"
+
+
+def _targets_step(count: int) -> str:
+    """The guide's line on the 指标完成 sheet."""
+    return (
+        f"另：所牵头任务中有 {count} 项量化指标，请在“{layout.SHEET_TARGETS}”表的“实际完成值”中"
+        "填写截至本轮的完成数（只填数字，单位见“计量单位”列；增长率填百分数，如 2.5，下降填负数），"
+        "暂无数据的可不填。"
+    )
+
+
+def _targets_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, book: TrackingWorkbook) -> None:
+    """Write 指标完成: one row per target of the unit's lead tasks, 实际完成值 to fill in."""
+    ws = wb.add_worksheet(layout.SHEET_TARGETS)
+    columns = layout.TARGET_COLUMNS
+    _table_heading(
+        ws,
+        fmt,
+        f"{book.unit} {book.round.name}量化指标完成情况表",
+        "灰色为所牵头任务中的量化指标（锁定）；请在白色单元格填写截至本轮的实际完成值（只填数字，"
+        "计量单位见左列；增长率填百分数，如 2.5，下降填负数），可在“数据说明”中注明统计口径和截至时间。"
+        "暂无数据的可不填。",
+        columns,
+    )
+    note_width = (layout.Column("note", "", sum(c.width for c in columns), True),)
+    ws.set_row(layout.NOTE_ROW, layout.row_height({"note": "。" * 140}, note_width))
+    locked_styles = {"clause": fmt.locked}
+    actual_col = next(i for i, c in enumerate(columns) if c.key == "actual")
+    r = layout.FIRST_DATA_ROW
+    for task in book.lead_tasks:
+        answer = book.prefill.get(task.id)
+        # Last round's actuals, where they answered these very targets.
+        actuals = answer.actuals if answer and len(answer.actuals) == len(task.targets) else ()
+        for n, target in enumerate(task.targets, start=1):
+            cells = {k: excel.cell_text(v) for k, v in layout.target_cells(task, n, target).items()}
+            actual = actuals[n - 1] if actuals else None
+            if actual is not None and actual.note:
+                cells["note"] = excel.cell_text(actual.note)
+            for c, column in enumerate(columns):
+                if column.locked:
+                    style = locked_styles.get(column.key, fmt.locked_center)
+                    _text(ws, r, c, cells[column.key], style)
+                elif column.key == "actual" and actual is not None and actual.value is not None:
+                    ws.write_number(r, c, actual.value, fmt.input_center)
+                else:
+                    style = fmt.input_center if column.key == "actual" else fmt.input
+                    _text(ws, r, c, cells.get(column.key, ""), style)
+            ws.data_validation(r, actual_col, r, actual_col, _actual_validation(target))
+            ws.set_row(r, excel.row_height(layout.row_height(cells, columns)))
+            r += 1
+    ws.protect("", PROTECT_OPTIONS)
+
+
+def _actual_validation(target: Target) -> dict:
+    """The validation of a 实际完成值 cell: a number; a growth rate may be negative."""
+    unit = layout.unit_label(target)
+    if target.kind == GROWTH:
+        bounds = {"criteria": "between", "minimum": -100, "maximum": 1_000_000}
+        hint = f"填数字（{unit}），如 2.5；下降填负数"
+    else:
+        bounds = {"criteria": ">=", "value": 0}
+        hint = f"填数字（单位：{unit}），不要填单位或文字"
+    return {
+        "validate": "decimal",
+        **bounds,
+        "input_title": "实际完成值",
+        "input_message": excel.message(hint),
+        "error_title": "实际完成值",
+        "error_message": excel.message(f"实际完成值应为数字（{unit}）。{hint}。"),
+    }
 
 
 def _assist_sheet(

@@ -15,6 +15,7 @@ from functools import cached_property
 from toolkit.config import Config
 from toolkit.model import Task
 from toolkit.tasktable.names import ParsedUnits, parse_leaders, parse_units
+from toolkit.tasktable.targets import extract_targets
 
 DEFAULT_LEADER_HEADER = "区分管领导"
 
@@ -153,6 +154,7 @@ class TaskChecker:
             deadline=draft.deadline or None,
             source=source,
             extra=draft.extra,
+            targets=extract_targets(draft.text),
         )
 
 

@@ -13,11 +13,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from toolkit.model import Task
+from toolkit.model import GROWTH, Target, Task
 
 SHEET_GUIDE = "填报说明"
 SHEET_TASKS = "任务进展"
 SHEET_ASSIST = "协办任务"
+# One row per quantified target of the tasks the unit leads (DESIGN §13): written only when
+# there is one. Its own sheet rather than rows or columns on 任务进展: it prints one page
+# wide at a readable size, the number sits beside its target, and 任务进展 keeps one row a task.
+SHEET_TARGETS = "指标完成"
 SHEET_META = "duban_meta"
 # A very hidden sheet holding the statuses when their list is too long to sit in the
 # validation itself (Excel's 255 characters); written only then.
@@ -55,6 +59,19 @@ TASK_COLUMNS: tuple[Column, ...] = (
 INPUT_KEYS = tuple(c.key for c in TASK_COLUMNS if not c.locked)
 ASSIST_COLUMNS: tuple[Column, ...] = TASK_COLUMNS[:5]
 LEADER_WORD = "领导"  # every leader column's header says it (区分管领导, 县分管领导, 牵头领导)
+
+# The 指标完成 sheet: a row is a task's n-th target (序号, 指标序号); the unit fills in
+# 实际完成值 (a number in the unit shown) and, if it likes, 数据说明.
+TARGET_COLUMNS: tuple[Column, ...] = (
+    Column("id", "序号", 6, True),
+    Column("number", "指标\n序号", 6, True),
+    Column("clause", "指标内容（任务原文）", 42, True),
+    Column("target", "目标值", 17, True),
+    Column("unit", "计量单位", 13, True),
+    Column("actual", "实际完成值", 13, False),
+    Column("note", "数据说明（口径、截至时间）", 30, False),
+)
+TARGET_INPUT_KEYS = tuple(c.key for c in TARGET_COLUMNS if not c.locked)
 
 
 def with_leader_header(columns: tuple[Column, ...], header: str) -> tuple[Column, ...]:
@@ -137,6 +154,41 @@ def task_cells(task: Task) -> dict[str, str]:
         "assist": units_text(task.assist),
         "leaders": "、".join(task.leaders),
     }
+
+
+def target_label(target: Target) -> str:
+    """Return a target as its 目标值 cell shows it: ``91.96 亿元（力争）``."""
+    return f"{target.text}（力争）" if target.stretch else target.text
+
+
+def unit_label(target: Target) -> str:
+    """Return the unit 实际完成值 is asked in: ``%（增长率）`` for a growth rate, else as written."""
+    if target.kind == GROWTH and target.unit in ("%", "％"):
+        return f"{target.unit}（增长率）"
+    return target.unit
+
+
+def target_cells(task: Task, number: int, target: Target) -> dict[str, str]:
+    """Return the locked cells of a task's ``number``-th target (from 1), keyed like
+    ``TARGET_COLUMNS``."""
+    return {
+        "id": task.id,
+        "number": str(number),
+        "clause": target.clause or target.text,
+        "target": target_label(target),
+        "unit": unit_label(target),
+    }
+
+
+def value_text(value: float) -> str:
+    """Return a number as a clerk writes it: ``38``, ``91.96``, ``-3.5``."""
+    return f"{value:.12g}"
+
+
+def quantity_text(value: float, target: Target) -> str:
+    """Return a number in a target's unit as a sentence quotes it: ``0.8%``, ``45 亿元``."""
+    number = value_text(value)
+    return f"{number}{target.unit}" if target.unit in ("%", "％") else f"{number} {target.unit}"
 
 
 def normalize_text(text: str) -> str:
