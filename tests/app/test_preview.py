@@ -8,7 +8,8 @@ from toolkit.app.preview import preview_workbook
 def test_a_workbook_shows_its_visible_sheets_and_never_its_token(split_result):
     plan, path = split_result.workbooks[0]
     sheets = preview_workbook(path)
-    assert [s.name for s in sheets] == ["填报说明", "任务进展", "协办任务"]
+    # the unit leads tasks with quantified targets: 指标完成 is shown where the workbook has it
+    assert [s.name for s in sheets] == ["填报说明", "任务进展", "指标完成", "协办任务"]
     cells = [c.text for s in sheets for row in s.rows for c in row]
     token = next(d for d in (plan.unit,))  # the unit's name is shown; its token is not
     assert token in cells
