@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 
 import openpyxl
+from demos import task_sheet
 from office import task_rows
-from test_report import task_sheet
 
 from toolkit.collect import collect
 from toolkit.config import Config, load_config

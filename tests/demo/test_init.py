@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import openpyxl
 import openpyxl.writer.excel as openpyxl_writer
 import pytest
-from test_report import overview_counts, task_sheet
+from demos import overview_counts, task_sheet
 
 from toolkit.config import load_config
 from toolkit.demo import DemoResult, DemoRound, run_demo

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from demos import shared_demo
 from docx import Document
-from test_report import shared_demo
 
 from toolkit.config import Config
 from toolkit.errors import ToolkitError

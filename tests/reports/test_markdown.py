@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from demos import shared_demo
 from docx import Document
-from test_report import shared_demo
 
 from toolkit.reports.markdown import docx_markdown, md_escape
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import difflib
 
 import pytest
+from demos import shared_demo
 from docxtext import document_lines, expected_lines
-from test_report import shared_demo
 
 from toolkit.reports.year import DOCX_NAME, FOLDER
 

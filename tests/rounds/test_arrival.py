@@ -14,10 +14,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from demos import overview_counts
 from docx import Document
 from office import DUE, LATE, ON_TIME, ROUND, Office, collect_json, mail_with
 from sheets import units_sheet
-from test_report import overview_counts
 
 from toolkit import ledger as ledger_module
 from toolkit.model import Round

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from demos import overview_counts, task_sheet
 from docx import Document
 from office import ROUND, Office, collect_json, mail_with, set_saved_at
 from sheets import units_sheet
-from test_report import overview_counts, task_sheet
 
 from toolkit.collect import collect
 from toolkit.config import CalendarSettings

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from demos import shared_demo
 from ooxml import element_order_errors, package_order_errors, spreadsheet_parts
-from test_report import shared_demo
 
 from toolkit.workbook import excel, layout
 

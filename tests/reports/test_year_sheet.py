@@ -1,6 +1,6 @@
 """Tests for the year-end summary: the sheet (年度汇总表.xlsx) and the Word summary (年度总结.docx).
 
-They read the two-round demo that ``test_report.py`` runs (shared, run once) and compare the
+They read the two-round demo of ``demos.shared_demo`` (shared, run once) and compare the
 year-end files with each round's 汇总表 and round state: both rounds side by side, the final
 status from the last round or the latest round answered, the rates, each unit's return record,
 the charts and the print set-up.
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from demos import counts_in, overview_counts, shared_demo, table_rows, task_sheet
 from docx import Document
-from test_report import counts_in, overview_counts, shared_demo, table_rows, task_sheet
 
 from toolkit.config import Config
 from toolkit.demo import DemoResult
