@@ -8,9 +8,7 @@ should know (macros ignored, formulas read as values, text cut). It judges nothi
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-import unicodedata
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
@@ -26,23 +24,25 @@ from toolkit.collect.bounds import (
     check_package,
     mb,
 )
+from toolkit.collect.cells import _blank, _loose_key, _value, header_key
+from toolkit.collect.metadata import (
+    _custom_properties,
+    _merge_metadata,
+    _meta_sheet,
+    _saved_at,
+    _unit_fields,
+)
 from toolkit.collect.sniff import WORKBOOK, sniff
 from toolkit.workbook import layout
 
 HEADER_SEARCH_ROWS = 15  # the 任务进展 header is looked for in this many rows from the top
 REQUIRED_HEADERS = ("id", "status")  # a row holding both headers is the header row
 TARGET_REQUIRED_HEADERS = ("id", "actual")  # the same on 指标完成
-META_MAX_ROWS = 50
-GUIDE_MAX_ROWS = 200
 NOTE_CELLS = 5  # cells named in one note before "等 N 处"
 # calamine lays a sheet out whole (rows × columns, ~32 bytes a cell); a sheet reaching further,
 # usually one stray cell far below, is streamed by openpyxl for the rows duban reads
 MAX_LAID_OUT_CELLS = 2_000_000
 DEFAULT_LIMITS = Limits()
-
-CUSTOM_PART = "docProps/custom.xml"
-CORE_PART = "docProps/core.xml"
-DCTERMS_MODIFIED = "{http://purl.org/dc/terms/}modified"
 _RELS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
@@ -235,117 +235,6 @@ def _sheet_parts(package: Package) -> dict[str, str]:
         target = target.lstrip("/")
         parts[element.get("name", "")] = target if target.startswith("xl/") else f"xl/{target}"
     return parts
-
-
-# --- metadata --------------------------------------------------------------------------------
-
-
-def _custom_properties(package: Package, limits: Limits, notes: list[str]) -> dict[str, str]:
-    """Return the ``duban.*`` custom document properties."""
-    root = _small_part(package, CUSTOM_PART, "自定义文档属性", notes)
-    if root is None:
-        return {}
-    found: dict[str, str] = {}
-    for prop in root:
-        name = prop.get("name") or ""
-        key = name[len(layout.PROPERTY_PREFIX) :] if name.startswith(layout.PROPERTY_PREFIX) else ""
-        if key not in layout.META_KEYS or key in found or len(prop) == 0:
-            continue
-        value = prop[0]
-        text = (value.text or "").strip()
-        if value.tag.rsplit("}", 1)[-1] in ("r4", "r8", "decimal"):  # LibreOffice: "5" → 5.0
-            text = _number_text(text)
-        found[key] = _cut_meta(text, f"文档属性 {name}", limits, notes)
-    return found
-
-
-def _saved_at(package: Package, notes: list[str]) -> str | None:
-    root = _small_part(package, CORE_PART, "文档核心属性", notes)
-    if root is None:
-        return None
-    element = root.find(DCTERMS_MODIFIED)
-    text = (element.text or "").strip() if element is not None else ""
-    if not text:
-        return None
-    try:
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).isoformat()
-    except ValueError:
-        notes.append(f"文件的保存时间“{text[:40]}”无法识别，已忽略。")
-        return None
-
-
-def _small_part(package: Package, part: str, what: str, notes: list[str]) -> Any:
-    try:
-        return package.tree(part)
-    except RejectedReturn:
-        notes.append(f"{what}（{part}）无法解析，已忽略。")
-        return None
-
-
-def _meta_sheet(sheets: _Sheets, limits: Limits, notes: list[str]) -> dict[str, str]:
-    """Return the key/value pairs of the hidden metadata sheet (column A key, column B value)."""
-    if layout.SHEET_META not in sheets.names:
-        return {}
-    found: dict[str, str] = {}
-    for row in sheets.rows(layout.SHEET_META, META_MAX_ROWS):
-        key, value = (row + ["", ""])[:2]
-        if not isinstance(key, str) or _blank(value):
-            continue
-        key = key.strip()
-        if key in layout.META_KEYS and key not in found:
-            where = f"“{layout.SHEET_META}”表 {key}"
-            found[key] = _cut_meta(cell_text(value), where, limits, notes)
-    return found
-
-
-def _merge_metadata(
-    properties: dict[str, str], sheet: dict[str, str]
-) -> tuple[dict[str, str], list[str]]:
-    """Merge the two copies, the document properties first; say where they disagree."""
-    merged: dict[str, str] = {}
-    conflicts: list[str] = []
-    for key in layout.META_KEYS:
-        in_properties, in_sheet = properties.get(key), sheet.get(key)
-        if in_properties is not None and in_sheet is not None:
-            if layout.normalize_text(in_properties) != layout.normalize_text(in_sheet):
-                conflicts.append(
-                    f"元数据“{key}”两处不一致：文档属性为“{in_properties[:100]}”，"
-                    f"隐藏表“{layout.SHEET_META}”为“{in_sheet[:100]}”。"
-                )
-        value = in_properties if in_properties is not None else in_sheet
-        if value is not None:
-            merged[key] = value
-    return merged, conflicts
-
-
-def _cut_meta(text: str, where: str, limits: Limits, notes: list[str]) -> str:
-    if len(text) > limits.max_cell_chars:
-        notes.append(f"{where} 超过 {limits.max_cell_chars} 个字符，已截断。")
-        return text[: limits.max_cell_chars]
-    return text
-
-
-# --- unit-level fields -----------------------------------------------------------------------
-
-
-def _unit_fields(sheets: _Sheets, limits: Limits) -> dict[str, str]:
-    """Return 填报人/联系电话/填报日期 from ``填报说明``: label in column A, value to its right."""
-    if layout.SHEET_GUIDE not in sheets.names:
-        return {}
-    labels = {header_key(label): key for key, label in layout.UNIT_FIELDS}
-    first = layout.GUIDE_LABEL_COLUMN
-    found: dict[str, str] = {}
-    for row in sheets.rows(layout.SHEET_GUIDE, GUIDE_MAX_ROWS):
-        label = row[first] if len(row) > first else None
-        if not isinstance(label, str):
-            continue
-        key = labels.get(header_key(label).strip("*:"))
-        if key is None or key in found:
-            continue
-        # the value belongs in B; a clerk who typed it one cell further is still understood
-        value = next((v for v in row[first + 1 : first + 4] if not _blank(v)), None)
-        found[key] = "" if value is None else _cut_meta(cell_text(value), label, limits, [])
-    return found
 
 
 # --- the task rows ---------------------------------------------------------------------------
@@ -546,53 +435,3 @@ class _Cutter:
         cells = "、".join(self.cut_cells[:NOTE_CELLS])
         more = f"等 {len(self.cut_cells)} 处" if len(self.cut_cells) > NOTE_CELLS else ""
         return [f"“{self.sheet}”表 {cells}{more}超过 {self.limit} 个字符，已截断。"]
-
-
-# --- values --------------------------------------------------------------------------------
-
-
-def _value(value: object) -> object:
-    """Return a cell's value as the judge expects it: None when empty, whole numbers as int."""
-    if isinstance(value, str):
-        return value if value else None
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def header_key(text: str) -> str:
-    """Return header text compared by name: full-width forms folded, whitespace dropped."""
-    return "".join(unicodedata.normalize("NFKC", text).split())
-
-
-def _loose_key(text: str) -> str:
-    """Return a header without its bracketed part: 完成进度（%） and 完成进度 match."""
-    key = header_key(text)
-    return key.split("(", 1)[0] or key
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _number_text(text: str) -> str:
-    try:
-        number = float(text)
-    except ValueError:
-        return text
-    return str(int(number)) if number.is_integer() else text
-
-
-def cell_text(value: object) -> str:
-    """Return a cell's value as the text a clerk would read in it."""
-    if isinstance(value, bool):
-        return str(value).upper()
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return str(value)
-    return str(value).strip()
