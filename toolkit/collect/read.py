@@ -139,11 +139,12 @@ def _read(package: Package, content: bytes, source: str, limits: Limits) -> Retu
         sheet_meta = _meta_sheet(sheets, limits, notes)
         unit_fields = _unit_fields(sheets, limits)
         table = _TaskTable.read(sheets, limits, notes)
-        if table.needs_formats():
-            table.read_percent_formats(content)
         targets = _TaskTable.read_targets(sheets, limits, notes)
+        formats = [(table, "progress")] if table.needs_formats() else []
         if targets is not None and targets.needs_target_formats():
-            targets.read_percent_formats(content, "actual")
+            formats.append((targets, "actual"))
+        if formats:
+            _mark_percent_formats(content, formats)
     finally:
         book.close()
     metadata, conflicts = _merge_metadata(properties, sheet_meta)
@@ -385,30 +386,39 @@ class _TaskTable:
                     return True
         return False
 
-    def read_percent_formats(self, content: bytes, key: str = "progress") -> None:
+    def mark_percent_formats(self, book: Any, key: str) -> None:
         """Mark the rows whose ``key`` cell is formatted as a percentage (openpyxl knows)."""
-        import openpyxl
-
         if key not in self.columns or not self.rows:
             return
         column = self.columns[key] + 1
         wanted = {r.row for r in self.rows}
-        book = openpyxl.load_workbook(BytesIO(content), read_only=True, data_only=True)
-        try:
-            ws = book[self.sheet]
-            percent: set[int] = set()
-            first, last = min(wanted), max(wanted)
-            for row in ws.iter_rows(min_row=first, max_row=last, min_col=column, max_col=column):
-                for cell in row:
-                    number = getattr(cell, "row", None)
-                    if number in wanted and "%" in str(getattr(cell, "number_format", "") or ""):
-                        percent.add(number)
-        finally:
-            book.close()
+        percent: set[int] = set()
+        first, last = min(wanted), max(wanted)
+        rows = book[self.sheet].iter_rows(
+            min_row=first, max_row=last, min_col=column, max_col=column
+        )
+        for row in rows:
+            for cell in row:
+                number = getattr(cell, "row", None)
+                if number in wanted and "%" in str(getattr(cell, "number_format", "") or ""):
+                    percent.add(number)
         self.rows = [
             ReturnRow(r.row, r.values, r.row in percent) if r.row in percent else r
             for r in self.rows
         ]
+
+
+def _mark_percent_formats(content: bytes, tables: list[tuple[_TaskTable, str]]) -> None:
+    """Ask openpyxl for the cell formats calamine does not give, opening the workbook once for
+    every table that needs them (task progress, targets' actuals)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(BytesIO(content), read_only=True, data_only=True)
+    try:
+        for table, key in tables:
+            table.mark_percent_formats(book, key)
+    finally:
+        book.close()
 
 
 class _Cutter:
