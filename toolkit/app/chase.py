@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from toolkit.calendar import weekday
-from toolkit.rounds.escalation import BLUE, LEVEL_WORDS, RED, YELLOW, Escalation
+from toolkit.rounds.escalation import BLUE, LEVEL_WORDS, RED, YELLOW, Escalation, describe_day
 
 LEVEL_CLASSES = {BLUE: "blue", YELLOW: "note", RED: "bad"}  # a level's badge colour
 GIVEN_WORDS = {
@@ -45,26 +45,8 @@ def given_words(level: str, state: str) -> str:
 
 
 def day_sentence(chase: Escalation) -> str:
-    """Where the day stands in the chase, as 发送 and 首页 say it."""
-    rnd, w = chase.round, chase.working_days
-    today, due = cn_day(chase.today), cn_day(rnd.due)
-    if chase.level is None:
-        return (
-            f"今天是{today}，距截止日期{due}还有 {w} 个工作日，还不到催报的时候；"
-            f"{LEVEL_WORDS[BLUE]}自{cn_day(chase.starts[BLUE])}起。"
-        )
-    if chase.level == BLUE:
-        left = f"还有 {w} 个工作日" if w > 0 else "之前已没有工作日"
-        return f"今天是{today}，距截止日期{due}{left}：今天发{LEVEL_WORDS[BLUE]}。"
-    if chase.level == YELLOW:
-        return (
-            f"今天是{today}，截止日期{due}已到：今天发{LEVEL_WORDS[YELLOW]}；"
-            f"{LEVEL_WORDS[RED]}自{cn_day(chase.starts[RED])}起。"
-        )
-    return (
-        f"今天是{today}，已过截止日期{due} {-w} 个工作日：今天发{LEVEL_WORDS[RED]}"
-        "（抄送填有邮箱的分管领导）。"
-    )
+    """Where the day stands in the chase, as 发送 and 首页 say it (dates as 2020年10月26日)."""
+    return describe_day(chase, cn_day)
 
 
 def still_to_remind(chase: Escalation) -> list[str]:

@@ -12,7 +12,7 @@ a clerk who skipped days sends the level the day has reached, never the ones it 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from toolkit.calendar import WorkCalendar, weekday, work_calendar
@@ -160,26 +160,29 @@ def _day(day: dt.date) -> str:
     return f"{day.isoformat()}（{weekday(day)}）"
 
 
-def describe_day(chase: Escalation) -> str:
-    """Return the day's place in the chase as one sentence: its working days and its level."""
+def describe_day(chase: Escalation, day: Callable[[dt.date], str] = _day) -> str:
+    """Return the day's place in the chase as one sentence: its working days and its level.
+
+    ``day`` writes a date: ISO with its weekday for the terminal, the office's 年月日 on a page.
+    """
     rnd, w = chase.round, chase.working_days
-    today, due = _day(chase.today), _day(rnd.due)
+    today, due = day(chase.today), day(rnd.due)
     if chase.level is None:
         return (
-            f"{today}：距报送截止日期 {due}还有 {w} 个工作日，还不到催报的时候；"
-            f"{LEVEL_WORDS[BLUE]}自 {_day(chase.starts[BLUE])}起。"
+            f"今天是{today}，距截止日期{due}还有 {w} 个工作日，还不到催报的时候；"
+            f"{LEVEL_WORDS[BLUE]}自{day(chase.starts[BLUE])}起。"
         )
     if chase.level == BLUE:
         left = f"还有 {w} 个工作日" if w > 0 else "之前已没有工作日"
-        return f"{today}：距报送截止日期 {due}{left}，发{LEVEL_WORDS[BLUE]}。"
+        return f"今天是{today}，距截止日期{due}{left}：今天发{LEVEL_WORDS[BLUE]}。"
     if chase.level == YELLOW:
         return (
-            f"{today}：报送截止日期 {due}已到，发{LEVEL_WORDS[YELLOW]}；"
-            f"{LEVEL_WORDS[RED]}自 {_day(chase.starts[RED])}起。"
+            f"今天是{today}，截止日期{due}已到：今天发{LEVEL_WORDS[YELLOW]}；"
+            f"{LEVEL_WORDS[RED]}自{day(chase.starts[RED])}起。"
         )
     return (
-        f"{today}：已过报送截止日期 {due}{-w} 个工作日，发{LEVEL_WORDS[RED]}"
-        "（抄送分管领导中填有邮箱的）。"
+        f"今天是{today}，已过截止日期{due} {-w} 个工作日：今天发{LEVEL_WORDS[RED]}"
+        "（抄送填有邮箱的分管领导）。"
     )
 
 
