@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from toolkit.app.jobs import Job
+from toolkit.app.jobs import KEEP, Job
 from toolkit.app.security import CSRF_HEADER, Guard
 from toolkit.app.web import Workbench
 
@@ -66,13 +66,13 @@ def post(
 
 
 def finish(app: Flask, timeout: float = 300) -> Job | None:
-    """Wait for the running job (if any) to end; return the latest job."""
+    """Wait for the running job (if any) and its follow-ups to end; return the latest job
+    started from a page (a collect's, not the 汇总表's that follows it)."""
     jobs = bench(app).jobs
-    running = jobs.running()
-    if running is not None:
+    while (running := jobs.running()) is not None:
         assert jobs.wait(running, timeout), f"the job {running.title} did not end"
-    recent = jobs.recent(1)
-    return recent[0] if recent else None
+    started = [job for job in jobs.recent(KEEP) if job.follows is None]
+    return started[0] if started else None
 
 
 def text(response: TestResponse) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.app.jobs import DONE, FAILED, JobBusy, Jobs, describe_failure
+from toolkit.app.jobs import DONE, FAILED, JobBusy, Jobs, describe_failure, follow_with
 from toolkit.errors import ConfigError
 from toolkit.progress import progress
 
@@ -79,3 +79,54 @@ def test_the_end_of_every_job_is_told():
     job = jobs.start("year-end", "年度", "year", None, lambda: 1 / 0)
     jobs.wait(job, 5)
     assert ended == [job] and job.state == FAILED
+
+
+def test_a_follow_up_starts_as_the_job_ends_and_nothing_comes_between():
+    jobs = Jobs()
+    go = threading.Event()
+    order: list[str] = []
+
+    def verdicts() -> str:
+        follow_with(
+            "consolidate", "更新汇总表", "summary", lambda: order.append("汇总表") or go.wait(5)
+        )
+        order.append("回执")
+        return "3 个文件已核对"
+
+    first = jobs.start("collect", "核对 3 个文件", "returns", "2020-10", verdicts)
+    assert jobs.wait(first, 5)
+    # The verdicts are there to show while the follow-up runs, in the same round.
+    assert first.state == DONE and first.result == "3 个文件已核对"
+    second = jobs.running()
+    assert second is not None and second is not first and second.follows == first.id
+    assert (second.kind, second.title, second.page, second.round_id) == (
+        "consolidate",
+        "更新汇总表",
+        "summary",
+        "2020-10",
+    )
+    # Work started behind a follow-up waits its turn; behind that, another is refused.
+    assert jobs.busy() is None
+    third = jobs.start("report", "生成报告", "summary", "2020-10", lambda: order.append("报告"))
+    assert third.running and third.step == "等待“更新汇总表”完成"
+    assert jobs.busy() is third and jobs.running() is third
+    with pytest.raises(JobBusy) as busy:
+        jobs.start("collect", "核对 1 个文件", "returns", "2020-10", lambda: None)
+    assert str(busy.value) == "另一项工作正在进行（生成报告），请等它完成后再试。"
+    go.set()
+    assert jobs.wait(second, 5) and second.state == DONE
+    assert jobs.wait(third, 5) and third.state == DONE
+    assert order == ["回执", "汇总表", "报告"]
+    assert jobs.last("returns", "2020-10") is first and jobs.last("summary") is third
+
+
+def test_a_failed_job_has_no_follow_up():
+    jobs = Jobs()
+
+    def work() -> None:
+        follow_with("consolidate", "更新汇总表", "summary", lambda: None)
+        raise ConfigError("config.toml: 没有报送轮次“2021-01”。")
+
+    job = jobs.start("collect", "核对", "returns", "2021-01", work)
+    assert jobs.wait(job, 5) and job.state == FAILED
+    assert jobs.running() is None and jobs.recent() == [job]

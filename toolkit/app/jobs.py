@@ -48,6 +48,9 @@ class Job:
     # What the work computed that the pages would compute again (a round's state): handed to
     # the workspace when the job ends, so the page that reloads then has it at once.
     handed: list[tuple[tuple[Any, ...], Any]] = field(default_factory=list, repr=False)
+    # The work to run as the next job once this one has shown its result (see ``follow_with``).
+    follow: tuple[str, str, str, Callable[[], Any]] | None = field(default=None, repr=False)
+    follows: str | None = None  # the id of the job this one follows up
     _over: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
@@ -77,6 +80,17 @@ def hand_over(key: tuple[Any, ...], value: Any) -> None:
         job.handed.append((key, value))
 
 
+def follow_with(kind: str, title: str, page: str, work: Callable[[], Any]) -> None:
+    """From a job's work: run ``work`` as the next job when this one has ended well.
+
+    The job's result is shown at once and the follow-up's bar beside it: a collect's verdicts
+    first, then the 汇总表 it changed. No other job can start in between.
+    """
+    job = _current.get()
+    if job is not None:
+        job.follow = (kind, title, page, work)
+
+
 class JobBusy(ToolkitError):
     """Another job is running; the clerk waits for it (``job`` says which)."""
 
@@ -103,22 +117,52 @@ class Jobs:
         work: Callable[[], Any],
         output: Path | None = None,
     ) -> Job:
-        """Start ``work`` in the background and return its job; JobBusy if one is running."""
+        """Start ``work`` in the background and return its job; JobBusy if one is running.
+
+        Behind a follow-up (the 汇总表 written after a collect) the work waits its turn instead.
+        """
         with self._lock:
-            running = self.running()
+            running = self.busy()
             if running is not None:
                 raise JobBusy(running)
-            job = Job(secrets.token_urlsafe(9), kind, title, page, round_id, dt.datetime.now())
-            self._jobs[job.id] = job
-            while len(self._jobs) > KEEP + 1:
-                self._jobs.popitem(last=False)
+            return self._launch(kind, title, page, round_id, work, output, after=self.running())
+
+    def busy(self) -> Job | None:
+        """Return the job that keeps another from starting: one running that is no follow-up."""
+        with self._lock:
+            running = self.running()
+            return running if running is not None and running.follows is None else None
+
+    def _launch(
+        self,
+        kind: str,
+        title: str,
+        page: str,
+        round_id: str | None,
+        work: Callable[[], Any],
+        output: Path | None,
+        follows: str | None = None,
+        after: Job | None = None,
+    ) -> Job:
+        job = Job(secrets.token_urlsafe(9), kind, title, page, round_id, dt.datetime.now())
+        job.follows = follows
+        if after is not None:
+            job.step = f"等待“{after.title}”完成"
+        self._jobs[job.id] = job
+        while len(self._jobs) > KEEP + 1:
+            self._jobs.popitem(last=False)
         thread = threading.Thread(
-            target=self._run, args=(job, work, output), name=f"duban-{kind}", daemon=True
+            target=self._run, args=(job, work, output, after), name=f"duban-{kind}", daemon=True
         )
         thread.start()
         return job
 
-    def _run(self, job: Job, work: Callable[[], Any], output: Path | None) -> None:
+    def _run(
+        self, job: Job, work: Callable[[], Any], output: Path | None, after: Job | None
+    ) -> None:
+        if after is not None:  # one job at a time: this one waits for the follow-up before it
+            after._over.wait()
+            job.step = ""
         token = _current.set(job)
         state, result, error = FAILED, None, ""
         try:
@@ -134,8 +178,13 @@ class Jobs:
                     self._on_finish(job)
             finally:
                 job.handed.clear()
-                job.result, job.error, job.finished = result, error, dt.datetime.now()
-                job.state = state
+                with self._lock:  # the follow-up starts as the job ends: nothing comes between
+                    job.result, job.error, job.finished = result, error, dt.datetime.now()
+                    job.state = state
+                    follow, job.follow = job.follow, None
+                    if follow is not None and state == DONE:
+                        kind, title, page, then = follow
+                        self._launch(kind, title, page, job.round_id, then, output, job.id)
                 job._over.set()
 
     def get(self, job_id: str) -> Job | None:

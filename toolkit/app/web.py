@@ -97,7 +97,7 @@ def download_url(path: Path, name: str | None = None) -> str:
 
 def busy() -> Response | None:
     """The refusal to take an upload while a job runs (asked before the files are saved)."""
-    running = workbench().jobs.running()
+    running = workbench().jobs.busy()
     return None if running is None else refuse(str(JobBusy(running)), 409)
 
 

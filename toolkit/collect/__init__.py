@@ -40,7 +40,7 @@ class CollectResult:
     round: Round
     verdicts: list[FileVerdict]  # this run's files, in the order given (repeats included)
     state: RoundState
-    workbook: Path
+    workbook: Path  # the round's 汇总表 (not yet rewritten when collected with consolidate=False)
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
@@ -77,12 +77,30 @@ def collect(
     limits: Limits | None = None,
     workers: int | None = None,
     clerk: ClerkArrivals | None = None,
+    consolidate: bool = True,
 ) -> CollectResult:
     """Judge every return under ``paths`` for a round, record it, and rewrite the 汇总表.
 
     ``clerk``: when the files under some of the paths arrived, in the clerk's word.
+    ``consolidate=False`` leaves the 汇总表 to the caller (``write_summary`` with the result's
+    state): the app shows the verdicts first, as writing a city's 汇总表 takes seconds.
     """
-    return _collect(config, paths, round_id, limits, workers, clerk)
+    result = _collect(config, paths, round_id, limits, workers, clerk)
+    if consolidate:
+        result.warnings += write_summary(config, result.state)
+    return result
+
+
+def write_summary(config: Config, state: RoundState) -> list[str]:
+    """Write the round's 汇总表 from its state; return its warnings (e.g. a text cut)."""
+    from toolkit.rounds.summary import write_consolidated
+
+    return list(write_consolidated(consolidated_path(config, state.round), state, config) or [])
+
+
+def consolidated_path(config: Config, rnd: Round) -> Path:
+    """Where the round's 汇总表 is written."""
+    return config.output_dir / rnd.id / CONSOLIDATED_NAME
 
 
 def _collect(
@@ -94,7 +112,6 @@ def _collect(
     clerk: ClerkArrivals | None,
 ) -> CollectResult:
     from toolkit.rounds import round_state
-    from toolkit.rounds.summary import write_consolidated
 
     limits = limits or Limits()
     rnd = config.round(round_id)
@@ -151,9 +168,7 @@ def _collect(
         verdicts = [_verdict(ledger, rnd, item, unread, elsewhere) for item in order]
         state = round_state(config, ledger, rnd)
 
-    workbook = config.output_dir / rnd.id / CONSOLIDATED_NAME
-    warnings = write_consolidated(workbook, state, config)
-    return CollectResult(rnd, verdicts, state, workbook, list(warnings or []))
+    return CollectResult(rnd, verdicts, state, consolidated_path(config, rnd))
 
 
 def _verdict(

@@ -197,3 +197,36 @@ def test_files_dropped_while_a_job_runs_are_refused_before_they_are_saved(
     assert not (out(split_app) / "2020-10" / "uploads").exists()
     go.set()
     finish(split_app)
+
+
+def test_the_verdicts_are_shown_while_the_consolidated_workbook_is_written_again(
+    split_app, client, returns
+):
+    """A city's 汇总表 takes seconds to write: the collect's job ends with its verdicts, and the
+    汇总表 is written by the job that follows it, in which the new return is counted."""
+    import openpyxl
+
+    from toolkit.rounds.summary import CONSOLIDATED_NAME, SHEET_UNITS
+    from toolkit.rounds.summary_layout import ARRIVAL_UNKNOWN
+
+    sim, folder = returns
+    unit = sim.on_time[0]
+    upload(client, [folder / f"{unit}.xlsx"])
+    finish(split_app)
+    jobs = split_app.extensions["duban"].jobs
+    written, collected = jobs.recent(2)
+    assert (collected.kind, collected.state, collected.follows) == ("collect", "done", None)
+    assert [row.verdict for row in collected.result.rows] == ["accepted"]
+    assert (written.kind, written.title, written.page) == (
+        "consolidate",
+        "更新2020年10月报送汇总表",
+        "summary",
+    )
+    assert written.follows == collected.id and written.state == "done"
+    assert written.finished >= collected.finished
+    book = openpyxl.load_workbook(out(split_app) / "2020-10" / CONSOLIDATED_NAME, read_only=True)
+    listed = {r[1]: r[2] for r in book[SHEET_UNITS].iter_rows(values_only=True) if len(r) > 2}
+    # Dropped without a mail's date after the due date: returned, its arrival not known.
+    assert listed[unit] == ARRIVAL_UNKNOWN and listed[sim.missing[0]] == "未报送"
+    page = text(client.get("/summary?round=2020-10"))
+    assert "更新2020年10月报送汇总表 已完成" in page and "文件已写好，见下方“下载”。" in page

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, request, url_for
 
-from toolkit.app.jobs import hand_over
+from toolkit.app.jobs import follow_with, hand_over
 from toolkit.app.uploads import chosen, save_uploads, upload_folder
 from toolkit.app.web import (
     busy,
@@ -102,11 +102,19 @@ def run_collect(
     cfg: Config, rnd: Round, folder: Path, files: list[Path], arrived: str | None = None
 ) -> CollectDone:
     """Collect the saved files, as ``duban collect [--arrived …]`` collects them."""
-    from toolkit.collect import collect
+    from toolkit.collect import collect, write_summary
 
     clerk = ClerkArrivals(user_name(), {folder: arrived}) if arrived else None
-    result = collect(cfg, files, rnd.id, clerk=clerk)
+    result = collect(cfg, files, rnd.id, clerk=clerk, consolidate=False)
     hand_over(("state", rnd.id), result.state)  # 回收 reloads with it at once
+    # The verdicts are shown while the 汇总表 is written again (seconds for a city's round).
+    state = result.state
+
+    def consolidate() -> list[str]:
+        hand_over(("state", rnd.id), state)  # the ledger is as the collect left it
+        return write_summary(cfg, state)
+
+    follow_with("consolidate", f"更新{rnd.name}汇总表", "summary", consolidate)
     return collect_done(result, folder, arrived, clerk.said_by if clerk else "")
 
 

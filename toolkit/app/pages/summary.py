@@ -145,11 +145,12 @@ def report_files(cfg: Config, rnd: Round) -> dict[str, object]:
     return {"files": existing, "briefs": briefs}
 
 
-def refresh_consolidated(cfg: Config, rnd: Round) -> Path:
-    """Write the round's 汇总表 again from the ledger (``collect`` with no new file)."""
+def refresh_consolidated(cfg: Config, rnd: Round) -> list[str]:
+    """Write the round's 汇总表 again from the ledger (``collect`` with no new file); return
+    its warnings."""
     from toolkit.collect import collect
 
-    return collect(cfg, [], rnd.id).workbook
+    return collect(cfg, [], rnd.id).warnings
 
 
 def write_reports(cfg: Config, rnd: Round) -> list[Path]:
