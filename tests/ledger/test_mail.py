@@ -3,9 +3,11 @@ their delivery, the messages fetched from the office mailbox."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from ledgers import DISPATCHES, ROUND, TASKS
 
 from toolkit.ledger import Ledger, ledger_path
@@ -68,3 +70,83 @@ def test_deliveries_lists_a_rounds_messages_oldest_first(ledger):
         ("区发改局", "remind"),
     ]
     assert ledger.deliveries("2020-12") == []
+
+
+# -- a delivery: pending -> sending -> sent | failed-temporary | failed-permanent | unknown ------
+
+
+def _state(ledger: Ledger, row_id: int) -> tuple:
+    row = ledger.delivery_by_id(row_id)
+    return (row["state"], row["attempts"], row["detail"], json.loads(row["recipients"]))
+
+
+def test_a_delivery_is_pending_then_claimed_once_before_it_is_sent(ledger: Ledger):
+    row_id = ledger.record_pending(
+        ROUND, "区财政局", "dispatch", "<m1@example.org>", ("czj@example.org",), "mail/a.eml"
+    )
+    assert _state(ledger, row_id) == ("pending", 0, "", ["czj@example.org"])
+    assert ledger.claim_delivery(row_id) is True
+    assert _state(ledger, row_id) == ("sending", 1, "", ["czj@example.org"])
+    assert ledger.claim_delivery(row_id) is False  # another process has it: not sent twice
+    ledger.finish_delivery(row_id, "failed-temporary", "421 服务器繁忙")
+    assert ledger.claim_delivery(row_id) is True  # a temporary failure is tried again
+    ledger.finish_delivery(row_id, "sent", "250 OK")
+    assert _state(ledger, row_id) == ("sent", 2, "250 OK", ["czj@example.org"])
+    assert ledger.claim_delivery(row_id) is False
+    row = ledger.delivery(ROUND, "区财政局", "dispatch", "<m1@example.org>")
+    assert (row["id"], row["eml_path"]) == (row_id, "mail/a.eml")
+    assert ledger.delivery(ROUND, "区财政局", "remind-blue", "<m1@example.org>") is None
+    assert ledger.delivery_by_id(row_id + 1) is None
+
+
+@pytest.mark.parametrize(
+    "ended, again",
+    [
+        ("unknown", "pending"),
+        ("failed-permanent", "pending"),
+        ("sent", "sent"),
+        ("failed-temporary", "failed-temporary"),
+    ],
+)
+def test_recording_a_message_again_makes_it_pending_only_after_an_unknown_or_final_failure(
+    ledger: Ledger, ended: str, again: str
+):
+    row_id = ledger.record_pending(
+        ROUND, "区财政局", "dispatch", "<m1@example.org>", ("old@example.org",), "mail/a.eml"
+    )
+    ledger.claim_delivery(row_id)
+    ledger.finish_delivery(row_id, ended, "")
+    same = ledger.record_pending(
+        ROUND, "区财政局", "dispatch", "<m1@example.org>", ("new@example.org",), "mail/b.eml"
+    )
+    assert same == row_id
+    assert _state(ledger, row_id) == (again, 1, "", ["new@example.org"])
+    assert ledger.delivery_by_id(row_id)["eml_path"] == "mail/b.eml"
+    assert [r["id"] for r in ledger.deliveries(ROUND)] == [row_id]
+
+
+def test_the_reminders_each_unit_was_sent_by_level_and_every_message_id_of_a_round(
+    ledger: Ledger,
+):
+    def message(unit: str, kind: str, mid: str, state: str, round_id: str = ROUND) -> None:
+        row_id = ledger.record_pending(round_id, unit, kind, mid, ("a@example.org",), "x.eml")
+        ledger.claim_delivery(row_id)
+        ledger.finish_delivery(row_id, state, "")
+
+    message("区财政局", "dispatch", "<d1@example.org>", "sent")
+    message("区财政局", "remind-blue", "<b1@example.org>", "failed-permanent")
+    message("区财政局", "remind-blue", "<b2@example.org>", "sent")  # sent again: the latest
+    message("区发改局", "remind-red", "<r1@example.org>", "unknown")
+    message("区发改局", "remind-blue", "<b3@example.org>", "sent", "2020-12")
+    assert ledger.delivery_kinds(ROUND, ["remind-blue", "remind-red"]) == {
+        "区财政局": {"remind-blue": "sent"},
+        "区发改局": {"remind-red": "unknown"},
+    }
+    assert ledger.delivery_kinds(ROUND, ["remind-yellow"]) == {}
+    assert ledger.message_ids(ROUND) == {
+        "<d1@example.org>",
+        "<b1@example.org>",
+        "<b2@example.org>",
+        "<r1@example.org>",
+    }
+    assert ledger.message_ids("2020-11") == frozenset()
