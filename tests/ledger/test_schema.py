@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -238,3 +239,134 @@ def test_a_version_3_ledger_gains_the_actuals_table_and_asks_nothing_of_its_task
     assert rows(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [("4",)]
     assert rows(path, "SELECT count(*) FROM target_answers") == [(0,)]
     assert rows(path.with_name("ledger.sqlite.bak-v3"), "SELECT value FROM meta") == [("3",)]
+
+
+# -- the schema of a new ledger, and which returns are current -----------------------------------
+
+
+def _shape(path: Path) -> dict[str, list]:
+    """Every table, view and index of a ledger with its columns, references and indexes."""
+    db = sqlite3.connect(path)
+    try:
+        shape = {}
+        for kind, name in db.execute(
+            "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name"
+        ).fetchall():
+            shape[name] = [kind]
+            if kind in ("table", "view"):
+                shape[name] += [
+                    db.execute(f"PRAGMA table_info({name})").fetchall(),
+                    db.execute(f"PRAGMA foreign_key_list({name})").fetchall(),
+                    [row[1:] for row in db.execute(f"PRAGMA index_list({name})").fetchall()],
+                ]
+        return shape
+    finally:
+        db.close()
+
+
+def test_a_new_ledger_is_written_at_the_schema_version_with_every_table(tmp_path: Path):
+    path = ledger_path(tmp_path)
+    with Ledger(path):
+        pass
+    assert rows(path, "SELECT key, value FROM meta") == [
+        ("schema_version", str(schema.SCHEMA_VERSION))
+    ]
+    assert {name: kind[0] for name, kind in _shape(path).items()} == {
+        "answers": "table",
+        "arrivals": "table",
+        "arrivals_file": "index",
+        "deliveries": "table",
+        "dispatches": "table",
+        "dispatches_round": "index",
+        "fetched_messages": "table",
+        "fetched_messages_content": "index",
+        "meta": "table",
+        "received_files": "table",
+        "returns": "table",
+        "returns_arrived": "view",
+        "returns_unit": "index",
+        "round_tasks": "table",
+        "target_answers": "table",
+    }
+
+
+def test_each_version_since_the_first_has_its_migration_step():
+    assert [version for version, _step in schema.MIGRATIONS] == list(
+        range(2, schema.SCHEMA_VERSION + 1)
+    )
+
+
+def test_a_migrated_ledger_has_the_same_tables_as_a_new_one(tmp_path: Path):
+    migrated, new = ledger_path(tmp_path / "v1"), ledger_path(tmp_path / "new")
+    migrated.parent.mkdir()
+    make_v1_ledger(migrated)
+    for path in (migrated, new):
+        with Ledger(path):
+            pass
+    assert _shape(migrated) == _shape(new)
+
+
+def _verdict(
+    ledger: Ledger,
+    sha: str,
+    unit: str | None,
+    saved: str | None,
+    received: str,
+    verdict: str = "accepted",
+) -> int:
+    return ledger.record_return(
+        {
+            "round": ROUND,
+            "sha256": sha,
+            "source": f"收件/{sha}.xlsx",
+            "unit": unit,
+            "token": None,
+            "verified": 0,
+            "verdict": verdict,
+            "reasons": "[]",
+            "unit_fields": "{}",
+            "saved_at": saved,
+            "received_at": received,
+        },
+        [],
+    )
+
+
+def test_a_units_current_return_is_its_latest_accepted_by_save_time_then_arrival(tmp_path: Path):
+    with Ledger(ledger_path(tmp_path)) as ledger:
+        ledger.record_dispatches(ROUND, DISPATCHES, TASKS, force=False)
+        # 区发改局: the later save counts, though it arrived first; a rejected file never does.
+        _verdict(ledger, "a1", "区发改局", "2020-10-10T09:00:00", "2020-10-20T09:00:00")
+        saved_later = _verdict(
+            ledger, "a2", "区发改局", "2020-10-12T09:00:00", "2020-10-15T09:00:00"
+        )
+        _verdict(ledger, "a3", "区发改局", "2020-10-30T09:00:00", "2020-10-31T09:00:00", "rejected")
+        # 区财政局, no save times: the later arrival counts, as the clerk said it.
+        _verdict(ledger, "b1", "区财政局", None, "2020-10-18T09:00:00")
+        said_later = _verdict(ledger, "b2", "区财政局", None, "2020-10-16T09:00:00")
+        assert ledger.record_arrival(ROUND, "b2", "收件/b2.xlsx", "2020-10-17", "clerk") is True
+        assert ledger.record_arrival(ROUND, "b2", "收件/b2.xlsx", "2020-10-19", "clerk") is True
+        assert ledger.record_arrival(ROUND, "b2", "收件/b2.xlsx", "2020-10-19", "clerk") is False
+        _verdict(ledger, "c1", None, "2020-10-31T09:00:00", "2020-10-31T09:00:00")  # unknown
+        ledger.refresh_current(ROUND)
+        assert [
+            (r["sha256"], r["current"], r["arrived_at"], r["arrived_evidence"])
+            for r in ledger.returns(ROUND)
+        ] == [
+            ("a1", 0, "2020-10-20T09:00:00", "collected"),
+            ("a2", 1, "2020-10-15T09:00:00", "collected"),
+            ("a3", 0, "2020-10-31T09:00:00", "collected"),
+            ("b1", 0, "2020-10-18T09:00:00", "collected"),
+            ("b2", 1, "2020-10-19", "clerk"),
+            ("c1", 0, "2020-10-31T09:00:00", "collected"),
+        ]
+        assert [r["id"] for r in ledger.returns(ROUND) if r["current"]] == [
+            saved_later,
+            said_later,
+        ]
+        # Split again: the earlier generation's returns are history, none of them current.
+        again = [replace(d, token=d.token + "-2") for d in DISPATCHES]
+        ledger.record_dispatches(ROUND, again, TASKS, force=True)
+        ledger.refresh_current(ROUND)
+        assert ledger.returns(ROUND) == []
+        assert [r["current"] for r in ledger.returns(ROUND, history=True)] == [0] * 6
