@@ -10,8 +10,27 @@ from pathlib import Path
 import pytest
 from configs import BUNDLED, MINIMAL, bundled_with, write_config
 
-from toolkit.config import CalendarSettings, RemindSettings, load_config
+from toolkit.config import (
+    CalendarSettings,
+    Office,
+    RemindSettings,
+    Smtp,
+    Status,
+    Unfilled,
+    Unit,
+    load_config,
+)
+from toolkit.config.reader import _Reader
+from toolkit.config.sections import (
+    _parse_groups,
+    _parse_remind,
+    _parse_rounds,
+    _parse_smtp,
+    _parse_statuses,
+    _parse_units,
+)
 from toolkit.errors import ConfigError
+from toolkit.model import Round
 
 
 def test_statuses_have_roles_and_the_four_known_names_need_none(tmp_path: Path) -> None:
@@ -157,3 +176,149 @@ def test_a_mailbox_needs_its_server_and_account(tmp_path: Path, table: str, sent
     with pytest.raises(ConfigError) as raised:
         load_config(path)
     assert str(raised.value) == f"{path}: {sentence}"
+
+
+# -- each part read on its own ------------------------------------------------------------------
+
+OFFICE = Office("某区政府督查室", "区督查室", "某区", 2021, email="dcs@example.org")
+
+
+@pytest.fixture
+def reader(tmp_path: Path) -> _Reader:
+    return _Reader(tmp_path / "config.toml")
+
+
+def _fails(call, *args) -> str:
+    with pytest.raises(ConfigError) as e:
+        call(*args)
+    return str(e.value)
+
+
+def test_a_rounds_due_date_left_empty_is_to_fill_and_its_name_is_its_id(reader: _Reader):
+    raw = {
+        "rounds": [
+            {"id": "2021-1", "due": ""},
+            {"id": "2021-2", "name": "第二次报送", "due": "2021-11-25"},
+        ]
+    }
+    assert _parse_rounds(reader, raw, 2021) == (
+        (
+            Round("2021-1", "2021-1", dt.date(2021, 12, 31)),
+            Round("2021-2", "第二次报送", dt.date(2021, 11, 25)),
+        ),
+        [Unfilled("rounds[0].due", "第 1 轮的截止日期，如 2021-10-25")],
+    )
+
+
+def test_a_round_id_must_be_a_folder_name_and_unique(reader: _Reader):
+    path = reader.path
+    assert _fails(_parse_rounds, reader, {"rounds": [{"id": "..", "due": "2021-06-25"}]}, 2021) == (
+        f"{path}: rounds[0].id “..”不能作轮次编号：它是文件夹名，只能用字母、数字、-、_、.（如 2021-10）。"
+    )
+    twice = {"rounds": [{"id": "a", "due": "2021-06-25"}, {"id": "a", "due": "2021-12-25"}]}
+    assert _fails(_parse_rounds, reader, twice, 2021) == f"{path}: rounds[1].id “a”重复。"
+    assert _fails(_parse_rounds, reader, {}, 2021) == (
+        f"{path}: [[rounds]] 至少要有一个报送轮次（id、name、due）。"
+    )
+
+
+def test_the_offices_own_statuses_in_its_order_each_with_its_role(reader: _Reader):
+    raw = {
+        "statuses": [
+            {"name": "已完成", "meaning": "全部完成。"},
+            {"name": "正常推进", "role": "on_track"},
+            {"name": "暂缓", "role": "not_started", "meaning": "按通知暂缓实施。"},
+        ]
+    }
+    assert _parse_statuses(reader, raw) == (
+        Status("已完成", "全部完成。", 0, "done"),
+        Status("正常推进", "", 1, "on_track"),
+        Status("暂缓", "按通知暂缓实施。", 2, "not_started"),
+    )
+    assert [(s.name, s.rank, s.role) for s in _parse_statuses(reader, {})] == [
+        ("已完成", 0, "done"),
+        ("序时推进", 1, "on_track"),
+        ("滞后", 2, "lagging"),
+        ("未启动", 3, "not_started"),
+    ]
+
+
+def test_a_units_name_or_alias_used_by_another_unit_names_both(reader: _Reader):
+    raw = {
+        "units": [
+            {"name": "区发改局", "aliases": "区发展和改革局", "contact": "王五", "phone": "123"},
+            {"name": "区财政局", "aliases": ["区发展和改革局"]},
+        ]
+    }
+    assert _fails(_parse_units, reader, raw) == (
+        f"{reader.path}: units[1].name “区发展和改革局”已用作“区发改局”的名称或别名。"
+    )
+    assert _parse_units(reader, {"units": raw["units"][:1]}) == (
+        Unit("区发改局", ("区发展和改革局",), contact="王五", phone="123"),
+    )
+
+
+def test_a_groups_members_may_be_one_name_and_its_labels_keep_their_order(reader: _Reader):
+    raw = {"groups": {"各街道": "城关街道", "各部门": ["区发改局", " 区财政局 "], "相关单位": []}}
+    assert _parse_groups(reader, raw, "groups") == {
+        "各街道": ("城关街道",),
+        "各部门": ("区发改局", "区财政局"),
+        "相关单位": (),
+    }
+    assert list(_parse_groups(reader, raw, "groups")) == ["各街道", "各部门", "相关单位"]
+    assert _fails(_parse_groups, reader, {"leader_groups": {"各副区长": 3}}, "leader_groups") == (
+        f"{reader.path}: leader_groups.各副区长 应为文字列表，现为 3。"
+    )
+
+
+@pytest.mark.parametrize("security, port", [("none", 25), ("STARTTLS", 587), ("ssl", 465)])
+def test_smtp_takes_the_port_of_its_security_and_sends_as_the_office(
+    reader: _Reader, security: str, port: int
+):
+    smtp = _parse_smtp(reader, {"host": "smtp.gov.example", "security": security}, OFFICE)
+    assert smtp == Smtp(
+        host="smtp.gov.example",
+        port=port,
+        security=security.lower(),
+        user="",
+        password_env="DUBAN_SMTP_PASSWORD",
+        sender="dcs@example.org",
+        pause_seconds=0.0,
+        timeout_seconds=30.0,
+        ca_file="",
+    )
+
+
+@pytest.mark.parametrize(
+    "table, sentence",
+    [
+        ({"port": 0}, "smtp.port 应为端口号，现为 0。"),
+        ({"port": "25"}, "smtp.port 应为端口号，现为 '25'。"),
+        ({"pause_seconds": -1}, "smtp.pause_seconds 应为不小于 0 的秒数，现为 -1。"),
+        ({"timeout_seconds": "30"}, "smtp.timeout_seconds 应为不小于 0 的秒数，现为 '30'。"),
+    ],
+)
+def test_bad_smtp_numbers_are_a_sentence_naming_the_key(
+    reader: _Reader, table: dict, sentence: str
+):
+    assert _fails(_parse_smtp, reader, table, OFFICE) == f"{reader.path}: {sentence}"
+
+
+@pytest.mark.parametrize(
+    "table, sentence",
+    [
+        (
+            {"blue_days": True},
+            "remind.blue_days 应为 1 到 30 的工作日数（截止日前第几个工作日起发蓝色提醒），现为 True。",
+        ),
+        (
+            {"red_days": 31},
+            "remind.red_days 应为 1 到 30 的工作日数（截止日后第几个工作日起发红色督办），现为 31。",
+        ),
+    ],
+)
+def test_reminder_days_are_whole_working_days_from_1_to_30(
+    reader: _Reader, table: dict, sentence: str
+):
+    assert _fails(_parse_remind, reader, table) == f"{reader.path}: {sentence}"
+    assert _parse_remind(reader, {"blue_days": 30, "red_days": 1}) == RemindSettings(30, 1)
