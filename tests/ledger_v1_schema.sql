@@ -1,5 +1,5 @@
 -- The ledger schema of duban's first release (schema_version 1), verbatim: the start of
--- tests/ledger/test_init.py's migration test. Never edit: ledgers like this are in offices.
+-- tests/ledger/test_schema.py's migration test. Never edit: ledgers like this are in offices.
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 -- One row per tracking workbook written by `duban split`.
