@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 from toolkit.cli import cli
@@ -43,63 +42,6 @@ def test_version(run_cli) -> None:
 
     result = run_cli("--version")
     assert result.exit_code == 0 and __version__ in result.stdout
-
-
-def test_tasks_json_prints_only_json(run_cli, tmp_path: Path) -> None:
-    result = run_cli("--output", tmp_path, "tasks", "--json")
-    assert result.exit_code == 0
-    assert result.stderr == ""
-    data = json.loads(result.stdout)
-    assert len(data["tasks"]) == 118
-    assert [w["message"] for w in data["warnings"]] == [
-        "任务 1.1 没有区分管领导。",
-        "任务 1.2 没有区分管领导。",
-    ]
-
-
-def test_tasks_with_another_table(run_cli, tmp_path: Path) -> None:
-    table = tmp_path / "表.txt"
-    table.write_text(
-        "序号\t具体目标任务\t牵头单位\t分管领导\n1\t任务一。\t区发改局\t陈 斌\n", encoding="utf-8"
-    )
-    result = run_cli("--output", tmp_path / "out", "tasks", "--tasks", table, "--json")
-    assert result.exit_code == 0
-    tasks = json.loads(result.stdout)["tasks"]
-    assert [(t["id"], t["lead"], t["source"]) for t in tasks] == [("1", ["区发改局"], "表.txt:2")]
-
-
-def test_split_end_to_end(run_cli, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    result = run_cli("--output", out, "split")
-    assert result.exit_code == 0
-    folder = out / "2020-10" / "dispatch"
-    workbooks = sorted(folder.glob("*.xlsx"))
-    assert len(workbooks) == 69
-    assert (
-        "2020-10" in result.stdout
-        and "69 份填报表" in result.stdout
-        and str(folder) in result.stdout
-    )
-    assert (out / "ledger.sqlite").is_file() and (out / "tasks.xlsx").is_file()
-    wb = openpyxl.load_workbook(folder / "海滨街道办事处.xlsx")
-    assert [wb["任务进展"].cell(r, 1).value for r in range(4, 9)] == [
-        "108",
-        "110",
-        "112",
-        "113",
-        "117",
-    ]
-
-    later = run_cli("--output", out, "split", "--round", "2020-12")
-    assert later.exit_code == 0
-    assert len(list((out / "2020-12" / "dispatch").glob("*.xlsx"))) == 69
-
-    unknown = run_cli("--output", out, "split", "--round", "2021-01", catch_exceptions=True)
-    assert unknown.exit_code == 1 and "2021-01" in unknown.stderr and "2020-10" in unknown.stderr
-
-    again = run_cli("--output", out, "split", "--force")
-    assert again.exit_code == 0
-    assert len(list((out / "2020-10").glob("dispatch-superseded-*/*.xlsx"))) == 69
 
 
 def test_init_creates_an_office_folder_that_runs(
