@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from click.testing import CliRunner
 from smtpserver import (
     BEFORE_DUE,
     LONG_UNIT,
@@ -35,11 +34,9 @@ from smtpserver import (
     disposition_line,
     with_smtp,
     with_unit,
-    write_config,
 )
 
 from toolkit import mail as m
-from toolkit.cli import cli
 from toolkit.config import load_config
 from toolkit.errors import MailError
 from toolkit.files import bundled_config
@@ -617,74 +614,3 @@ def test_tls_with_a_throw_away_certificate_and_login(
     with pytest.raises(MailError, match="拒绝登录"):
         mail_round(config, units=["区工信局"], send=True)
     assert len(handler.received) == 2
-
-
-# -- the command line ---------------------------------------------------------------------------------
-
-
-def run(*args: str | Path):
-    return CliRunner().invoke(cli, [str(a) for a in args], obj={}, catch_exceptions=False)
-
-
-def test_cli_mail_dry_run_then_send_then_rerun(dispatched, server, tmp_path):
-    controller, handler = server
-    config_file = write_config(tmp_path, controller.port)
-    out = dispatched.output_dir
-
-    dry = run("--config", config_file, "--output", out, "mail", "--round", ROUND)
-    assert dry.exit_code == 0, dry.output
-    assert "写入发件箱 69" in dry.output and "未发送" in dry.output
-    assert len(list((out / ROUND / "outbox").glob("*.eml"))) == 69
-    assert handler.received == []
-
-    sent = run("--config", config_file, "--output", out, "mail", "--round", ROUND, "--send")
-    assert sent.exit_code == 0, sent.output
-    assert "已发送 69" in sent.output
-    assert "区发改局：已发送" in sent.output
-    assert len(handler.received) == 69
-
-    rerun = run("--config", config_file, "--output", out, "mail", "--send")
-    assert rerun.exit_code == 0
-    assert "此前已发送 69" in rerun.output
-    assert len(handler.received) == 69
-
-
-def test_cli_mail_fails_when_a_unit_has_no_address(dispatched, server, tmp_path):
-    controller, handler = server
-    config_file = write_config(tmp_path, controller.port, drop='email = ["fgj@example.org"]')
-    result = run("--config", config_file, "--output", dispatched.output_dir, "mail", "--send")
-    assert result.exit_code == 1
-    assert "区发改局：无法发送" in result.output and "没有填写 email" in result.output
-    assert "1 个单位的邮件需要处理" in result.output
-    assert len(handler.received) == 68
-
-
-def test_cli_mail_limit_unit_and_unknown_unit(dispatched, server, tmp_path):
-    controller, handler = server
-    config_file = write_config(tmp_path, controller.port)
-    out = dispatched.output_dir
-    result = run(
-        "--config",
-        config_file,
-        "--output",
-        out,
-        "mail",
-        "--unit",
-        "区发改局",
-        "--unit",
-        "区财政局",
-        "--send",
-        "--limit",
-        "1",
-    )
-    assert result.exit_code == 0, result.output
-    assert "已发送 1" in result.output and "本次未处理 1" in result.output
-    assert handler.units() == ["区发改局"]
-    bad = run("--config", config_file, "--output", out, "mail", "--unit", "区不存在局")
-    assert bad.exit_code == 1 and "区不存在局" in bad.output
-
-
-@pytest.mark.parametrize("command", ["mail", "remind"])
-def test_cli_help(command):
-    result = run(command, "--help")
-    assert result.exit_code == 0 and "--send" in result.output
