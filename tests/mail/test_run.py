@@ -7,18 +7,12 @@ attachment name, the attachment bytes — and what the ledger says.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import email
-import ipaddress
 import shutil
 import sqlite3
-import ssl
-import subprocess
 from email.policy import default as default_policy
-from pathlib import Path
 
 import pytest
-from aiosmtpd.smtp import AuthResult, LoginPassword
 from smtpserver import (
     BEFORE_DUE,
     OFFICE,
@@ -446,115 +440,3 @@ def test_an_unreachable_server_stops_before_anything(dispatched):
     with pytest.raises(MailError, match="无法连接邮件服务器"):
         mail_round(config, send=True)
     assert deliveries(config) == {}
-
-
-def test_the_password_comes_from_the_environment_only(dispatched, monkeypatch):
-    monkeypatch.delenv("DUBAN_TEST_SMTP_PASSWORD", raising=False)
-    config = with_smtp(dispatched, user="duchashi", password_env="DUBAN_TEST_SMTP_PASSWORD")
-    with pytest.raises(MailError, match="DUBAN_TEST_SMTP_PASSWORD"):
-        mail_round(config, send=True)
-
-
-# -- TLS ------------------------------------------------------------------------------------------
-
-
-def _self_signed(folder: Path) -> tuple[Path, Path]:
-    """Write a throw-away certificate for 127.0.0.1 and its key; return (cert, key)."""
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    try:
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import ec
-        from cryptography.x509.oid import NameOID
-    except ImportError:
-        if shutil.which("openssl") is None:
-            pytest.skip("neither the cryptography package nor openssl is available")
-        subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-             "-nodes", "-keyout", str(key_path), "-out", str(cert_path), "-days", "1",
-             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-            check=True, capture_output=True,
-        )  # fmt: skip
-        return cert_path, key_path
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "duban test 127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
-def _server_tls(cert: Path, key: Path) -> ssl.SSLContext:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    return context
-
-
-def _authenticator(server, session, envelope, mechanism, auth_data):
-    ok = (
-        isinstance(auth_data, LoginPassword)
-        and auth_data.login == b"duchashi"
-        and auth_data.password == b"s3cret"
-    )
-    return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535
-
-
-@pytest.mark.parametrize("security", ["starttls", "ssl"])
-def test_tls_with_a_throw_away_certificate_and_login(
-    dispatched, start_server, tmp_path, monkeypatch, security
-):
-    cert, key = _self_signed(tmp_path)
-    tls = _server_tls(cert, key)
-    if security == "starttls":
-        options = {"tls_context": tls, "require_starttls": True}
-    else:  # aiosmtpd 1.4.6 does not count implicit TLS as TLS for AUTH
-        options = {"ssl_context": tls, "auth_require_tls": False}
-    controller, handler = start_server(authenticator=_authenticator, auth_required=True, **options)
-    monkeypatch.setenv("DUBAN_TEST_SMTP_PASSWORD", "s3cret")
-    config = with_smtp(
-        dispatched, controller, security=security, user="duchashi",
-        password_env="DUBAN_TEST_SMTP_PASSWORD", ca_file=str(cert),
-    )  # fmt: skip
-
-    result = mail_round(config, units=["区发改局", "区财政局"], send=True)
-
-    assert result.ok and result.units(m.SENT) == ["区发改局", "区财政局"]
-    assert [(r.tls, r.authenticated) for r in handler.received] == [(True, True)] * 2
-    msg = handler.received[0].message
-    assert msg["Subject"].startswith("关于报送2020年鲤城区")
-    assert attachment(msg).get_content() == dispatch_files(config)["区发改局"].read_bytes()
-
-    untrusted = with_smtp(config, controller, ca_file="")  # certificates are always verified
-    with pytest.raises(MailError, match="证书无法验证"):
-        mail_round(untrusted, units=["区工信局"], send=True)
-    monkeypatch.setenv("DUBAN_TEST_SMTP_PASSWORD", "wrong")
-    with pytest.raises(MailError, match="拒绝登录"):
-        mail_round(config, units=["区工信局"], send=True)
-    assert len(handler.received) == 2
