@@ -208,17 +208,6 @@ def test_year_end_names_the_two_files_it_wrote(run_cli, office: Office) -> None:
     assert (folder / "年度汇总表.xlsx").is_file() and (folder / "年度总结.docx").is_file()
 
 
-def test_fetch_without_a_mailbox_configured_says_where_to_add_it(
-    run_cli, split_result, config: Config
-) -> None:
-    result = run_cli("--output", config.output_dir, "fetch", catch_exceptions=True)
-    assert result.exit_code == 1
-    assert result.stderr == (
-        f"Error: {config.path}: 没有 [imap] 设置，不知道从哪个邮箱收取。请在配置文件中加上 [imap]"
-        "（host、user、password_env 等，见 README 的“从邮箱收取回执”）。\n"
-    )
-
-
 def test_fetch_since_that_is_not_a_date_is_a_usage_error(run_cli, config: Config) -> None:
     result = run_cli(
         "--output", config.output_dir, "fetch", "--since", "上周", catch_exceptions=True
