@@ -221,16 +221,3 @@ def test_a_county_office_from_its_word_table_to_its_year_end(
     assert wb["按分管领导"]["A1"].value == "2024年度目标任务完成率（按县分管领导）"
     speaks_the_countys_words(workbook_text(sheet), OFFICE, "县分管领导", "2024年度")
     speaks_the_countys_words(docx_text(out / "year-end" / "年度总结.docx"), OFFICE, "张伟副县长")
-
-
-@pytest.mark.parametrize("command", ["units", "units import"])
-def test_units_commands_need_a_config(run_cli, tmp_path: Path, command: str) -> None:
-    """On the bundled example, ``duban units`` reports; importing into it is refused."""
-    if command == "units":
-        result = run_cli("--output", tmp_path / "out", "units")
-        assert result.exit_code == 0
-        assert "将向 69 个牵头单位发送填报表" in result.stdout
-        return
-    result = run_cli("units", "import", write_county_book(tmp_path), catch_exceptions=True)
-    assert result.exit_code == 1
-    assert "这是内置的示例配置，不能修改它的通讯录" in result.stderr

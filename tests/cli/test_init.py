@@ -1,4 +1,4 @@
-"""Tests for the ``duban`` command line, end to end: help, tasks, split, init, ``python -m``."""
+"""Tests for toolkit/cli/__init__.py: the group and its options, main, python -m, each --help."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 from toolkit.cli import cli
@@ -43,101 +42,6 @@ def test_version(run_cli) -> None:
 
     result = run_cli("--version")
     assert result.exit_code == 0 and __version__ in result.stdout
-
-
-def test_tasks_json_prints_only_json(run_cli, tmp_path: Path) -> None:
-    result = run_cli("--output", tmp_path, "tasks", "--json")
-    assert result.exit_code == 0
-    assert result.stderr == ""
-    data = json.loads(result.stdout)
-    assert len(data["tasks"]) == 118
-    assert [w["message"] for w in data["warnings"]] == [
-        "任务 1.1 没有区分管领导。",
-        "任务 1.2 没有区分管领导。",
-    ]
-
-
-def test_tasks_with_another_table(run_cli, tmp_path: Path) -> None:
-    table = tmp_path / "表.txt"
-    table.write_text(
-        "序号\t具体目标任务\t牵头单位\t分管领导\n1\t任务一。\t区发改局\t陈 斌\n", encoding="utf-8"
-    )
-    result = run_cli("--output", tmp_path / "out", "tasks", "--tasks", table, "--json")
-    assert result.exit_code == 0
-    tasks = json.loads(result.stdout)["tasks"]
-    assert [(t["id"], t["lead"], t["source"]) for t in tasks] == [("1", ["区发改局"], "表.txt:2")]
-
-
-def test_split_end_to_end(run_cli, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    result = run_cli("--output", out, "split")
-    assert result.exit_code == 0
-    folder = out / "2020-10" / "dispatch"
-    workbooks = sorted(folder.glob("*.xlsx"))
-    assert len(workbooks) == 69
-    assert (
-        "2020-10" in result.stdout
-        and "69 份填报表" in result.stdout
-        and str(folder) in result.stdout
-    )
-    assert (out / "ledger.sqlite").is_file() and (out / "tasks.xlsx").is_file()
-    wb = openpyxl.load_workbook(folder / "海滨街道办事处.xlsx")
-    assert [wb["任务进展"].cell(r, 1).value for r in range(4, 9)] == [
-        "108",
-        "110",
-        "112",
-        "113",
-        "117",
-    ]
-
-    later = run_cli("--output", out, "split", "--round", "2020-12")
-    assert later.exit_code == 0
-    assert len(list((out / "2020-12" / "dispatch").glob("*.xlsx"))) == 69
-
-    unknown = run_cli("--output", out, "split", "--round", "2021-01", catch_exceptions=True)
-    assert unknown.exit_code == 1 and "2021-01" in unknown.stderr and "2020-10" in unknown.stderr
-
-    again = run_cli("--output", out, "split", "--force")
-    assert again.exit_code == 0
-    assert len(list((out / "2020-10").glob("dispatch-superseded-*/*.xlsx"))) == 69
-
-
-def test_init_creates_an_office_folder_that_runs(
-    run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("DUBAN_OUTPUT")
-    office = tmp_path / "我的督查室"
-    result = run_cli("init", office)
-    assert result.exit_code == 0
-    assert (office / "config.toml").is_file()
-    assert (office / "templates").is_dir()
-    assert (office / "examples" / "2020-licheng-task-breakdown.txt").is_file()
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    monkeypatch.chdir(elsewhere)
-    tasks = run_cli("--config", office / "config.toml", "tasks")
-    assert tasks.exit_code == 0
-    assert "118 项可跟踪任务" in tasks.stdout
-    # The copied config's relative paths resolve against the new folder, not the bundle.
-    assert (office / "output" / "tasks.xlsx").is_file()
-    assert not (elsewhere / "output").exists()
-    # Editing the office's own table changes what duban reads.
-    table = office / "examples" / "2020-licheng-task-breakdown.txt"
-    table.write_text(
-        table.read_text(encoding="utf-8").replace("区发改局 (重点办)", "区发改局 (项目办)"),
-        encoding="utf-8",
-    )
-    edited = json.loads(run_cli("--config", office / "config.toml", "tasks", "--json").stdout)
-    assert {t["id"]: t["lead_notes"] for t in edited["tasks"]}["11"] == {"区发改局": "项目办"}
-
-
-def test_init_refuses_to_overwrite(run_cli, tmp_path: Path) -> None:
-    office = tmp_path / "office"
-    assert run_cli("init", office).exit_code == 0
-    (office / "config.toml").write_text("# mine\n", encoding="utf-8")
-    result = run_cli("init", office, catch_exceptions=True)
-    assert result.exit_code == 1 and "config.toml" in result.stderr
-    assert (office / "config.toml").read_text(encoding="utf-8") == "# mine\n"
 
 
 def test_local_config_toml_is_used(
@@ -181,42 +85,3 @@ def test_duban_console_script(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)["tasks"]) == 118
-
-
-def test_init_from_the_offices_own_table(run_cli, tmp_path: Path) -> None:
-    from county import write_county_book, write_county_table
-
-    table, book = write_county_table(tmp_path), write_county_book(tmp_path)
-    folder = tmp_path / "平和"
-    result = run_cli("init", folder, "--tasks", table, "--units", book)
-    assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[:8] == [
-        f"已创建：{folder / 'config.toml'}",
-        f"已创建：{folder / table.name}",
-        f"已创建：{folder / 'templates'}",
-        f"已创建：{folder / '单位通讯录.xlsx'}",
-        f"已创建：{folder / 'output'}",
-        "",
-        "任务分解表：5 项任务；单位 10 个，分组 3 个，分管领导 3 位，已写入 单位通讯录.xlsx。",
-        "报送轮次：按表中的通知，2024 年 6月25日、11月25日（请在 config.toml 中核对）。",
-    ]
-    assert result.stdout.splitlines()[-5:] == [
-        "接下来：",
-        f"  1. 用记事本打开 {folder / 'config.toml'}，填写 [office] 中标有“填写”的各项（督查室名称、本级政府名称、联系人、电话、邮箱）。",
-        f"  2. 用 Excel/WPS 打开 {folder / '单位通讯录.xlsx'}，填写各单位的邮箱（黄色格）和分组的成员，保存。",
-        f"  3. 在 {folder} 中运行 duban units，直到它说通讯录齐全。",
-        "  4. 运行 duban split 生成填报表，duban mail 写入发件箱检查后，duban mail --send 发送。",
-    ]
-    state = json.loads(run_cli("--config", folder / "config.toml", "units", "--json").stdout)
-    assert state["empty_groups"] == [{"group": "各乡镇", "tasks": 1}]
-    assert state["ready"] is False
-    again = run_cli("init", folder, "--tasks", table, catch_exceptions=True)
-    assert again.exit_code == 1 and "已存在，不会覆盖" in again.stderr
-
-
-def test_init_units_needs_tasks(run_cli, tmp_path: Path) -> None:
-    book = tmp_path / "通讯录.xlsx"
-    book.write_bytes(b"")
-    result = run_cli("init", tmp_path / "office", "--units", book, catch_exceptions=True)
-    assert result.exit_code == 2 and "--units 需与 --tasks 一起使用" in result.stderr
-    assert not (tmp_path / "office").exists()

@@ -1,4 +1,5 @@
-"""``duban mail`` against a real SMTP server (aiosmtpd on 127.0.0.1): the run of toolkit.mail.
+"""Tests for toolkit/mail/run.py, the run ``mail`` and ``remind`` share, against a real SMTP server
+(aiosmtpd on 127.0.0.1): choose, compose, hold back, deliver, record.
 
 The tests read back what the server received — headers, the decoded Chinese subject and
 attachment name, the attachment bytes — and what the ledger says.
@@ -7,24 +8,13 @@ attachment name, the attachment bytes — and what the ledger says.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import email
-import hashlib
-import ipaddress
-import re
-import shutil
 import sqlite3
-import ssl
-import subprocess
 from email.policy import default as default_policy
-from pathlib import Path
 
 import pytest
-from aiosmtpd.smtp import AuthResult, LoginPassword
-from click.testing import CliRunner
 from smtpserver import (
     BEFORE_DUE,
-    LONG_UNIT,
     OFFICE,
     ROUND,
     XLSX,
@@ -35,11 +25,9 @@ from smtpserver import (
     disposition_line,
     with_smtp,
     with_unit,
-    write_config,
 )
 
 from toolkit import mail as m
-from toolkit.cli import cli
 from toolkit.config import load_config
 from toolkit.errors import MailError
 from toolkit.files import bundled_config
@@ -47,7 +35,6 @@ from toolkit.ledger import ledger_path
 from toolkit.mail import mail_round
 from toolkit.mail import run as mail_run
 from toolkit.mail.compose import attachment_name
-from toolkit.split import split
 
 
 def test_dry_run_writes_one_eml_per_unit_and_sends_nothing(dispatched, server):
@@ -71,64 +58,6 @@ def test_dry_run_writes_one_eml_per_unit_and_sends_nothing(dispatched, server):
         assert part.get_filename() == attachment_name(ROUND, unit)
         assert part.get_content() == workbook.read_bytes()
     assert {r["state"] for r in deliveries(config).values()} == {"pending"}
-
-
-def test_outbox_message_headers_and_body(dispatched):
-    mail_round(dispatched, today=BEFORE_DUE)
-    eml = dispatched.output_dir / ROUND / "outbox" / "区发改局.eml"
-    raw = eml.read_bytes()
-    lines = raw.decode("ascii").split("\r\n")  # all ASCII, CRLF line ends
-    assert disposition_line("2020-10_区发改局.xlsx") in lines
-    assert (
-        "Content-Disposition: attachment; "
-        "filename*=utf-8''2020-10_%E5%8C%BA%E5%8F%91%E6%94%B9%E5%B1%80.xlsx"
-    ) in lines
-
-    msg = email.message_from_bytes(raw, policy=default_policy)
-    assert (
-        msg["Subject"]
-        == "关于报送2020年鲤城区《政府工作报告》目标任务推进情况的通知（2020年10月报送）"
-    )
-    assert [(a.display_name, a.addr_spec) for a in msg["To"].addresses] == [
-        ("区发改局", "fgj@example.org")
-    ]
-    assert msg["From"].addresses[0].addr_spec == OFFICE
-    assert msg["From"].addresses[0].display_name == "泉州市鲤城区人民政府督查室"
-    assert msg["Bcc"] == OFFICE
-    assert msg["Date"].datetime is not None
-    unit_hash = hashlib.sha1("区发改局".encode()).hexdigest()[:16]
-    assert re.fullmatch(
-        rf"<duban\.2020-10\.dispatch\.[0-9a-f]{{8}}\.{unit_hash}@example\.org>", msg["Message-ID"]
-    )
-
-    body = msg.get_body().get_content()
-    assert body.startswith("区发改局：")
-    assert "19 项目标任务" in body  # the unit leads 19 tasks in the 2020 table
-    assert "2020年10月25日前" in body
-    assert "duchashi@example.org" in body and "0595-00000000" in body
-    assert "2020-10_区发改局.xlsx" in body
-    assert "{{" not in body and "{%" not in body
-
-
-def test_long_unit_name_gets_a_short_attachment_name_on_one_line(dispatched):
-    mail_round(dispatched, units=[LONG_UNIT])
-    raw = (dispatched.output_dir / ROUND / "outbox" / f"{LONG_UNIT}.eml").read_bytes()
-    name = attachment_name(ROUND, LONG_UNIT)
-    assert name == "2020-10_站前大道西侧棚户区（石结构房屋）改造及基础设施….xlsx"
-    assert disposition_line(name) in raw.decode("ascii").split("\r\n")
-    part = attachment(email.message_from_bytes(raw, policy=default_policy))
-    assert part.get_filename() == name
-
-
-def test_message_ids_are_deterministic_per_round_and_unit(dispatched):
-    mail_round(dispatched)
-    first = {u: r["message_id"] for u, r in deliveries(dispatched).items()}
-    shutil.rmtree(dispatched.output_dir / ROUND / "outbox")
-    mail_round(dispatched)
-    again = deliveries(dispatched)
-    assert {u: r["message_id"] for u, r in again.items()} == first
-    assert len(set(first.values())) == len(first)
-    assert all(mid.isascii() for mid in first.values())
 
 
 @pytest.mark.parametrize(
@@ -160,12 +89,6 @@ def test_a_unit_without_a_usable_address_is_an_error_and_the_batch_goes_on(
         assert expected in result.outcomes[1].detail
     assert handler.units() == ["区财政局", "区工信局"]  # every other unit got its message
     assert not (config.output_dir / ROUND / "outbox" / "区发改局.eml").exists()
-
-
-def test_a_non_ascii_sender_stops_before_anything(dispatched):
-    config = with_smtp(dispatched, sender="督查室@example.org")
-    with pytest.raises(MailError, match="smtp.sender"):
-        mail_round(config)
 
 
 def test_units_can_be_chosen_by_name_or_alias_and_unknown_names_are_refused(dispatched):
@@ -486,205 +409,8 @@ def test_limit_sends_the_first_n_and_a_rerun_the_rest(dispatched, server):
     assert len(handler.received) == len(set(handler.units())) == 69
 
 
-def test_a_round_split_again_is_mailed_again(dispatched, server):
-    controller, handler = server
-    config = with_smtp(dispatched, controller)
-    mail_round(config, units=["区发改局"], send=True)
-    split(config, force=True)
-    result = mail_round(config, units=["区发改局"], send=True)
-    assert result.units(m.SENT) == ["区发改局"]
-    first, second = handler.received
-    assert first.message["Message-ID"] != second.message["Message-ID"]
-    assert (
-        attachment(second.message).get_content() == dispatch_files(config)["区发改局"].read_bytes()
-    )
-
-
 def test_an_unreachable_server_stops_before_anything(dispatched):
     config = with_smtp(dispatched, port=_free_port(), timeout_seconds=1.0)
     with pytest.raises(MailError, match="无法连接邮件服务器"):
         mail_round(config, send=True)
     assert deliveries(config) == {}
-
-
-def test_the_password_comes_from_the_environment_only(dispatched, monkeypatch):
-    monkeypatch.delenv("DUBAN_TEST_SMTP_PASSWORD", raising=False)
-    config = with_smtp(dispatched, user="duchashi", password_env="DUBAN_TEST_SMTP_PASSWORD")
-    with pytest.raises(MailError, match="DUBAN_TEST_SMTP_PASSWORD"):
-        mail_round(config, send=True)
-
-
-# -- TLS ------------------------------------------------------------------------------------------
-
-
-def _self_signed(folder: Path) -> tuple[Path, Path]:
-    """Write a throw-away certificate for 127.0.0.1 and its key; return (cert, key)."""
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    try:
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import ec
-        from cryptography.x509.oid import NameOID
-    except ImportError:
-        if shutil.which("openssl") is None:
-            pytest.skip("neither the cryptography package nor openssl is available")
-        subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-             "-nodes", "-keyout", str(key_path), "-out", str(cert_path), "-days", "1",
-             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-            check=True, capture_output=True,
-        )  # fmt: skip
-        return cert_path, key_path
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "duban test 127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
-def _server_tls(cert: Path, key: Path) -> ssl.SSLContext:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    return context
-
-
-def _authenticator(server, session, envelope, mechanism, auth_data):
-    ok = (
-        isinstance(auth_data, LoginPassword)
-        and auth_data.login == b"duchashi"
-        and auth_data.password == b"s3cret"
-    )
-    return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535
-
-
-@pytest.mark.parametrize("security", ["starttls", "ssl"])
-def test_tls_with_a_throw_away_certificate_and_login(
-    dispatched, start_server, tmp_path, monkeypatch, security
-):
-    cert, key = _self_signed(tmp_path)
-    tls = _server_tls(cert, key)
-    if security == "starttls":
-        options = {"tls_context": tls, "require_starttls": True}
-    else:  # aiosmtpd 1.4.6 does not count implicit TLS as TLS for AUTH
-        options = {"ssl_context": tls, "auth_require_tls": False}
-    controller, handler = start_server(authenticator=_authenticator, auth_required=True, **options)
-    monkeypatch.setenv("DUBAN_TEST_SMTP_PASSWORD", "s3cret")
-    config = with_smtp(
-        dispatched, controller, security=security, user="duchashi",
-        password_env="DUBAN_TEST_SMTP_PASSWORD", ca_file=str(cert),
-    )  # fmt: skip
-
-    result = mail_round(config, units=["区发改局", "区财政局"], send=True)
-
-    assert result.ok and result.units(m.SENT) == ["区发改局", "区财政局"]
-    assert [(r.tls, r.authenticated) for r in handler.received] == [(True, True)] * 2
-    msg = handler.received[0].message
-    assert msg["Subject"].startswith("关于报送2020年鲤城区")
-    assert attachment(msg).get_content() == dispatch_files(config)["区发改局"].read_bytes()
-
-    untrusted = with_smtp(config, controller, ca_file="")  # certificates are always verified
-    with pytest.raises(MailError, match="证书无法验证"):
-        mail_round(untrusted, units=["区工信局"], send=True)
-    monkeypatch.setenv("DUBAN_TEST_SMTP_PASSWORD", "wrong")
-    with pytest.raises(MailError, match="拒绝登录"):
-        mail_round(config, units=["区工信局"], send=True)
-    assert len(handler.received) == 2
-
-
-# -- the command line ---------------------------------------------------------------------------------
-
-
-def run(*args: str | Path):
-    return CliRunner().invoke(cli, [str(a) for a in args], obj={}, catch_exceptions=False)
-
-
-def test_cli_mail_dry_run_then_send_then_rerun(dispatched, server, tmp_path):
-    controller, handler = server
-    config_file = write_config(tmp_path, controller.port)
-    out = dispatched.output_dir
-
-    dry = run("--config", config_file, "--output", out, "mail", "--round", ROUND)
-    assert dry.exit_code == 0, dry.output
-    assert "写入发件箱 69" in dry.output and "未发送" in dry.output
-    assert len(list((out / ROUND / "outbox").glob("*.eml"))) == 69
-    assert handler.received == []
-
-    sent = run("--config", config_file, "--output", out, "mail", "--round", ROUND, "--send")
-    assert sent.exit_code == 0, sent.output
-    assert "已发送 69" in sent.output
-    assert "区发改局：已发送" in sent.output
-    assert len(handler.received) == 69
-
-    rerun = run("--config", config_file, "--output", out, "mail", "--send")
-    assert rerun.exit_code == 0
-    assert "此前已发送 69" in rerun.output
-    assert len(handler.received) == 69
-
-
-def test_cli_mail_fails_when_a_unit_has_no_address(dispatched, server, tmp_path):
-    controller, handler = server
-    config_file = write_config(tmp_path, controller.port, drop='email = ["fgj@example.org"]')
-    result = run("--config", config_file, "--output", dispatched.output_dir, "mail", "--send")
-    assert result.exit_code == 1
-    assert "区发改局：无法发送" in result.output and "没有填写 email" in result.output
-    assert "1 个单位的邮件需要处理" in result.output
-    assert len(handler.received) == 68
-
-
-def test_cli_mail_limit_unit_and_unknown_unit(dispatched, server, tmp_path):
-    controller, handler = server
-    config_file = write_config(tmp_path, controller.port)
-    out = dispatched.output_dir
-    result = run(
-        "--config",
-        config_file,
-        "--output",
-        out,
-        "mail",
-        "--unit",
-        "区发改局",
-        "--unit",
-        "区财政局",
-        "--send",
-        "--limit",
-        "1",
-    )
-    assert result.exit_code == 0, result.output
-    assert "已发送 1" in result.output and "本次未处理 1" in result.output
-    assert handler.units() == ["区发改局"]
-    bad = run("--config", config_file, "--output", out, "mail", "--unit", "区不存在局")
-    assert bad.exit_code == 1 and "区不存在局" in bad.output
-
-
-@pytest.mark.parametrize("command", ["mail", "remind"])
-def test_cli_help(command):
-    result = run(command, "--help")
-    assert result.exit_code == 0 and "--send" in result.output

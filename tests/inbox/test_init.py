@@ -1,4 +1,5 @@
-"""``duban fetch`` end to end against a real Dovecot (``toolkit.inbox``), as a clerk sees it.
+"""Tests for toolkit/inbox/__init__.py: ``duban fetch`` end to end against a real Dovecot, as a
+clerk sees it, and what ``format_fetch`` says of a fetch.
 
 Each test has a mailbox of its own, filled with IMAP APPEND (which sets each message's arrival
 time), and a copy of the split example whose config reads it. The returns are the example's
@@ -23,7 +24,9 @@ import pytest
 from msgfile import outlook_msg
 from office import ROUND
 
-from toolkit.inbox import Fetched, format_fetch
+from toolkit.config import Config
+from toolkit.errors import InboxError
+from toolkit.inbox import Fetched, FetchResult, PassedOver, fetch, format_fetch
 from toolkit.inbox.store import eml_name
 from toolkit.ledger import ledger_path
 from toolkit.progress import reporting
@@ -621,7 +624,65 @@ def test_a_message_too_big_to_download_is_named_not_fetched(returns, run_cli):
     )
 
 
-def test_a_since_that_is_not_a_date(returns, run_cli):
-    done = returns.cli(run_cli, "fetch", "--since", "十月八日", catch_exceptions=True)
-    assert done.exit_code == 2
-    assert "日期“十月八日”无法识别，请写成 2020-10-08。" in done.stderr
+# --- without a mailbox: what a fetch says, and a config without [imap] ---------------------------
+
+
+def fetch_result(config: Config, **found) -> FetchResult:
+    return FetchResult(
+        config.round(ROUND),
+        "duchashi@example.org",
+        "收件箱",
+        dt.date(2020, 10, 8),
+        config.output_dir / ROUND / "inbox",
+        **found,
+    )
+
+
+def test_a_fetch_that_found_nothing_new_says_so_in_two_lines(config: Config):
+    result = fetch_result(config, found=0)
+    assert result.ok
+    assert format_fetch(result) == (
+        "第 2020-10 轮：邮箱 duchashi@example.org 的“收件箱”中，2020-10-08 以来收到 0 封邮件。\n"
+        "没有新的回执邮件。"
+    )
+
+
+def test_a_fetch_lists_what_it_saved_then_counts_every_other_kind_of_mail(config: Config):
+    inbox = config.output_dir / ROUND / "inbox"
+    result = fetch_result(
+        config,
+        found=9,
+        saved=[
+            Fetched(inbox / "a.eml", "2020-10-20T09:30:00", "kjj@example.org", "回复：填报表"),
+            Fetched(inbox / "b.eml", "2020-10-21T16:05:12", "swj@example.org", "区商务局填报表"),
+        ],
+        seen_before=3,
+        own=2,
+        without_returns=0,
+        passed_over=[
+            PassedOver(
+                "2020-10-22T08:00:00", "wlj@example.org", "照片", "邮件过大（30.0 MB），未下载。"
+            )
+        ],
+        problem="邮箱服务器中断了连接。",
+    )
+    assert not result.ok
+    assert format_fetch(result).splitlines() == [
+        "第 2020-10 轮：邮箱 duchashi@example.org 的“收件箱”中，2020-10-08 以来收到 9 封邮件。",
+        f"新收取 2 封带附件的邮件，原样保存在 {inbox}：",
+        "  2020-10-20 09:30:00  kjj@example.org  回复：填报表",
+        "  2020-10-21 16:05:12  swj@example.org  区商务局填报表",
+        "其余：3 封此前已收取或查看过，不再下载；2 封是本室发出的邮件（或其抄送副本），不是回执；"
+        "1 封过大，未下载（见下）。",
+        "  2020-10-22 08:00:00  wlj@example.org  照片：邮件过大（30.0 MB），未下载。",
+    ]
+
+
+def test_a_config_without_imap_stops_before_the_ledger_is_opened(config: Config):
+    with pytest.raises(InboxError) as caught:
+        fetch(config, ROUND)
+    assert str(caught.value) == (
+        f"{config.path}: 没有 [imap] 设置，不知道从哪个邮箱收取。请在配置文件中加上 [imap]"
+        "（host、user、password_env 等，见 README 的“从邮箱收取回执”）。"
+    )
+    assert not config.output_dir.exists()
