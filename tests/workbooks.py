@@ -1,4 +1,5 @@
-"""Returned workbooks made in code for the collector's tests: real, hostile and odd ones.
+"""Returned workbooks made in code for the collector's tests: real, hostile and odd ones, and
+dispatched workbooks filled in as a unit would (``fill``).
 
 Nothing binary is committed: every file is built here, with tiny limits so bombs build fast.
 """
@@ -9,10 +10,13 @@ import io
 import struct
 import zipfile
 from collections.abc import Callable
+from pathlib import Path
 
+import openpyxl
 import xlsxwriter
 
 from toolkit.collect.bounds import Limits
+from toolkit.split import SplitResult
 from toolkit.workbook import layout
 
 TINY = Limits(
@@ -153,3 +157,49 @@ def biff_workbook(encrypted: bool = False) -> bytes:
     filepass = struct.pack("<HHH", 0x002F, 2, 1) if encrypted else b""
     eof = struct.pack("<HH", 0x000A, 0)
     return (bof + filepass + eof).ljust(4096, b"\0")
+
+
+# --- real dispatched workbooks, filled in ------------------------------------------------------
+
+
+def workbook_for(result: SplitResult, unit: str) -> Path:
+    return next(path for plan, path in result.workbooks if plan.unit == unit)
+
+
+ANSWERS = [
+    ("已完成", 100, "已全部完成。", "", ""),
+    ("序时推进", 0.8, "按计划推进。", "", "继续推进"),
+    ("滞后", "60%", "进度偏慢。", "资金未到位", "协调资金"),
+]
+
+
+def fill(
+    source: Path, target: Path, edit: Callable[[openpyxl.Workbook], None] | None = None
+) -> dict[str, list]:
+    """Fill the unlocked cells as a unit would, save to ``target``; return what was written."""
+    wb = openpyxl.load_workbook(source)
+    guide = wb[layout.SHEET_GUIDE]
+    for row in guide.iter_rows(min_col=1, max_col=2):
+        label = row[0].value
+        if label == "填报人":
+            row[1].value = "张三"
+        elif label == "联系电话":
+            row[1].value = 13800000000
+        elif label == "填报日期":
+            row[1].value = "2020-10-20"
+    ws = wb[layout.SHEET_TASKS]
+    written: dict[str, list] = {}
+    first = layout.FIRST_DATA_ROW + 1
+    for r in range(first, ws.max_row + 1):
+        task_id = ws.cell(r, 1).value
+        answer = ANSWERS[(r - first) % len(ANSWERS)]
+        for key, value in zip(layout.INPUT_KEYS, answer, strict=True):
+            cell = ws.cell(r, layout.column_index(key) + 1)
+            cell.value = value
+            if key == "progress" and value == 0.8:
+                cell.number_format = "0%"
+        written[task_id] = list(answer)
+    if edit:
+        edit(wb)
+    wb.save(target)
+    return written

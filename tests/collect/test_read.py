@@ -14,13 +14,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
-from openpyxl.packaging.custom import CustomPropertyList
-from workbooks import SHEET_NS, TINY, member, rezip, task_row, task_workbook
+from workbooks import SHEET_NS, TINY, fill, member, rezip, task_row, task_workbook, workbook_for
 
 from toolkit.collect.bounds import Limits
 from toolkit.collect.read import read_return
-from toolkit.config import load_config
-from toolkit.split import SplitResult, split
+from toolkit.split import SplitResult
 from toolkit.workbook import layout
 
 
@@ -164,57 +162,6 @@ def test_rows_pasted_into_a_new_file_are_found_on_another_sheet():
 # --- real dispatched workbooks, filled in --------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def dispatched(tmp_path_factory: pytest.TempPathFactory) -> SplitResult:
-    """The example's first round, split once for the module."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("DUBAN_CONFIG", raising=False)
-        return split(load_config(None, tmp_path_factory.mktemp("returns") / "out"))
-
-
-def workbook_for(result: SplitResult, unit: str) -> Path:
-    return next(path for plan, path in result.workbooks if plan.unit == unit)
-
-
-ANSWERS = [
-    ("已完成", 100, "已全部完成。", "", ""),
-    ("序时推进", 0.8, "按计划推进。", "", "继续推进"),
-    ("滞后", "60%", "进度偏慢。", "资金未到位", "协调资金"),
-]
-
-
-def fill(
-    source: Path, target: Path, edit: Callable[[openpyxl.Workbook], None] | None = None
-) -> dict[str, list]:
-    """Fill the unlocked cells as a unit would, save to ``target``; return what was written."""
-    wb = openpyxl.load_workbook(source)
-    guide = wb[layout.SHEET_GUIDE]
-    for row in guide.iter_rows(min_col=1, max_col=2):
-        label = row[0].value
-        if label == "填报人":
-            row[1].value = "张三"
-        elif label == "联系电话":
-            row[1].value = 13800000000
-        elif label == "填报日期":
-            row[1].value = "2020-10-20"
-    ws = wb[layout.SHEET_TASKS]
-    written: dict[str, list] = {}
-    first = layout.FIRST_DATA_ROW + 1
-    for r in range(first, ws.max_row + 1):
-        task_id = ws.cell(r, 1).value
-        answer = ANSWERS[(r - first) % len(ANSWERS)]
-        for key, value in zip(layout.INPUT_KEYS, answer, strict=True):
-            cell = ws.cell(r, layout.column_index(key) + 1)
-            cell.value = value
-            if key == "progress" and value == 0.8:
-                cell.number_format = "0%"
-        written[task_id] = list(answer)
-    if edit:
-        edit(wb)
-    wb.save(target)
-    return written
-
-
 def test_a_filled_dispatched_workbook_reads_back(dispatched: SplitResult, tmp_path: Path):
     source = workbook_for(dispatched, "区工信局")
     written = fill(source, tmp_path / "区工信局.xlsx")
@@ -277,54 +224,6 @@ def test_hidden_reordered_rows_with_blank_rows_between(dispatched: SplitResult, 
     assert [r.row for r in book.rows] == [first + 2 * i for i in range(len(ids))]
 
 
-def test_meta_sheet_deleted_properties_still_found(dispatched: SplitResult, tmp_path: Path):
-    def drop_sheet(wb: openpyxl.Workbook) -> None:
-        del wb[layout.SHEET_META]
-
-    fill(workbook_for(dispatched, "区工信局"), tmp_path / "a.xlsx", drop_sheet)
-    book = read_return(tmp_path / "a.xlsx", "a.xlsx")
-    assert book.metadata_sources == ("properties",) and book.metadata["unit"] == "区工信局"
-    assert set(book.metadata) == set(layout.META_KEYS)
-
-
-def drop_properties(wb: openpyxl.Workbook) -> None:
-    wb.custom_doc_props = CustomPropertyList()
-
-
-def test_properties_deleted_sheet_still_found(dispatched: SplitResult, tmp_path: Path):
-    fill(workbook_for(dispatched, "区工信局"), tmp_path / "b.xlsx", drop_properties)
-    book = read_return(tmp_path / "b.xlsx", "b.xlsx")
-    assert book.metadata_sources == ("sheet",) and book.metadata["unit"] == "区工信局"
-    assert set(book.metadata) == set(layout.META_KEYS)
-
-
-def test_both_copies_deleted_leaves_no_metadata(dispatched: SplitResult, tmp_path: Path):
-    def drop_both(wb: openpyxl.Workbook) -> None:
-        drop_properties(wb)
-        del wb[layout.SHEET_META]
-
-    fill(workbook_for(dispatched, "区工信局"), tmp_path / "c.xlsx", drop_both)
-    book = read_return(tmp_path / "c.xlsx", "c.xlsx")
-    assert book.metadata == {} and book.metadata_sources == () and book.rows
-
-
-def test_copies_that_disagree_are_both_reported(dispatched: SplitResult, tmp_path: Path):
-    def edit_sheet(wb: openpyxl.Workbook) -> None:
-        ws = wb[layout.SHEET_META]
-        for row in ws.iter_rows():
-            if row[0].value == "unit":
-                row[1].value = "区发改局"
-        for prop in wb.custom_doc_props.props:  # LibreOffice turns numbers into floats
-            if prop.name == "duban.version":
-                prop.value = "0.1.0"
-
-    fill(workbook_for(dispatched, "区工信局"), tmp_path / "d.xlsx", edit_sheet)
-    book = read_return(tmp_path / "d.xlsx", "d.xlsx")
-    assert book.metadata["unit"] == "区工信局"
-    (conflict,) = book.metadata_conflicts
-    assert "unit" in conflict and "区工信局" in conflict and "区发改局" in conflict
-
-
 def filled_and_resaved(
     dispatched: SplitResult, tmp_path: Path, soffice: Callable[..., list[Path]]
 ) -> tuple[Path, Path]:
@@ -368,19 +267,6 @@ def test_rows_and_cells_without_references_are_numbered_in_order():
         (4, "2", "乙"),
         (5, "3", "丙"),
     ]
-
-
-def test_float_properties_come_back_as_the_strings_written():
-    data = task_workbook([task_row("1")])
-    custom = (
-        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
-        b'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
-        b'<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="duban.task_ids">'
-        b"<vt:r8>5.0</vt:r8></property></Properties>"
-    )
-    book = read_return(rezip(data, add={"docProps/custom.xml": custom}), "f.xlsx")
-    assert book.metadata == {"task_ids": "5"} and book.metadata_sources == ("properties",)
 
 
 # --- the 指标完成 sheet (issue 19) -------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Tests for reading an office's own address book (toolkit/directory/addresses.py and sheets.py):
+"""Tests for reading an office's own address book (toolkit/directory/addresses.py):
 any sheet with a unit-name column and an email column, in .xlsx, .xls or .csv."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import pytest
 from builders import write_csv, write_xlsx
 
 from toolkit.directory.addresses import Entry, read_address_book
-from toolkit.directory.sheets import split_addresses, unit_role
 from toolkit.errors import ConfigError
 
 ROWS = [
@@ -43,42 +42,6 @@ NOTES = [
     "通讯录.xlsx “通讯录”表第 7 行（县统计局）：“统计局邮箱（待补）”不是邮件地址，未导入。",
     "通讯录.xlsx “通讯录”表第 8 行有邮箱或联系人，但没有单位名称，未导入。",
 ]
-
-
-@pytest.mark.parametrize(
-    "header, role",
-    [
-        ("单位名称", "name"),
-        ("部门", "name"),
-        ("单位邮箱", "email"),
-        ("E-mail", "email"),
-        ("电子邮件地址", "email"),
-        ("联系人", "contact"),
-        ("联系人电话", "phone"),
-        ("手机号码", "phone"),
-        ("联系方式", "phone"),
-        ("抄送邮箱", "cc"),
-        ("简称", "aliases"),
-        ("单位地址", None),
-        ("序号", None),
-        ("在表中", None),
-    ],
-)
-def test_headers_by_their_words(header: str, role: str | None) -> None:
-    from toolkit.directory.sheets import header_key
-
-    assert unit_role(header_key(header)) == role
-
-
-def test_addresses_in_a_cell() -> None:
-    assert split_addresses("a@x.example.org; b@y.example.org，c＠z.example.org") == (
-        ["a@x.example.org", "b@y.example.org", "c@z.example.org"],
-        [],
-    )
-    assert split_addresses("办公室：a@x.example.org（常用）") == (
-        ["a@x.example.org"],
-        ["办公室：", "（常用）"],
-    )
 
 
 def test_an_address_book_under_a_title(tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ code; nothing binary is committed.
 from __future__ import annotations
 
 import datetime as dt
-import email
 import io
 import json
 import os
@@ -21,8 +20,6 @@ import subprocess
 import time
 import zipfile
 from collections import Counter
-from email.message import EmailMessage
-from email.policy import default as default_policy
 from pathlib import Path
 
 import msoffcrypto
@@ -36,7 +33,6 @@ from office import (
     ON_TIME,
     ROUND,
     TWINS,
-    XLSX,
     Office,
     arrive,
     by_name,
@@ -49,7 +45,6 @@ from office import (
     rewrite_zip,
     set_cells,
     set_saved_at,
-    sha256,
     sheet_values,
     shown,
     strip_metadata,
@@ -583,80 +578,6 @@ def test_text_that_looks_like_formulas_and_links_stays_text(office: Office, run_
 # --- nothing lost ---------------------------------------------------------------------------
 
 
-def test_a_saved_mail_is_read_and_its_date_is_the_arrival(office: Office, run_cli, tmp_path: Path):
-    answers = office.answers("区科技局")
-    workbook = office.fill("区科技局", answers=answers)
-    attached = tmp_path / "附件.xlsx"
-    workbook.rename(attached)
-    eml = mail_with(attached, office.inbox / "回复：填报表.eml", "区科技局10月填报表.xlsx", ON_TIME)
-    arrive(eml, LATE)  # the clerk saved the mail after the due date; it was sent before
-
-    report = collect_json(run_cli, office)
-    (f,) = report["files"]
-    assert f["path"] == f"{eml}#区科技局10月填报表.xlsx"
-    assert f["verdict"] == "accepted" and f["unit"] == "区科技局"
-    rows = detail_rows(office)
-    assert [shown(rows[("区科技局", a.task_id)]) for a in answers] == [written(a) for a in answers]
-    assert (
-        rows[("区科技局", answers[0].task_id)]["source"]
-        == "回复：填报表.eml#区科技局10月填报表.xlsx"
-    )
-    status = run_cli("--output", office.out, "status")
-    assert "逾期 0" in status.stdout and "逾期：" not in status.stdout
-    # the mail and its attachment are both archived unchanged
-    received = office.out / ROUND / "received"
-    assert (received / f"{sha256(eml)}.eml").read_bytes() == eml.read_bytes()
-    assert (received / f"{sha256(attached)}.xlsx").read_bytes() == attached.read_bytes()
-
-
-def test_a_mail_fetched_from_the_mailbox_arrived_when_the_mailbox_received_it(
-    office: Office, run_cli, tmp_path: Path
-):
-    """``duban fetch`` records each message it saves with its INTERNALDATE; the collector takes
-    that (evidence ``imap``) over the mail's Date, wherever the .eml is collected from."""
-    mails = {}
-    for unit in ("区科技局", "区商务局"):
-        attached = office.fill(unit).rename(tmp_path / f"{unit}.xlsx")
-        mails[unit] = mail_with(attached, office.inbox / f"{unit}.eml", "填报表.xlsx", ON_TIME)
-    with Ledger(ledger_path(office.out)) as ledger:  # as duban fetch leaves it
-        ledger.record_fetched(
-            ROUND,
-            ("dcs@example.org", "INBOX", 42, 7),
-            sha256(mails["区科技局"]),
-            "2020-10/inbox/20201027-083000-0123456789ab.eml",
-            "2020-10-27T08:30:00",
-            "<r@example.org>",
-            mails["区科技局"].stat().st_size,
-        )
-
-    report = collect_json(run_cli, office)
-    arrived = {f["unit"]: f["arrived"] for f in report["files"]}
-    assert arrived == {
-        "区科技局": {"at": "2020-10-27T08:30:00", "evidence": "imap"},
-        "区商务局": {"at": ON_TIME.isoformat(timespec="seconds"), "evidence": "mail"},
-    }
-    assert report["units"]["late"] == ["区科技局"]
-
-
-def test_inputs_are_archived_unchanged_and_never_touched(office: Office, run_cli):
-    office.fill("区商务局")
-    office.fill("区科技局", name="子文件夹/区科技局.xlsx")
-    (office.inbox / "看不懂.xlsx").write_bytes(b"%PDF-1.4\n")
-    inputs = sorted(p for p in office.inbox.rglob("*") if p.is_file())
-    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in inputs}
-
-    collect_json(run_cli, office)
-
-    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in inputs} == before
-    received = office.out / ROUND / "received"
-    archived = {p.name: p.read_bytes() for p in received.iterdir()}
-    # named by content and what the content is, never by the name it came with
-    kind = {True: ".pdf", False: ".xlsx"}
-    assert archived == {
-        f"{sha256(p)}{kind[before[p][0].startswith(b'%PDF')]}": before[p][0] for p in inputs
-    }
-
-
 def test_collecting_again_changes_nothing(office: Office, run_cli, tmp_path: Path):
     office.fill("区商务局")
     office.fill("区科技局", tamper=office.dispatches["区科技局"].task_ids[0])
@@ -762,62 +683,6 @@ def test_save_times_in_other_time_zones_compare_as_moments(office: Office, run_c
     collect_json(run_cli, office)
     rows = detail_rows(office)
     assert [shown(rows[(unit, x.task_id)]) for x in b_answers] == [written(x) for x in b_answers]
-
-
-def test_an_excel_lock_file_is_skipped(office: Office, run_cli):
-    office.fill("区商务局")
-    (office.inbox / "~$区商务局.xlsx").write_bytes(b"\x08clerk" + b"\0" * 150)
-    report = collect_json(run_cli, office)
-    assert [(Path(f["path"]).name, f["verdict"], f["reasons"]) for f in report["files"]] == [
-        ("~$区商务局.xlsx", "skipped", ["Excel 的临时锁文件，已跳过。"]),
-        (office.dispatches["区商务局"].file, "accepted", []),
-    ]
-
-    text = run_cli("--output", office.out, "collect", office.inbox)
-    assert text.exit_code == 0
-    assert "[跳过]" in text.stdout and "~$区商务局.xlsx" in text.stdout
-
-
-def test_a_file_that_cannot_be_read_is_rejected_and_the_batch_goes_on(
-    office: Office, run_cli, monkeypatch: pytest.MonkeyPatch
-):
-    # e.g. a file on a network share that went away after it was listed; root reads anything
-    # here, so the operating system's refusal is stood in for
-    from toolkit.collect import gather as gather_module
-
-    office.fill("区商务局")
-    office.fill("区科技局", name="网盘/区科技局.xlsx")
-    real = gather_module.Receiver._read
-
-    def refuse(self: gather_module.Receiver, path: Path):
-        if path.parent.name == "网盘":
-            raise PermissionError(13, "Permission denied", str(path))
-        return real(self, path)
-
-    monkeypatch.setattr(gather_module.Receiver, "_read", refuse)
-    files = by_name(collect_json(run_cli, office))
-    assert files[office.dispatches["区商务局"].file]["verdict"] == "accepted"
-    refused = files["区科技局.xlsx"]
-    assert refused["verdict"] == "rejected" and refused["unit"] is None
-    assert "无法读取" in refused["reasons"][0] and "区科技局.xlsx" in refused["reasons"][0]
-
-
-def test_duban_s_own_files_under_a_collected_folder_are_not_returns(office: Office, run_cli):
-    # a clerk collects the whole office folder: the output folder (dispatched workbooks, the
-    # archive, the 汇总表) sits beside the inbox, and a link in the inbox points into it
-    office.fill("区商务局")
-    collect_json(run_cli, office)  # writes the archive and the 汇总表 under the output folder
-    (office.inbox / "链接.xlsx").symlink_to(office.workbook("区科技局"))
-    report = collect_json(run_cli, office, office.inbox.parent)
-    own = len([p for p in office.out.rglob("*") if p.is_file()]) + 1  # and the link
-    assert [(Path(f["path"]).name, f["verdict"]) for f in report["files"]] == [
-        (office.dispatches["区商务局"].file, "accepted"),
-        ("（输出文件夹）", "skipped"),
-    ]
-
-    text = run_cli("--output", office.out, "collect", office.inbox.parent)
-    assert text.exit_code == 0
-    assert f"duban 自己生成的 {own} 个文件" in text.stdout
 
 
 def test_a_workbook_named_xls_is_judged_by_its_content(office: Office, run_cli):
@@ -957,149 +822,7 @@ def test_collect_before_split_says_to_split(run_cli, tmp_path: Path):
     assert "Traceback" not in result.output
 
 
-# --- every path a verdict; containers; attribution; faults (issue 12) ---------------------------
-
-
-def zip_of(path: Path, files: dict[str, bytes]) -> Path:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return path
-
-
-def unit_address(office: Office, unit: str) -> str:
-    found = office.config.unit(unit)
-    assert found is not None and found.email
-    return found.email[0]
-
-
-def test_every_path_gets_a_verdict_and_containers_are_opened(
-    office: Office, run_cli, tmp_path: Path
-):
-    from msgfile import outlook_msg
-
-    made = {u: office.fill(u, name=f"tmp-{u}.xlsx") for u in ("区商务局", "区科技局", "区文旅局")}
-    zip_of(office.inbox / "回执打包.zip", {"区商务局.xlsx": made["区商务局"].read_bytes()})
-    msg = outlook_msg(
-        subject="回复：填报表",
-        sender="区科技局",
-        sender_email=unit_address(office, "区科技局"),
-        date=dt.datetime(2020, 10, 21, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))),
-        message_id="<reply-kjj@example.org>",
-        attachments=[("区科技局.xlsx", made["区科技局"].read_bytes())],
-    )
-    (office.inbox / "区科技局来信.msg").write_bytes(msg)
-    made["区文旅局"].rename(office.inbox / "区文旅局回执")  # no extension at all
-    for path in made.values():
-        path.unlink(missing_ok=True)
-    (office.inbox / "说明.pdf").write_bytes(b"%PDF-1.4\n")
-    (office.inbox / "~$区商务局.xlsx").write_bytes(b"\x08clerk" + b"\0" * 150)
-    (office.inbox / ".~7f3a.xlsx").write_bytes(b"PK\x03\x04")
-    os.mkfifo(office.inbox / "管道")
-    (office.inbox / "断链.xlsx").symlink_to(tmp_path / "不存在.xlsx")
-    outside = tmp_path / "别处.xlsx"
-    outside.write_bytes(b"PK")
-    (office.inbox / "外链.xlsx").symlink_to(outside)
-
-    report = collect_json(run_cli, office)
-    got = [(Path(f["path"]).name, f["verdict"], f["unit"]) for f in report["files"]]
-    assert got == [
-        (".~7f3a.xlsx", "skipped", None),
-        ("~$区商务局.xlsx", "skipped", None),
-        ("区文旅局回执", "accepted", "区文旅局"),
-        ("区科技局来信.msg#区科技局.xlsx", "accepted", "区科技局"),
-        ("回执打包.zip#区商务局.xlsx", "accepted", "区商务局"),
-        ("外链.xlsx", "skipped", None),
-        ("断链.xlsx", "skipped", None),
-        ("管道", "skipped", None),
-        ("说明.pdf", "not a return", None),
-    ]
-    reasons = {Path(f["path"]).name: f["reasons"] for f in report["files"]}
-    assert reasons[".~7f3a.xlsx"] == ["duban 未写完的临时文件（上次运行被中断时留下），已跳过。"]
-    assert reasons["外链.xlsx"] == ["这是一个指向所给文件夹以外的链接，未跟随。"]
-    assert reasons["断链.xlsx"] == ["这是一个链接，它指向的文件已不存在。"]
-    assert reasons["管道"] == ["这不是普通文件（管道、设备或套接字），未读取。"]
-    pdf = str(office.inbox / "说明.pdf")
-    assert reasons["说明.pdf"] == [
-        f"“{pdf}”：这是 PDF 文件，不是 Excel 填报表。请发回下发的 .xlsx 填报表。"
-    ]
-    paths = [f["path"] for f in report["files"]]
-    assert str(office.inbox / "回执打包.zip") + "#区商务局.xlsx" in paths
-    assert str(office.inbox / "区科技局来信.msg") + "#区科技局.xlsx" in paths
-    assert sorted(report["units"]["returned"]) == ["区商务局", "区文旅局", "区科技局"]
-
-    text = run_cli("--output", office.out, "collect", office.inbox)
-    assert "[跳过] " + str(office.inbox / "管道") in text.stdout
-    assert "[不是回执] " + pdf in text.stdout
-
-
-def test_the_office_s_own_outgoing_mail_is_never_a_return(office: Office, run_cli):
-    from toolkit.mail import mail_round
-
-    mail_round(office.config, ROUND, units=["区商务局"])  # the dry run's outbox copy
-    (office.inbox / "已发送.eml").write_bytes(
-        (office.out / ROUND / "outbox" / office.dispatches["区商务局"].file)
-        .with_suffix(".eml")
-        .read_bytes()
-    )
-    office.fill("区科技局")
-    report = collect_json(run_cli, office)
-    f = by_name(report)["已发送.eml"]
-    assert (f["verdict"], f["unit"]) == ("not a return", None)
-    assert f["reasons"][0].endswith("这是本室发出的邮件（或其抄送副本），不是回执。")
-    assert "区商务局" in report["units"]["missing"] and report["units"]["rejected"] == []
-
-
-def test_an_unreadable_attachment_from_a_unit_s_address_is_its_rejected_return(
-    office: Office, run_cli
-):
-    from toolkit.mail import remind_round
-
-    plain = office.fill("区财政局", name="tmp.xlsx")
-    locked = io.BytesIO()
-    with plain.open("rb") as fh:
-        msoffcrypto.OfficeFile(fh).encrypt("1234", locked)
-    plain.unlink()
-    message = EmailMessage()
-    message["From"] = f"区财政局 <{unit_address(office, '区财政局')}>"
-    message["Date"] = "Wed, 21 Oct 2020 09:00:00 +0800"
-    message["Subject"] = "填报表"
-    message.set_content("见附件")
-    message.add_attachment(
-        locked.getvalue(), "application", "octet-stream", filename="区财政局.xlsx"
-    )
-    (office.inbox / "来信.eml").write_bytes(bytes(message))
-
-    report = collect_json(run_cli, office)
-    (f,) = report["files"]
-    assert (f["verdict"], f["unit"]) == ("rejected", "区财政局")
-    assert "文件设有密码，无法读取" in f["reasons"][0]
-    assert report["units"]["rejected"] == ["区财政局"]
-    reminded = remind_round(office.config, ROUND, units=["区财政局"])
-    body = (reminded.outbox / f"{office.dispatches['区财政局'].file}").with_suffix(".eml")
-    sent = email.message_from_bytes(body.read_bytes(), policy=default_policy)
-    assert "文件设有密码" in sent.get_body().get_content()
-
-
-def test_a_mail_with_an_absurdly_long_attachment_name_does_not_stop_the_batch(
-    office: Office, run_cli
-):
-    message = EmailMessage()
-    message["From"] = "someone@example.org"
-    message["Date"] = "Wed, 21 Oct 2020 09:00:00 +0800"
-    message["Subject"] = "填报表"
-    message.set_content("见附件")
-    book = office.fill("区商务局", name="tmp.xlsx")
-    message.add_attachment(book.read_bytes(), *XLSX, filename="x." + "a" * 300)
-    message.add_attachment(book.read_bytes(), *XLSX, filename="区" * 64 + ".xlsx")
-    book.unlink()
-    (office.inbox / "长名.eml").write_bytes(bytes(message))
-    office.fill("区科技局")
-
-    report = collect_json(run_cli, office)
-    assert [f["verdict"] for f in report["files"]] == ["accepted", "accepted", "accepted"]
-    archived = sorted(p.name for p in (office.out / ROUND / "received").iterdir())
-    assert all(len(name) <= 64 + len(".xlsx") for name in archived), archived
+# --- faults (issue 12) ------------------------------------------------------------------------
 
 
 def dies_on_kjj(path: Path, source: str, limits):
@@ -1131,28 +854,6 @@ def test_a_reader_that_dies_leaves_the_file_to_be_read_next_time(
     again = collect_json(run_cli, office)
     assert [f["verdict"] for f in again["files"]] == ["accepted", "accepted"]
     assert sorted(again["units"]["returned"]) == ["区商务局", "区科技局"]
-
-
-def test_a_file_over_the_size_limit_is_recorded_by_name_size_and_hash_not_copied(office: Office):
-    from toolkit.collect import collect
-    from toolkit.collect.bounds import Limits
-
-    big = office.inbox / "区商务局.xlsx"
-    big.write_bytes(os.urandom(7_000_001))
-    result = collect(office.config, [office.inbox], ROUND, limits=Limits(max_file_bytes=2_000_000))
-    (verdict,) = result.verdicts
-    assert verdict.verdict == "rejected" and verdict.unit is None
-    assert verdict.reasons == (
-        f"“{big}”：文件过大（超过 2.0 MB），不像是填报表，已跳过。"
-        "请删除无关内容后重新发送下发的 .xlsx 文件。（7.0 MB）",
-    )
-    received = office.out / ROUND / "received"
-    assert not received.exists() or list(received.iterdir()) == []
-    with sqlite3.connect(ledger_path(office.out)) as db:
-        rows = db.execute(
-            "SELECT sha256, original_path, archived_path, size FROM received_files"
-        ).fetchall()
-    assert rows == [(sha256(big), str(big), "", 7_000_001)]
 
 
 def test_leftovers_of_a_killed_run_are_cleaned_and_never_collected(office: Office, run_cli):
