@@ -23,7 +23,6 @@ from toolkit.demo import DemoResult
 from toolkit.files import bundled_config
 from toolkit.ledger import Ledger, ledger_path
 from toolkit.reports.year import DOCX_NAME, FOLDER, SHEET_NAME
-from toolkit.reports.year_figures import year_figures
 from toolkit.reports.year_sheet import SHEETS
 from toolkit.rounds import round_state
 from toolkit.rounds.state import RoundState
@@ -323,17 +322,6 @@ def test_year_end_summary_figures(demo, book) -> None:
     assert f"截至{config.rounds[1].name}，未完成的任务{len(unfinished)}项，详见下表。" in text
     for name in ("陈斌", "王明元"):
         assert any(p.startswith(name) and "完成率" in p for p in text)
-
-
-def test_year_figures_fall_back_to_the_latest_answered_round(demo) -> None:
-    config, _ = demo
-    figures = year_figures(config)
-    assert [r.id for r, _ in figures.rounds] == [r.id for r in config.rounds[:2]]
-    for t in figures.fallback():
-        assert t.final_round == config.rounds[0]
-        assert t.rounds[config.rounds[1].id].status == "未报送"
-        assert t.status == t.rounds[config.rounds[0].id].status != "未报送"
-    assert figures.fallback()
 
 
 def test_year_end_command(demo, run_cli, tmp_path: Path) -> None:

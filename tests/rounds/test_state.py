@@ -8,18 +8,13 @@ all show it so: no task reads 已完成 while one of its lead units is silent.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import email
-import email.policy
 from collections import Counter
-from pathlib import Path
 
 import openpyxl
 import pytest
 from demos import overview_counts, task_sheet
 from docx import Document
-from office import ROUND, Office, collect_json, mail_with, set_saved_at
-from sheets import units_sheet
+from office import ROUND, Office, collect_json
 
 from toolkit.collect import collect
 from toolkit.config import CalendarSettings
@@ -29,7 +24,6 @@ from toolkit.reports.figures import round_figures
 from toolkit.reports.round import write_round_report
 from toolkit.reports.year_figures import year_figures
 from toolkit.rounds import format_status, round_state
-from toolkit.workbook import layout
 
 UNIT = "区发改局"  # leads 19 tasks: some alone, task 107 with eleven other units
 
@@ -73,68 +67,6 @@ def test_a_task_with_a_silent_lead_unit_is_not_reported_anywhere(office: Office,
     # The year end: no round in which all of 107's lead units answered.
     year = {t.task.id: t.status for t in year_figures(office.config).tasks}
     assert year == expected
-
-
-def test_a_rejected_correction_after_an_accepted_return_is_shown_and_chased(
-    office: Office, run_cli, tmp_path: Path
-):
-    unit = "区商务局"
-    first = set_saved_at(office.fill(unit, name="初报/区商务局.xlsx"), "2020-10-20T08:00:00Z")
-    task_id = office.dispatches[unit].task_ids[0]
-    correction = office.fill(unit, name="更正/区商务局.xlsx", tamper=task_id)
-    set_saved_at(correction, "2020-10-22T08:00:00Z")
-    first = mail_with(
-        first, tmp_path / "初报.eml", "区商务局.xlsx", dt.datetime(2020, 10, 20, 9, 30)
-    )
-    correction = mail_with(
-        correction, tmp_path / "更正.eml", "区商务局.xlsx", dt.datetime(2020, 10, 22, 10, 0)
-    )
-    with Ledger(ledger_path(office.out)) as ledger:
-        sent = {t.id: t for t in ledger.round_tasks(ROUND)}[task_id]
-    text = " ".join(layout.task_text(sent).split())
-    reason = (
-        f"任务 {task_id} 的任务内容被修改：现为“…{text[-12:]}（力争完成）”，下发时为“…{text[-12:]}”。"
-        "任务内容不得修改，如有异议请另行书面说明。"
-    )
-
-    report = collect_json(run_cli, office, first, correction)
-
-    # The first return still counts; the correction's rejection is not lost.
-    assert report["units"]["returned"] == [unit] and report["units"]["rejected"] == []
-    status = run_cli("--output", office.out, "status").stdout
-    assert f"  已报，更正件被退回：{unit} — {reason}\n" in status
-    row = units_sheet(office)[unit]
-    assert row[2:5] == (
-        "已报，更正件被退回",
-        "2020-10-20 09:30",
-        "2020-10-22 10:00收到的更正件未通过核对，仍采用2020-10-20 09:30收到的文件。"
-        f"更正件的问题：\n1. {reason}",
-    )
-    remind = run_cli("--output", office.out, "remind", "--unit", unit)
-    assert remind.exit_code == 0, remind.output
-    assert f"  {unit}（已报，更正件被退回：{reason}）：已写入发件箱（未发送）" in remind.stdout
-    (eml,) = (office.out / ROUND / "outbox-remind").rglob("*.eml")
-    body = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
-    text = body.get_body(("plain",)).get_content()
-    assert "于2020年10月22日报送的填报表更正件（2020年10月报送）未通过审核，未予采用" in text
-    assert f"1. {reason}" in text
-    assert "此前报送的填报表仍然有效" in text
-
-
-def test_a_rejected_draft_older_than_the_accepted_return_is_not_a_correction(
-    office: Office, run_cli, tmp_path: Path
-):
-    unit = "区商务局"
-    accepted = set_saved_at(office.fill(unit, name="终稿/区商务局.xlsx"), "2020-10-22T08:00:00Z")
-    draft = office.fill(unit, name="草稿/区商务局.xlsx", tamper=office.dispatches[unit].task_ids[0])
-    set_saved_at(draft, "2020-10-20T08:00:00Z")
-    sent = dt.datetime(2020, 10, 23, 9, 0)  # both mailed together, the draft by mistake
-    accepted = mail_with(accepted, tmp_path / "终稿.eml", "区商务局.xlsx", sent)
-    draft = mail_with(draft, tmp_path / "草稿.eml", "区商务局草稿.xlsx", sent)
-    collect_json(run_cli, office, accepted, draft)
-    assert unit not in units_sheet(office)
-    assert "更正件" not in run_cli("--output", office.out, "status").stdout
-    assert unit not in run_cli("--output", office.out, "remind").stdout
 
 
 def test_expected_progress_by_working_days_is_used_everywhere(office: Office) -> None:

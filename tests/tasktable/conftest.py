@@ -1,8 +1,9 @@
 """Fixtures for the task-table tests: a county office's directory and a table writer.
 
 ``county`` is a new office, not Licheng: towns, a school, a hospital, a bank and a leader with
-a compound surname, so the tables below read as another district's would. ``read`` writes rows
-(with ``MERGE_UP``/``MERGE_LEFT``) in one of the four formats and reads them back.
+a compound surname, so the tables below read as another district's would; ``bundled`` is the
+example's Licheng. ``read`` writes rows (with ``MERGE_UP``/``MERGE_LEFT``) in one of the four
+formats and reads them back.
 """
 
 from __future__ import annotations
@@ -79,6 +80,12 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> Config:
     path = folder / "config.toml"
     path.write_text(COUNTY + units, encoding="utf-8")
     return load_config(path, folder / "out")
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    """The bundled 2020 example's config (Licheng's units, leaders and groups)."""
+    return load_config(None, tmp_path_factory.mktemp("out"))
 
 
 @pytest.fixture

@@ -90,20 +90,6 @@ def test_extra_columns_are_warned_once_per_table_not_per_page(read: Read) -> Non
     assert warnings_of(table) == ["分解表.txt:1: " + EXTRA_WARNING.format(names="“指标值”")]
 
 
-def test_a_label_column_filled_on_every_row_is_no_section(read: Read) -> None:
-    # 项目 names each task's own project here: kept as extra, not made a heading.
-    rows = [
-        ["序号", "项目", "建设内容", "牵头单位", "分管领导"],
-        ["1", "城关第二小学", "新建教学楼。", "县教育局", "欧阳明"],
-        ["2", "县人民医院新院区", "建成投用。", "县卫健局", "李强"],
-    ]
-    table = read("txt", rows)
-    assert [(t.id, t.section, dict(t.extra)) for t in table.tasks] == [
-        ("1", (), {"项目": "城关第二小学"}),
-        ("2", (), {"项目": "县人民医院新院区"}),
-    ]
-
-
 def test_several_word_tables_with_the_same_header(tmp_path: Path, county: Config) -> None:
     header = ["序号", "重点工作目标任务", "牵头单位", "分管领导", "备注"]
     path = write_docx(

@@ -14,7 +14,7 @@ import pytest
 import xlsxwriter
 
 from toolkit import tasktable
-from toolkit.config import Config, load_config
+from toolkit.config import Config
 from toolkit.errors import TaskTableError
 from toolkit.model import Task, TaskTable
 from toolkit.tasktable import read_rows, read_task_table
@@ -62,11 +62,6 @@ def test_a_sheet_of_more_rows_than_any_table_is_refused_before_it_is_loaded(
 SEED_NAME = "2020-licheng-task-breakdown.txt"
 HEADER = "序号\t具体目标任务\t牵头责任单位\t协办单位\t区分管领导"
 SUBDISTRICTS_LABEL = "各街道办事处"
-
-
-@pytest.fixture(scope="module")
-def bundled(tmp_path_factory: pytest.TempPathFactory) -> Config:
-    return load_config(None, tmp_path_factory.mktemp("out"))
 
 
 @pytest.fixture(scope="module")
@@ -364,19 +359,6 @@ def test_tasks_json_shape(run_cli, tmp_path: Path) -> None:
     assert (tmp_path / "tasks.xlsx").is_file()
 
 
-def test_tasks_summary_and_checked_table(run_cli, tmp_path: Path) -> None:
-    import openpyxl
-
-    result = run_cli("--output", tmp_path, "tasks")
-    assert result.exit_code == 0
-    assert "117 个序号，118 项可跟踪任务（含子项 2 项）" in result.stdout
-    assert f"{SEED_NAME}:37" in result.stdout and "任务 1.1 没有区分管领导" in result.stdout
-    wb = openpyxl.load_workbook(tmp_path / "tasks.xlsx", read_only=True)
-    rows = list(wb["任务清单"].values)
-    assert [r[0] for r in rows[1:]] == ["1.1", "1.2", *map(str, range(2, 118))]
-    assert len(list(wb["警告"].values)) == 1 + 2
-
-
 # --- the seed in other formats -----------------------------------------------------------------
 
 
@@ -454,35 +436,6 @@ def test_docx_vertically_merged_cells_are_inherited(tmp_path: Path, bundled: Con
 
 
 # --- variant tables ---------------------------------------------------------------------------
-
-
-def test_title_rows_repeated_headers_tags_and_blank_rows_are_noise(
-    tmp_path: Path, bundled: Config
-) -> None:
-    path = write_table(
-        tmp_path,
-        [
-            "泉州市鲤城区人民政府办公室文件",
-            "",
-            "## 目标任务责任分解表",
-            HEADER,
-            "<b>一、主要预期目标</b>\t\t\t\t",
-            "1\t任务一。\t区发改局\t\t陈 斌",
-            "",
-            HEADER,
-            "<b>（一）要以实干增实绩</b>",
-            "2\t任务<b>二</b>。\t区财政局\t区税务局\t王垦福",
-            HEADER,
-            "3\t任务三。\t区工信局\t\t陈清拥",
-        ],
-    )
-    table = read_task_table(path, bundled)
-    assert [(t.id, t.text, t.section) for t in table.tasks] == [
-        ("1", "任务一。", ("一、主要预期目标",)),
-        ("2", "任务二。", ("一、主要预期目标", "（一）要以实干增实绩")),
-        ("3", "任务三。", ("一、主要预期目标", "（一）要以实干增实绩")),
-    ]
-    assert table.warnings == ()
 
 
 def test_unknown_unit_warns_with_the_closest_known_names(tmp_path: Path, bundled: Config) -> None:
