@@ -1,4 +1,4 @@
-"""Tests for toolkit/cli/__init__.py: the group and its options, main, python -m, each --help."""
+"""Tests for toolkit/cli/__init__.py: the group and its options, main, the console script, each --help."""
 
 from __future__ import annotations
 
@@ -37,13 +37,6 @@ def test_unknown_command_is_a_usage_error(run_cli) -> None:
     assert "splt" in result.stderr
 
 
-def test_version(run_cli) -> None:
-    from toolkit import __version__
-
-    result = run_cli("--version")
-    assert result.exit_code == 0 and __version__ in result.stdout
-
-
 def test_local_config_toml_is_used(
     run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -52,28 +45,6 @@ def test_local_config_toml_is_used(
     monkeypatch.chdir(tmp_path)
     assert run_cli("tasks").exit_code == 0
     assert (tmp_path / "output" / "tasks.xlsx").is_file()
-
-
-def test_python_m_toolkit(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "toolkit", "--help"], capture_output=True, text=True, cwd=tmp_path
-    )
-    assert done.returncode == 0, done.stderr
-    assert "--config" in done.stdout and "split" in done.stdout
-
-
-def test_python_m_toolkit_failure_exits_1_with_its_sentence(tmp_path: Path) -> None:
-    """A failed command run as a process: exit status 1 and its sentence, as on the console."""
-    empty = tmp_path / "returns"
-    empty.mkdir()
-    done = subprocess.run(
-        [sys.executable, "-m", "toolkit", "--output", str(tmp_path / "out"), "collect", str(empty)],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 1, done.stderr
-    assert "还没有分发记录" in done.stderr and "duban split" in done.stderr
-    assert "Traceback" not in done.stderr
 
 
 def test_duban_console_script(tmp_path: Path) -> None:
