@@ -77,17 +77,7 @@ def test_the_tasks_of_a_table_share_one_copy_of_each_name():
 
 @pytest.mark.parametrize(
     "strings",
-    [
-        None,
-        pytest.param(
-            {},
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="task_from_json with strings copies lead_notes but hands the caller's"
-                " extra dict to the Task (rows.py, _task: d.get('extra', {}))",
-            ),
-        ),
-    ],
+    [None, {}],
     ids=["alone", "with the table's names"],
 )
 def test_a_task_read_back_keeps_its_extra_columns_when_the_json_is_changed_afterwards(strings):

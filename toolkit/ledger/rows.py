@@ -46,7 +46,9 @@ def task_from_json(d: dict, strings: dict[str, str] | None = None) -> Task:
             extra=dict(d.get("extra", {})),
             targets=_targets(d),
         )
-    return _task({**d, "lead_notes": dict(d["lead_notes"])}, strings)
+    return _task(
+        {**d, "lead_notes": dict(d["lead_notes"]), "extra": dict(d.get("extra", {}))}, strings
+    )
 
 
 def _task(d: dict, strings: dict[str, str]) -> Task:
