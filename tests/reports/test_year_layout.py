@@ -100,3 +100,14 @@ def test_a_tall_header_grows_to_show_every_line(tmp_path: Path) -> None:
     short = (Column("a", "序号", 10, True), Column("b", "备注", 10, True))
     assert year_layout._height({"a": "1", "b": "短"}, short) == 18
     assert ws.oddFooter.left.text == "2021年度汇总表"
+
+
+def test_a_one_column_table_still_has_its_title_and_note(tmp_path: Path) -> None:
+    path = tmp_path / "年度汇总表.xlsx"
+    wb = excel.open_workbook(path)
+    fmt = year_layout._Formats(wb, ROLES)
+    year_layout._table(wb, fmt, "单位", "2020年度报送单位", NOTE, COLUMNS[:1], 2020)
+    wb.close()
+    ws = openpyxl.load_workbook(path)["单位"]
+    assert [ws["A1"].value, ws["A2"].value, ws["A3"].value] == ["2020年度报送单位", NOTE, "序号"]
+    assert not ws.merged_cells.ranges

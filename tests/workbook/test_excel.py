@@ -215,3 +215,18 @@ def test_the_checked_workbooks_hold_what_the_check_is_about(demo_workbooks) -> N
     assert "<rowBreaks" in overview and "<drawing" in overview
     assert "<autoFilter" in tasks and "<mergeCells" in tasks
     assert "<t>较上轮</t>" in strings  # 任务汇总 has its 较上轮 column
+
+
+def test_merged_text_is_text_across_the_range_and_in_a_single_cell(tmp_path: Path) -> None:
+    path = tmp_path / "merged.xlsx"
+    wb = excel.open_workbook(path)
+    ws = wb.add_worksheet("总览")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # xlsxwriter warns of a merge of one cell
+        excel.merged_text(ws, 0, 0, 0, 3, "=SUM(A1:A9) 鲤城区目标任务", None)
+        excel.merged_text(ws, 1, 0, 1, 0, "=1+1", None)  # one cell: written, not merged
+    wb.close()
+    sheet = openpyxl.load_workbook(path)["总览"]
+    assert [sheet["A1"].value, sheet["A2"].value] == ["=SUM(A1:A9) 鲤城区目标任务", "=1+1"]
+    assert [sheet["A1"].data_type, sheet["A2"].data_type] == ["s", "s"]
+    assert [str(r) for r in sheet.merged_cells.ranges] == ["A1:D1"]

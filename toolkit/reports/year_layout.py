@@ -54,9 +54,9 @@ def _table(wb, fmt: _Formats, name: str, title: str, note: str, columns, year: i
     """Add a table sheet: title, note, header repeated and frozen, print-ready."""
     ws = wb.add_worksheet(name)
     last = len(columns) - 1
-    ws.merge_range(TITLE_ROW, 0, TITLE_ROW, last, title, fmt.title)
+    excel.merged_text(ws, TITLE_ROW, 0, TITLE_ROW, last, title, fmt.title)
     ws.set_row(TITLE_ROW, 28)
-    ws.merge_range(NOTE_ROW, 0, NOTE_ROW, last, note, fmt.note)
+    excel.merged_text(ws, NOTE_ROW, 0, NOTE_ROW, last, note, fmt.note)
     width = (Column("note", "", sum(c.width for c in columns), True),)
     ws.set_row(NOTE_ROW, layout.row_height({"note": note}, width))
     for c, column in enumerate(columns):

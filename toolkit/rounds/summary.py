@@ -48,7 +48,6 @@ from toolkit.rounds.summary_layout import (
     _Formats,
     _Heights,
     _Index,
-    _merged,
     leaders_counted_note,
 )
 from toolkit.rounds.summary_tables import (
@@ -163,10 +162,10 @@ def _overview_sheet(
     last = len(columns) - 1
     ws.set_column(0, 0, OVERVIEW_LABEL_WIDTH)
     ws.set_column(1, last, OVERVIEW_NUMBER_WIDTH)
-    _merged(ws, 0, 0, 0, last, f"{state.round.name}目标任务推进情况汇总", fmt.title)
+    excel.merged_text(ws, 0, 0, 0, last, f"{state.round.name}目标任务推进情况汇总", fmt.title)
     ws.set_row(0, 30)
     due = state.round.due
-    _merged(
+    excel.merged_text(
         ws,
         1,
         0,
@@ -197,7 +196,7 @@ def _overview_sheet(
     row += 3
     ws.write_string(row, 0, "序时进度", fmt.label)
     ws.write_number(row, 1, state.expected_progress / 100, fmt.percent)
-    _merged(
+    excel.merged_text(
         ws,
         row,
         2,
@@ -256,7 +255,7 @@ def _overview_sheet(
         wb, ws, counts, state.roles, first_count_row, last_count_row, chart_top, last, height_pt
     )
     row += 1
-    _merged(
+    excel.merged_text(
         ws,
         row,
         0,
@@ -414,7 +413,7 @@ def _tally_table(
         row += 1
         ws.write_string(row, 0, "（无）", fmt.text)
     row += 1
-    _merged(ws, row, 0, row, len(statuses) + 3, note, fmt.note)
+    excel.merged_text(ws, row, 0, row, len(statuses) + 3, note, fmt.note)
     return row + 2
 
 
@@ -448,7 +447,7 @@ def _unit_table(ws, fmt: _Formats, row: int, state: RoundState, index: _Index, s
         )
         ws.write_number(row, len(statuses) + 4, lagging[unit], fmt.number)
     row += 1
-    _merged(
+    excel.merged_text(
         ws,
         row,
         0,

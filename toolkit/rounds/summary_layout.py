@@ -300,12 +300,6 @@ class _Formats:
         return self.status.get(status, self.center)
 
 
-def _merged(ws, first_row: int, first_col: int, last_row: int, last_col: int, text: str, style):
-    """Merge a range and write ``text`` into it with ``write_string`` (never ``write()``)."""
-    ws.merge_range(first_row, first_col, last_row, last_col, "", style)
-    ws.write_string(first_row, first_col, text, style)
-
-
 def _text(ws, row: int, col: int, text: str, style) -> None:
     """Write ``text`` as a string, or a blank cell (with its borders) when there is none."""
     if text:
@@ -318,9 +312,9 @@ def _table_sheet(wb, fmt: _Formats, name: str, title: str, note: str, columns, r
     """Add a table sheet: title, note, header repeated on each page, frozen, print-ready."""
     ws = wb.add_worksheet(name)
     last = len(columns) - 1
-    _merged(ws, TITLE_ROW, 0, TITLE_ROW, last, title, fmt.title)
+    excel.merged_text(ws, TITLE_ROW, 0, TITLE_ROW, last, title, fmt.title)
     ws.set_row(TITLE_ROW, 28)
-    _merged(ws, NOTE_ROW, 0, NOTE_ROW, last, note, fmt.note)
+    excel.merged_text(ws, NOTE_ROW, 0, NOTE_ROW, last, note, fmt.note)
     note_cells = {"note": note}
     note_width = (Column("note", "", sum(c.width for c in columns), True),)
     ws.set_row(NOTE_ROW, layout.row_height(note_cells, note_width))
@@ -351,7 +345,7 @@ def _finish_table(ws, fmt: _Formats, columns, written: int, total: int) -> None:
     last_col = len(columns) - 1
     end = FIRST_DATA_ROW + written
     if written < total:
-        _merged(
+        excel.merged_text(
             ws,
             end,
             0,
@@ -361,7 +355,7 @@ def _finish_table(ws, fmt: _Formats, columns, written: int, total: int) -> None:
             fmt.overflow,
         )
     elif total == 0:
-        _merged(ws, end, 0, end, last_col, "（无）", fmt.text)
+        excel.merged_text(ws, end, 0, end, last_col, "（无）", fmt.text)
     else:
         end -= 1
     ws.autofilter(HEADER_ROW, 0, end, last_col)

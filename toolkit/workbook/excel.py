@@ -120,6 +120,16 @@ def write_cells(
             write_number(row, col, value, fmt)
 
 
+def merged_text(
+    ws: Worksheet, first_row: int, first_col: int, last_row: int, last_col: int, text: str, fmt
+) -> None:
+    """Write ``text`` as text across a merged range (one cell alone is not merged: Excel
+    refuses a merge of one cell, and xlsxwriter would then write nothing)."""
+    if (first_row, first_col) != (last_row, last_col):
+        ws.merge_range(first_row, first_col, last_row, last_col, "", fmt)
+    ws.write_string(first_row, first_col, text, fmt)
+
+
 def fits_in_list(values: Sequence[str]) -> bool:
     """Return whether a list validation can hold ``values`` itself (255 characters, joined)."""
     return utf16_len(",".join(values)) <= MAX_LIST_CHARS
