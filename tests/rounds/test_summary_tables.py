@@ -369,9 +369,9 @@ def test_the_units_sheet_explains_a_rejected_correction_and_an_unknown_arrival(
             "区工信局",
             "收到时间未知",
             "2020-10-28 09:00（首次收集）",
-            "截止日期2020年10月25日后（2020-10-28 09:00（首次收集））才首次收集，文件本身没有"
-            "收到时间的凭据（如邮件），未计为逾期。如知道实际收到时间，请用 duban collect "
-            "--arrived 日期 文件 登记。",
+            "截止日期2020年10月25日后才首次收集（2020-10-28 09:00），文件本身没有"
+            "收到时间的凭据（如邮件），未计为逾期。如知道实际收到时间，请在工作台“回收”页"
+            "填写收到时间后重新拖入该文件（或用 duban collect --arrived 日期 文件 登记）。",
         ),
     ]
     # a missing unit's state is filled as 未报送 is, the others are flagged red

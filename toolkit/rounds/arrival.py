@@ -38,7 +38,10 @@ ON_TIME = "on time"
 LATE = "late"
 UNKNOWN = "unknown"
 
-ARRIVED_HINT = "如知道实际收到时间，请用 duban collect --arrived 日期 文件 登记。"
+ARRIVED_HINT = (
+    "如知道实际收到时间，请在工作台“回收”页填写收到时间后重新拖入该文件"
+    "（或用 duban collect --arrived 日期 文件 登记）。"
+)
 
 _FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d", "%Y/%m/%d %H:%M")
 

@@ -396,7 +396,7 @@ def _units_sheet(wb, fmt, state: RoundState, index: _Index, cut: _Cutter, warnin
                 reasons += f"\n（逾期：截止日期{due}后收到）"
         elif label == ARRIVAL_UNKNOWN:
             reasons = (
-                f"截止日期{due}后（{received}）才首次收集，文件本身没有收到时间的凭据"
+                f"截止日期{due}后才首次收集（{times(us.received_at)}），文件本身没有收到时间的凭据"
                 f"（如邮件），未计为逾期。{ARRIVED_HINT}"
             )
         else:
