@@ -280,7 +280,8 @@ def test_an_empty_subject_is_refused_naming_the_template(config: Config, tmp_pat
     folder = tmp_path / "templates"
     folder.mkdir()
     (folder / "mail_dispatch_subject.txt.j2").write_text("{# 空 #}\n  \n", encoding="utf-8")
-    (folder / "mail_dispatch_body.txt.j2").write_text("{{ unit }}：\n", encoding="utf-8")
+    # The body is broken too: the subject, checked first, is the sentence.
+    (folder / "mail_dispatch_body.txt.j2").write_text("{{ unit }：\n", encoding="utf-8")
     env = environment(dataclasses.replace(config, templates_dir=folder))
     with pytest.raises(MailError) as caught:
         render_subject_and_body(env, "dispatch", {"unit": "区发改局"})

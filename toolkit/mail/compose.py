@@ -107,9 +107,9 @@ def render_subject_and_body(
 ) -> tuple[str, str]:
     """Render ``mail_<kind>_subject.txt.j2`` (one line) and ``mail_<kind>_body.txt.j2``."""
     subject = " ".join(render(env, f"mail_{kind}_subject.txt.j2", context).split())
-    body = render(env, f"mail_{kind}_body.txt.j2", context).strip("\n") + "\n"
     if not subject:
         raise MailError(f"mail_{kind}_subject.txt.j2: 模板生成的邮件主题为空，请检查模板。")
+    body = render(env, f"mail_{kind}_body.txt.j2", context).strip("\n") + "\n"
     return subject, body
 
 
