@@ -62,14 +62,14 @@ def serve(
         raise
     guard.port = int(server.effective_port)
     url = guard.url()
-    say(
-        f"督办工作台已启动（{config.office.name}，输出文件夹 {config.output_dir}）。\n"
-        f"请在浏览器中打开：{url}\n"
-        "使用期间请不要关闭本窗口；用完后按 Ctrl+C 或直接关闭本窗口即可停止。"
-    )
-    if open_browser:
-        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
-    try:
+    try:  # from the moment the address is shown, Ctrl+C stops the workbench in words
+        say(
+            f"督办工作台已启动（{config.office.name}，输出文件夹 {config.output_dir}）。\n"
+            f"请在浏览器中打开：{url}\n"
+            "使用期间请不要关闭本窗口；用完后按 Ctrl+C 或直接关闭本窗口即可停止。"
+        )
+        if open_browser:
+            threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
         server.run()
     except KeyboardInterrupt:
         pass
