@@ -1,10 +1,8 @@
 """Working days: public holidays and 调休 make-up days, a day's weekday, 序时进度 (DESIGN §12).
 
-chinesecalendar (``import chinese_calendar``) knows the State Council's holidays and make-up
-working days up to the last year of its data and raises past it; ``[calendar]`` in config.toml adds the days of a year it
-does not know yet (and wins over it for any day it lists). A year that neither covers is
-counted Monday to Friday, and the calendar remembers it: every output that relied on such a
-year prints ``notes()``.
+chinesecalendar knows the State Council's days up to its data's last year; ``[calendar]`` in
+config.toml adds a later year's (and wins for any day it lists). A year neither covers is
+counted Monday to Friday, and every output that relied on one prints ``notes()``.
 """
 
 from __future__ import annotations

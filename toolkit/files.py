@@ -1,11 +1,8 @@
 """Files duban writes and ships: atomic writes, safe file names, and where the bundled files live.
 
 A crash never leaves half a workbook, and an output held open by Excel (which locks it on
-Windows) is a clear error instead of a traceback. Temporary files and folders are created with
-the user's normal permissions (what the umask allows), not the private 0600/0700 of
-``tempfile``: they are renamed into place and become the office's outputs. The bundled
-example (config, table, templates) is the repository's top level in a checkout, package data
-in a wheel (setup.cfg).
+Windows) is a clear error, not a traceback. The bundled example (config, table, templates) is
+the repository's top level in a checkout, package data in a wheel (setup.cfg).
 """
 
 from __future__ import annotations

@@ -1,11 +1,7 @@
 """Starting an office folder (``duban init DIR``): from the office's own task table, or the example.
 
-``init_office_from_table`` reads the office's table as ``duban tasks`` does and writes what
-the office then only has to complete: ``config.toml`` with the office's fields left to fill
-(marked 填写), the table's path, the rounds the notice states (or two to fill), the statuses
-with their roles, the government's word (区/县/市) and mail settings to fill; ``单位通讯录.xlsx``
-with every unit, group and leader the table names (an address book the office keeps merged
-in); the templates to edit. ``init_office`` copies the bundled Licheng example instead.
+``init_office_from_table`` writes what the office then only has to complete (config.toml, the
+units directory, the templates); ``init_office`` copies the bundled Licheng example instead.
 """
 
 from __future__ import annotations
@@ -86,7 +82,14 @@ class NewOffice:
 def init_office_from_table(
     folder: Path, tasks: Path, units: Path | None = None, today: dt.date | None = None
 ) -> NewOffice:
-    """Create an office folder from its own task table (and address book); see the module."""
+    """Create an office folder from its own task table (and address book).
+
+    The table is read as ``duban tasks`` reads it. Written: ``config.toml`` with the office's
+    fields left to fill (marked 填写), the table's path, the rounds the notice states (or two to
+    fill), the statuses with their roles, the government's word (区/县/市) and mail settings to
+    fill; ``单位通讯录.xlsx`` with every unit, group and leader the table names (an address book
+    the office keeps merged in); the templates to edit.
+    """
     from toolkit.config import load_config
     from toolkit.directory.addresses import read_address_book
     from toolkit.directory.book import BOOK_NAME, write_book

@@ -1,17 +1,8 @@
 """The one jinja2 environment of the toolkit, its filters, and errors a clerk can act on.
 
-Templates are looked up in the office's own ``templates`` folder first, then in the bundled
-``templates/`` (``config.templates_search_path``), so an office overrides a template by putting
-a file of the same name in its folder. Undefined variables are errors (``StrictUndefined``): a
-misspelt ``{{ unti }}`` must stop the run, not mail 2,000 units a blank. Autoescaping is off
-for the mail templates (plain text) and on for the Word reports (``toolkit.reports.docx`` asks
-for it, with its own ``finalize``). Any template error is re-raised as a ``ToolkitError``
-naming the template file and the line.
-
-The filters write figures as official documents do — the only formatting the templates cannot
-do themselves: ``cn_date`` (2020年10月25日), ``cn_number`` (十一), ``percent_of(total)``
-(25.4%), ``percent`` (98.3%), ``num`` (62.5), ``signed`` (+12), ``cn_list`` (甲、乙),
-``id_list`` (task numbers 3、5、12), ``quote_or`` (“滞后”或“严重滞后”) and ``short(limit)``.
+Templates are looked up in the office's ``templates`` folder first, then the bundled ones.
+Undefined names are errors (``StrictUndefined``): a misspelt ``{{ unti }}`` must stop the run,
+not mail 2,000 units a blank. A template error is a ``ToolkitError`` naming file and line.
 """
 
 from __future__ import annotations
@@ -107,6 +98,7 @@ def quote_or(eval_ctx: jinja2.nodes.EvalContext, names: Iterable[Any]) -> str:
     return _joined(eval_ctx, quoted, "或")
 
 
+# The filters write figures as official documents do: the only formatting templates cannot do.
 FILTERS: dict[str, Callable[..., Any]] = {
     "cn_date": cn_date,
     "cn_number": cn_number,

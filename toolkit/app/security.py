@@ -1,12 +1,8 @@
 """Who may talk to the app, and what every answer carries.
 
-Localhost is not a trust boundary: any page open in the same browser can send requests to
-127.0.0.1, and a site that rebinds its DNS name to 127.0.0.1 can even read the answers. So a
-request must name the app's own host and port (``Host``), carry the per-launch secret (in the
-URL the terminal prints, once; then an HttpOnly SameSite=Strict cookie), and, when it changes
-anything, the per-launch CSRF token every page embeds (a form field, or the ``X-CSRF-Token``
-header htmx sends from ``<body hx-headers>``). Every answer forbids framing, sniffing, referrers to other sites
-and any script, style or connection that is not the app's own.
+A request must name the app's own host and port (``Host``), carry the per-launch secret (in the
+printed URL once, then a cookie) and, when it changes anything, the per-launch CSRF token.
+``docs/ARCHITECTURE.md`` (The workbench, Trust) has why.
 """
 
 from __future__ import annotations

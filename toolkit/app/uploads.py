@@ -1,10 +1,8 @@
 """Files dropped on a page, saved under bounds before anything reads them.
 
-The bounds here are the request's: how many files and how many bytes one upload may carry
-(the server refuses more before it is read). What a file is, and whether it is a return, is
-decided by ``toolkit.collect`` exactly as for any file given to ``duban collect``: the app
-saves the upload into a folder of its own (``<output>/<round>/uploads/<time>/``) and collects
-those files. Names are kept as the clerk's files had them, made safe for the disk.
+The bounds are the request's: how many files and bytes one upload may carry. What a file is,
+and whether it is a return, ``toolkit.collect`` decides: it collects the upload's own folder
+(``<output>/<round>/uploads/<time>/``) as any folder given to ``duban collect``.
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """What every page shares: the workbench, the round asked for, answers, jobs started.
 
-``workbench()`` is the app's state for this launch (the office's workspace, the jobs, the
-issued downloads, the guard). A page renders a template with ``render``, refuses with
-``refuse`` (the sentence, as a fragment for htmx or as a page) and starts long work with
-``start_job``: a job that ends within ``QUICK_SECONDS`` reloads the page at once; a longer one
-answers with its progress bar, which polls until the job ends and then reloads the page.
+``workbench()`` is this launch's state. A page renders with ``render``, refuses with ``refuse``
+(the sentence, as a fragment for htmx or as a page) and starts long work with ``start_job``
+(``docs/ARCHITECTURE.md``, The workbench: Jobs).
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
 """What the app knows of the office: its config, its current task table, its ledger, read.
 
-The config is read again when its file changes (a clerk or IT colleague edits it while the app
-runs). The task table is the config's, or the latest one loaded on 任务表 (kept under
-``<output>/tables/<time>/``). The ledger is only read here, opened read-only so a page never
-waits behind a collect's write; what is computed from it (a round's state, its figures, the
-year's) is kept until the ledger file, the config or a job of this app changes it.
+The ledger is opened read-only, and what is computed from it is kept until the ledger file, the
+config or a job of this app changes it (``docs/ARCHITECTURE.md``, The workbench: Reading).
 """
 
 from __future__ import annotations

@@ -1,15 +1,8 @@
 """The office's configuration: ``config.toml`` read once into frozen dataclasses and checked.
 
-Precedence is command-line option > environment variable (``DUBAN_CONFIG``, ``DUBAN_OUTPUT``)
-> the file > defaults. Without ``--config`` the file is ``./config.toml`` when there is one,
-else the bundled Licheng 2020 example, so a fresh install runs with no set-up. Relative paths
-in a config resolve against the config file's folder. Every error names the file and the key.
-
-The units, groups and leaders come from the units directory ``单位通讯录.xlsx`` beside the
-config (or where ``directory`` says; ``toolkit.directory.book`` reads it) and from config.toml's
-``[[units]]``, ``[groups]``, ``[[leaders]]``: a name in both is the directory's. A key left
-empty (``name = ""``, as ``duban init --tasks`` writes them) is one still to fill: the commands
-that act for the office (split, mail, report) stop and say which (``require_filled``).
+Precedence: command-line option > environment (``DUBAN_CONFIG``, ``DUBAN_OUTPUT``) > the file >
+defaults; without ``--config``, ``./config.toml``, else the bundled Licheng 2020 example. Paths
+resolve against the config's folder; the units directory is merged in (ARCHITECTURE.md).
 """
 
 from __future__ import annotations

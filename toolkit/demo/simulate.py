@@ -1,13 +1,8 @@
 """Simulated returns for the demo and the tests: units answering the way real units do.
 
-Most answer on time, some late, two never answer, one edits a task's text (and is rejected),
-one re-saves its workbook with LibreOffice when it is installed, one sends its return as a
-saved mail, one writes a status with a stray space, one answers twice (the second supersedes
-the first). Statuses, progress and texts vary, deterministically for a given seed. Units
-report 实际完成值 against their tasks' targets: done tasks reach them, others fall short or
-reach them by their progress, a growth rate is sometimes not yet known, and in the last round
-one unit claims 已完成 with an actual short of its target. The simulator returns exactly what it wrote, so a
-test can compare the 汇总表 cell for cell.
+On time, late, never, rejected, re-saved, mailed, twice (``simulate_returns`` lists them),
+deterministically for a given seed. The simulator returns exactly what it wrote, so a test can
+compare the 汇总表 cell for cell.
 """
 
 from __future__ import annotations
@@ -296,7 +291,16 @@ def simulate_returns(
     seed: int = 2020,
     previous: dict[tuple[str, str], Answer] | None = None,
 ) -> Simulation:
-    """Write simulated returns of a dispatched round into ``folder``."""
+    """Write simulated returns of a dispatched round into ``folder``.
+
+    Most units answer on time, some late, two never; one edits a task's text (and is rejected),
+    one re-saves its workbook with LibreOffice when it is installed, one sends its return as a
+    saved mail, one writes a status with a stray space, one answers twice (the second supersedes
+    the first). Statuses, progress and texts vary, deterministically for a given ``seed``. The
+    实际完成值: done tasks reach their targets, others fall short or reach them by their progress,
+    a growth rate is sometimes not yet known, and in the last round one unit claims 已完成 with an
+    actual short of its target.
+    """
     rnd = config.round(round_id)
     rng = random.Random(f"{seed}:{rnd.id}")
     # The actuals draw from their own stream, so the answers are what they were without them.

@@ -1,16 +1,8 @@
 """The units directory (DESIGN §10): ``单位通讯录.xlsx`` ⇄ config, matching names to units.
 
-The book is the office's list of units, groups and leaders, edited in Excel (``book``); the
-config reads it beside config.toml (``toolkit.config``). What the CLI and the app call:
-
-- ``directory(config)`` — what the office's directory lists (the book and config.toml's);
-- ``directory_state(config)`` — against the task table: what is missing before mail;
-- ``import_address_book(config, source)`` — an address book the office keeps, merged in;
-- ``save_unit(config, unit, old_name)`` — one unit added or edited (renames follow into groups);
-- ``export_directory(config, target)`` — the directory written as a book elsewhere.
-
-Every write goes to the office's book (``book_path``), a copy of the previous one kept beside
-it, and is checked as the config will read it.
+What the CLI and the app call: ``directory``, ``directory_state`` (what is missing before mail),
+``import_address_book``, ``save_unit`` and ``export_directory``. Every write goes to the office's
+book (``book_path``), a copy of the previous one kept, and is checked as the config reads it.
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """An address book the office already keeps, read as entries: a unit's name and its addresses.
 
-Any sheet with a unit-name column and an email column counts (单位/名称/部门, 邮箱/电子邮件/
-E-mail), its header found by those words under any title rows; 联系人, 电话/手机, 抄送, 别名
-are read where there are such columns. A unit written on two rows (two contacts) is one entry
-with both addresses. A row with a name but no address still brings its contact and phone; a
-cell that holds no address is reported with its row, never guessed.
+Any sheet with a unit-name column (单位/名称/部门) and an email column (邮箱/电子邮件/E-mail)
+counts, its header found by those words under any title rows; 联系人, 电话/手机, 抄送, 别名 are
+read where there are such columns.
 """
 
 from __future__ import annotations
@@ -47,7 +45,12 @@ class AddressBook:
 
 
 def read_address_book(path: Path) -> AddressBook:
-    """Read every sheet of ``path`` that has a unit-name column and an email column."""
+    """Read every sheet of ``path`` that has a unit-name column and an email column.
+
+    A unit written on two rows (two contacts) is one entry with both addresses. A row with a
+    name but no address still brings its contact and phone; a cell that holds no address is
+    reported with its row, never guessed.
+    """
     entries: dict[str, Entry] = {}
     notes: list[str] = []
     used = 0

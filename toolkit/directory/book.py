@@ -1,10 +1,8 @@
 """The units directory's workbook, ``单位通讯录.xlsx``: the one owner of its sheets and columns.
 
-Sheet 单位 (单位名称, 别名, 邮箱, 抄送, 联系人, 电话, 备注, 在表中), sheet 分组 (组名, 成员, 类别,
-说明) and sheet 领导 (姓名, 职务, 邮箱, 备注, 在表中). A clerk edits it in Excel or WPS, so it is
-read by its headers' words (a note row above them, a column moved or added, still reads) and
-checked with a sentence naming the sheet and row. 在表中 and 说明 are duban's notes, written
-from the task table and never read back.
+Sheets 单位, 分组 and 领导, edited in Excel or WPS: read by their headers' words (a note row above,
+a column moved or added, still reads), checked with a sentence naming sheet and row. 在表中 and
+说明 are duban's notes, written from the task table and never read back.
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """Bringing an address book's addresses into the directory (``duban units import``).
 
-Each entry is matched to a unit (``toolkit.directory.matching``): a matched unit takes the
-book's addresses, contact and phone; a close match also keeps the book's name as an alias and
-is marked 【待核对】 until the clerk checks it; an entry that is no unit of the table is added as
-a unit of its own (a town a group will list, say). Every change that replaces something is a
-sentence; nothing is merged or dropped in silence.
+A matched unit takes the book's addresses, contact and phone (a close match also its name, as an
+alias, marked 【待核对】); an entry that is no unit of the table becomes a unit of its own. Every
+change that replaces something is a sentence; nothing is merged or dropped in silence.
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """Matching an address book's names to the directory's units: exact, alias, then the closest.
 
-The closest is taken only when it is one unit, close enough, and not already another row's:
-``县发展和改革局`` is ``县发改局`` (the short name's characters in order, same first and last),
-``平和县住房和城乡建设局`` is ``县住建局`` (the place before it set aside), ``城关镇人民政府`` is
-``城关镇``. Two units are never merged: a name as close to two units as to each other, or close to
-a unit another row already is, stays a unit of its own, with a sentence saying so.
+The closest is taken only when it is one unit, close enough (``closeness``), and not already
+another row's. Two units are never merged: a name as close to two units, or close to a unit
+another row already is, stays a unit of its own, with a sentence saying so.
 """
 
 from __future__ import annotations
@@ -63,7 +61,12 @@ def name_key(name: str, district: str = "") -> str:
 
 def closeness(a: str, b: str, district: str = "") -> float:
     """Return how surely two names are one unit: 0.95 same key, 0.9 an abbreviation, else
-    difflib's ratio of the keys when it reaches ``RATIO``, else 0."""
+    difflib's ratio of the keys when it reaches ``RATIO``, else 0.
+
+    An abbreviation has the long name's characters in order, with the same first and last:
+    ``县发展和改革局`` is ``县发改局``. By their keys ``平和县住房和城乡建设局`` is ``县住建局`` (the
+    place before it set aside) and ``城关镇人民政府`` is ``城关镇``.
+    """
     ka, kb = name_key(a, district), name_key(b, district)
     if ka == kb:
         return 0.95

@@ -1,10 +1,8 @@
-"""Reading an address book's sheets (.xlsx .xls .csv): rows of cell texts, and the header row
-found by the words in its cells (单位/名称, 邮箱/电子邮件/E-mail, 联系人, 电话/手机 …).
+"""Reading an address book's sheets (.xlsx .xls .csv): rows of cell texts, and the header row.
 
-calamine reads the workbooks (.xlsx, and the old .xls many offices still keep), the
-task table's text decoding reads a .csv (UTF-8, GBK, UTF-16). Only the cell texts matter here:
-a whole number comes out without ``.0`` (a phone number typed into a number cell), a date as
-``2024-03-01``.
+calamine reads the workbooks (.xlsx, and the old .xls many offices still keep); a .csv is decoded
+as the task table's text is (UTF-8, GBK, UTF-16). The header row is found by its cells' words
+(单位/名称, 邮箱/电子邮件/E-mail, 联系人, 电话/手机 …).
 """
 
 from __future__ import annotations
@@ -101,6 +99,8 @@ def _csv_sheet(path: Path) -> Sheet:
 
 
 def _text(value: object) -> str:
+    """Return a cell's text: a whole number without ``.0`` (a phone number typed into a number
+    cell), a date as ``2024-03-01``."""
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -1,30 +1,8 @@
-"""Mailing the units (``duban mail``) and chasing late ones (``duban remind``): never twice, never lost.
+"""Mail to the units (``duban mail``) and reminders (``duban remind``): never twice, never lost.
 
-One message per unit: its dispatched tracking workbook attached, subject and body rendered from
-``templates/mail_<kind>_subject.txt.j2`` and ``mail_<kind>_body.txt.j2``. Every message is
-written to the outbox first — ``<output>/<round>/outbox/<unit>.eml`` for the dispatch,
-``<output>/<round>/outbox-remind/<YYYY-MM-DD>/<unit>.eml`` for the reminders of a day — and is
-sent only when asked (``send=True``; the dry run is the default here, not only in the CLI).
-An ``.eml`` is named as the unit's workbook in ``dispatch/``.
-
-Each message is a row of the ledger's ``deliveries`` table, keyed by its deterministic
-Message-ID, whose state moves pending → sending (committed *before* the SMTP transaction) →
-sent | failed-temporary | failed-permanent | unknown (see ``toolkit.mail.smtp``). A rerun sends
-pending and failed-temporary messages only. ``unknown`` ones — and ``sending`` ones left by a
-crash, which become unknown — are listed for the clerk to check and are resent only on explicit
-request (``retry=True`` with the units named). A failed-permanent message is retried when the
-unit's addresses were corrected in ``config.toml``, or on request (``retry=True``, every failed
-unit at once: after a 552 the clerk shrinks nothing and just asks again).
-
-Before anything is sent, a unit without an address, an address that is not plain ASCII and a
-message larger than the server's advertised SIZE are listed as errors; one bad unit never stops
-the batch.
-
-The dispatch Message-ID carries a hash of the dispatch token, so a round split again with
-``--force`` is mailed again. A reminder's carries its level (蓝 / 黄 / 红, ``toolkit.rounds.
-escalation``), its delivery kind is ``remind-<level>``: a unit gets each level at most once per
-round however often ``remind`` is rerun, and a reminder written to the outbox counts as given
-(an office may send the ``.eml`` files by hand) until ``--send`` delivers it.
+``mail_round`` and ``remind_round`` write each message to the outbox first and send only when
+asked (``send=True``); each message is a row of the ledger's ``deliveries``. Its states, what a
+rerun sends and why: ``docs/ARCHITECTURE.md`` (Mail out, The ledger).
 """
 
 from __future__ import annotations
@@ -106,7 +84,11 @@ def mail_round(
     today: dt.date | None = None,
     retry: bool = False,
 ) -> MailResult:
-    """Write (and with ``send``, deliver) each unit its dispatched workbook for a round."""
+    """Write (and with ``send``, deliver) each unit its dispatched workbook for a round.
+
+    The dry run is the default here, not only in the CLI. Each message is written to
+    ``<output>/<round>/outbox/`` under the name of the unit's workbook in ``dispatch/``.
+    """
     require_filled(config, "mail")
     rnd = config.round(round_id)
     today = today or dt.date.today()

@@ -1,11 +1,8 @@
 """The plain data the report templates read: tallies, sections, units and task rows.
 
-Every report's wording is in its Word template (``templates/*.docx``); what the templates get
-from here is figures and lists — counts, names, task numbers, flags — never a sentence. The
-same shapes serve the summary, the leaders' briefs and the year-end summary, so a template
-written for one reads the same way in another (``tasks.total``, ``s.count``, ``t.units``).
-The table cells that come as text (a task's text, its lead units) are the cells as the 汇总表
-shows them (``toolkit.workbook.layout``).
+Figures and lists, never a sentence: the wording is the Word templates'. The same shapes serve
+the summary, the briefs and the year-end summary, so a template reads the same in each
+(``tasks.total``, ``s.count``, ``t.units``); text cells are as the 汇总表 shows them.
 """
 
 from __future__ import annotations

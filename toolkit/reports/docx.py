@@ -1,21 +1,8 @@
 """Rendering the Word reports from their editable templates (docxtpl), safely.
 
-A report template is a .docx in the office's ``templates`` folder or the bundled one (the
-office's copy wins, as for the mail templates); ``templates/build_templates.py`` makes the
-bundled ones. Its paragraphs hold the report's sentences with jinja2 placeholders and tags
-(``toolkit.templating``'s environment and filters); a clerk rewords them in Word.
-
-Everything a unit typed is data: docxtpl renders jinja2 inside the document's XML *without*
-escaping by default, so ``A & B <公司>`` would lose text and crafted text could add a Word
-field. Here the environment escapes every value (autoescape), undefined names are errors
-(``StrictUndefined``) and control characters are removed before rendering — docxtpl turns
-``\\a`` and ``\\f`` in a value into paragraph and page breaks, and most C0 characters are not
-even allowed in XML. A line break (``\\n``) stays a line break. Every ``{{ … }}`` is escaped as
-it is written (``_docx_text``, the environment's ``finalize``), so a template that forgets a
-filter cannot undo it.
-
-A template an office got wrong (a tag left open, a misspelt placeholder) stops the run with a
-sentence naming the template and quoting the paragraph, not a traceback (``_problem``).
+A report template is a .docx (the office's ``templates`` copy wins over the bundled one, which
+``templates/build_templates.py`` makes); a clerk rewords its sentences in Word. What units typed
+is escaped as data (ARCHITECTURE.md, The trust model); a broken template is a sentence.
 """
 
 from __future__ import annotations
@@ -39,7 +26,8 @@ from toolkit.errors import ToolkitError
 from toolkit.files import atomic_path
 from toolkit.templating import FILTERS, environment, template_line
 
-# C0 controls but \n, DEL, the non-characters XML forbids and lone surrogates.
+# C0 controls but \n (XML allows few of them; docxtpl turns \a and \f into paragraph and page
+# breaks), DEL, the non-characters XML forbids and lone surrogates.
 _CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 _TAG = re.compile(r"<[^>]+>")
 TITLE_STYLE = "公文标题"  # the title's paragraphs also title the document's properties

@@ -1,24 +1,7 @@
 """The figures of a round, computed once from its ``RoundState`` for the summary and the briefs.
 
-Counting follows the consolidated workbook (汇总表, ``toolkit.rounds.summary``) exactly, so the
-report and the workbook never disagree:
-
-* **tasks** (任务数, what the summary's sentences use): each task counts once, with its rolled-up
-  status — the least advanced of all its lead units, a lead unit without a current answer
-  counting as 未报送 (so no task reads 已完成 while one of them is silent). This is the 总览
-  sheet's 任务数 column.
-* **answers** (填报条数): each task × lead unit counts once; pairs without a current answer are
-  未报送. This is the 总览 sheet's 填报条数 column.
-* a task is 欠进度 when any lead unit's answer claims a status of the role on_track (序时推进)
-  with progress below the round's
-  expected progress (``RoundState.behind_schedule``).
-* the change since the previous round compares the least advanced status of the lead units'
-  previous answers with this round's rolled-up status, and the averages of their progress.
-* a quantified target (task × target) stands where the least advanced of its lead units
-  stands against it (``toolkit.tasktable.targets.roll_up``): 已达到, 未达到, 未填报 (answered
-  without an actual) or 未报送; the 汇总表's 指标完成 sheet shows each lead unit's own.
-
-Plain data, no I/O.
+Counted exactly as the 汇总表 (``toolkit.rounds.summary``) counts, so the report and the
+workbook never disagree (``round_figures`` says how). Plain data, no I/O.
 """
 
 from __future__ import annotations
@@ -211,7 +194,21 @@ class RoundFigures:
 
 
 def round_figures(state: RoundState, config: Config) -> RoundFigures:
-    """Compute a round's figures from its state, with the 汇总表's roll-up (``RoundState``)."""
+    """Compute a round's figures from its state, with the 汇总表's roll-up (``RoundState``).
+
+    - tasks (任务数, the 总览 sheet's column, what the summary's sentences use): each task once,
+      with its rolled-up status, the least advanced of its lead units'; a lead unit without a
+      current answer counts as 未报送, so no task reads 已完成 while one of them is silent.
+    - answers (填报条数, the 总览 sheet's column): each task × lead unit once; a pair without a
+      current answer is 未报送.
+    - a task is 欠进度 when any lead unit's answer claims a status of the role on_track (序时推进)
+      with progress below the round's expected progress (``RoundState.behind_schedule``).
+    - the change since the previous round compares the least advanced status of the lead units'
+      previous answers with this round's rolled-up status, and the averages of their progress.
+    - a quantified target (task × target) stands where the least advanced of its lead units
+      stands against it (``toolkit.tasktable.targets.roll_up``): 已达到, 未达到, 未填报 (answered
+      without an actual) or 未报送; the 汇总表's 指标完成 sheet shows each lead unit's own.
+    """
     ranks = {s: i for i, s in enumerate(state.statuses)}
     unit_states = {u.unit: u for u in state.units}
     units = list(state.units)

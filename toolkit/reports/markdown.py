@@ -1,11 +1,8 @@
 """``summary.md``: the rendered summary.docx written out as Markdown, sentence for sentence.
 
-The Markdown is read from the Word document just written, not rendered a second time from
-its own template: whatever an office made of its ``summary.docx`` (reworded, reordered, parts
-added or left out), the .md says the same. Paragraph styles give the structure — the title
-paragraphs (公文标题) one ``#`` line, 一级标题 (Heading 1) ``##``, 二级标题 (Heading 2)
-``###``, tables as Markdown tables, everything else a paragraph. Text is escaped: ``<公司>``
-must not become an HTML tag, ``|`` must not end a table cell, ``*`` must not start emphasis.
+Read from the Word document just written, not rendered again from its template: whatever an
+office made of its ``summary.docx`` (reworded, reordered, parts added or left out), the .md
+says the same.
 """
 
 from __future__ import annotations
@@ -26,12 +23,18 @@ _MD_SPECIAL = str.maketrans({ch: "\\" + ch for ch in "\\`*_[]<>|#~"})
 
 
 def md_escape(text: str) -> str:
-    """Return ``text`` with Markdown's special characters escaped (and no zero-width breaks)."""
+    """Return ``text`` with Markdown's special characters escaped (and no zero-width breaks):
+    ``<公司>`` must not become an HTML tag, ``|`` end a table cell, ``*`` start emphasis."""
     return text.replace(BREAK, "").translate(_MD_SPECIAL)
 
 
 def docx_markdown(path: Path) -> str:
-    """Return the Word document at ``path`` as Markdown."""
+    """Return the Word document at ``path`` as Markdown.
+
+    Paragraph styles give the structure: the title paragraphs (公文标题) one ``#`` line, 一级标题
+    (Heading 1) ``##``, 二级标题 (Heading 2) ``###``, tables as Markdown tables, everything else
+    a paragraph.
+    """
     doc = Document(str(path))
     # Each paragraph's style by its id: python-docx's ``paragraph.style`` looks it up slowly.
     styles = {s.style_id: s.name for s in doc.styles}

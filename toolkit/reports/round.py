@@ -1,13 +1,8 @@
 """The round's reports (``duban report``): the summary in Word and Markdown, one brief per leader.
 
-``write_round_report`` reads the round from the ledger (``toolkit.rounds.round_state``), computes
-its figures once (``toolkit.reports.figures``, counted exactly as the 汇总表 counts them) and
-writes ``<output>/<round>/summary.docx`` from the editable template ``summary.docx``,
-``summary.md`` from that document (``toolkit.reports.markdown``: the same sentences, whatever
-the office made of its template), and ``<output>/<round>/briefs/<leader>.docx`` from
-``brief.docx`` for every leader in charge of a task (group labels such as 各副区长 expanded).
-The contexts built here are figures and lists (``toolkit.reports.context``); every sentence is
-the template's.
+``write_round_report`` computes the figures once (``toolkit.reports.figures``) and writes
+``summary.docx``, ``summary.md`` from that document and ``briefs/<leader>.docx`` for every
+leader in charge of a task (group labels such as 各副区长 expanded); every sentence is a template's.
 """
 
 from __future__ import annotations

@@ -1,14 +1,8 @@
 """The year-end summary sheet (年度汇总表.xlsx): the one owner of its sheets and how they print.
 
-``write_year_sheet`` renders ``YearFigures`` with xlsxwriter: 年度总览 (each round's counts
-side by side with the final ones, return rates, two charts), 任务汇总 (every task as in the
-original table, each round's status and progress, the final status and progress and the round it
-comes from), 指标完成 (each quantified target × lead unit: each round's actual, the final one
-against the target), 按部分 / 按牵头单位 / 按分管领导 (completion rates, with charts) and 报送记录
-(each unit's return in each round: on time, late, missing, rejected). Every string goes through
-``write_string`` in a workbook opened with formulas and links off; every sheet prints on A4
-landscape, one page wide, with its header repeated, frozen and filterable; task texts past
-Excel's cell limit are cut with a visible mark.
+``write_year_sheet`` renders ``YearFigures`` with xlsxwriter, every string as text in a workbook
+opened with formulas and links off. Every sheet prints on A4 landscape, one page wide, its
+header repeated, frozen and filterable; task texts past Excel's cell limit are cut visibly.
 """
 
 from __future__ import annotations
@@ -62,7 +56,15 @@ CHART_WIDTH, CHART_HEIGHT = 520, 280  # pixels; a default column is 64 px, a row
 
 
 def write_year_sheet(path: Path, figures: YearFigures) -> Path:
-    """Write the year-end summary sheet atomically; return its path."""
+    """Write the year-end summary sheet atomically; return its path.
+
+    Sheets: 年度总览 (each round's counts side by side with the final ones, return rates, two
+    charts), 任务汇总 (every task as in the original table, each round's status and progress, the
+    final status and progress and the round it comes from), 指标完成 (each quantified target ×
+    lead unit: each round's actual, the final one against the target), 按部分 / 按牵头单位 /
+    按分管领导 (completion rates, with charts) and 报送记录 (each unit's return in each round: on
+    time, late, missing, rejected).
+    """
     config = figures.config
     with atomic_path(path) as tmp:
         wb = excel.open_workbook(tmp)

@@ -1,11 +1,8 @@
 """When a return arrived, on what evidence, and whether that makes it late.
 
-A file's modification time is no evidence: whoever saved it last set it. What counts is, in
-order: the clerk's word (``duban collect --arrived``, recorded with who said it), the mail's
-Date (an ``.eml``), the mailbox's arrival time (``imap``), and for a bare file only when it was
-first collected. That last one bounds the arrival from above: a file first collected by the due
-date was on time; one first collected later may still have arrived in time, so its lateness is
-未知 until the clerk gives its arrival. Nothing is called late without evidence.
+A file's modification time is no evidence. What counts, in order: the clerk's word, the mail's
+Date, the mailbox's arrival, and for a bare file when it was first collected. Nothing is called
+late without evidence (``docs/ARCHITECTURE.md``, The trust model).
 """
 
 from __future__ import annotations

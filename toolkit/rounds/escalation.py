@@ -1,12 +1,8 @@
 """Escalating reminders (蓝 / 黄 / 红): each unit's level on a day, from the round and the calendar.
 
-A unit is chased while its return is missing or rejected (or its correction of an accepted
-return was rejected). The level of a day follows the working days left before the due date,
-W (``WorkCalendar.working_days``): blue while the due date is ahead and W ≤ ``blue_days``,
-yellow from the due date on, red once W ≤ −``red_days`` (copied to the leaders in charge of
-the unit's tasks who have an address). Each unit gets each level at most once per round, as
-the ledger's deliveries of kind ``remind-<level>`` record; a day plans its own level only, so
-a clerk who skipped days sends the level the day has reached, never the ones it passed.
+By W, the working days left before the due date: blue while it is ahead and W ≤ ``blue_days``,
+yellow from it on, red once W ≤ −``red_days``. Who is chased, and why each level is given at
+most once per unit and round: ``docs/ARCHITECTURE.md`` (Mail out).
 """
 
 from __future__ import annotations

@@ -1,14 +1,8 @@
 """The round's consolidated workbook (汇总表): the one owner of its sheets and how they print.
 
-``write_consolidated`` renders a ``RoundState`` into six sheets — 总览 (return rate, 序时进度,
-counts by status, section, leader and unit, a chart; here), 任务汇总 (one row per task, rolled
-up), 分单位明细 (one row per task × lead unit), 指标完成 (each quantified target × lead unit:
-target, actual, 完成率), 未报送 (missing, rejected and late units with their contacts) and
-问题清单 (every problem found; those five in ``summary_tables``). Everything
-a unit typed is data: each string goes through ``write_string`` in a workbook opened with
-formulas and links off, values past Excel's 32,767-character cell limit are cut with a warning,
-and a sheet that would pass Excel's row limit stops with a row saying so. Numbers are computed
-here, so no cell holds a formula and 20,000 tasks × units stay a plain table.
+Everything a unit typed is written as text, in a workbook opened with formulas and links off.
+Numbers are computed here, so no cell holds a formula and 20,000 tasks × units stay a plain
+table; ``write_consolidated`` lists the sheets.
 """
 
 from __future__ import annotations
@@ -96,7 +90,15 @@ STATUS_ROW_HEIGHT = 20
 
 
 def write_consolidated(path: Path, state: RoundState, config: Config) -> list[str]:
-    """Write the round's consolidated workbook (汇总表) atomically; return warnings (e.g. text cut)."""
+    """Write the round's consolidated workbook (汇总表) atomically; return warnings (e.g. text cut).
+
+    Six sheets: 总览 (return rate, 序时进度, counts by status, section, leader and unit, a chart;
+    this module), 任务汇总 (one row per task, rolled up), 分单位明细 (one row per task × lead unit),
+    指标完成 (each quantified target × lead unit: target, actual, 完成率), 未报送 (missing, rejected
+    and late units with their contacts) and 问题清单 (every problem found; those five in
+    ``summary_tables``). Values past Excel's 32,767-character cell limit are cut with a warning;
+    a sheet that would pass Excel's row limit stops with a row saying so.
+    """
     with atomic_path(path) as tmp:
         # A big round's rows go to temporary files as they are written (every sheet is
         # written top to bottom), so memory stays flat however many tasks × units there are.

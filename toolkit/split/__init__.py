@@ -1,11 +1,8 @@
 """Splitting the task table into one tracking workbook per lead unit (``duban split``).
 
-Lead groups expand to their members, so every subdistrict office gets the tasks led by
-各街道办事处. Each workbook gets a random dispatch token, recorded in the ledger with the task
-ids and digests of the texts sent; the collector later trusts the ledger, not the file.
-Splitting a round again is explicit (``force``): the earlier workbooks are kept in a
-``dispatch-superseded-…`` folder and their dispatches marked superseded. A due date on a rest
-day is warned, and each workbook's guide says how many working days are left as of the split.
+Each workbook gets a random dispatch token, recorded in the ledger with the task ids and digests
+of the texts sent; the collector later trusts the ledger, not the file. Splitting a round again
+is explicit (``force``): the earlier workbooks are set aside, their dispatches superseded.
 """
 
 from __future__ import annotations
@@ -65,7 +62,9 @@ def split(
 ) -> SplitResult:
     """Write one tracking workbook per lead unit for a round and record them in the ledger.
 
-    ``today`` is the split day, from which the guide counts the working days left.
+    ``today`` is the split day, from which the guide counts the working days left. Lead groups
+    expand to their members, so every subdistrict office gets the tasks led by 各街道办事处. A
+    due date on a rest day is warned.
     """
     require_filled(config, "split")
     rnd = config.round(round_id)

@@ -1,10 +1,8 @@
 """Writing one tracking workbook (填报表) for one lead unit and round.
 
-The layout comes from ``toolkit.workbook.layout``; this module only renders it: the guide sheet with
-the unit-level fields, the task sheet with locked task cells, unlocked inputs and validations,
-the read-only assisting sheet, the metadata in a very hidden sheet and custom properties, and
-the print set-up (A4 landscape, header repeated, one page wide, page numbers). Written with
-xlsxwriter in memory; a task's locked cells are computed once per split (``RowCache``).
+The layout is ``toolkit.workbook.layout``'s; this module renders it (guide, task, assisting and
+metadata sheets, custom properties, print set-up) with xlsxwriter in memory. A task's locked
+cells are computed once per split (``RowCache``).
 """
 
 from __future__ import annotations

@@ -1,11 +1,8 @@
 """Finding a task table's header row, and what each of its columns is for.
 
-A header cell is recognised by the words in it, not by an exact name (DESIGN §4): the task
-(任务, 目标, 工作, 内容, 事项), the lead unit (牵头, or 责任 with 单位/部门), the assisting units
-(协办, 配合, 协作, 参与, 协同), the leader (领导) and the deadline (时限, 时间, 节点). Words that
-report rather than assign (进展, 完成情况, 进度, 备注, 说明) make a column extra. A header may
-take two rows (``责任单位`` over ``牵头单位 | 配合单位``). When no row is a header, the error
-quotes the row that came closest and says which column it lacks.
+A header cell is recognised by the words in it, not by an exact name (DESIGN §4, ``classify``).
+A header may take two rows (``责任单位`` over ``牵头单位 | 配合单位``). When no row is a header,
+the error quotes the row that came closest and says which column it lacks.
 """
 
 from __future__ import annotations
@@ -66,7 +63,12 @@ def looks_like_header_cell(cell: str) -> bool:
 
 
 def classify(cell: str) -> Role | None:
-    """Return the role a header cell names, ``None`` when it names none (an extra column)."""
+    """Return the role a header cell names, ``None`` when it names none (an extra column).
+
+    By its words: the task (任务, 目标, 工作, 内容, 事项), the lead unit (牵头, or 责任 with 单位/部门),
+    the assisting units (协办, 配合, 协作, 参与, 协同), the leader (领导), the deadline (时限, 时间,
+    节点). Words that report rather than assign (进展, 完成情况, 进度, 备注, 说明) make a column extra.
+    """
     key = header_key(cell)
     if key.upper() in _ID_NAMES:
         return "id"

@@ -1,11 +1,8 @@
 """Names in a task table's cells: units with their qualifiers and lead markers, and leaders.
 
-A cell lists several names separated by spaces (also full-width), ``、``, ``，``, ``;`` or line
-breaks, but the typesetting also splits single names (``区行政服务中心 管委会``,
-``站前大道西侧 K2 地块项目指挥部``). This module splits a cell into tokens, joins the fragments
-that belong together, separates qualifiers (``区发改局 (重点办)`` → 区发改局, note 重点办), takes
-lead markers off (``★区发改局`` leads) and pairs the halves of padded leader names
-(``陈 斌`` → 陈斌, ``欧阳 明`` → 欧阳明).
+A cell lists names separated by spaces (also full-width), ``、``, ``，``, ``;`` or line breaks,
+but the typesetting also splits single names (``区行政服务中心 管委会``): fragments are joined
+again, qualifiers set apart, lead markers taken off, padded leader names paired.
 """
 
 from __future__ import annotations
@@ -209,7 +206,8 @@ def _complete(token: str, known: Callable[[str], bool]) -> bool:
 
 
 def join_fragments(tokens: list[str], known: Callable[[str], bool]) -> list[str]:
-    """Join the pieces of names the typesetting split, following DESIGN §4's rules."""
+    """Join the pieces of names the typesetting split (``站前大道西侧 K2 地块项目指挥部``),
+    following DESIGN §4's rules."""
     return [name for name, _first, _end in _join_groups(tokens, known)]
 
 
@@ -258,7 +256,8 @@ def _labelled_parts(cell: str) -> list[tuple[str, bool]]:
 
 
 def parse_units(cell: str, known: Callable[[str], bool]) -> ParsedUnits:
-    """Return the unit names of a cell, their qualifiers and the ones marked as leading."""
+    """Return the unit names of a cell, their qualifiers and the ones marked as leading:
+    ``区发改局 (重点办)`` is 区发改局 with the note 重点办, ``★区发改局`` leads."""
     result = ParsedUnits()
     tokens, marked = _marked_tokens(cell)
     # A qualifier token notes the name before it; split names are joined around them.

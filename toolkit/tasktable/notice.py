@@ -1,11 +1,8 @@
 """What a task table's file says around the table: the year and the reporting dates.
 
-The general office's notice comes with the table, or the table carries title and note rows:
-``2020年区《政府工作报告》目标任务责任分解表``, ``注：请牵头单位分别于10月25日、12月25日前报送…``.
-``duban init --tasks`` reads them for the office's rounds. Only lines that are not task rows
-count (a row with a single filled cell, a Word paragraph outside the tables), and a date counts
-only in a sentence that asks for a report (报送, 上报, 反馈 …): the notice's own date
-(``2020 年 8 月 27 日``) and a task's deadline (``6月底前完成``) are not rounds.
+Only lines that are not task rows count (a row with one filled cell, a Word paragraph outside
+the tables), a date only in a sentence asking for a report (报送, 上报, 反馈 …): the notice's own
+date (``2020 年 8 月 27 日``) and a task's deadline (``6月底前完成``) are not rounds.
 """
 
 from __future__ import annotations

@@ -1,16 +1,8 @@
 """Quantified targets in a task's text (DESIGN §13): ``增长 2.5%``, ``91.96 亿元``, ``38 个``.
 
-A target is an Arabic number followed by a unit of measure this module knows (``%``, ``亿元``,
-``个``, ``亩`` …). Everything else stays text: a year (2020年), a plan (十三五), an ordinal
-(第七次, 前 3 名), a date (10月25日), a duration (24 小时, 3 个月), a name (5G, 500 强,
-源和 1916, 301 线), a range (增长 6%—7%), a ceiling (控制在 4.5% 以内), a description (总投资
-1.07 亿元的…项目), a percentage no verb makes a target (其中 80% 用于…), and every quantity
-written in Chinese numerals — in a work report those are set phrases (两个维护, 三大主导产业,
-四大集团, 十大工程), not targets. ``docs/ARCHITECTURE.md`` has the reasons.
-
-``completion`` compares a reported 实际完成值 with its target; ``actual_status`` says where a
-lead unit stands against one, ``roll_up`` where a task stands over all its lead units, and
-``standings`` both for each target of a task.
+A target is an Arabic number followed by a unit of measure this module knows; everything else
+stays text (``docs/ARCHITECTURE.md``, Quantified targets, says what and why). ``completion``,
+``actual_status``, ``roll_up`` and ``standings`` hold reported actuals against targets.
 """
 
 from __future__ import annotations

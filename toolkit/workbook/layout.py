@@ -1,10 +1,8 @@
 """The tracking workbook's layout (填报表): the one owner of its sheets, columns and metadata.
 
-The writer (``duban split``) and the reader (``duban collect``) both import this module, so
-they cannot drift apart: sheet names, column headers and order, which columns are locked, the
-validations, where the unit-level fields sit on ``填报说明``, and the metadata kept in a very
-hidden sheet *and* in the custom document properties (LibreOffice turns very hidden sheets into
-plain hidden ones but keeps custom properties; either copy may be lost or edited).
+Writer (``duban split``) and reader (``duban collect``) both import it, so they cannot drift.
+The metadata is kept twice, in a very hidden sheet and in custom document properties:
+LibreOffice makes very hidden sheets plain hidden but keeps the properties; either may be lost.
 """
 
 from __future__ import annotations
