@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from toolkit.model import (
     AMOUNT,
@@ -80,6 +81,7 @@ _SENTENCE_END = re.compile(r"[。；;！!？?\n]")
 _CLAUSE_END = re.compile(r"[。；;！!？?\n，：:]|,(?!\d{3})")
 
 
+@lru_cache(maxsize=32_768)  # a round's figures, its 汇总表 and the app read each text again
 def extract_targets(text: str) -> tuple[Target, ...]:
     """Return the quantified targets of ``text``, in the order they are written."""
     if not text:
