@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.calendar import DATA_YEARS, WorkCalendar, expected_progress, weekday, work_calendar
+from toolkit.calendar import WorkCalendar, data_years, expected_progress, weekday, work_calendar
 from toolkit.config import CalendarSettings, Config
 
 D = dt.date
@@ -70,7 +70,7 @@ def test_working_days_around_a_due_date_in_the_national_day_holiday(
 
 
 def test_the_office_s_days_for_a_year_the_package_does_not_know(tmp_path: Path) -> None:
-    assert DATA_YEARS[1] == 2026
+    assert data_years()[1] == 2026
     settings = CalendarSettings(
         holidays=(D(2027, 1, 1), D(2027, 2, 8)),  # a Friday and a Monday
         workdays=(D(2027, 2, 20),),  # a Saturday

@@ -8,18 +8,37 @@ counted Monday to Friday, and every output that relied on one prints ``notes()``
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from pathlib import Path
-
-import chinese_calendar
+from types import ModuleType
 
 from toolkit.config import CalendarSettings, Config
 from toolkit.model import Round, percent_of_year
 
 WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
-# The package names its holidays in English; each has its Chinese name beside.
-HOLIDAY_NAMES = {h.value: h.chinese for h in chinese_calendar.Holiday}
-DATA_YEARS = (min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year)
 _DAY = dt.timedelta(days=1)
+
+
+@cache
+def _package() -> ModuleType:
+    """chinesecalendar, loaded when a day is first asked about (its data: 40 ms at start-up)."""
+    import chinese_calendar
+
+    return chinese_calendar
+
+
+@cache
+def data_years() -> tuple[int, int]:
+    """Return the first and the last year chinesecalendar knows the holidays of."""
+    holidays = _package().holidays
+    return min(holidays).year, max(holidays).year
+
+
+def cn_date(value: dt.date | dt.datetime | str) -> str:
+    """Return a date as official documents write it: ``2020年10月25日``."""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def weekday(day: dt.date) -> str:
@@ -39,7 +58,8 @@ class WorkCalendar:
 
     def covers(self, year: int) -> bool:
         """Tell whether the package or the config knows the holidays of ``year``."""
-        return DATA_YEARS[0] <= year <= DATA_YEARS[1] or year in self._typed_years
+        first, last = data_years()
+        return first <= year <= last or year in self._typed_years
 
     def is_working_day(self, day: dt.date) -> bool:
         """Tell whether ``day`` is a working day (a make-up Saturday is, a holiday is not)."""
@@ -47,8 +67,9 @@ class WorkCalendar:
             return True
         if day in self._rest:
             return False
-        if DATA_YEARS[0] <= day.year <= DATA_YEARS[1]:
-            return bool(chinese_calendar.is_workday(day))
+        first, last = data_years()
+        if first <= day.year <= last:
+            return bool(_package().is_workday(day))
         if day.year not in self._typed_years:
             self.assumed.add(day.year)
         return day.weekday() < 5
@@ -59,10 +80,14 @@ class WorkCalendar:
             return None
         if day in self._rest:
             return f"节假日（{weekday(day)}，见 [calendar] holidays）"
-        if DATA_YEARS[0] <= day.year <= DATA_YEARS[1]:
-            _rest, name = chinese_calendar.get_holiday_detail(day)
+        first, last = data_years()
+        if first <= day.year <= last:
+            package = _package()
+            _rest, name = package.get_holiday_detail(day)
             if name:
-                return f"{HOLIDAY_NAMES.get(name, name)}假期（{weekday(day)}）"
+                # The package names its holidays in English; each has its Chinese name beside.
+                names = {h.value: h.chinese for h in package.Holiday}
+                return f"{names.get(name, name)}假期（{weekday(day)}）"
         return weekday(day)
 
     def working_days(self, today: dt.date, due: dt.date) -> int:
@@ -110,7 +135,7 @@ class WorkCalendar:
     def notes(self) -> list[str]:
         """Return a sentence for each year counted Monday to Friday so far, for the clerk."""
         return [
-            f"{year} 年的放假和调休安排未知（chinesecalendar 的数据只到 {DATA_YEARS[1]} 年，"
+            f"{year} 年的放假和调休安排未知（chinesecalendar 的数据只到 {data_years()[1]} 年，"
             f"{self._config_path} 的 [calendar] 也没有填写 {year} 年的 holidays、workdays），"
             "暂按周一至周五为工作日计算。国务院办公厅公布放假安排后，请在 [calendar] 中填写"
             "（或升级 chinesecalendar）。"

@@ -7,7 +7,6 @@ not mail 2,000 units a blank. A template error is a ``ToolkitError`` naming file
 
 from __future__ import annotations
 
-import datetime as dt
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from toolkit.calendar import cn_date
 from toolkit.config import Config, templates_search_path
 from toolkit.errors import MailError, ToolkitError
 
@@ -24,13 +24,6 @@ NUMERALS = "一二三四五六七八九十"
 # A zero-width space after each 、 of a list of task numbers: without it LibreOffice treats
 # ``7、9、10、…`` as one word and strands it on a line of its own.
 BREAK = "\u200b"
-
-
-def cn_date(value: dt.date | dt.datetime | str) -> str:
-    """Return a date as official documents write it: ``2020年10月25日``."""
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value[:10])
-    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def cn_number(n: int) -> str:

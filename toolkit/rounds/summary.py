@@ -15,6 +15,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from toolkit.calendar import cn_date
 from toolkit.config import Config
 from toolkit.files import atomic_path
 from toolkit.model import NOT_REPORTED, ON_TRACK
@@ -54,7 +55,6 @@ from toolkit.rounds.summary_tables import (
     _task_rows,
     _units_sheet,
 )
-from toolkit.templating import cn_date
 from toolkit.workbook import excel
 from toolkit.workbook.layout import Column
 from toolkit.workbook.style import print_setup, status_bar

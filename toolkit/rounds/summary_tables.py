@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from toolkit.calendar import cn_date
 from toolkit.model import NOT_REPORTED, ON_TRACK, Task
 from toolkit.rounds.arrival import ARRIVED_HINT
 from toolkit.rounds.state import LAGGING_FLAG, AnswerRecord, RoundState, average, task_change
@@ -48,7 +49,6 @@ from toolkit.tasktable.targets import (
     completion,
     with_clauses,
 )
-from toolkit.templating import cn_date
 from toolkit.workbook import excel, layout
 from toolkit.workbook.excel import write_cells as write_row
 from toolkit.workbook.layout import Column

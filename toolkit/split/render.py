@@ -18,11 +18,10 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from toolkit import __version__
-from toolkit.calendar import weekday
+from toolkit.calendar import cn_date, weekday
 from toolkit.config import Config
 from toolkit.files import write_atomically
 from toolkit.model import DONE, GROWTH, LAGGING, Answer, Round, Target, Task, status_names
-from toolkit.templating import cn_date
 from toolkit.workbook import excel, layout
 from toolkit.workbook.style import PROTECT_OPTIONS, print_setup
 
