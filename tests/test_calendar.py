@@ -113,3 +113,28 @@ def test_expected_progress_by_calendar_days_or_working_days(config: Config) -> N
     assert expected_progress(working, second) == 98.3  # 245 of 249 (12-28..31 left)
     assert work_calendar(working).year_share(D(2019, 12, 31), 2020) == 0.0
     assert work_calendar(working).year_share(D(2021, 1, 5), 2020) == 100.0
+
+
+def test_a_span_of_any_length_counts_what_its_days_are_one_by_one() -> None:
+    """Working days are counted by weeks and exceptions; they must agree with asking each day,
+    the office's own days, a year known to neither and the package's holidays included."""
+    import random
+
+    settings = CalendarSettings(  # more working days taken than given, so none cancels out
+        holidays=(D(2020, 10, 9), D(2020, 10, 12), D(2027, 2, 8), D(2027, 2, 9), D(2027, 2, 13)),
+        workdays=(D(2020, 10, 11), D(2027, 2, 6)),  # a Sunday and a Saturday made working
+    )
+    counted = WorkCalendar(settings, "config.toml")
+    asked = WorkCalendar(settings, "config.toml")
+    rng = random.Random(14)
+    for _ in range(300):
+        start = D(2019, 1, 1) + dt.timedelta(days=rng.randrange(365 * 10))
+        end = start + dt.timedelta(days=rng.choice([0, 1, 2, 6, 7, 8, 30, 400, 2500]))
+        one_by_one = sum(
+            asked.is_working_day(start + dt.timedelta(days=i)) for i in range((end - start).days)
+        )
+        assert counted.working_days(start, end) == one_by_one, (start, end)
+        assert counted.working_days(end, start) == -one_by_one
+    # Whatever a span crossed of a year known to neither is said, as when asked day by day.
+    assert counted.assumed == asked.assumed and 2028 in counted.assumed
+    assert 2027 not in counted.assumed  # the office typed days of 2027

@@ -7,6 +7,7 @@ counted Monday to Friday, and every output that relied on one prints ``notes()``
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from functools import cache
 from pathlib import Path
@@ -25,6 +26,13 @@ def _package() -> ModuleType:
     import chinese_calendar
 
     return chinese_calendar
+
+
+@cache
+def _package_days() -> list[dt.date]:
+    """The days chinesecalendar lists as holidays or make-up working days, in order."""
+    package = _package()
+    return sorted({*package.holidays, *package.workdays})
 
 
 @cache
@@ -104,12 +112,27 @@ class WorkCalendar:
         return -self._count(due, today)
 
     def _count(self, start: dt.date, end: dt.date) -> int:
-        """Return the working days in [start, end)."""
-        n, day = 0, start
-        while day < end:
-            n += self.is_working_day(day)
-            day += _DAY
+        """Return the working days in [start, end): Monday to Friday, then each day of the span
+        that a holiday or a make-up day makes otherwise (a span of years costs no more)."""
+        if end <= start:
+            return 0
+        weeks, extra = divmod((end - start).days, 7)
+        first = start.weekday()
+        n = 5 * weeks + sum((first + i) % 7 < 5 for i in range(extra))
+        for day in self._exceptions(start, end):
+            n += self.is_working_day(day) - (day.weekday() < 5)
+        for year in range(start.year, (end - _DAY).year + 1):
+            if not self.covers(year):
+                self.assumed.add(year)
         return n
+
+    def _exceptions(self, start: dt.date, end: dt.date) -> set[dt.date]:
+        """Return the days in [start, end) that are not simply Monday to Friday working days:
+        the package's holidays and make-up days, and the office's own."""
+        days = _package_days()
+        found = set(days[bisect.bisect_left(days, start) : bisect.bisect_left(days, end)])
+        found.update(d for d in (*self._rest, *self._work) if start <= d < end)
+        return found
 
     def working_day_before(self, day: dt.date, n: int) -> dt.date:
         """Return the ``n``-th working day before ``day`` (``n`` ≥ 1)."""
