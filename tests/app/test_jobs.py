@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.app.jobs import DONE, FAILED, JobBusy, Jobs, describe_failure, follow_with
+from toolkit.app.jobs import (
+    DONE,
+    FAILED,
+    JobBusy,
+    Jobs,
+    describe_failure,
+    follow_with,
+    interrupted,
+)
 from toolkit.errors import ConfigError
 from toolkit.progress import progress
 
@@ -130,3 +138,21 @@ def test_a_failed_job_has_no_follow_up():
     job = jobs.start("collect", "核对", "returns", "2021-01", work)
     assert jobs.wait(job, 5) and job.state == FAILED
     assert jobs.running() is None and jobs.recent() == [job]
+
+
+def test_a_stop_in_the_middle_of_a_job_says_what_is_left_to_do():
+    jobs = Jobs()
+    go = threading.Event()
+    consolidating = jobs.start(
+        "consolidate", "更新2020年10月报送汇总表", "summary", "2020-10", lambda: go.wait(5)
+    )
+    assert interrupted(consolidating) == (
+        "“更新2020年10月报送汇总表”未完成，原来的汇总表没有改动；下次打开工作台后，"
+        "请在“汇总”页点“更新汇总表”。"
+    )
+    go.set()
+    jobs.wait(consolidating, 5)
+    collecting = jobs.start("collect", "核对 3 个文件", "returns", "2020-10", lambda: None)
+    assert interrupted(collecting) == (
+        "正在进行的工作（核对 3 个文件）已中断；已做完的部分已记入台账，下次会接着做。"
+    )

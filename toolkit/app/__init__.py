@@ -75,7 +75,9 @@ def serve(
         pass
     finally:
         server.close()
+    from toolkit.app.jobs import interrupted
+
     running = app.extensions["duban"].jobs.running()
     if running is not None:
-        say(f"正在进行的工作（{running.title}）已中断；已做完的部分已记入台账，下次会接着做。")
+        say(interrupted(running))
     say("督办工作台已停止。")

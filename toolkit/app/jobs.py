@@ -217,6 +217,16 @@ class Jobs:
         return job._over.wait(seconds)
 
 
+def interrupted(job: Job) -> str:
+    """The sentence for a job the workbench's stop cut short."""
+    if job.kind == "consolidate":  # written atomically: the earlier 汇总表 is still there
+        return (
+            f"“{job.title}”未完成，原来的汇总表没有改动；下次打开工作台后，"
+            "请在“汇总”页点“更新汇总表”。"
+        )
+    return f"正在进行的工作（{job.title}）已中断；已做完的部分已记入台账，下次会接着做。"
+
+
 def describe_failure(error: BaseException, output: Path | None) -> str:
     """Return the sentence a failure shows: the library's own, or what to tell IT staff."""
     if isinstance(error, ToolkitError):
