@@ -74,8 +74,10 @@ def fetch(
     since: dt.date | None = None,
     collect: bool = True,
     limits: Limits | None = None,
+    consolidate: bool = True,
 ) -> FetchResult:
-    """Fetch the round's returns from the office mailbox and (``collect``) judge them.
+    """Fetch the round's returns from the office mailbox and (``collect``) judge them;
+    ``consolidate=False`` leaves the 汇总表 to the caller, as ``collect`` does.
 
     Raises ``InboxError`` when the mailbox cannot be opened at all. When it stops answering
     part way, what was saved is still collected and ``problem`` holds the sentence.
@@ -102,7 +104,7 @@ def fetch(
             result.problem = str(e)
         pending = ledger.fetched_to_collect(rnd.id)
     if collect and pending:
-        result.collected = _collect(config, rnd, pending, limits)
+        result.collected = _collect(config, rnd, pending, limits, consolidate)
     return result
 
 
@@ -223,12 +225,14 @@ def _too_big(envelope: Envelope) -> PassedOver:
     )
 
 
-def _collect(config: Config, rnd: Round, pending: list[str], limits: Limits) -> CollectResult:
+def _collect(
+    config: Config, rnd: Round, pending: list[str], limits: Limits, consolidate: bool
+) -> CollectResult:
     """Hand the saved messages not yet collected to collect; record those it judged."""
     from toolkit.collect import collect
 
     paths = [config.output_dir / p for p in pending]
-    result = collect(config, paths, rnd.id, limits=limits)
+    result = collect(config, paths, rnd.id, limits=limits, consolidate=consolidate)
     unread = [v.source for v in result.verdicts if v.verdict == VERDICT_UNREAD]
     judged = [
         p

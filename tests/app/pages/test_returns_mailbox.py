@@ -86,6 +86,10 @@ def test_returns_fetched_from_the_mailbox_are_judged(
     assert f"{unit}.xlsx 通过 {unit}" in page
     assert "已报送 1/" in page
     assert mailbox.contents() == before  # read only: nothing moved, deleted or marked
+    # The verdicts were shown first; the 汇总表 was written by the job that followed.
+    written = app.extensions["duban"].jobs.recent(1)[0]
+    assert (written.kind, written.follows, written.state) == ("consolidate", job.id, "done")
+    assert (out / "2020-10" / "汇总表.xlsx").is_file()
 
     post(client, "/returns/fetch", {"round": "2020-10"})  # again: nothing new
     assert finish(app).state == "done"  # type: ignore[union-attr]

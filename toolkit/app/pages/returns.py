@@ -34,6 +34,7 @@ from toolkit.rounds.state import (
     VERDICT_SKIPPED,
     VERDICT_UNREAD,
     VERDICT_WARNINGS,
+    RoundState,
 )
 
 bp = Blueprint("returns", __name__)
@@ -102,20 +103,26 @@ def run_collect(
     cfg: Config, rnd: Round, folder: Path, files: list[Path], arrived: str | None = None
 ) -> CollectDone:
     """Collect the saved files, as ``duban collect [--arrived …]`` collects them."""
-    from toolkit.collect import collect, write_summary
+    from toolkit.collect import collect
 
     clerk = ClerkArrivals(user_name(), {folder: arrived}) if arrived else None
     result = collect(cfg, files, rnd.id, clerk=clerk, consolidate=False)
-    hand_over(("state", rnd.id), result.state)  # 回收 reloads with it at once
-    # The verdicts are shown while the 汇总表 is written again (seconds for a city's round).
-    state = result.state
+    consolidate_after(cfg, rnd, result.state)
+    return collect_done(result, folder, arrived, clerk.said_by if clerk else "")
+
+
+def consolidate_after(cfg: Config, rnd: Round, state: RoundState) -> None:
+    """From a collect's job: hand its state to the pages, and write the 汇总表 from it in the
+    job that follows, so the verdicts are shown first (writing a city's takes seconds)."""
+    from toolkit.collect import write_summary
+
+    hand_over(("state", rnd.id), state)  # 回收 reloads with it at once
 
     def consolidate() -> list[str]:
         hand_over(("state", rnd.id), state)  # the ledger is as the collect left it
         return write_summary(cfg, state)
 
     follow_with("consolidate", f"更新{rnd.name}汇总表", "summary", consolidate)
-    return collect_done(result, folder, arrived, clerk.said_by if clerk else "")
 
 
 def collect_done(
@@ -158,7 +165,7 @@ def run_fetch(cfg: Config, rnd: Round) -> CollectDone:
     """Fetch the round's returns from the office mailbox and collect them (``duban fetch``)."""
     from toolkit.inbox import fetch, format_fetch
 
-    result = fetch(cfg, rnd.id)
+    result = fetch(cfg, rnd.id, consolidate=False)
     said = tuple(format_fetch(result).splitlines())
     if result.collected is None:
         return CollectDone(
@@ -169,7 +176,7 @@ def run_fetch(cfg: Config, rnd: Round) -> CollectDone:
             fetched=said,
             problem=result.problem or "",
         )
-    hand_over(("state", rnd.id), result.collected.state)
+    consolidate_after(cfg, rnd, result.collected.state)
     done = collect_done(result.collected, result.inbox)
     return replace(done, fetched=said, problem=result.problem or "")
 
