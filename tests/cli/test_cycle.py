@@ -96,7 +96,7 @@ def test_split_says_what_it_made_and_sends_its_notes_to_stderr(run_cli, config: 
     assert result.stderr.splitlines() == [
         f"提示：2020-10-25 是星期日，不是工作日（{config.path} 中 rounds[0].due）：此前最后一个"
         "工作日是 2020-10-23（星期五），此后第一个工作日是 2020-10-26（星期一），黄色催报在那天"
-        "发出。如要改截止日期，请修改后用 duban split --force 重新生成。",
+        "发出。如要改截止日期，请修改后重新生成填报表（duban split --force）。",
         "任务分解表有 2 条警告，见 duban tasks。",
     ]
 

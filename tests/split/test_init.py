@@ -409,7 +409,7 @@ def test_a_due_date_on_a_rest_day_is_warned(config: Config, run_cli) -> None:
     assert result.notes == (
         f"2020-10-25 是星期日，不是工作日（{config.path} 中 rounds[0].due）：此前最后一个工作日是 "
         "2020-10-23（星期五），此后第一个工作日是 2020-10-26（星期一），黄色催报在那天发出。"
-        "如要改截止日期，请修改后用 duban split --force 重新生成。",
+        "如要改截止日期，请修改后重新生成填报表（duban split --force）。",
     )
     wb = openpyxl.load_workbook(result.folder / "区发改局.xlsx")
     assert wb["填报说明"]["B6"].value.startswith(
@@ -429,7 +429,8 @@ def test_a_due_date_in_a_holiday_week_names_the_holiday(config: Config) -> None:
     (note,) = split(holiday, today=dt.date(2020, 9, 21)).notes
     assert note.startswith("2020-10-05 是国庆节假期（星期一），不是工作日（") and note.endswith(
         "中 rounds[0].due）：此前最后一个工作日是 2020-09-30（星期三），此后第一个工作日是 "
-        "2020-10-09（星期五），黄色催报在那天发出。如要改截止日期，请修改后用 duban split --force 重新生成。"
+        "2020-10-09（星期五），黄色催报在那天发出。如要改截止日期，请修改后重新生成填报表"
+        "（duban split --force）。"
     )
 
 

@@ -137,7 +137,7 @@ def _due_notes(config: Config, rnd: Round, calendar: WorkCalendar) -> list[str]:
         notes.append(
             f"{rnd.due} 是{why}，不是工作日（{config.path} 中 {key}）：此前最后一个工作日是 "
             f"{before}（{weekday(before)}），此后第一个工作日是 {after}（{weekday(after)}），"
-            "黄色催报在那天发出。如要改截止日期，请修改后用 duban split --force 重新生成。"
+            "黄色催报在那天发出。如要改截止日期，请修改后重新生成填报表（duban split --force）。"
         )
     return notes + calendar.notes()
 
