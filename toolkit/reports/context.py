@@ -191,14 +191,7 @@ def targets_data(targets: list[TargetFigures]) -> dict[str, Any]:
                 ],
             }
         )
-    return {
-        "total": tally.total,
-        "reached": tally.reached,
-        "short": tally.short,
-        "not_filled": tally.not_filled,
-        "unreported": tally.not_reported,
-        "short_rows": rows,
-    }
+    return {**tally.counts(), "short_rows": rows}
 
 
 def _figure(value: float) -> int | float:

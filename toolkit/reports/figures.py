@@ -123,6 +123,16 @@ class TargetTally:
     def not_reported(self) -> int:
         return self.by_status[NOT_REPORTED]
 
+    def counts(self) -> dict[str, int]:
+        """The counts as the report templates name them (``targets.total``, ``targets.short`` …)."""
+        return {
+            "total": self.total,
+            "reached": self.reached,
+            "short": self.short,
+            "not_filled": self.not_filled,
+            "unreported": self.not_reported,
+        }
+
 
 def target_tally(targets: list[TargetFigures]) -> TargetTally:
     """Count targets by where they stand."""

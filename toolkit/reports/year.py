@@ -124,14 +124,7 @@ def _targets_data(targets: list[YearTarget]) -> dict[str, Any]:
         tally.add(status)
         if status == SHORT and task_id not in short_ids:
             short_ids.append(task_id)
-    return {
-        "total": tally.total,
-        "reached": tally.reached,
-        "short": tally.short,
-        "not_filled": tally.not_filled,
-        "unreported": tally.not_reported,
-        "short_ids": short_ids,
-    }
+    return {**tally.counts(), "short_ids": short_ids}
 
 
 def _unfinished_row(t: YearTask, last: Round) -> dict[str, Any]:
