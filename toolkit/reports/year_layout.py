@@ -10,8 +10,7 @@ import xlsxwriter
 from toolkit.reports.figures import NOT_REPORTED
 from toolkit.rounds.summary_layout import TARGET_FILLS
 from toolkit.workbook import excel, layout
-from toolkit.workbook.layout import FIRST_DATA_ROW, HEADER_ROW, NOTE_ROW, TITLE_ROW, Column
-from toolkit.workbook.style import print_setup, status_fill
+from toolkit.workbook.style import status_fill
 
 RECORD_FILLS = {"按时报送": "#C6EFCE", "逾期报送": "#FCE4D6", "被退回": "#FFC7CE"}
 
@@ -51,23 +50,8 @@ class _Formats:
 
 
 def _table(wb, fmt: _Formats, name: str, title: str, note: str, columns, year: int):
-    """Add a table sheet: title, note, header repeated and frozen, print-ready."""
-    ws = wb.add_worksheet(name)
-    last = len(columns) - 1
-    excel.merged_text(ws, TITLE_ROW, 0, TITLE_ROW, last, title, fmt.title)
-    ws.set_row(TITLE_ROW, 28)
-    excel.merged_text(ws, NOTE_ROW, 0, NOTE_ROW, last, note, fmt.note)
-    width = (Column("note", "", sum(c.width for c in columns), True),)
-    ws.set_row(NOTE_ROW, layout.row_height({"note": note}, width))
-    for c, column in enumerate(columns):
-        ws.write_string(HEADER_ROW, c, column.header, fmt.header)
-        ws.set_column(c, c, column.width)
-    headers = {c.key: c.header for c in columns}
-    ws.set_row(HEADER_ROW, max(30, layout.row_height(headers, tuple(columns))))
-    ws.freeze_panes(FIRST_DATA_ROW, 0)
-    ws.repeat_rows(HEADER_ROW)
-    print_setup(ws, f"{year}年度汇总表")
-    return ws
+    """Add a table sheet of the year-end sheet (its header row as high as its lines)."""
+    return excel.table_sheet(wb, name, title, note, columns, fmt, f"{year}年度汇总表")
 
 
 def _height(cells: dict[str, str], columns) -> float:

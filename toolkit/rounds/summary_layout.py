@@ -23,11 +23,9 @@ from toolkit.workbook.layout import (
     FIRST_DATA_ROW,
     HEADER_ROW,
     MAX_ROW_HEIGHT,
-    NOTE_ROW,
-    TITLE_ROW,
     Column,
 )
-from toolkit.workbook.style import print_setup, status_fill
+from toolkit.workbook.style import status_fill
 
 __all__ = ["CUT_MARK", "MAX_CELL_CHARS", "MAX_ROW_HEIGHT", "SAFE_CELL_CHARS"]
 
@@ -309,23 +307,8 @@ def _text(ws, row: int, col: int, text: str, style) -> None:
 
 
 def _table_sheet(wb, fmt: _Formats, name: str, title: str, note: str, columns, round_name: str):
-    """Add a table sheet: title, note, header repeated on each page, frozen, print-ready."""
-    ws = wb.add_worksheet(name)
-    last = len(columns) - 1
-    excel.merged_text(ws, TITLE_ROW, 0, TITLE_ROW, last, title, fmt.title)
-    ws.set_row(TITLE_ROW, 28)
-    excel.merged_text(ws, NOTE_ROW, 0, NOTE_ROW, last, note, fmt.note)
-    note_cells = {"note": note}
-    note_width = (Column("note", "", sum(c.width for c in columns), True),)
-    ws.set_row(NOTE_ROW, layout.row_height(note_cells, note_width))
-    for c, column in enumerate(columns):
-        ws.write_string(HEADER_ROW, c, column.header, fmt.header)
-        ws.set_column(c, c, column.width)
-    ws.set_row(HEADER_ROW, 30)
-    ws.freeze_panes(FIRST_DATA_ROW, 0)
-    ws.repeat_rows(HEADER_ROW)
-    print_setup(ws, f"{round_name} 汇总表")
-    return ws
+    """Add a table sheet of the 汇总表 (its header row 30 high: two lines of the header)."""
+    return excel.table_sheet(wb, name, title, note, columns, fmt, f"{round_name} 汇总表", 30)
 
 
 def _room(sheet: str, total: int, warnings: list[str]) -> int:

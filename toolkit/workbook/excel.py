@@ -16,8 +16,16 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from toolkit.workbook.layout import MAX_ROW_HEIGHT
-from toolkit.workbook.style import WORKBOOK_OPTIONS
+from toolkit.workbook.layout import (
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    MAX_ROW_HEIGHT,
+    NOTE_ROW,
+    TITLE_ROW,
+    Column,
+)
+from toolkit.workbook.layout import row_height as layout_row_height
+from toolkit.workbook.style import WORKBOOK_OPTIONS, print_setup
 
 MAX_CELL_CHARS = 32_767  # counted in UTF-16 units, as Excel counts
 MAX_LIST_CHARS = 255  # a list validation's items, joined by commas
@@ -128,6 +136,39 @@ def merged_text(
     if (first_row, first_col) != (last_row, last_col):
         ws.merge_range(first_row, first_col, last_row, last_col, "", fmt)
     ws.write_string(first_row, first_col, text, fmt)
+
+
+def table_sheet(
+    wb: xlsxwriter.Workbook,
+    name: str,
+    title: str,
+    note: str,
+    columns: Sequence[Column],
+    fmt: Any,
+    footer: str,
+    header_height: float | None = None,
+) -> Worksheet:
+    """Add a table sheet of the 汇总表 or the year-end sheet: title and note across it, the
+    header (``fmt.title``, ``fmt.note``, ``fmt.header``) frozen and repeated on every printed
+    page. The header row is ``header_height`` high, else as high as its lines (30 at least)."""
+    ws = wb.add_worksheet(name)
+    last = len(columns) - 1
+    merged_text(ws, TITLE_ROW, 0, TITLE_ROW, last, title, fmt.title)
+    ws.set_row(TITLE_ROW, 28)
+    merged_text(ws, NOTE_ROW, 0, NOTE_ROW, last, note, fmt.note)
+    across = (Column("note", "", sum(c.width for c in columns), True),)
+    ws.set_row(NOTE_ROW, layout_row_height({"note": note}, across))
+    for c, column in enumerate(columns):
+        ws.write_string(HEADER_ROW, c, column.header, fmt.header)
+        ws.set_column(c, c, column.width)
+    if header_height is None:
+        headers = {c.key: c.header for c in columns}
+        header_height = max(30, layout_row_height(headers, tuple(columns)))
+    ws.set_row(HEADER_ROW, header_height)
+    ws.freeze_panes(FIRST_DATA_ROW, 0)
+    ws.repeat_rows(HEADER_ROW)
+    print_setup(ws, footer)
+    return ws
 
 
 def fits_in_list(values: Sequence[str]) -> bool:
