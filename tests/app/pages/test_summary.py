@@ -89,3 +89,11 @@ def test_the_consolidated_workbook_is_written_again_on_request(split_app, client
     assert finish(split_app).state == "done"
     assert workbook.is_file()
     assert "汇总表（Excel）" in text(client.get("/summary?round=2020-10"))
+
+
+def test_a_round_not_dispatched_has_no_consolidated_workbook_to_write(app, client):
+    response = post(client, "/summary/refresh", {"round": "2020-10"})
+    assert "2020年10月报送还没有分发，没有可汇总的内容。请先在“分发”页生成填报表。" in text(
+        response
+    )
+    assert app.extensions["duban"].jobs.recent() == []

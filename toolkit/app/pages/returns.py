@@ -114,15 +114,15 @@ def run_collect(
 def consolidate_after(cfg: Config, rnd: Round, state: RoundState) -> None:
     """From a collect's job: hand its state to the pages, and write the 汇总表 from it in the
     job that follows, so the verdicts are shown first (writing a city's takes seconds)."""
-    from toolkit.collect import write_summary
+    from toolkit.app.pages.summary import write_consolidated
 
     hand_over(("state", rnd.id), state)  # 回收 reloads with it at once
-
-    def consolidate() -> list[str]:
-        hand_over(("state", rnd.id), state)  # the ledger is as the collect left it
-        return write_summary(cfg, state)
-
-    follow_with("consolidate", f"更新{rnd.name}汇总表", "summary", consolidate)
+    follow_with(
+        "consolidate",
+        f"更新{rnd.name}汇总表",
+        "summary",
+        lambda: write_consolidated(cfg, rnd, state),
+    )
 
 
 def collect_done(

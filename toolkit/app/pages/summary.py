@@ -10,12 +10,13 @@ from pathlib import Path
 
 from flask import Blueprint, Response, url_for
 
-from toolkit.app.web import chosen_round, config, render, shown, start_job, workbench
+from toolkit.app.jobs import hand_over
+from toolkit.app.web import chosen_round, config, refuse, render, shown, start_job, workbench
 from toolkit.config import Config
 from toolkit.model import DONE, LAGGING, NOT_REPORTED, ON_TRACK, Round
 from toolkit.reports.figures import RoundFigures, Tally, TaskFigures, UnitAnswer
 from toolkit.reports.round import BRIEFS_FOLDER
-from toolkit.rounds.state import LAGGING_FLAG, UnitState
+from toolkit.rounds.state import LAGGING_FLAG, RoundState, UnitState
 from toolkit.rounds.summary import CONSOLIDATED_NAME
 
 bp = Blueprint("summary", __name__)
@@ -145,12 +146,13 @@ def report_files(cfg: Config, rnd: Round) -> dict[str, object]:
     return {"files": existing, "briefs": briefs}
 
 
-def refresh_consolidated(cfg: Config, rnd: Round) -> list[str]:
-    """Write the round's 汇总表 again from the ledger (``collect`` with no new file); return
-    its warnings."""
-    from toolkit.collect import collect
+def write_consolidated(cfg: Config, rnd: Round, state: RoundState) -> list[str]:
+    """From a job: write the round's 汇总表 from its state (the ledger as the pages read it);
+    return its warnings. The state is handed back: the 汇总表 changes no answer."""
+    from toolkit.collect import write_summary
 
-    return collect(cfg, [], rnd.id).warnings
+    hand_over(("state", rnd.id), state)
+    return write_summary(cfg, state)
 
 
 def write_reports(cfg: Config, rnd: Round) -> list[Path]:
@@ -189,12 +191,15 @@ def refresh() -> Response:
     """Write the 汇总表 again."""
     cfg = config()
     rnd = chosen_round(cfg)
+    state = workbench().workspace.state(cfg, rnd)
+    if state is None:
+        return refuse(f"{rnd.name}还没有分发，没有可汇总的内容。请先在“分发”页生成填报表。")
     return start_job(
         "consolidate",
         f"更新{rnd.name}汇总表",
         "summary",
         rnd,
-        lambda: refresh_consolidated(cfg, rnd),
+        lambda: write_consolidated(cfg, rnd, state),
         url_for("summary.index", round=rnd.id),
     )
 
