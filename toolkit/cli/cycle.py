@@ -104,16 +104,6 @@ def _arrival(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
         raise click.BadParameter(str(e)) from None
 
 
-def _user_name() -> str:
-    """Return who is running duban, as the operating system names them."""
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in the environment or the password database
-        return "未知用户"
-
-
 @click.command()
 @click.option("--round", "round_id", help="报送轮次，默认第一个轮次。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果（只输出 JSON）。")
@@ -135,12 +125,12 @@ def collect(
 ) -> None:
     """回收并核对各单位报回的填报表（含 .eml 邮件附件），更新汇总表。"""
     from toolkit.collect import collect as run_collect
-    from toolkit.rounds.arrival import ClerkArrivals, shown_time
+    from toolkit.rounds.arrival import ClerkArrivals, clerk_name, shown_time
 
     config = _config(ctx)
     clerk = None
     if arrived is not None:
-        clerk = ClerkArrivals(_user_name(), {p: arrived for p in paths})
+        clerk = ClerkArrivals(clerk_name(), {p: arrived for p in paths})
     result = run_collect(config, list(paths), round_id, clerk=clerk)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))

@@ -89,6 +89,17 @@ def shown_time(value: str | None) -> str:
     return when.strftime("%Y-%m-%d %H:%M")
 
 
+def clerk_name() -> str:
+    """Return who is running duban, as the operating system names them (recorded with an
+    arrival the clerk gives)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in the environment or the password database
+        return "未知用户"
+
+
 @dataclass(frozen=True)
 class ClerkArrivals:
     """The clerk's word on when the files under some paths arrived (``collect --arrived``)."""

@@ -26,7 +26,7 @@ from toolkit.app.web import (
 from toolkit.collect import CollectResult
 from toolkit.config import Config
 from toolkit.model import Round
-from toolkit.rounds.arrival import EVIDENCE_MARKS, ClerkArrivals
+from toolkit.rounds.arrival import EVIDENCE_MARKS, ClerkArrivals, clerk_name
 from toolkit.rounds.state import (
     VERDICT_ACCEPTED,
     VERDICT_NOT_RETURN,
@@ -105,7 +105,7 @@ def run_collect(
     """Collect the saved files, as ``duban collect [--arrived …]`` collects them."""
     from toolkit.collect import collect
 
-    clerk = ClerkArrivals(user_name(), {folder: arrived}) if arrived else None
+    clerk = ClerkArrivals(clerk_name(), {folder: arrived}) if arrived else None
     result = collect(cfg, files, rnd.id, clerk=clerk, consolidate=False)
     consolidate_after(cfg, rnd, result.state)
     return collect_done(result, folder, arrived, clerk.said_by if clerk else "")
@@ -184,16 +184,6 @@ def run_fetch(cfg: Config, rnd: Round) -> CollectDone:
 def mailbox(cfg: Config) -> str | None:
     """The office mailbox the returns are fetched from (user@host), or None when not set up."""
     return f"{cfg.imap.user}（{cfg.imap.host}）" if cfg.imap is not None else None
-
-
-def user_name() -> str:
-    """Who is running duban, as the operating system names them (recorded with an arrival)."""
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in the environment or the password database
-        return "未知用户"
 
 
 def arrival(day: str, hour: str) -> str | None:
