@@ -31,16 +31,16 @@ def sheet(tmp_path: Path):
     ws = year_layout._table(
         wb, fmt, "任务汇总", "2020年度目标任务完成情况汇总表", NOTE, COLUMNS, 2020
     )
-    year_layout._string(ws, 3, 0, "1", fmt.center)
-    year_layout._string(ws, 3, 1, "", fmt.text)
-    year_layout._string(ws, 3, 2, "已完成", fmt.status("已完成"))
+    excel.write_text(ws, 3, 0, "1", fmt.center)
+    excel.write_text(ws, 3, 1, "", fmt.text)
+    excel.write_text(ws, 3, 2, "已完成", fmt.status("已完成"))
     year_layout._number(ws, 3, 3, 100, fmt)
-    year_layout._string(ws, 4, 0, "2", fmt.center)
-    year_layout._string(ws, 4, 2, "逾期报送", fmt.status("逾期报送"))
+    excel.write_text(ws, 4, 0, "2", fmt.center)
+    excel.write_text(ws, 4, 2, "逾期报送", fmt.status("逾期报送"))
     year_layout._number(ws, 4, 3, None, fmt)
-    year_layout._string(ws, 5, 2, "基本完成", fmt.status("基本完成"))
-    year_layout._string(ws, 6, 2, "未报送", fmt.status("未报送"))
-    year_layout._string(ws, 7, 2, "已达到", fmt.status("已达到"))
+    excel.write_text(ws, 5, 2, "基本完成", fmt.status("基本完成"))
+    excel.write_text(ws, 6, 2, "未报送", fmt.status("未报送"))
+    excel.write_text(ws, 7, 2, "已达到", fmt.status("已达到"))
     wb.close()
     return openpyxl.load_workbook(path)["任务汇总"]
 

@@ -69,10 +69,3 @@ def _number(ws, row: int, col: int, value: float | None, fmt: _Formats) -> None:
         ws.write_blank(row, col, None, fmt.number)
     else:
         ws.write_number(row, col, value, fmt.number)
-
-
-def _string(ws, row: int, col: int, text: str, style) -> None:
-    if text:
-        ws.write_string(row, col, text, style)
-    else:
-        ws.write_blank(row, col, None, style)

@@ -19,7 +19,6 @@ from toolkit.reports.year_layout import (
     _header,
     _height,
     _number,
-    _string,
     _table,
 )
 from toolkit.rounds.state import LAGGING_FLAG
@@ -346,7 +345,7 @@ def _targets(wb, fmt: _Formats, figures: YearFigures) -> None:
         ws.set_row(r, _height(cells, columns))
         for key, text in cells.items():
             style = fmt.text if key in ("clause", "unit", "note") else fmt.center
-            _string(ws, r, col[key], text, style)
+            excel.write_text(ws, r, col[key], text, style)
         for rnd, _ in rounds:
             actual = t.by_round.get(rnd.id)
             _number(ws, r, col[rnd.id], actual.value if actual is not None else None, fmt)

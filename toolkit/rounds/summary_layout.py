@@ -298,14 +298,6 @@ class _Formats:
         return self.status.get(status, self.center)
 
 
-def _text(ws, row: int, col: int, text: str, style) -> None:
-    """Write ``text`` as a string, or a blank cell (with its borders) when there is none."""
-    if text:
-        ws.write_string(row, col, text, style)
-    else:
-        ws.write_blank(row, col, None, style)
-
-
 def _table_sheet(wb, fmt: _Formats, name: str, title: str, note: str, columns, round_name: str):
     """Add a table sheet of the 汇总表 (its header row 30 high: two lines of the header)."""
     return excel.table_sheet(wb, name, title, note, columns, fmt, f"{round_name} 汇总表", 30)

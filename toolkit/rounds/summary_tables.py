@@ -40,7 +40,6 @@ from toolkit.rounds.summary_layout import (
     _Index,
     _room,
     _table_sheet,
-    _text,
     _Times,
 )
 from toolkit.tasktable.targets import (
@@ -423,7 +422,7 @@ def _units_sheet(wb, fmt, state: RoundState, index: _Index, cut: _Cutter, warnin
                 )
             else:
                 style = fmt.text if column.key in ("unit", "reasons", "email") else fmt.center
-                _text(ws, r, c, cells[column.key], style)
+                excel.write_text(ws, r, c, cells[column.key], style)
     _finish_table(ws, fmt, columns, room, len(listed))
 
 
@@ -455,13 +454,13 @@ def _problems_sheet(wb, fmt, state: RoundState, cut: _Cutter, warnings) -> None:
         }
         ws.set_row(r, height(cells))
         ws.write_number(r, 0, n, fmt.number)
-        _text(ws, r, 1, cells["source"], fmt.text)
-        _text(ws, r, 2, cells["unit"], fmt.text)
-        _text(ws, r, 3, cells["sheet"], fmt.center)
+        excel.write_text(ws, r, 1, cells["source"], fmt.text)
+        excel.write_text(ws, r, 2, cells["unit"], fmt.text)
+        excel.write_text(ws, r, 3, cells["sheet"], fmt.center)
         if p.row is None:
             ws.write_blank(r, 4, None, fmt.number)
         else:
             ws.write_number(r, 4, p.row, fmt.number)
         ws.write_string(r, 5, cells["severity"], fmt.flag if p.severity == "error" else fmt.center)
-        _text(ws, r, 6, cells["message"], fmt.text)
+        excel.write_text(ws, r, 6, cells["message"], fmt.text)
     _finish_table(ws, fmt, columns, room, len(problems))

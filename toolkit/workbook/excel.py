@@ -128,6 +128,14 @@ def write_cells(
             write_number(row, col, value, fmt)
 
 
+def write_text(ws: Worksheet, row: int, col: int, text: str, fmt) -> None:
+    """Write ``text`` as a string, or a blank cell keeping its format (borders) when empty."""
+    if text:
+        ws.write_string(row, col, text, fmt)
+    else:
+        ws.write_blank(row, col, None, fmt)
+
+
 def merged_text(
     ws: Worksheet, first_row: int, first_col: int, last_row: int, last_col: int, text: str, fmt
 ) -> None:
